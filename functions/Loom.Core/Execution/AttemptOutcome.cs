@@ -1,0 +1,88 @@
+using System.Text.Json.Nodes;
+
+namespace Loom.Core.Execution;
+
+/// <summary>How an attempt ended, as far as the state machine cares.</summary>
+public enum OutcomeKind
+{
+    /// <summary>The task succeeded.</summary>
+    Succeeded,
+
+    /// <summary>The attempt failed; the retry policy decides what follows.</summary>
+    Failed,
+
+    /// <summary>The backend accepted the work and will POST the result to the callback URL.</summary>
+    Accepted,
+}
+
+/// <summary>Why an attempt failed; matched against a task's <c>retryOn</c>.</summary>
+public enum FailureClass
+{
+    /// <summary>Not a failure.</summary>
+    None,
+
+    /// <summary>HTTP 5xx.</summary>
+    ServerError,
+
+    /// <summary>HTTP 429.</summary>
+    TooManyRequests,
+
+    /// <summary>HTTP 408.</summary>
+    RequestTimeout,
+
+    /// <summary>Other HTTP 4xx.</summary>
+    ClientError,
+
+    /// <summary>The attempt exceeded its timeout.</summary>
+    Timeout,
+
+    /// <summary>Connection refused, reset, DNS failure.</summary>
+    Network,
+
+    /// <summary>The SSRF guard refused the destination (never retried).</summary>
+    Refused,
+
+    /// <summary>The backend answered 2xx with a body saying FAILED.</summary>
+    Reported,
+
+    /// <summary>The request could not be built (template error, missing secret); never retried.</summary>
+    Invalid,
+}
+
+/// <summary>The classified result of one task attempt (an HTTP call or a callback).</summary>
+public sealed record AttemptOutcome
+{
+    /// <summary>Succeeded, failed or accepted.</summary>
+    public required OutcomeKind Kind { get; init; }
+
+    /// <summary>Failure class; None on success.</summary>
+    public FailureClass Failure { get; init; }
+
+    /// <summary>The backend's own word on retrying (the response's <c>retryable</c>); null when it said nothing.</summary>
+    public bool? Retryable { get; init; }
+
+    /// <summary>HTTP status code, when a response came.</summary>
+    public int? StatusCode { get; init; }
+
+    /// <summary>The task's output (the response's <c>output</c>, or its JSON body).</summary>
+    public JsonNode? Output { get; init; }
+
+    /// <summary>True when the output or body was larger than the cap and was cut.</summary>
+    public bool OutputTruncated { get; init; }
+
+    /// <summary>Human-readable reason or message.</summary>
+    public string? Message { get; init; }
+
+    /// <summary>The Retry-After the backend asked for.</summary>
+    public TimeSpan? RetryAfter { get; init; }
+
+    /// <summary>Time from sending to outcome.</summary>
+    public TimeSpan Duration { get; init; }
+
+    /// <summary>A success with an optional output.</summary>
+    public static AttemptOutcome Success(JsonNode? output = null) => new() { Kind = OutcomeKind.Succeeded, Output = output };
+
+    /// <summary>A failure of the given class.</summary>
+    public static AttemptOutcome Fail(FailureClass failure, string message, int? statusCode = null) =>
+        new() { Kind = OutcomeKind.Failed, Failure = failure, Message = message, StatusCode = statusCode };
+}
