@@ -1,0 +1,35 @@
+using Loom.Core.Execution;
+
+namespace Loom.Core.Engine;
+
+/// <summary>Something that happened to a run; the only input of the state machine. Time comes in on the event.</summary>
+/// <param name="At">When it happened (the driver's clock, or the orchestration's replay-safe clock).</param>
+public abstract record RunEvent(DateTimeOffset At);
+
+/// <summary>The run begins: root tasks become eligible.</summary>
+public sealed record RunStarted(DateTimeOffset At) : RunEvent(At);
+
+/// <summary>An HTTP attempt ended with an outcome.</summary>
+public sealed record AttemptCompleted(string TaskId, int Attempt, AttemptOutcome Outcome, DateTimeOffset At) : RunEvent(At);
+
+/// <summary>The backend posted the result of a callback task's attempt.</summary>
+public sealed record CallbackReceived(string TaskId, int Attempt, AttemptOutcome Outcome, DateTimeOffset At) : RunEvent(At);
+
+/// <summary>A timer the machine asked for has fired.</summary>
+public sealed record TimerFired(TimerPurpose Purpose, string? TaskId, int Attempt, DateTimeOffset At) : RunEvent(At);
+
+/// <summary>Someone asked to cancel the run.</summary>
+public sealed record CancelRequested(string? Reason, DateTimeOffset At) : RunEvent(At);
+
+/// <summary>Why a timer exists.</summary>
+public enum TimerPurpose
+{
+    /// <summary>Backoff before the next attempt of a task.</summary>
+    Retry,
+
+    /// <summary>Deadline of a callback task waiting for its callback.</summary>
+    CallbackTimeout,
+
+    /// <summary>Deadline of the whole run (workflow <c>timeout</c>).</summary>
+    RunTimeout,
+}

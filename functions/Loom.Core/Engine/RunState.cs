@@ -1,0 +1,124 @@
+using System.Text.Json.Nodes;
+
+namespace Loom.Core.Engine;
+
+/// <summary>Status of a run.</summary>
+public enum RunStatus
+{
+    /// <summary>Created, not started.</summary>
+    Pending,
+
+    /// <summary>At least one task is not final.</summary>
+    Running,
+
+    /// <summary>Every task is final and no failure counts against the run.</summary>
+    Succeeded,
+
+    /// <summary>A task failed (without allowFailure), or the run timed out.</summary>
+    Failed,
+
+    /// <summary>Cancelled on request or replaced by a newer occurrence.</summary>
+    Cancelled,
+}
+
+/// <summary>Status of one task within a run.</summary>
+public enum TaskRunStatus
+{
+    /// <summary>Waiting for its upstream tasks.</summary>
+    Pending,
+
+    /// <summary>An attempt is in flight.</summary>
+    Running,
+
+    /// <summary>The backend accepted the work; waiting for its callback.</summary>
+    Waiting,
+
+    /// <summary>An attempt failed; the next one starts when its backoff timer fires.</summary>
+    Retrying,
+
+    /// <summary>Done successfully.</summary>
+    Succeeded,
+
+    /// <summary>Failed for good.</summary>
+    Failed,
+
+    /// <summary>Its trigger rule can no longer hold.</summary>
+    Skipped,
+
+    /// <summary>Cancelled with the run.</summary>
+    Cancelled,
+}
+
+/// <summary>The whole state of a run: the state machine's snapshot, serialised as JSON into storage.</summary>
+public sealed record RunState
+{
+    /// <summary>Run id.</summary>
+    public required string RunId { get; init; }
+
+    /// <summary>Workflow id.</summary>
+    public required string WorkflowId { get; init; }
+
+    /// <summary>Workflow version the run executes.</summary>
+    public required int WorkflowVersion { get; init; }
+
+    /// <summary>Run status.</summary>
+    public RunStatus Status { get; init; } = RunStatus.Pending;
+
+    /// <summary>Parameters: the workflow's defaults merged with the run's overrides.</summary>
+    public required JsonObject Params { get; init; }
+
+    /// <summary>The occurrence the run is for, or its trigger time.</summary>
+    public required DateTimeOffset ScheduledAt { get; init; }
+
+    /// <summary>When the run was created.</summary>
+    public required DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>When the run started.</summary>
+    public DateTimeOffset? StartedAt { get; init; }
+
+    /// <summary>When the run reached a final status.</summary>
+    public DateTimeOffset? FinishedAt { get; init; }
+
+    /// <summary>Why the run ended as it did (failed task, timeout, cancel reason).</summary>
+    public string? Reason { get; init; }
+
+    /// <summary>The run this one retries, for "retry from failed".</summary>
+    public string? RetryOf { get; init; }
+
+    /// <summary>Per-task state, by task id.</summary>
+    public required IReadOnlyDictionary<string, TaskState> Tasks { get; init; }
+
+    /// <summary>Number of events applied so far; also the next event log sequence.</summary>
+    public long EventCount { get; init; }
+}
+
+/// <summary>State of one task within a run.</summary>
+public sealed record TaskState
+{
+    /// <summary>Status of the task.</summary>
+    public TaskRunStatus Status { get; init; } = TaskRunStatus.Pending;
+
+    /// <summary>Number of the current (or last) attempt; 0 before the first.</summary>
+    public int Attempt { get; init; }
+
+    /// <summary>When the first attempt started.</summary>
+    public DateTimeOffset? StartedAt { get; init; }
+
+    /// <summary>When the task reached a final status.</summary>
+    public DateTimeOffset? FinishedAt { get; init; }
+
+    /// <summary>When the next attempt is due (Retrying) or the callback deadline (Waiting).</summary>
+    public DateTimeOffset? DueAt { get; init; }
+
+    /// <summary>Why the task is in its status (last error, skip reason).</summary>
+    public string? Reason { get; init; }
+
+    /// <summary>HTTP status code of the last attempt.</summary>
+    public int? LastStatusCode { get; init; }
+
+    /// <summary>Output of a succeeded task, available to downstream templates.</summary>
+    public JsonNode? Output { get; init; }
+
+    /// <summary>True when the output was capped.</summary>
+    public bool OutputTruncated { get; init; }
+}
