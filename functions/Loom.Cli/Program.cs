@@ -1,1 +1,7 @@
-namespace Loom.Cli; internal static class Program { private static int Main() => 0; }
+namespace Loom.Cli;
+
+/// <summary>Entry point of the <c>loom</c> command.</summary>
+internal static class Program
+{
+    private static Task<int> Main(string[] args) => CliApp.RunAsync(args, Console.Out, Console.Error);
+}

@@ -1,0 +1,57 @@
+using Loom.Core.Stores;
+using Loom.Core.Templating;
+
+namespace Loom.Core.Api;
+
+/// <summary>Limits and switches of the HTTP API.</summary>
+public sealed record ApiOptions
+{
+    /// <summary>Largest request body accepted (default 1 MiB).</summary>
+    public int MaxBodyBytes { get; init; } = 1024 * 1024;
+
+    /// <summary>Most runs one backfill may start.</summary>
+    public int MaxBackfillRuns { get; init; } = 1000;
+
+    /// <summary>Base URL the backend uses to reach the callback endpoint, e.g. http://loom:8080.</summary>
+    public string PublicBaseUrl { get; init; } = "http://localhost:8080";
+}
+
+/// <summary>Everything the API handlers need, supplied by the host.</summary>
+public sealed record ApiServices
+{
+    /// <summary>Workflow definitions.</summary>
+    public required WorkflowCatalog Workflows { get; init; }
+
+    /// <summary>Runs.</summary>
+    public required IRunStore Runs { get; init; }
+
+    /// <summary>Attempt history.</summary>
+    public required IAttemptStore Attempts { get; init; }
+
+    /// <summary>Event logs.</summary>
+    public required IEventStore Events { get; init; }
+
+    /// <summary>The engine that runs the state machine.</summary>
+    public required IRunDriver Driver { get; init; }
+
+    /// <summary>Key checks.</summary>
+    public required IApiAuthorizer Authorizer { get; init; }
+
+    /// <summary>Callback token signing.</summary>
+    public required CallbackTokens CallbackTokens { get; init; }
+
+    /// <summary>The clock.</summary>
+    public TimeProvider Clock { get; init; } = TimeProvider.System;
+
+    /// <summary>Answers whether storage is reachable, for /api/health.</summary>
+    public Func<CancellationToken, Task<bool>> StorageHealthy { get; init; } = _ => Task.FromResult(true);
+
+    /// <summary>Secrets for templates (never returned by the API).</summary>
+    public ISecretProvider? Secrets { get; init; }
+
+    /// <summary>Limits.</summary>
+    public ApiOptions Options { get; init; } = new();
+
+    /// <summary>Told about unexpected exceptions (the host logs them); the client gets a 500 problem without details.</summary>
+    public Action<Exception, ApiRequest>? OnError { get; init; }
+}

@@ -1,0 +1,70 @@
+using System.Text.Json.Nodes;
+
+namespace Loom.Core.Api;
+
+/// <summary>Builds the OpenAPI 3.1 document of the API from its route table, so it cannot drift from the routes.</summary>
+internal static class OpenApiDocument
+{
+    public static JsonObject Build(IReadOnlyList<Route> routes)
+    {
+        var paths = new JsonObject();
+        foreach (var route in routes)
+        {
+            if (paths[route.Template] is not JsonObject item)
+            {
+                item = [];
+                paths[route.Template] = item;
+            }
+            var parameters = new JsonArray();
+            foreach (var segment in route.Template.Split('/').Where(s => s.StartsWith('{')))
+            {
+                parameters.Add(new JsonObject { ["name"] = segment[1..^1], ["in"] = "path", ["required"] = true, ["schema"] = new JsonObject { ["type"] = "string" } });
+            }
+            var operation = new JsonObject
+            {
+                ["summary"] = route.Summary,
+                ["parameters"] = parameters,
+                ["x-loom-role"] = route.Role.ToString().ToLowerInvariant(),
+                ["responses"] = new JsonObject
+                {
+                    ["200"] = new JsonObject { ["description"] = "OK" },
+                    ["4XX"] = new JsonObject
+                    {
+                        ["description"] = "Problem details (RFC 9457)",
+                        ["content"] = new JsonObject { ["application/problem+json"] = new JsonObject { ["schema"] = new JsonObject { ["$ref"] = "#/components/schemas/Problem" } } },
+                    },
+                },
+            };
+            operation["security"] = route.Role == ApiRole.Anonymous ? new JsonArray() : new JsonArray(new JsonObject { ["functionKey"] = new JsonArray() });
+            item[route.Method.ToLowerInvariant()] = operation;
+        }
+        return new JsonObject
+        {
+            ["openapi"] = "3.1.0",
+            ["info"] = new JsonObject { ["title"] = "Loom API", ["version"] = "1.0", ["description"] = "Workflows of HTTP tasks: register, schedule, run, observe." },
+            ["paths"] = paths,
+            ["components"] = new JsonObject
+            {
+                ["securitySchemes"] = new JsonObject
+                {
+                    ["functionKey"] = new JsonObject { ["type"] = "apiKey", ["in"] = "header", ["name"] = "x-functions-key" },
+                },
+                ["schemas"] = new JsonObject
+                {
+                    ["Problem"] = new JsonObject
+                    {
+                        ["type"] = "object",
+                        ["properties"] = new JsonObject
+                        {
+                            ["type"] = new JsonObject { ["type"] = "string" },
+                            ["title"] = new JsonObject { ["type"] = "string" },
+                            ["status"] = new JsonObject { ["type"] = "integer" },
+                            ["detail"] = new JsonObject { ["type"] = "string" },
+                            ["errors"] = new JsonObject { ["type"] = "array" },
+                        },
+                    },
+                },
+            },
+        };
+    }
+}

@@ -1,0 +1,273 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+using Loom.Core.Definitions;
+using Loom.Core.Engine;
+using Loom.Core.Execution;
+using Loom.Core.Scheduling;
+using Loom.Core.Stores;
+
+namespace Loom.Core.Api;
+
+/// <summary>Handlers of the run routes: trigger, backfill, list, get, events, attempts, cancel, retry, callbacks.</summary>
+internal sealed class RunHandlers(ApiServices services)
+{
+    private static readonly string[] Statuses = ["pending", "running", "succeeded", "failed", "cancelled"];
+
+    public async Task<ApiResponse> TriggerAsync(RouteContext context)
+    {
+        var workflows = new WorkflowHandlers(services);
+        var (head, definition) = await workflows.RequireCurrentAsync(context);
+        var body = context.BodyObject();
+        var overrides = ReadParams(definition, body["params"]);
+        var now = services.Clock.GetUtcNow();
+        var runId = RunIds.ForManual(definition.Id, now, RandomNumberGenerator.GetBytes(4));
+        var state = RunStateMachine.Create(definition, head.CurrentVersion, runId, overrides, now, now);
+        await services.Driver.StartAsync(definition, state, "manual", context.CancellationToken);
+        return Accepted(runId);
+    }
+
+    public async Task<ApiResponse> BackfillAsync(RouteContext context)
+    {
+        var workflows = new WorkflowHandlers(services);
+        var (head, definition) = await workflows.RequireCurrentAsync(context);
+        if (definition.Schedule is null)
+        {
+            return ApiResponse.Problem(400, "No schedule", $"Workflow '{definition.Id}' has no schedule to backfill.");
+        }
+        var body = context.BodyObject();
+        var from = ReadInstant(body, "from");
+        var to = ReadInstant(body, "to");
+        if (to < from) return ApiResponse.Problem(400, "Bad range", "'to' is before 'from'.");
+        var overrides = ReadParams(definition, body["params"]);
+        var cron = CronSchedule.Parse(definition.Schedule.Cron, definition.Schedule.Timezone);
+        IReadOnlyList<DateTimeOffset> occurrences;
+        try
+        {
+            occurrences = Backfill.Occurrences(cron, from, to, services.Options.MaxBackfillRuns);
+        }
+        catch (ArgumentException ex)
+        {
+            return ApiResponse.Problem(400, "Range too large", ex.Message);
+        }
+        var started = new JsonArray();
+        var existing = new JsonArray();
+        foreach (var at in occurrences)
+        {
+            var runId = RunIds.ForOccurrence(definition.Id, at);
+            var state = RunStateMachine.Create(definition, head.CurrentVersion, runId, overrides, at, services.Clock.GetUtcNow());
+            try
+            {
+                await services.Driver.StartAsync(definition, state, "backfill", context.CancellationToken);
+                started.Add(runId);
+            }
+            catch (StoreConflictException)
+            {
+                // The occurrence already ran (scheduled or an earlier backfill): exactly once per occurrence.
+                existing.Add(runId);
+            }
+        }
+        return ApiResponse.Json(202, new JsonObject { ["runIds"] = started, ["alreadyExisting"] = existing, ["occurrences"] = occurrences.Count });
+    }
+
+    public async Task<ApiResponse> ListAsync(RouteContext context)
+    {
+        var r = context.Request;
+        var status = r.QueryValue("status")?.ToLowerInvariant();
+        if (status is not null && !Statuses.Contains(status))
+        {
+            return ApiResponse.Problem(400, "Bad status", $"Unknown status '{status}'; use one of {string.Join(", ", Statuses)}.");
+        }
+        DateTimeOffset? since = null;
+        if (r.QueryValue("since") is { } s)
+        {
+            if (!DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed))
+            {
+                return ApiResponse.Problem(400, "Bad since", $"'{s}' is not an ISO-8601 instant.");
+            }
+            since = parsed;
+        }
+        var limit = 50;
+        if (r.QueryValue("limit") is { } l && (!int.TryParse(l, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > 1000))
+        {
+            return ApiResponse.Problem(400, "Bad limit", "limit must be a whole number from 1 to 1000.");
+        }
+        var page = await services.Runs.ListAsync(new RunQuery(r.QueryValue("workflowId"), status, since, limit, r.QueryValue("continuation")), context.CancellationToken);
+        var items = new JsonArray();
+        foreach (var run in page.Items) items.Add(RunViews.Summary(run));
+        return ApiResponse.Ok(new JsonObject { ["items"] = items, ["continuation"] = page.Continuation });
+    }
+
+    public async Task<ApiResponse> GetAsync(RouteContext context)
+    {
+        var (record, state) = await RequireRunAsync(context["runId"], context.CancellationToken);
+        var definition = await services.Workflows.GetAsync(record.WorkflowId, record.WorkflowVersion, context.CancellationToken);
+        return ApiResponse.Ok(RunViews.Detail(record, state, definition));
+    }
+
+    public async Task<ApiResponse> EventsAsync(RouteContext context)
+    {
+        var runId = context["runId"];
+        await RequireRunAsync(runId, context.CancellationToken);
+        var items = new JsonArray();
+        foreach (var e in await services.Events.ListAsync(runId, context.CancellationToken))
+        {
+            items.Add(new JsonObject
+            {
+                ["sequence"] = e.Sequence,
+                ["timestamp"] = e.Timestamp,
+                ["type"] = e.Type,
+                ["taskId"] = e.TaskId,
+                ["data"] = ParseOrText(e.Data),
+            });
+        }
+        return ApiResponse.Ok(new JsonObject { ["runId"] = runId, ["items"] = items });
+    }
+
+    public async Task<ApiResponse> AttemptsAsync(RouteContext context)
+    {
+        var runId = context["runId"];
+        var taskId = context["taskId"];
+        var (_, state) = await RequireRunAsync(runId, context.CancellationToken);
+        if (!state.Tasks.ContainsKey(taskId))
+        {
+            return ApiResponse.Problem(404, "Not found", $"Run '{runId}' has no task '{taskId}'.");
+        }
+        var items = new JsonArray();
+        foreach (var a in await services.Attempts.ListAsync(runId, taskId, context.CancellationToken))
+        {
+            items.Add(RunViews.Attempt(a));
+        }
+        return ApiResponse.Ok(new JsonObject { ["runId"] = runId, ["taskId"] = taskId, ["items"] = items });
+    }
+
+    public async Task<ApiResponse> CancelAsync(RouteContext context)
+    {
+        var runId = context["runId"];
+        var (_, state) = await RequireRunAsync(runId, context.CancellationToken);
+        if (IsFinal(state.Status))
+        {
+            return ApiResponse.Problem(409, "Run already finished", $"Run '{runId}' is {Name(state.Status)}; there is nothing to cancel.");
+        }
+        var body = context.BodyObject();
+        var reason = body["reason"] is JsonValue v && v.TryGetValue<string>(out var text) ? text : "cancelled through the API";
+        await services.Driver.SendAsync(runId, new CancelRequested(reason, services.Clock.GetUtcNow()), context.CancellationToken);
+        return ApiResponse.Json(202, new JsonObject { ["runId"] = runId, ["status"] = "cancelling" },
+            new Dictionary<string, string> { ["Location"] = RunLocation(runId) });
+    }
+
+    public async Task<ApiResponse> RetryAsync(RouteContext context)
+    {
+        var runId = context["runId"];
+        var (record, state) = await RequireRunAsync(runId, context.CancellationToken);
+        if (state.Status is not (RunStatus.Failed or RunStatus.Cancelled))
+        {
+            return ApiResponse.Problem(409, "Nothing to retry", $"Run '{runId}' is {Name(state.Status)}; only failed or cancelled runs can be retried.");
+        }
+        var definition = await services.Workflows.GetAsync(record.WorkflowId, record.WorkflowVersion, context.CancellationToken)
+            ?? throw new ApiProblemException(ApiResponse.Problem(409, "Version gone", $"Workflow version {record.WorkflowVersion} no longer exists."));
+        var now = services.Clock.GetUtcNow();
+        var newRunId = RunIds.ForManual(record.WorkflowId, now, RandomNumberGenerator.GetBytes(4));
+        var retried = RunStateMachine.RetryFromFailed(definition, state, newRunId, now);
+        await services.Driver.StartAsync(definition, retried, "retry", context.CancellationToken);
+        return Accepted(newRunId, retryOf: runId);
+    }
+
+    public async Task<ApiResponse> CallbackAsync(RouteContext context)
+    {
+        var target = services.CallbackTokens.Validate(context["token"]);
+        if (target is null)
+        {
+            return ApiResponse.Problem(404, "Unknown callback", "This callback URL is not valid.");
+        }
+        var found = await services.Runs.GetAsync(target.RunId, context.CancellationToken);
+        if (found is null) return ApiResponse.Problem(404, "Unknown callback", "This callback URL is not valid.");
+        var state = RunStateJson.Deserialize(found.State);
+        if (!state.Tasks.TryGetValue(target.TaskId, out var task) || task.Status != TaskRunStatus.Waiting || task.Attempt != target.Attempt)
+        {
+            return ApiResponse.Problem(409, "Callback not expected", $"Task '{target.TaskId}' of run '{target.RunId}' is not waiting for this callback (it was used already, timed out, or the run ended).");
+        }
+        var outcome = ReadCallbackOutcome(context.BodyObject());
+        await services.Driver.SendAsync(target.RunId, new CallbackReceived(target.TaskId, target.Attempt, outcome, services.Clock.GetUtcNow()), context.CancellationToken);
+        return ApiResponse.Json(202, new JsonObject { ["runId"] = target.RunId, ["taskId"] = target.TaskId, ["accepted"] = true });
+    }
+
+    /// <summary>Maps a callback body <c>{status, output, message, retryable}</c> to an outcome; an empty body means success.</summary>
+    internal static AttemptOutcome ReadCallbackOutcome(JsonObject body)
+    {
+        var status = body["status"] is JsonValue sv && sv.TryGetValue<string>(out var s) ? s.ToUpperInvariant() : "SUCCESS";
+        var message = body["message"] is JsonValue mv && mv.TryGetValue<string>(out var m) ? m : null;
+        bool? retryable = body["retryable"] is JsonValue rv && rv.TryGetValue<bool>(out var b) ? b : null;
+        var output = body["output"]?.DeepClone();
+        return status switch
+        {
+            "SUCCESS" or "SUCCEEDED" => new AttemptOutcome { Kind = OutcomeKind.Succeeded, Output = output, Message = message },
+            "FAILED" or "FAILURE" => new AttemptOutcome { Kind = OutcomeKind.Failed, Failure = FailureClass.Reported, Retryable = retryable, Message = message ?? "the backend reported FAILED", Output = output },
+            "RUNNING" => new AttemptOutcome { Kind = OutcomeKind.Accepted, Message = message },
+            _ => throw new ApiProblemException(ApiResponse.Problem(400, "Bad status", $"status must be SUCCESS, FAILED or RUNNING, not '{status}'.")),
+        };
+    }
+
+    private async Task<(RunRecord Record, RunState State)> RequireRunAsync(string runId, CancellationToken cancellationToken)
+    {
+        var record = await services.Runs.GetAsync(runId, cancellationToken)
+            ?? throw new ApiProblemException(ApiResponse.Problem(404, "Not found", $"No run with id '{runId}'."));
+        return (record, RunStateJson.Deserialize(record.State));
+    }
+
+    private static JsonObject ReadParams(WorkflowDefinition definition, JsonNode? node)
+    {
+        if (node is null) return [];
+        if (node is not JsonObject given)
+        {
+            throw new ApiProblemException(ApiResponse.Problem(400, "Bad params", "params must be a JSON object of name: value."));
+        }
+        var unknown = given.Select(p => p.Key).Where(k => !definition.Params.ContainsKey(k)).ToList();
+        if (unknown.Count > 0)
+        {
+            var declared = definition.Params.Count == 0 ? "it declares none" : "declared: " + string.Join(", ", definition.Params.Keys);
+            throw new ApiProblemException(ApiResponse.Problem(400, "Bad params", $"Workflow '{definition.Id}' has no parameter {string.Join(", ", unknown.Select(u => $"'{u}'"))} ({declared})."));
+        }
+        var missing = definition.Params.Where(p => p.Value is null && given[p.Key] is null).Select(p => p.Key).ToList();
+        if (missing.Count > 0)
+        {
+            throw new ApiProblemException(ApiResponse.Problem(400, "Bad params", $"Parameter(s) {string.Join(", ", missing.Select(m => $"'{m}'"))} have no default and must be given."));
+        }
+        return (JsonObject)given.DeepClone();
+    }
+
+    private static DateTimeOffset ReadInstant(JsonObject body, string name)
+    {
+        if (body[name] is JsonValue v && v.TryGetValue<string>(out var text)
+            && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at))
+        {
+            return at.ToUniversalTime();
+        }
+        throw new ApiProblemException(ApiResponse.Problem(400, $"Bad {name}", $"'{name}' must be an ISO-8601 instant, e.g. 2026-11-01T00:00:00Z."));
+    }
+
+    private static ApiResponse Accepted(string runId, string? retryOf = null)
+    {
+        var body = new JsonObject { ["runId"] = runId };
+        if (retryOf is not null) body["retryOf"] = retryOf;
+        return ApiResponse.Json(202, body, new Dictionary<string, string> { ["Location"] = RunLocation(runId) });
+    }
+
+    private static string RunLocation(string runId) => $"/api/runs/{Uri.EscapeDataString(runId)}";
+
+    private static bool IsFinal(RunStatus status) => status is RunStatus.Succeeded or RunStatus.Failed or RunStatus.Cancelled;
+
+    private static string Name(RunStatus status) => status.ToString().ToLowerInvariant();
+
+    private static JsonNode? ParseOrText(string data)
+    {
+        try
+        {
+            return JsonNode.Parse(data);
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return data;
+        }
+    }
+}

@@ -1,0 +1,84 @@
+using System.Text.Json;
+using Loom.Core.Definitions;
+using Loom.Core.Engine;
+
+namespace Loom.Server.Engine;
+
+/// <summary>
+/// What a run still owes the world, and which process owes it. The items themselves are derived from the state (a
+/// running task owes its attempt's outcome, a retrying or waiting task owes a timer, a run with a timeout owes its
+/// deadline); the outbox stored beside the state only records who is executing each one, so a sweep can tell orphaned
+/// work (its process is dead) from work in progress.
+/// </summary>
+internal static class Outbox
+{
+    /// <summary>The outstanding items of a state: key to the command that (re-)executes it.</summary>
+    public static IReadOnlyDictionary<string, RunCommand> Items(WorkflowDefinition workflow, RunState state)
+    {
+        var items = new Dictionary<string, RunCommand>(StringComparer.Ordinal);
+        if (state.Status is not (RunStatus.Running or RunStatus.Pending)) return items;
+        foreach (var task in workflow.Tasks)
+        {
+            if (!state.Tasks.TryGetValue(task.Id, out var t)) continue;
+            var key = $"{task.Id}#{t.Attempt}";
+            switch (t.Status)
+            {
+                case TaskRunStatus.Running:
+                    items[key] = new InvokeTask(task.Id, t.Attempt);
+                    break;
+                case TaskRunStatus.Retrying when t.DueAt is { } due:
+                    items[key] = new StartTimer(TimerPurpose.Retry, task.Id, t.Attempt, due);
+                    break;
+                case TaskRunStatus.Waiting when t.DueAt is { } deadline:
+                    items[key] = new StartTimer(TimerPurpose.CallbackTimeout, task.Id, t.Attempt, deadline);
+                    break;
+            }
+        }
+        if (workflow.Timeout is { } timeout && state.StartedAt is { } started)
+        {
+            items["#run"] = new StartTimer(TimerPurpose.RunTimeout, null, 0, started + timeout);
+        }
+        return items;
+    }
+
+    /// <summary>The key of the item a command creates, or null for commands that leave nothing owed.</summary>
+    public static string? KeyOf(RunCommand command) => command switch
+    {
+        InvokeTask i => $"{i.TaskId}#{i.Attempt}",
+        StartTimer { Purpose: TimerPurpose.RunTimeout } => "#run",
+        StartTimer s => $"{s.TaskId}#{s.Attempt}",
+        _ => null,
+    };
+
+    /// <summary>Owners for the items of <paramref name="state"/>: items created by <paramref name="issued"/> belong to <paramref name="self"/>, the rest keep their previous owner.</summary>
+    public static Dictionary<string, string> Assign(WorkflowDefinition workflow, RunState state, IReadOnlyDictionary<string, string> previous, IEnumerable<RunCommand> issued, string self)
+    {
+        var mine = issued.Select(KeyOf).Where(k => k is not null).ToHashSet(StringComparer.Ordinal);
+        var owners = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var key in Items(workflow, state).Keys)
+        {
+            owners[key] = !mine.Contains(key) && previous.TryGetValue(key, out var owner) ? owner : self;
+        }
+        return owners;
+    }
+
+    /// <summary>The stored form: empty when nothing is owed (so the run drops out of recovery sweeps).</summary>
+    public static string Serialize(IReadOnlyDictionary<string, string> owners) =>
+        owners.Count == 0 ? "" : JsonSerializer.Serialize(owners.OrderBy(o => o.Key, StringComparer.Ordinal).ToDictionary(o => o.Key, o => o.Value));
+
+    /// <summary>Reads the stored form; anything unreadable counts as owned by nobody, which makes the sweep adopt it.</summary>
+    public static Dictionary<string, string> Deserialize(string? text)
+    {
+        if (string.IsNullOrEmpty(text)) return new Dictionary<string, string>(StringComparer.Ordinal);
+        try
+        {
+            return JsonSerializer.Deserialize<Dictionary<string, string>>(text) is { } d
+                ? new Dictionary<string, string>(d, StringComparer.Ordinal)
+                : new Dictionary<string, string>(StringComparer.Ordinal);
+        }
+        catch (JsonException)
+        {
+            return new Dictionary<string, string>(StringComparer.Ordinal);
+        }
+    }
+}

@@ -1,0 +1,183 @@
+using System.Collections.Concurrent;
+using Loom.Core.Api;
+using Loom.Core.Definitions;
+using Loom.Core.Engine;
+using Loom.Core.Stores;
+using Microsoft.Extensions.Logging;
+
+namespace Loom.Server.Engine;
+
+/// <summary>
+/// The self-hosted driver of the state machine. A run's state and outbox live in its table row; a change is read,
+/// apply, conditional write on the ETag, and that write is the commit point. Commands are executed in this process
+/// right after their commit; if the process dies first, the outbox names it as their owner and another process (or
+/// this one restarted) executes them again, with the same Idempotency-Key.
+/// </summary>
+internal sealed partial class RunEngine(
+    WorkflowCatalog workflows,
+    IRunStore runs,
+    IEventStore events,
+    TaskRunner runner,
+    ProcessIdentity identity,
+    TimeProvider clock,
+    ILogger<RunEngine> logger) : IRunDriver, IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<string, ActiveRun> _active = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _stopping = new();
+
+    public TaskRunner Runner => runner;
+
+    public TimeProvider Clock => clock;
+
+    public CancellationToken Stopping => _stopping.Token;
+
+    public ProcessIdentity Identity => identity;
+
+    /// <summary>Runs this process holds in memory.</summary>
+    public int ActiveCount => _active.Count;
+
+    /// <inheritdoc />
+    public async Task StartAsync(WorkflowDefinition workflow, RunState run, string trigger, CancellationToken cancellationToken = default)
+    {
+        var transition = RunStateMachine.Apply(workflow, run, new RunStarted(clock.GetUtcNow()));
+        var owners = Outbox.Assign(workflow, transition.State, new Dictionary<string, string>(), transition.Commands, identity.Incarnation);
+        var record = ToRecord(transition.State, trigger, Outbox.Serialize(owners), etag: null);
+        var stored = await runs.CreateAsync(record, cancellationToken);
+        await AppendLogAsync(transition.State, run.EventCount, transition.Log);
+        var active = new ActiveRun(this, workflow, stored, transition.State);
+        if (!IsFinal(transition.State.Status))
+        {
+            _active[run.RunId] = active;
+        }
+        else
+        {
+            active.Stop();
+        }
+        active.Execute(transition.Commands);
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> SendAsync(string runId, RunEvent runEvent, CancellationToken cancellationToken = default)
+    {
+        var active = await GetOrAdoptAsync(runId, cancellationToken);
+        if (active is null) return false;
+        await active.PostAsync(runEvent);
+        return true;
+    }
+
+    /// <summary>Takes over the orphaned items of a run (their owner is dead) and executes them again.</summary>
+    public async Task<bool> RecoverAsync(RunRecord record, Func<string, bool> ownerIsDead, CancellationToken cancellationToken)
+    {
+        var workflow = await workflows.GetAsync(record.WorkflowId, record.WorkflowVersion, cancellationToken);
+        if (workflow is null) return false;
+        var state = RunStateJson.Deserialize(record.State);
+        var owners = Outbox.Deserialize(record.Outbox);
+        var items = Outbox.Items(workflow, state);
+        var orphaned = items.Where(i => !owners.TryGetValue(i.Key, out var owner) || ownerIsDead(owner)).ToList();
+        if (orphaned.Count == 0 && items.Count > 0) return false;
+        var claimed = Outbox.Assign(workflow, state, owners, orphaned.Select(o => o.Value), identity.Incarnation);
+        RunRecord stored;
+        try
+        {
+            stored = await runs.UpdateAsync(record with { Outbox = Outbox.Serialize(claimed) }, cancellationToken);
+        }
+        catch (StoreConcurrencyException)
+        {
+            return false; // Someone else claimed it or the run moved on; the next sweep looks again.
+        }
+        LogRecovered(logger, record.RunId, orphaned.Count);
+        var active = _active.GetOrAdd(record.RunId, _ => new ActiveRun(this, workflow, stored, state));
+        active.Execute(orphaned.Select(o => o.Value));
+        return true;
+    }
+
+    /// <summary>Commits a transition: the run row (state, outbox, status) conditionally on its ETag, then the log.</summary>
+    internal async Task<RunRecord> CommitAsync(WorkflowDefinition workflow, RunRecord record, RunState before, RunState after, IReadOnlyList<RunCommand> commands, IReadOnlyList<RunLogEntry> log)
+    {
+        var owners = Outbox.Assign(workflow, after, Outbox.Deserialize(record.Outbox), commands, identity.Incarnation);
+        var next = ToRecord(after, record.Trigger, Outbox.Serialize(owners), record.ETag) with { CreatedAt = record.CreatedAt };
+        var stored = await runs.UpdateAsync(next, CancellationToken.None);
+        await AppendLogAsync(after, before.EventCount, log);
+        if (IsFinal(after.Status)) LogFinished(logger, after.RunId, RunViews.Name(after.Status));
+        return stored;
+    }
+
+    internal async Task<(RunRecord Record, RunState State)> ReloadAsync(string runId)
+    {
+        var record = await runs.GetAsync(runId, CancellationToken.None) ?? throw new InvalidOperationException($"Run {runId} disappeared from storage.");
+        return (record, RunStateJson.Deserialize(record.State));
+    }
+
+    internal void Forget(ActiveRun run) => _active.TryRemove(new KeyValuePair<string, ActiveRun>(run.RunId, run));
+
+    internal void ReportFailure(string runId, Exception ex) => LogFailure(logger, runId, ex);
+
+    /// <summary>Stops taking work and waits (bounded) for calls in flight to finish and commit.</summary>
+    public async Task StopAsync(TimeSpan grace)
+    {
+        var pending = _active.Values.Select(a => a.Completion).ToArray();
+        var finished = Task.WhenAll(pending);
+        await Task.WhenAny(finished, Task.Delay(grace, clock));
+        await _stopping.CancelAsync();
+        foreach (var a in _active.Values) a.Stop();
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        if (!_stopping.IsCancellationRequested) await _stopping.CancelAsync();
+        foreach (var a in _active.Values) a.Stop();
+        _stopping.Dispose();
+    }
+
+    private async Task<ActiveRun?> GetOrAdoptAsync(string runId, CancellationToken cancellationToken)
+    {
+        if (_active.TryGetValue(runId, out var active)) return active;
+        var record = await runs.GetAsync(runId, cancellationToken);
+        if (record is null) return null;
+        var workflow = await workflows.GetAsync(record.WorkflowId, record.WorkflowVersion, cancellationToken);
+        if (workflow is null) return null;
+        var state = RunStateJson.Deserialize(record.State);
+        return _active.GetOrAdd(runId, _ => new ActiveRun(this, workflow, record, state));
+    }
+
+    private async Task AppendLogAsync(RunState state, long firstSequence, IReadOnlyList<RunLogEntry> log)
+    {
+        if (log.Count == 0) return;
+        var records = new List<RunEventRecord>(log.Count);
+        for (var i = 0; i < log.Count; i++)
+        {
+            var e = log[i];
+            var sequence = firstSequence * 1_000_000 + i; // room for every entry one batch of events can log
+            var data = System.Text.Json.JsonSerializer.Serialize(new { e.Attempt, e.Message });
+            records.Add(new RunEventRecord(state.RunId, $"{sequence}", sequence, e.At, e.Type, e.TaskId, data));
+        }
+        await events.AppendAsync(records, CancellationToken.None);
+    }
+
+    private static RunRecord ToRecord(RunState state, string trigger, string outbox, string? etag) => new()
+    {
+        RunId = state.RunId,
+        WorkflowId = state.WorkflowId,
+        WorkflowVersion = state.WorkflowVersion,
+        Status = RunViews.Name(state.Status),
+        CreatedAt = state.CreatedAt,
+        ScheduledAt = state.ScheduledAt,
+        FinishedAt = state.FinishedAt,
+        Trigger = trigger,
+        State = RunStateJson.Serialize(state),
+        Outbox = outbox,
+        ETag = etag,
+    };
+
+    private static bool IsFinal(RunStatus status) => status is RunStatus.Succeeded or RunStatus.Failed or RunStatus.Cancelled;
+
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "Run {RunId} finished: {Status}")]
+    private static partial void LogFinished(ILogger logger, string runId, string status);
+
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Warning, Message = "Run {RunId}: took over {Count} orphaned item(s)")]
+    private static partial void LogRecovered(ILogger logger, string runId, int count);
+
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Error, Message = "Run {RunId}: processing failed")]
+    private static partial void LogFailure(ILogger logger, string runId, Exception exception);
+}

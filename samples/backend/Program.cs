@@ -1,0 +1,4 @@
+using Loom.SampleBackend;
+
+var app = SampleBackendApp.Build(args);
+app.Run();
