@@ -28,17 +28,8 @@ internal sealed partial class TaskRunner(
         var callbackUrl = task.Completion == CompletionMode.Callback
             ? $"{options.PublicBaseUrl.TrimEnd('/')}/api/callbacks/{callbackTokens.Create(new CallbackTarget(state.RunId, task.Id, command.Attempt))}"
             : null;
-        var invocation = new TaskInvocation
-        {
-            RunId = state.RunId,
-            WorkflowId = state.WorkflowId,
-            TaskId = task.Id,
-            Attempt = command.Attempt,
-            ScheduledAt = state.ScheduledAt,
-            Params = state.Params,
-            Inputs = RunStateMachine.TaskInputs(workflow, state, task.Id),
-            CallbackUrl = callbackUrl,
-        };
+        var invocation = new TaskInvocation(state.RunId, state.WorkflowId, task.Id, command.Attempt, state.ScheduledAt, state.Params,
+            RunStateMachine.TaskInputs(workflow, state, task.Id), callbackUrl);
         var scope = new TemplateScope
         {
             Params = state.Params,
@@ -50,7 +41,7 @@ internal sealed partial class TaskRunner(
         };
         var signingKey = workflow.SigningSecret is { } name && secrets.GetSecret(name) is { } secret ? Encoding.UTF8.GetBytes(secret) : null;
         var startedAt = clock.GetUtcNow();
-        var build = HttpTaskRequestFactory.Build(task, invocation, scope, signingKey);
+        var build = HttpTaskRequestFactory.Create(task, invocation, scope, signingKey);
 
         AttemptOutcome outcome;
         string summary = $"{task.Method} {task.Url}";

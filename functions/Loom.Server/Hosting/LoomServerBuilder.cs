@@ -1,0 +1,133 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using Loom.Core.Api;
+using Loom.Core.Execution;
+using Loom.Core.Scheduling;
+using Loom.Core.Stores;
+using Loom.Core.Templating;
+using Loom.Server.Engine;
+using Loom.Storage;
+using Microsoft.Extensions.Options;
+
+namespace Loom.Server.Hosting;
+
+/// <summary>Wires Loom's parts into an ASP.NET Core host: storage, the engine, the API, the scheduler, recovery.</summary>
+public static class LoomServerBuilder
+{
+    /// <summary>Adds every Loom service, configured from the <c>Loom</c> section.</summary>
+    public static WebApplicationBuilder AddLoomServer(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<LoomServerOptions>().Bind(builder.Configuration.GetSection("Loom"));
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<LoomServerOptions>>().Value);
+
+        services.AddSingleton(sp =>
+        {
+            var o = sp.GetRequiredService<LoomServerOptions>();
+            return LoomStorage.Create(o.StorageConnectionString, o.TablePrefix);
+        });
+        services.AddSingleton<IWorkflowStore>(sp => sp.GetRequiredService<LoomStorage>().Workflows);
+        services.AddSingleton<IRunStore>(sp => sp.GetRequiredService<LoomStorage>().Runs);
+        services.AddSingleton<IAttemptStore>(sp => sp.GetRequiredService<LoomStorage>().Attempts);
+        services.AddSingleton<IEventStore>(sp => sp.GetRequiredService<LoomStorage>().Events);
+        services.AddSingleton<ISchedulerStateStore>(sp => sp.GetRequiredService<LoomStorage>().SchedulerStates);
+        services.AddSingleton<IProcessRegistry>(sp => new TableProcessRegistry(sp.GetRequiredService<LoomStorage>()));
+        services.AddSingleton<WorkflowCatalog>();
+
+        services.AddSingleton(sp =>
+        {
+            var o = sp.GetRequiredService<LoomServerOptions>();
+            var name = o.InstanceName.Length > 0 ? o.InstanceName : $"{Dns.GetHostName()}-{Environment.ProcessId}";
+            return new ProcessIdentity(name, sp.GetRequiredService<TimeProvider>().GetUtcNow());
+        });
+        services.AddSingleton<ISecretProvider>(sp => new ConfiguredSecrets(sp.GetRequiredService<LoomServerOptions>().Secrets));
+        services.AddSingleton(sp =>
+        {
+            var key = sp.GetRequiredService<LoomServerOptions>().CallbackSigningKey;
+            return new CallbackTokens(key.Length >= 16 ? Encoding.UTF8.GetBytes(key) : RandomNumberGenerator.GetBytes(32));
+        });
+        services.AddSingleton(sp =>
+        {
+            var o = sp.GetRequiredService<LoomServerOptions>();
+            var handler = LoomHttpHandler.Create(new SsrfGuardOptions { AllowLoopback = o.AllowLoopback, AllowPrivateNetworks = o.AllowPrivateNetworks });
+            // Per-attempt timeouts are the executor's; HttpClient's own would cut long tasks at 100 s.
+            var client = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
+            return new HttpTaskExecutor(client, new ExecutorOptions(), sp.GetRequiredService<TimeProvider>());
+        });
+        services.AddSingleton(sp =>
+        {
+            var o = sp.GetRequiredService<LoomServerOptions>();
+            return new RunEngineOptions(o.MaxConcurrentCalls, o.PublicBaseUrl, o.ProcessTimeout, TimeSpan.FromSeconds(10));
+        });
+        services.AddSingleton<TaskRunner>();
+        services.AddSingleton<RunEngine>();
+        services.AddSingleton<IRunDriver>(sp => sp.GetRequiredService<RunEngine>());
+        services.AddSingleton(sp =>
+        {
+            var o = sp.GetRequiredService<LoomServerOptions>();
+            return new ApiOptions { MaxBodyBytes = o.MaxBodyBytes, PublicBaseUrl = o.PublicBaseUrl };
+        });
+        services.AddSingleton<IApiAuthorizer>(sp => new ApiKeyAuthorizer(sp.GetRequiredService<LoomServerOptions>().ApiKeys.Select(k =>
+            new ApiKey(k.Key, Enum.TryParse<ApiRole>(k.Role, ignoreCase: true, out var role) && role != ApiRole.Anonymous ? role : ApiRole.Reader, k.Name))));
+        services.AddSingleton(sp =>
+        {
+            var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger("Loom.Api");
+            var storage = sp.GetRequiredService<LoomStorage>();
+            return new LoomApi(new ApiServices
+            {
+                Workflows = sp.GetRequiredService<WorkflowCatalog>(),
+                Runs = sp.GetRequiredService<IRunStore>(),
+                Attempts = sp.GetRequiredService<IAttemptStore>(),
+                Events = sp.GetRequiredService<IEventStore>(),
+                Driver = sp.GetRequiredService<IRunDriver>(),
+                Authorizer = sp.GetRequiredService<IApiAuthorizer>(),
+                CallbackTokens = sp.GetRequiredService<CallbackTokens>(),
+                Clock = sp.GetRequiredService<TimeProvider>(),
+                Secrets = sp.GetRequiredService<ISecretProvider>(),
+                Options = sp.GetRequiredService<ApiOptions>(),
+                StorageHealthy = storage.PingAsync,
+                OnError = (ex, request) => ApiLog.Failed(logger, request.Method, request.Path, ex),
+            });
+        });
+
+        services.AddSingleton(sp =>
+        {
+            var o = sp.GetRequiredService<LoomServerOptions>();
+            return new RecoveryOptions(o.RecoveryInterval, o.ProcessTimeout, TimeSpan.FromSeconds(10));
+        });
+        services.AddSingleton<RecoveryService>();
+        services.AddHostedService(sp => sp.GetRequiredService<RecoveryService>());
+        services.AddSingleton(sp => new SchedulerTick(
+            sp.GetRequiredService<WorkflowCatalog>(), sp.GetRequiredService<ISchedulerStateStore>(), sp.GetRequiredService<IRunStore>(), sp.GetRequiredService<IRunDriver>()));
+        if (builder.Configuration.GetValue<bool?>("Loom:SchedulerEnabled") ?? true)
+        {
+            services.AddHostedService(sp => new SchedulerService(sp.GetRequiredService<SchedulerTick>(), sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<LoomServerOptions>().SchedulerInterval, sp.GetRequiredService<ILogger<SchedulerService>>()));
+        }
+        return builder;
+    }
+
+    /// <summary>Serves the dashboard's static files at / when they were built (dashboard/build.sh).</summary>
+    public static WebApplication MapLoomDashboard(this WebApplication app)
+    {
+        app.UseDefaultFiles();
+        app.UseStaticFiles();
+        app.MapFallbackToFile("index.html");
+        return app;
+    }
+}
+
+/// <summary>Secrets from configuration (<c>Loom:Secrets:NAME</c>).</summary>
+internal sealed class ConfiguredSecrets(IReadOnlyDictionary<string, string> secrets) : ISecretProvider
+{
+    public string? GetSecret(string name) => secrets.TryGetValue(name, out var value) ? value : Environment.GetEnvironmentVariable($"LOOM_SECRET_{name}");
+}
+
+/// <summary>Log messages of the API host.</summary>
+internal static partial class ApiLog
+{
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Error, Message = "API request {Method} {Path} failed")]
+    public static partial void Failed(ILogger logger, string method, string path, Exception exception);
+}
