@@ -1,0 +1,35 @@
+using System.Net;
+using System.Net.Http;
+
+namespace Loom.Core.Execution;
+
+/// <summary>Creates the HTTP handler every task call goes through: SSRF guard on each connection, bounded redirects, no proxy.</summary>
+public static class LoomHttpHandler
+{
+    /// <summary>Most redirect hops followed; each hop connects through the guard again.</summary>
+    public const int MaxRedirects = 5;
+
+    /// <summary>
+    /// A handler whose <see cref="SocketsHttpHandler.ConnectCallback"/> resolves the host itself and connects only to an address
+    /// <see cref="SsrfGuard"/> allows (so DNS rebinding and redirects to internal addresses are refused).
+    /// </summary>
+    /// <remarks>
+    /// Requests must stay on HTTP/1.1 or HTTP/2: HTTP/3 runs over QUIC, which does not use the connect callback
+    /// (<see cref="HttpTaskExecutor"/> sends HTTP/1.1 only). No proxy is used, since a proxy would connect on our behalf unchecked.
+    /// </remarks>
+    public static SocketsHttpHandler Create(SsrfGuardOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return new SocketsHttpHandler
+        {
+            UseProxy = false,
+            UseCookies = false,
+            AllowAutoRedirect = true,
+            MaxAutomaticRedirections = MaxRedirects,
+            // Connections are recycled so that a changed DNS answer is resolved (and checked) again.
+            PooledConnectionLifetime = TimeSpan.FromMinutes(2),
+            AutomaticDecompression = DecompressionMethods.All,
+            ConnectCallback = (context, cancellationToken) => SsrfGuard.ConnectAsync(options, context.DnsEndPoint, cancellationToken),
+        };
+    }
+}
