@@ -64,11 +64,7 @@ public sealed class HttpTaskExecutor
         }
         catch (Exception ex) when (cancellationToken.IsCancellationRequested)
         {
-            if (ex is OperationCanceledException)
-            {
-                throw;
-            }
-
+            // Rethrown with the caller's own token (the one caught carries the linked token) so callers can match it.
             throw new OperationCanceledException("The attempt was cancelled.", ex, cancellationToken);
         }
         catch (Exception ex)

@@ -28,7 +28,7 @@ internal static class ExecutionTestData
         ScheduledAt = ScheduledAt,
     };
 
-    public static TaskDefinition Task(string url, string method = "POST", JsonNode? body = null, IReadOnlyDictionary<string, string>? headers = null) => new()
+    public static TaskDefinition TaskDef(string url, string method = "POST", JsonNode? body = null, IReadOnlyDictionary<string, string>? headers = null) => new()
     {
         Id = "process",
         Url = url,
@@ -39,7 +39,7 @@ internal static class ExecutionTestData
 
     public static PreparedRequest Prepare(Uri url, string method = "POST", JsonNode? body = null, byte[]? signingKey = null)
     {
-        var result = HttpTaskRequestFactory.Create(Task(url.ToString(), method, body), Invocation(), Scope(), signingKey);
+        var result = HttpTaskRequestFactory.Create(TaskDef(url.ToString(), method, body), Invocation(), Scope(), signingKey);
         Assert.True(result.IsSuccess, result.Failure?.Message);
         return result.Request;
     }

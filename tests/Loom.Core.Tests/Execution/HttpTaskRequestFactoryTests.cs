@@ -11,7 +11,7 @@ public sealed class HttpTaskRequestFactoryTests
     [Fact]
     public void Create_NoBody_SendsEnvelope()
     {
-        var result = HttpTaskRequestFactory.Create(Task("http://backend:8080/api/tasks/process"), Invocation(attempt: 2), Scope());
+        var result = HttpTaskRequestFactory.Create(TaskDef("http://backend:8080/api/tasks/process"), Invocation(attempt: 2), Scope());
 
         Assert.True(result.IsSuccess, result.Failure?.Message);
         var request = result.Request;
@@ -35,7 +35,7 @@ public sealed class HttpTaskRequestFactoryTests
     [Fact]
     public void Create_CallbackTask_EnvelopeCarriesCallbackUrl()
     {
-        var result = HttpTaskRequestFactory.Create(Task("http://backend/x"), Invocation(callbackUrl: "https://loom/api/callbacks/abc"), Scope());
+        var result = HttpTaskRequestFactory.Create(TaskDef("http://backend/x"), Invocation(callbackUrl: "https://loom/api/callbacks/abc"), Scope());
 
         var envelope = JsonNode.Parse(result.Request!.Body.Span)!.AsObject();
         Assert.Equal("https://loom/api/callbacks/abc", (string?)envelope["callbackUrl"]);
@@ -46,7 +46,7 @@ public sealed class HttpTaskRequestFactoryTests
     {
         var headers = new Dictionary<string, string> { ["X-Team"] = "data", ["X-Loom-Task-Id"] = "spoofed", ["Idempotency-Key"] = "mine" };
 
-        var request = HttpTaskRequestFactory.Create(Task("http://backend/x", headers: headers), Invocation(attempt: 3), Scope()).Request!;
+        var request = HttpTaskRequestFactory.Create(TaskDef("http://backend/x", headers: headers), Invocation(attempt: 3), Scope()).Request!;
 
         Assert.Equal("data", request.Headers["X-Team"]);
         Assert.Equal("run-42", request.Headers["X-Loom-Run-Id"]);
@@ -61,8 +61,8 @@ public sealed class HttpTaskRequestFactoryTests
     [Fact]
     public void Create_EveryAttempt_SameIdempotencyKey()
     {
-        var first = HttpTaskRequestFactory.Create(Task("http://backend/x"), Invocation(attempt: 1), Scope()).Request!;
-        var third = HttpTaskRequestFactory.Create(Task("http://backend/x"), Invocation(attempt: 3), Scope()).Request!;
+        var first = HttpTaskRequestFactory.Create(TaskDef("http://backend/x"), Invocation(attempt: 1), Scope()).Request!;
+        var third = HttpTaskRequestFactory.Create(TaskDef("http://backend/x"), Invocation(attempt: 3), Scope()).Request!;
 
         Assert.Equal(first.Headers["Idempotency-Key"], third.Headers["Idempotency-Key"]);
         Assert.NotEqual(first.Headers["X-Loom-Attempt"], third.Headers["X-Loom-Attempt"]);
@@ -73,7 +73,7 @@ public sealed class HttpTaskRequestFactoryTests
     {
         var key = Encoding.UTF8.GetBytes("s3cret");
 
-        var request = HttpTaskRequestFactory.Create(Task("http://backend/x"), Invocation(), Scope(), key).Request!;
+        var request = HttpTaskRequestFactory.Create(TaskDef("http://backend/x"), Invocation(), Scope(), key).Request!;
 
         var expected = "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(key, request.Body.Span));
         Assert.Equal(expected, request.Headers["X-Loom-Signature"]);
@@ -85,7 +85,7 @@ public sealed class HttpTaskRequestFactoryTests
     {
         var body = JsonNode.Parse("""{ "report": "daily", "limit": 10, "note": "é<>" }""");
 
-        var request = HttpTaskRequestFactory.Create(Task("http://backend/x", body: body), Invocation(), Scope()).Request!;
+        var request = HttpTaskRequestFactory.Create(TaskDef("http://backend/x", body: body), Invocation(), Scope()).Request!;
 
         Assert.Equal("application/json; charset=utf-8", request.ContentType);
         Assert.Equal("""{"report":"daily","limit":10,"note":"é<>"}""", Encoding.UTF8.GetString(request.Body.Span));
@@ -96,7 +96,7 @@ public sealed class HttpTaskRequestFactoryTests
     {
         var headers = new Dictionary<string, string> { ["Content-Type"] = "application/x-www-form-urlencoded" };
 
-        var request = HttpTaskRequestFactory.Create(Task("http://backend/x", body: JsonValue.Create("a=1&b=2"), headers: headers), Invocation(), Scope()).Request!;
+        var request = HttpTaskRequestFactory.Create(TaskDef("http://backend/x", body: JsonValue.Create("a=1&b=2"), headers: headers), Invocation(), Scope()).Request!;
 
         Assert.Equal("a=1&b=2", Encoding.UTF8.GetString(request.Body.Span));
         Assert.Equal("application/x-www-form-urlencoded", request.ContentType);
@@ -108,7 +108,7 @@ public sealed class HttpTaskRequestFactoryTests
     [InlineData("head")]
     public void Create_GetOrHeadWithoutBody_SendsNoBody(string method)
     {
-        var request = HttpTaskRequestFactory.Create(Task("http://backend/x", method), Invocation(), Scope()).Request!;
+        var request = HttpTaskRequestFactory.Create(TaskDef("http://backend/x", method), Invocation(), Scope()).Request!;
 
         Assert.Equal(method.ToUpperInvariant(), request.Method);
         Assert.True(request.Body.IsEmpty);
@@ -121,7 +121,7 @@ public sealed class HttpTaskRequestFactoryTests
     [InlineData("not a url")]
     public void Create_BadUrl_InvalidFailure(string url)
     {
-        var result = HttpTaskRequestFactory.Create(Task(url), Invocation(), Scope());
+        var result = HttpTaskRequestFactory.Create(TaskDef(url), Invocation(), Scope());
 
         Assert.False(result.IsSuccess);
         Assert.Equal(OutcomeKind.Failed, result.Failure.Kind);
@@ -132,7 +132,7 @@ public sealed class HttpTaskRequestFactoryTests
     [Fact]
     public void Create_BadMethod_InvalidFailure()
     {
-        var result = HttpTaskRequestFactory.Create(Task("http://backend/x", "PO ST"), Invocation(), Scope());
+        var result = HttpTaskRequestFactory.Create(TaskDef("http://backend/x", "PO ST"), Invocation(), Scope());
 
         Assert.Equal(FailureClass.Invalid, result.Failure?.Failure);
     }
@@ -145,7 +145,7 @@ public sealed class HttpTaskRequestFactoryTests
     {
         var headers = new Dictionary<string, string> { [name] = value };
 
-        var result = HttpTaskRequestFactory.Create(Task("http://backend/x", headers: headers), Invocation(), Scope());
+        var result = HttpTaskRequestFactory.Create(TaskDef("http://backend/x", headers: headers), Invocation(), Scope());
 
         Assert.Equal(FailureClass.Invalid, result.Failure?.Failure);
         Assert.DoesNotContain("Injected", result.Failure!.Message, StringComparison.Ordinal);
@@ -154,7 +154,7 @@ public sealed class HttpTaskRequestFactoryTests
     [Fact]
     public void Create_TemplateCannotRender_InvalidFailure()
     {
-        var result = HttpTaskRequestFactory.Create(Task("http://backend/x?key=${{ secrets.MISSING }}"), Invocation(), Scope());
+        var result = HttpTaskRequestFactory.Create(TaskDef("http://backend/x?key=${{ secrets.MISSING }}"), Invocation(), Scope());
 
         Assert.False(result.IsSuccess);
         Assert.Equal(FailureClass.Invalid, result.Failure.Failure);
@@ -164,7 +164,7 @@ public sealed class HttpTaskRequestFactoryTests
     [Fact]
     public void Create_Request_SummaryMasksQueryValues()
     {
-        var request = HttpTaskRequestFactory.Create(Task("http://backend:8080/api/run?token=abc&mode=full"), Invocation(), Scope()).Request!;
+        var request = HttpTaskRequestFactory.Create(TaskDef("http://backend:8080/api/run?token=abc&mode=full"), Invocation(), Scope()).Request!;
 
         Assert.Equal("POST http://backend:8080/api/run?token=***&mode=***", request.Summary);
     }
