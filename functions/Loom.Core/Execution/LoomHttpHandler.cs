@@ -20,7 +20,22 @@ public static class LoomHttpHandler
     public static SocketsHttpHandler Create(SsrfGuardOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return new SocketsHttpHandler
+        var handler = Configure();
+        handler.ConnectCallback = (context, cancellationToken) => SsrfGuard.ConnectAsync(options, context.DnsEndPoint, cancellationToken);
+        return handler;
+    }
+
+    /// <summary>The same handler with the final TCP connect supplied, so tests can forbid any connect outside loopback.</summary>
+    internal static SocketsHttpHandler CreateWithConnector(SsrfGuardOptions options, Func<IPEndPoint, CancellationToken, ValueTask<Stream>> connect)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var handler = Configure();
+        handler.ConnectCallback = (context, cancellationToken) => SsrfGuard.ConnectAsync(options, context.DnsEndPoint, connect, cancellationToken);
+        return handler;
+    }
+
+    private static SocketsHttpHandler Configure() =>
+        new()
         {
             UseProxy = false,
             UseCookies = false,
@@ -29,7 +44,5 @@ public static class LoomHttpHandler
             // Connections are recycled so that a changed DNS answer is resolved (and checked) again.
             PooledConnectionLifetime = TimeSpan.FromMinutes(2),
             AutomaticDecompression = DecompressionMethods.All,
-            ConnectCallback = (context, cancellationToken) => SsrfGuard.ConnectAsync(options, context.DnsEndPoint, cancellationToken),
         };
-    }
 }

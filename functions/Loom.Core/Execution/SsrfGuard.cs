@@ -63,7 +63,15 @@ public static class SsrfGuard
     /// connects to the first allowed one that answers, so the check applies to the address actually connected.
     /// </summary>
     /// <exception cref="SsrfRefusedException">No resolved address is allowed; nothing was connected.</exception>
-    public static async ValueTask<Stream> ConnectAsync(SsrfGuardOptions options, DnsEndPoint endPoint, CancellationToken cancellationToken)
+    public static ValueTask<Stream> ConnectAsync(SsrfGuardOptions options, DnsEndPoint endPoint, CancellationToken cancellationToken) =>
+        ConnectAsync(options, endPoint, ConnectSocketAsync, cancellationToken);
+
+    /// <summary>The same, with the final TCP connect supplied (tests use one that can only reach loopback).</summary>
+    internal static async ValueTask<Stream> ConnectAsync(
+        SsrfGuardOptions options,
+        DnsEndPoint endPoint,
+        Func<IPEndPoint, CancellationToken, ValueTask<Stream>> connect,
+        CancellationToken cancellationToken)
     {
         var host = endPoint.Host;
         var literal = host.Trim('[', ']');
@@ -96,25 +104,33 @@ public static class SsrfGuard
         SocketException? lastError = null;
         foreach (var address in allowed)
         {
-            var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
             try
             {
-                await socket.ConnectAsync(new IPEndPoint(address, endPoint.Port), cancellationToken).ConfigureAwait(false);
-                return new NetworkStream(socket, ownsSocket: true);
+                return await connect(new IPEndPoint(address, endPoint.Port), cancellationToken).ConfigureAwait(false);
             }
             catch (SocketException ex)
             {
-                socket.Dispose();
+                // Refused or unreachable: the next allowed address may answer.
                 lastError = ex;
-            }
-            catch
-            {
-                socket.Dispose();
-                throw;
             }
         }
 
         throw lastError!;
+    }
+
+    private static async ValueTask<Stream> ConnectSocketAsync(IPEndPoint endPoint, CancellationToken cancellationToken)
+    {
+        var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(endPoint, cancellationToken).ConfigureAwait(false);
+            return new NetworkStream(socket, ownsSocket: true);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
     }
 
     private static (SsrfAddressKind Kind, string Description) Describe(IPAddress address)

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using Loom.Core.Execution;
 using Microsoft.AspNetCore.Http;
 using static Loom.Core.Tests.Execution.ExecutionTestData;
@@ -6,7 +7,8 @@ using static Loom.Core.Tests.Execution.ExecutionTestData;
 namespace Loom.Core.Tests.Execution;
 
 // Network rule of these tests: nothing may be sent outside 127.0.0.0/8 and ::1. Every end-to-end refusal of another
-// address first asserts that the guard refuses it, so that a broken guard fails the test before anything is connected.
+// address first asserts that the guard refuses it, and runs on a handler whose final connect step can only reach loopback,
+// so that a broken guard fails the test (as a Network failure) instead of sending a packet.
 public sealed class SsrfGuardTests(BackendFixture backend) : IClassFixture<BackendFixture>
 {
     private static readonly TimeSpan Generous = TimeSpan.FromSeconds(30);
@@ -159,7 +161,7 @@ public sealed class SsrfGuardTests(BackendFixture backend) : IClassFixture<Backe
         var options = new SsrfGuardOptions { AllowLoopback = true };
         Assert.NotNull(SsrfGuard.RefusalReason(IPAddress.Parse(address), options));
 
-        var outcome = await Execute(options, new Uri(url));
+        var outcome = await Execute(options, new Uri(url), LoopbackOnly);
 
         Assert.Equal(FailureClass.Refused, outcome.Failure);
         Assert.Contains(kind, outcome.Message, StringComparison.Ordinal);
@@ -181,7 +183,7 @@ public sealed class SsrfGuardTests(BackendFixture backend) : IClassFixture<Backe
             return Task.CompletedTask;
         });
 
-        var outcome = await Execute(options, url);
+        var outcome = await Execute(options, url, LoopbackOnly);
 
         Assert.Equal(1, backend.Hits(name));
         Assert.Equal(FailureClass.Refused, outcome.Failure);
@@ -190,9 +192,58 @@ public sealed class SsrfGuardTests(BackendFixture backend) : IClassFixture<Backe
 
     private static Task Ok(HttpContext context) => context.Response.WriteAsync("{}");
 
-    private static async Task<AttemptOutcome> Execute(SsrfGuardOptions options, Uri url)
+    [Theory]
+    [InlineData("169.254.169.254")]
+    [InlineData("[::ffff:169.254.169.254]")]
+    [InlineData("10.0.0.1")]
+    [InlineData("localhost")]
+    public async Task ConnectAsync_RefusedHost_ThrowsBeforeAnyConnect(string host)
     {
-        using var client = new HttpClient(LoomHttpHandler.Create(options)) { Timeout = Timeout.InfiniteTimeSpan };
+        var attempted = new List<IPEndPoint>();
+
+        var error = await Assert.ThrowsAsync<SsrfRefusedException>(async () => await SsrfGuard.ConnectAsync(
+            new SsrfGuardOptions(),
+            new DnsEndPoint(host, 80),
+            (endPoint, _) =>
+            {
+                attempted.Add(endPoint);
+                throw new SocketException((int)SocketError.ConnectionRefused);
+            },
+            CancellationToken.None));
+
+        Assert.Empty(attempted);
+        Assert.NotNull(error.Address);
+        Assert.StartsWith("refused: ", error.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>The real socket connect for loopback; anything else throws before a socket exists.</summary>
+    private static async ValueTask<Stream> LoopbackOnly(IPEndPoint endPoint, CancellationToken cancellationToken)
+    {
+        if (!IPAddress.IsLoopback(endPoint.Address))
+        {
+            throw new InvalidOperationException($"test connector: refusing to connect to {endPoint}");
+        }
+
+        var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            await socket.ConnectAsync(endPoint, cancellationToken);
+            return new NetworkStream(socket, ownsSocket: true);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    private static async Task<AttemptOutcome> Execute(
+        SsrfGuardOptions options,
+        Uri url,
+        Func<IPEndPoint, CancellationToken, ValueTask<Stream>>? connect = null)
+    {
+        var handler = connect is null ? LoomHttpHandler.Create(options) : LoomHttpHandler.CreateWithConnector(options, connect);
+        using var client = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
         var executor = new HttpTaskExecutor(client, new ExecutorOptions(), TimeProvider.System);
         return await executor.ExecuteAsync(Prepare(url), Generous, CancellationToken.None);
     }
