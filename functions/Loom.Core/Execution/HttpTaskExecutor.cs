@@ -33,6 +33,7 @@ public sealed class HttpTaskExecutor
         ArgumentNullException.ThrowIfNull(timeProvider);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxResponseBytes, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxOutputBytes, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(options.MaxRedirects);
         this.httpClient = httpClient;
         this.options = options;
         this.timeProvider = timeProvider;
@@ -57,10 +58,7 @@ public sealed class HttpTaskExecutor
         AttemptOutcome outcome;
         try
         {
-            using var message = CreateMessage(request);
-            using var response = await httpClient.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, linked.Token);
-            var body = await ReadCappedAsync(response.Content, linked.Token);
-            outcome = Classify(response, body);
+            outcome = await SendAsync(request, linked.Token);
         }
         catch (Exception ex) when (cancellationToken.IsCancellationRequested)
         {
@@ -73,6 +71,66 @@ public sealed class HttpTaskExecutor
         }
 
         return outcome with { Duration = timeProvider.GetElapsedTime(started) };
+    }
+
+    private async Task<AttemptOutcome> SendAsync(PreparedRequest request, CancellationToken cancellationToken)
+    {
+        var current = request;
+        for (var hop = 0; ; hop++)
+        {
+            using var message = CreateMessage(current);
+            using var response = await httpClient.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+            if (hop < options.MaxRedirects && Redirect(current, response) is { } next)
+            {
+                current = next;
+                continue;
+            }
+
+            var body = await ReadCappedAsync(response.Content, cancellationToken);
+            return Classify(response, body);
+        }
+    }
+
+    /// <summary>The request of the next hop, or null when the response is not a redirect Loom follows.</summary>
+    private static PreparedRequest? Redirect(PreparedRequest current, HttpResponseMessage response)
+    {
+        var code = (int)response.StatusCode;
+        if (code is not (301 or 302 or 303 or 307 or 308) || response.Headers.Location is not { } location)
+        {
+            return null;
+        }
+
+        var target = location.IsAbsoluteUri ? location : new Uri(current.Uri, location);
+        if ((target.Scheme != Uri.UriSchemeHttp && target.Scheme != Uri.UriSchemeHttps)
+            || (current.Uri.Scheme == Uri.UriSchemeHttps && target.Scheme == Uri.UriSchemeHttp))
+        {
+            return null;
+        }
+
+        // As browsers and HttpClient do: 303 turns anything but GET/HEAD into GET, 301/302 turn POST into GET.
+        var toGet = code switch
+        {
+            301 or 302 => current.Method == "POST",
+            303 => current.Method is not ("GET" or "HEAD"),
+            _ => false,
+        };
+        var sameOrigin = Uri.Compare(current.Uri, target, UriComponents.SchemeAndServer, UriFormat.UriEscaped, StringComparison.OrdinalIgnoreCase) == 0;
+        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (name, value) in current.Headers)
+        {
+            // Leaving the origin drops the task's own headers (they may hold secrets); Loom's identify the call anywhere.
+            var keep = sameOrigin || name.StartsWith("X-Loom-", StringComparison.OrdinalIgnoreCase)
+                || name.Equals("Idempotency-Key", StringComparison.OrdinalIgnoreCase)
+                || name.Equals("User-Agent", StringComparison.OrdinalIgnoreCase);
+            if (keep && !(toGet && name.Equals("X-Loom-Signature", StringComparison.OrdinalIgnoreCase)))
+            {
+                headers[name] = value;
+            }
+        }
+
+        return toGet
+            ? current with { Method = "GET", Uri = target, Headers = headers, Body = ReadOnlyMemory<byte>.Empty, ContentType = null }
+            : current with { Uri = target, Headers = headers };
     }
 
     private static HttpRequestMessage CreateMessage(PreparedRequest request)
@@ -154,7 +212,7 @@ public sealed class HttpTaskExecutor
         var text = snippet.Length == 0 ? $"HTTP {code}" : $"HTTP {code}: {snippet}";
         var (failure, message) = code switch
         {
-            >= 300 and < 400 => (FailureClass.ClientError, RedirectMessage(code, response.Headers.Location, snippet)),
+            >= 300 and < 400 => (FailureClass.ClientError, RedirectMessage(code, Resolve(response), snippet)),
             408 => (FailureClass.RequestTimeout, text),
             429 => (FailureClass.TooManyRequests, text),
             >= 400 and < 500 => (FailureClass.ClientError, text),
@@ -256,10 +314,18 @@ public sealed class HttpTaskExecutor
         return null;
     }
 
-    private static string RedirectMessage(int code, Uri? location, string snippet)
+    private static Uri? Resolve(HttpResponseMessage response) => response.Headers.Location switch
+    {
+        null => null,
+        { IsAbsoluteUri: true } absolute => absolute,
+        var relative when response.RequestMessage?.RequestUri is { } requested => new Uri(requested, relative),
+        var relative => relative,
+    };
+
+    private string RedirectMessage(int code, Uri? location, string snippet)
     {
         var target = location is null ? "without a Location" : "to " + HttpTaskRequestFactory.MaskUri(location);
-        var message = $"HTTP {code}: redirect {target} not followed (at most {LoomHttpHandler.MaxRedirects} hops, never from https to http)";
+        var message = $"HTTP {code}: redirect {target} not followed (at most {options.MaxRedirects} hops, only to http(s), never from https to http)";
         return snippet.Length == 0 ? message : $"{message}: {snippet}";
     }
 

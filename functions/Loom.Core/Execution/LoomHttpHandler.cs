@@ -3,12 +3,14 @@ using System.Net.Http;
 
 namespace Loom.Core.Execution;
 
-/// <summary>Creates the HTTP handler every task call goes through: SSRF guard on each connection, bounded redirects, no proxy.</summary>
+/// <summary>Creates the HTTP handler every task call goes through: SSRF guard on each connection, no proxy, no cookies.</summary>
+/// <remarks>
+/// The handler follows no redirect itself: <see cref="HttpTaskExecutor"/> follows them (at most
+/// <see cref="ExecutorOptions.MaxRedirects"/> hops), so it can drop the task's own headers, which may carry secrets, when a
+/// redirect leaves the origin. Each hop opens its connections through the same guard, so a redirect to an internal address is refused.
+/// </remarks>
 public static class LoomHttpHandler
 {
-    /// <summary>Most redirect hops followed; each hop connects through the guard again.</summary>
-    public const int MaxRedirects = 5;
-
     /// <summary>
     /// A handler whose <see cref="SocketsHttpHandler.ConnectCallback"/> resolves the host itself and connects only to an address
     /// <see cref="SsrfGuard"/> allows (so DNS rebinding and redirects to internal addresses are refused).
@@ -39,8 +41,7 @@ public static class LoomHttpHandler
         {
             UseProxy = false,
             UseCookies = false,
-            AllowAutoRedirect = true,
-            MaxAutomaticRedirections = MaxRedirects,
+            AllowAutoRedirect = false,
             // Connections are recycled so that a changed DNS answer is resolved (and checked) again.
             PooledConnectionLifetime = TimeSpan.FromMinutes(2),
             AutomaticDecompression = DecompressionMethods.All,

@@ -37,9 +37,14 @@ internal static class ExecutionTestData
         Headers = headers ?? new Dictionary<string, string>(),
     };
 
-    public static PreparedRequest Prepare(Uri url, string method = "POST", JsonNode? body = null, byte[]? signingKey = null)
+    public static PreparedRequest Prepare(
+        Uri url,
+        string method = "POST",
+        JsonNode? body = null,
+        byte[]? signingKey = null,
+        IReadOnlyDictionary<string, string>? headers = null)
     {
-        var result = HttpTaskRequestFactory.Create(TaskDef(url.ToString(), method, body), Invocation(), Scope(), signingKey);
+        var result = HttpTaskRequestFactory.Create(TaskDef(url.ToString(), method, body, headers), Invocation(), Scope(), signingKey);
         Assert.True(result.IsSuccess, result.Failure?.Message);
         return result.Request;
     }

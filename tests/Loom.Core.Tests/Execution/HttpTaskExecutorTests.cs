@@ -30,15 +30,7 @@ public sealed class HttpTaskExecutorTests : IClassFixture<BackendFixture>, IDisp
     public async Task ExecuteAsync_Envelope_ServerReceivesEnvelopeHeadersAndValidSignature()
     {
         var key = Encoding.UTF8.GetBytes("signing-secret");
-        var received = new TaskCompletionSource<(string Method, Dictionary<string, string> Headers, byte[] Body)>();
-        var url = backend.Handle(nameof(ExecuteAsync_Envelope_ServerReceivesEnvelopeHeadersAndValidSignature), async context =>
-        {
-            using var buffer = new MemoryStream();
-            await context.Request.Body.CopyToAsync(buffer);
-            // Kestrel reuses its header collection after the request: keep a copy.
-            var headers = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
-            received.TrySetResult((context.Request.Method, headers, buffer.ToArray()));
-        });
+        var (url, received) = Capture(nameof(ExecuteAsync_Envelope_ServerReceivesEnvelopeHeadersAndValidSignature));
 
         var outcome = await executor.ExecuteAsync(Prepare(url, signingKey: key), Generous, CancellationToken.None);
 
@@ -61,16 +53,13 @@ public sealed class HttpTaskExecutorTests : IClassFixture<BackendFixture>, IDisp
     [Fact]
     public async Task ExecuteAsync_CustomBody_ServerReceivesExactBody()
     {
-        var received = new TaskCompletionSource<string>();
-        var url = backend.Handle(nameof(ExecuteAsync_CustomBody_ServerReceivesExactBody), async context =>
-        {
-            using var reader = new StreamReader(context.Request.Body);
-            received.TrySetResult(await reader.ReadToEndAsync());
-        });
+        var (url, received) = Capture(nameof(ExecuteAsync_CustomBody_ServerReceivesExactBody));
 
         await executor.ExecuteAsync(Prepare(url, "PUT", JsonNode.Parse("""{"report":"daily"}""")), Generous, CancellationToken.None);
 
-        Assert.Equal("""{"report":"daily"}""", await received.Task);
+        var request = await received.Task;
+        Assert.Equal("PUT", request.Method);
+        Assert.Equal("""{"report":"daily"}""", Encoding.UTF8.GetString(request.Body));
     }
 
     [Fact]
@@ -387,10 +376,84 @@ public sealed class HttpTaskExecutorTests : IClassFixture<BackendFixture>, IDisp
 
         Assert.Equal(FailureClass.ClientError, outcome.Failure);
         Assert.Equal(302, outcome.StatusCode);
-        Assert.Contains("redirect", outcome.Message, StringComparison.Ordinal);
+        Assert.Contains($"redirect to {backend.BaseUri}h/{name}?token=***", outcome.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("secret", outcome.Message, StringComparison.Ordinal);
-        Assert.Equal(LoomHttpHandler.MaxRedirects + 1, backend.Hits(name));
+        Assert.Equal(new ExecutorOptions().MaxRedirects + 1, backend.Hits(name));
     }
+
+    [Fact]
+    public async Task ExecuteAsync_307SameOrigin_KeepsMethodBodyAndTaskHeaders()
+    {
+        var (target, received) = Capture(nameof(ExecuteAsync_307SameOrigin_KeepsMethodBodyAndTaskHeaders) + "-target");
+        var url = RedirectTo(nameof(ExecuteAsync_307SameOrigin_KeepsMethodBodyAndTaskHeaders), 307, target);
+        var request = Prepare(url, body: JsonNode.Parse("""{"a":1}"""), headers: new Dictionary<string, string> { ["X-Api-Key"] = "k1" });
+
+        var outcome = await executor.ExecuteAsync(request, Generous, CancellationToken.None);
+
+        Assert.Equal(OutcomeKind.Succeeded, outcome.Kind);
+        var hop = await received.Task;
+        Assert.Equal("POST", hop.Method);
+        Assert.Equal("""{"a":1}""", Encoding.UTF8.GetString(hop.Body));
+        Assert.Equal("k1", hop.Headers["X-Api-Key"]);
+    }
+
+    [Fact]
+    public async Task ExecuteAsync_303_FollowedAsGetWithoutBody()
+    {
+        var (target, received) = Capture(nameof(ExecuteAsync_303_FollowedAsGetWithoutBody) + "-target");
+        var url = RedirectTo(nameof(ExecuteAsync_303_FollowedAsGetWithoutBody), 303, target);
+
+        await executor.ExecuteAsync(Prepare(url, signingKey: [1, 2, 3]), Generous, CancellationToken.None);
+
+        var hop = await received.Task;
+        Assert.Equal("GET", hop.Method);
+        Assert.Empty(hop.Body);
+        Assert.False(hop.Headers.ContainsKey("X-Loom-Signature"));
+        Assert.Equal("run-42:process", hop.Headers["Idempotency-Key"]);
+    }
+
+    [Fact]
+    public async Task ExecuteAsync_RedirectToOtherOrigin_DropsTaskHeadersKeepsLoomHeaders()
+    {
+        var (target, received) = Capture(nameof(ExecuteAsync_RedirectToOtherOrigin_DropsTaskHeadersKeepsLoomHeaders) + "-target");
+        // localhost is another origin than 127.0.0.1, though the same server.
+        var elsewhere = new UriBuilder(target) { Host = "localhost" }.Uri;
+        var url = RedirectTo(nameof(ExecuteAsync_RedirectToOtherOrigin_DropsTaskHeadersKeepsLoomHeaders), 308, elsewhere);
+        var key = Encoding.UTF8.GetBytes("k");
+        var request = Prepare(url, signingKey: key, headers: new Dictionary<string, string> { ["Authorization"] = "Bearer secret", ["X-Api-Key"] = "k1" });
+
+        var outcome = await executor.ExecuteAsync(request, Generous, CancellationToken.None);
+
+        Assert.Equal(OutcomeKind.Succeeded, outcome.Kind);
+        var hop = await received.Task;
+        Assert.False(hop.Headers.ContainsKey("Authorization"));
+        Assert.False(hop.Headers.ContainsKey("X-Api-Key"));
+        Assert.Equal("run-42:process", hop.Headers["Idempotency-Key"]);
+        Assert.Equal("process", hop.Headers["X-Loom-Task-Id"]);
+        Assert.Equal("sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(key, hop.Body)), hop.Headers["X-Loom-Signature"]);
+    }
+
+    private (Uri Url, TaskCompletionSource<ReceivedRequest> Received) Capture(string name)
+    {
+        var received = new TaskCompletionSource<ReceivedRequest>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var url = backend.Handle(name, async context =>
+        {
+            using var buffer = new MemoryStream();
+            await context.Request.Body.CopyToAsync(buffer);
+            // Kestrel reuses its header collection after the request: keep a copy.
+            var headers = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
+            received.TrySetResult(new ReceivedRequest(context.Request.Method, headers, buffer.ToArray()));
+            await context.Response.WriteAsync("{}");
+        });
+        return (url, received);
+    }
+
+    private Uri RedirectTo(string name, int status, Uri target) => backend.Handle(name, context =>
+    {
+        context.Response.StatusCode = status;
+        context.Response.Headers.Location = target.ToString();
+        return Task.CompletedTask;
+    });
 
     private Task<AttemptOutcome> Execute(Uri url) => executor.ExecuteAsync(Prepare(url), Generous, CancellationToken.None);
 
@@ -418,3 +481,6 @@ public sealed class HttpTaskExecutorTests : IClassFixture<BackendFixture>, IDisp
         }
     };
 }
+
+/// <summary>What the backend received.</summary>
+public sealed record ReceivedRequest(string Method, Dictionary<string, string> Headers, byte[] Body);
