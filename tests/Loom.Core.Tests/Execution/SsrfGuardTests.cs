@@ -111,6 +111,10 @@ public sealed class SsrfGuardTests(BackendFixture backend) : IClassFixture<Backe
     [InlineData("127.0.0.1")]
     [InlineData("[::1]")]
     [InlineData("localhost")]
+    [InlineData("2130706433")]
+    [InlineData("0x7f.1")]
+    [InlineData("127.1")]
+    [InlineData("[::ffff:127.0.0.1]")]
     public async Task ExecuteAsync_LoopbackNotAllowed_RefusedBeforeConnecting(string host)
     {
         var name = $"{nameof(ExecuteAsync_LoopbackNotAllowed_RefusedBeforeConnecting)}-{host.Trim('[', ']')}";
@@ -156,6 +160,10 @@ public sealed class SsrfGuardTests(BackendFixture backend) : IClassFixture<Backe
     [InlineData("http://10.0.0.1/", "10.0.0.1", "private-network")]
     [InlineData("http://[::ffff:169.254.169.254]/", "::ffff:169.254.169.254", "link-local/metadata")]
     [InlineData("http://[fd00:ec2::254]/", "fd00:ec2::254", "metadata")]
+    [InlineData("http://[fe80::1%25eth0]/", "fe80::1", "link-local")]
+    [InlineData("http://0xa9fea9fe/", "169.254.169.254", "link-local/metadata")]
+    [InlineData("http://100.100.100.200/", "100.100.100.200", "CGNAT")]
+    [InlineData("http://0.0.0.0/", "0.0.0.0", "unspecified")]
     public async Task ExecuteAsync_InternalAddress_RefusedBeforeConnecting(string url, string address, string kind)
     {
         var options = new SsrfGuardOptions { AllowLoopback = true };
