@@ -36,8 +36,15 @@ public static class RetryDelays
             ms = ra.TotalMilliseconds;
         }
 
-        ms = Math.Min(ms, maxMs);
-        return TimeSpan.FromMilliseconds(Math.Round(ms, MidpointRounding.AwayFromZero));
+        if (double.IsNaN(ms) || ms <= 0)
+        {
+            return TimeSpan.Zero;
+        }
+
+        // Returning the cap itself keeps it exact and keeps huge values away from TimeSpan's range.
+        return ms >= maxMs
+            ? (policy.MaxDelay > TimeSpan.Zero ? policy.MaxDelay : TimeSpan.Zero)
+            : TimeSpan.FromMilliseconds(Math.Round(ms, MidpointRounding.AwayFromZero));
     }
 
     /// <summary>A number in [0, 1) derived from SHA-256 of "runId/taskId/attempt": the same inputs always give the same value.</summary>

@@ -71,6 +71,17 @@ public sealed class RetryDelaysTests
     }
 
     [Fact]
+    public void Compute_HugeDelayAndMaxDelay_ReturnsMaxDelayWithoutOverflow()
+    {
+        var policy = new RetryPolicy { Backoff = BackoffKind.Exponential, Delay = TimeSpan.FromDays(10_000), MaxDelay = TimeSpan.MaxValue, Jitter = 0.3 };
+        Assert.Equal(TimeSpan.MaxValue, RetryDelays.Compute(policy, "r", "t", 500, null));
+    }
+
+    [Fact]
+    public void Compute_ZeroDelay_ReturnsZero() =>
+        Assert.Equal(TimeSpan.Zero, RetryDelays.Compute(Policy(BackoffKind.Exponential, 0, 60, 0.5), "r", "t", 3, null));
+
+    [Fact]
     public void Compute_RetryAfterLarger_Wins() =>
         Assert.Equal(TimeSpan.FromSeconds(30), RetryDelays.Compute(Policy(BackoffKind.Fixed, 2, 60), "r", "t", 1, TimeSpan.FromSeconds(30)));
 

@@ -270,6 +270,27 @@ public sealed class RunStateMachineLifecycleTests
     }
 
     [Fact]
+    public void Outstanding_MidRun_RearmsEverythingInFlight()
+    {
+        var wf = Mixed();
+        var state = MixedMidRun(wf);
+        Assert.Equal(
+            [
+                new StartTimer(TimerPurpose.RunTimeout, null, 0, At(600)),
+                new InvokeTask("run", 1),
+                new WaitForCallback("cb", 1, At(1).AddHours(1)),
+                new StartTimer(TimerPurpose.CallbackTimeout, "cb", 1, At(1).AddHours(1)),
+                new StartTimer(TimerPurpose.Retry, "flaky", 1, At(2)),
+            ],
+            RunStateMachine.Outstanding(wf, state));
+
+        var cancelled = RunStateMachine.Apply(wf, state, new CancelRequested(null, At(3))).State;
+        Assert.Empty(RunStateMachine.Outstanding(wf, cancelled));
+        Assert.True(RunStateMachine.IsFinished(cancelled));
+        Assert.False(RunStateMachine.IsFinished(state));
+    }
+
+    [Fact]
     public void TaskViews_JoinDefinitionAndState()
     {
         var wf = Workflow(Task("a") with { Retry = Retries(4) }, Task("b", "a") with { Trigger = TriggerRule.NoneFailed });
