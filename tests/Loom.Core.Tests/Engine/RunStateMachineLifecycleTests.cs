@@ -93,6 +93,7 @@ public sealed class RunStateMachineLifecycleTests
         Assert.Equal(TaskRunStatus.Cancelled, StatusOf(t.State, "cb"));
         Assert.Equal(TaskRunStatus.Cancelled, StatusOf(t.State, "flaky"));
         Assert.Equal(TaskRunStatus.Cancelled, StatusOf(t.State, "after"));
+        Assert.Equal("cancelled: task run failed: HTTP 400: boom", t.State.Tasks["after"].Reason);
         Assert.Equal([new AbortTask("cb", 1), new FinishRun(RunStatus.Failed, "task run failed: HTTP 400: boom")], t.Commands);
     }
 

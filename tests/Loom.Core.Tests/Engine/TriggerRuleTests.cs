@@ -1,6 +1,5 @@
 using Loom.Core.Definitions;
 using Loom.Core.Engine;
-using Loom.Core.Execution;
 using static Loom.Core.Tests.Engine.EngineTestKit;
 
 namespace Loom.Core.Tests.Engine;
@@ -164,7 +163,7 @@ public sealed class TriggerRuleTests
 
     private static string[] Deps(string outcome) => outcome == "skip" ? ["gate"] : [];
 
-    private static RunState Finish(Loom.Core.Definitions.WorkflowDefinition wf, RunState state, string task, string outcome, List<string> invoked) =>
+    private static RunState Finish(WorkflowDefinition wf, RunState state, string task, string outcome, List<string> invoked) =>
         outcome switch
         {
             "ok" => Step(wf, state, Ok(task, at: 2), invoked),
@@ -172,7 +171,7 @@ public sealed class TriggerRuleTests
             _ => state,
         };
 
-    private static RunState Step(Loom.Core.Definitions.WorkflowDefinition wf, RunState state, RunEvent e, List<string> invoked)
+    private static RunState Step(WorkflowDefinition wf, RunState state, RunEvent e, List<string> invoked)
     {
         var t = RunStateMachine.Apply(wf, state, e);
         invoked.AddRange(Invoked(t));
