@@ -27,4 +27,8 @@ public sealed record FinishRun(RunStatus Status, string? Reason) : RunCommand;
 public sealed record RunLogEntry(string Type, string? TaskId, int? Attempt, string? Message, DateTimeOffset At);
 
 /// <summary>Result of applying one event: the new state, the commands to execute, and audit log entries.</summary>
-public sealed record Transition(RunState State, IReadOnlyList<RunCommand> Commands, IReadOnlyList<RunLogEntry> Log);
+public sealed record Transition(RunState State, IReadOnlyList<RunCommand> Commands, IReadOnlyList<RunLogEntry> Log)
+{
+    /// <summary>True when the event did not apply (stale, duplicate, or after the run ended): <see cref="State"/> is the input state, unchanged.</summary>
+    public bool Ignored { get; init; }
+}

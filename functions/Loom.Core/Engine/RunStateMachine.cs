@@ -1,20 +1,217 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Json.Nodes;
 using Loom.Core.Definitions;
 
 namespace Loom.Core.Engine;
 
 /// <summary>The run state machine: state + event -> state + commands. Pure and deterministic: no clock, no randomness, no I/O.</summary>
+/// <remarks>
+/// Decisions beyond the design page: an event that does not apply (stale attempt or timer, duplicate callback, anything
+/// after the run ended) returns the input state unchanged with <see cref="Transition.Ignored"/> set, so
+/// <see cref="RunState.EventCount"/> counts applied events only. An Accepted outcome of a sync task counts as success.
+/// A task failed with allowFailure counts as failed for trigger rules but not against the run. Task iteration always
+/// follows the workflow's declaration order.
+/// </remarks>
 public static class RunStateMachine
 {
     /// <summary>A new pending run: every task pending, parameters merged (workflow defaults, then overrides).</summary>
-    public static RunState Create(WorkflowDefinition workflow, int version, string runId, JsonObject? paramOverrides, DateTimeOffset scheduledAt, DateTimeOffset createdAt) =>
-        throw new NotImplementedException("The state machine is being built.");
+    public static RunState Create(WorkflowDefinition workflow, int version, string runId, JsonObject? paramOverrides, DateTimeOffset scheduledAt, DateTimeOffset createdAt)
+    {
+        // Sorted so the stored JSON does not depend on the order a dictionary happened to enumerate in.
+        var merged = new SortedDictionary<string, JsonNode?>(StringComparer.Ordinal);
+        foreach (var (name, value) in workflow.Params)
+        {
+            if (value is not null)
+            {
+                merged[name] = value.DeepClone();
+            }
+        }
+
+        if (paramOverrides is not null)
+        {
+            foreach (var (name, value) in paramOverrides)
+            {
+                merged[name] = value?.DeepClone();
+            }
+        }
+
+        var parameters = new JsonObject();
+        foreach (var (name, value) in merged)
+        {
+            parameters[name] = value;
+        }
+
+        var tasks = new Dictionary<string, TaskState>(StringComparer.Ordinal);
+        foreach (var task in workflow.Tasks)
+        {
+            tasks[task.Id] = new TaskState();
+        }
+
+        return new RunState
+        {
+            RunId = runId,
+            WorkflowId = workflow.Id,
+            WorkflowVersion = version,
+            Params = parameters,
+            ScheduledAt = scheduledAt,
+            CreatedAt = createdAt,
+            Tasks = tasks,
+        };
+    }
 
     /// <summary>Applies one event. Events that no longer apply (a late attempt, a stale timer, anything after the run ended) change nothing and yield no commands.</summary>
-    public static Transition Apply(WorkflowDefinition workflow, RunState state, RunEvent runEvent) =>
-        throw new NotImplementedException("The state machine is being built.");
+    public static Transition Apply(WorkflowDefinition workflow, RunState state, RunEvent runEvent)
+    {
+        var run = new RunTransitionBuilder(workflow, state, runEvent.At);
+        var applied = runEvent switch
+        {
+            RunStarted => run.Start(),
+            AttemptCompleted e => run.CompleteAttempt(e.TaskId, e.Attempt, e.Outcome, fromCallback: false),
+            CallbackReceived e => run.CompleteAttempt(e.TaskId, e.Attempt, e.Outcome, fromCallback: true),
+            TimerFired e => run.FireTimer(e.Purpose, e.TaskId, e.Attempt),
+            CancelRequested e => run.Cancel(e.Reason),
+            _ => false,
+        };
+
+        return applied
+            ? new Transition(run.Build(), run.Commands, run.Log)
+            : new Transition(state, [], []) { Ignored = true };
+    }
+
+    /// <summary>True when the run reached a final status (succeeded, failed or cancelled); nothing changes it afterwards.</summary>
+    public static bool IsFinished(RunState state) => state.Status is RunStatus.Succeeded or RunStatus.Failed or RunStatus.Cancelled;
+
+    /// <summary>
+    /// The commands that re-arm everything a running state is waiting for, for a driver that resumes from a snapshot
+    /// (Durable's ContinueAsNew, or recovery after a lost outbox): the run timeout, an <see cref="InvokeTask"/> of the
+    /// current attempt of each running task (same attempt, so the same Idempotency-Key), the backoff timer of each retrying
+    /// task, and the wait and deadline of each waiting task. Empty when the run is not running. Declaration order.
+    /// </summary>
+    public static IReadOnlyList<RunCommand> Outstanding(WorkflowDefinition workflow, RunState state)
+    {
+        var commands = new List<RunCommand>();
+        if (state.Status != RunStatus.Running)
+        {
+            return commands;
+        }
+
+        if (workflow.Timeout is { } timeout && state.StartedAt is { } started)
+        {
+            commands.Add(new StartTimer(TimerPurpose.RunTimeout, null, 0, started + timeout));
+        }
+
+        foreach (var task in workflow.Tasks)
+        {
+            if (!state.Tasks.TryGetValue(task.Id, out var s))
+            {
+                continue;
+            }
+
+            switch (s.Status)
+            {
+                case TaskRunStatus.Running:
+                    commands.Add(new InvokeTask(task.Id, s.Attempt));
+                    break;
+                case TaskRunStatus.Retrying when s.DueAt is { } due:
+                    commands.Add(new StartTimer(TimerPurpose.Retry, task.Id, s.Attempt, due));
+                    break;
+                case TaskRunStatus.Waiting when s.DueAt is { } deadline:
+                    commands.Add(new WaitForCallback(task.Id, s.Attempt, deadline));
+                    commands.Add(new StartTimer(TimerPurpose.CallbackTimeout, task.Id, s.Attempt, deadline));
+                    break;
+            }
+        }
+
+        return commands;
+    }
+
+    /// <summary>Whether <paramref name="finished"/> can be retried from its failed tasks; the reason when it cannot.</summary>
+    public static bool CanRetryFromFailed(RunState finished, [NotNullWhen(false)] out string? reason)
+    {
+        reason = finished.Status switch
+        {
+            RunStatus.Failed or RunStatus.Cancelled => null,
+            RunStatus.Succeeded => $"Run {finished.RunId} succeeded; there is nothing to retry.",
+            _ => $"Run {finished.RunId} is still {finished.Status.ToString().ToLowerInvariant()}; only a failed or cancelled run can be retried.",
+        };
+        return reason is null;
+    }
 
     /// <summary>A new run that keeps the succeeded tasks of a finished run (with their outputs) and re-runs the rest.</summary>
-    public static RunState RetryFromFailed(WorkflowDefinition workflow, RunState finished, string newRunId, DateTimeOffset createdAt) =>
-        throw new NotImplementedException("The state machine is being built.");
+    /// <exception cref="ArgumentException">The run is not failed or cancelled (see <see cref="CanRetryFromFailed"/>).</exception>
+    public static RunState RetryFromFailed(WorkflowDefinition workflow, RunState finished, string newRunId, DateTimeOffset createdAt)
+    {
+        if (!CanRetryFromFailed(finished, out var reason))
+        {
+            throw new ArgumentException(reason, nameof(finished));
+        }
+
+        var tasks = new Dictionary<string, TaskState>(StringComparer.Ordinal);
+        foreach (var task in workflow.Tasks)
+        {
+            tasks[task.Id] = finished.Tasks.TryGetValue(task.Id, out var old) && old.Status == TaskRunStatus.Succeeded
+                ? old
+                : new TaskState();
+        }
+
+        return new RunState
+        {
+            RunId = newRunId,
+            WorkflowId = finished.WorkflowId,
+            WorkflowVersion = finished.WorkflowVersion,
+            Params = (JsonObject)finished.Params.DeepClone(),
+            ScheduledAt = finished.ScheduledAt,
+            CreatedAt = createdAt,
+            RetryOf = finished.RunId,
+            Tasks = tasks,
+        };
+    }
+
+    /// <summary>
+    /// The outputs of <paramref name="taskId"/>'s direct upstream tasks, in dependsOn order, for the request envelope's
+    /// <c>inputs</c>: every upstream task is present, with null when it did not succeed or returned nothing. Nodes are copies.
+    /// </summary>
+    public static IReadOnlyDictionary<string, JsonNode?> TaskInputs(WorkflowDefinition workflow, RunState state, string taskId)
+    {
+        var inputs = new Dictionary<string, JsonNode?>(StringComparer.Ordinal);
+        var task = workflow.Tasks.FirstOrDefault(t => t.Id == taskId);
+        if (task is null)
+        {
+            return inputs;
+        }
+
+        foreach (var upstream in task.DependsOn)
+        {
+            inputs[upstream] = state.Tasks.TryGetValue(upstream, out var s) && s.Status == TaskRunStatus.Succeeded
+                ? s.Output?.DeepClone()
+                : null;
+        }
+
+        return inputs;
+    }
+
+    /// <summary>Every succeeded task's output by task id (copies), for templates' <c>tasks.X.output</c>.</summary>
+    public static IReadOnlyDictionary<string, JsonNode?> AllOutputs(RunState state)
+    {
+        var outputs = new Dictionary<string, JsonNode?>(StringComparer.Ordinal);
+        foreach (var (id, task) in state.Tasks)
+        {
+            if (task.Status == TaskRunStatus.Succeeded)
+            {
+                outputs[id] = task.Output?.DeepClone();
+            }
+        }
+
+        return outputs;
+    }
+
+    /// <summary>One row per task in declaration order, joining its definition and its state, for the API and dashboard.</summary>
+    public static IReadOnlyList<TaskView> TaskViews(WorkflowDefinition workflow, RunState state) =>
+        [.. workflow.Tasks.Select(t =>
+        {
+            var s = state.Tasks.TryGetValue(t.Id, out var found) ? found : new TaskState();
+            return new TaskView(
+                t.Id, s.Status, s.Attempt, Math.Max(1, t.Retry.MaxAttempts), t.DependsOn, TriggerRules.Name(t.Trigger),
+                t.Completion, t.AllowFailure, s.StartedAt, s.FinishedAt, s.DueAt, s.Reason, s.LastStatusCode, s.Output is not null);
+        })];
 }

@@ -1,0 +1,38 @@
+namespace Loom.Core.Engine;
+
+/// <summary>The values of <see cref="RunLogEntry.Type"/> the state machine emits.</summary>
+public static class RunLogTypes
+{
+    /// <summary>The run began.</summary>
+    public const string RunStarted = nameof(RunStarted);
+
+    /// <summary>An attempt of a task was sent (the entry carries the attempt number).</summary>
+    public const string TaskStarted = nameof(TaskStarted);
+
+    /// <summary>An attempt failed and another follows after a delay (named in the message).</summary>
+    public const string TaskRetrying = nameof(TaskRetrying);
+
+    /// <summary>A callback task was accepted, or reported progress, and waits for its callback.</summary>
+    public const string TaskWaiting = nameof(TaskWaiting);
+
+    /// <summary>A task succeeded.</summary>
+    public const string TaskSucceeded = nameof(TaskSucceeded);
+
+    /// <summary>A task failed for good (the message holds the reason).</summary>
+    public const string TaskFailed = nameof(TaskFailed);
+
+    /// <summary>A task's trigger rule can no longer hold (the message names the upstream task).</summary>
+    public const string TaskSkipped = nameof(TaskSkipped);
+
+    /// <summary>A task was cancelled with the run.</summary>
+    public const string TaskCancelled = nameof(TaskCancelled);
+
+    /// <summary>The run succeeded.</summary>
+    public const string RunSucceeded = nameof(RunSucceeded);
+
+    /// <summary>The run failed.</summary>
+    public const string RunFailed = nameof(RunFailed);
+
+    /// <summary>The run was cancelled.</summary>
+    public const string RunCancelled = nameof(RunCancelled);
+}

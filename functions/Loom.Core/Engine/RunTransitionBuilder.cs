@@ -1,0 +1,372 @@
+using System.Globalization;
+using Loom.Core.Definitions;
+using Loom.Core.Execution;
+
+namespace Loom.Core.Engine;
+
+/// <summary>The mutable working copy of one transition: applies one event to a run, collecting commands and log entries.</summary>
+internal sealed class RunTransitionBuilder
+{
+    private readonly WorkflowDefinition workflow;
+    private readonly RunState original;
+    private readonly DateTimeOffset at;
+    private readonly Dictionary<string, TaskDefinition> definitions = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, TaskState> tasks;
+    private RunStatus status;
+    private DateTimeOffset? startedAt;
+    private DateTimeOffset? finishedAt;
+    private string? reason;
+
+    public RunTransitionBuilder(WorkflowDefinition workflow, RunState state, DateTimeOffset at)
+    {
+        this.workflow = workflow;
+        original = state;
+        this.at = at;
+        foreach (var task in workflow.Tasks)
+        {
+            definitions.TryAdd(task.Id, task);
+        }
+
+        tasks = new Dictionary<string, TaskState>(state.Tasks, StringComparer.Ordinal);
+        status = state.Status;
+        startedAt = state.StartedAt;
+        finishedAt = state.FinishedAt;
+        reason = state.Reason;
+    }
+
+    public List<RunCommand> Commands { get; } = [];
+
+    public List<RunLogEntry> Log { get; } = [];
+
+    /// <summary>The new state; tasks in declaration order (then any the workflow no longer declares) so the JSON is canonical.</summary>
+    public RunState Build()
+    {
+        var ordered = new Dictionary<string, TaskState>(StringComparer.Ordinal);
+        foreach (var task in workflow.Tasks)
+        {
+            ordered.TryAdd(task.Id, Get(task.Id));
+        }
+
+        foreach (var (id, task) in original.Tasks)
+        {
+            ordered.TryAdd(id, task);
+        }
+
+        return original with
+        {
+            Status = status,
+            StartedAt = startedAt,
+            FinishedAt = finishedAt,
+            Reason = reason,
+            Tasks = ordered,
+            EventCount = original.EventCount + 1,
+        };
+    }
+
+    public bool Start()
+    {
+        if (status != RunStatus.Pending)
+        {
+            return false;
+        }
+
+        status = RunStatus.Running;
+        startedAt = at;
+        AddLog(RunLogTypes.RunStarted, null, null, original.RetryOf is { } of ? $"retry of run {of}" : null);
+        Advance();
+        if (status == RunStatus.Running && workflow.Timeout is { } timeout)
+        {
+            Commands.Insert(0, new StartTimer(TimerPurpose.RunTimeout, null, 0, at + timeout));
+        }
+
+        return true;
+    }
+
+    public bool CompleteAttempt(string taskId, int attempt, AttemptOutcome outcome, bool fromCallback)
+    {
+        var expected = fromCallback ? TaskRunStatus.Waiting : TaskRunStatus.Running;
+        if (status != RunStatus.Running || !definitions.TryGetValue(taskId, out var def)
+            || Get(taskId) is not { } task || task.Status != expected || task.Attempt != attempt)
+        {
+            return false;
+        }
+
+        switch (outcome.Kind)
+        {
+            case OutcomeKind.Succeeded:
+                Succeed(def, task, outcome, null);
+                break;
+            case OutcomeKind.Accepted when fromCallback:
+                // Progress report: keep waiting, keep the deadline.
+                tasks[taskId] = task with { Reason = outcome.Message ?? task.Reason };
+                AddLog(RunLogTypes.TaskWaiting, taskId, attempt, Join("still running", outcome.Message));
+                return true;
+            case OutcomeKind.Accepted when def.Completion == CompletionMode.Callback:
+                Wait(def, task, outcome);
+                return true;
+            case OutcomeKind.Accepted:
+                Succeed(def, task, outcome, "accepted by a sync task, which counts as success");
+                break;
+            default:
+                Fail(def, task, outcome, fromCallback);
+                break;
+        }
+
+        Advance();
+        return true;
+    }
+
+    public bool FireTimer(TimerPurpose purpose, string? taskId, int attempt)
+    {
+        if (status != RunStatus.Running)
+        {
+            return false;
+        }
+
+        if (purpose == TimerPurpose.RunTimeout)
+        {
+            var limit = workflow.Timeout ?? (startedAt is { } s ? at - s : TimeSpan.Zero);
+            EndRun(RunStatus.Failed, $"run timeout after {Durations.Format(limit)}");
+            return true;
+        }
+
+        if (taskId is null || !definitions.TryGetValue(taskId, out var def) || Get(taskId) is not { } task || task.Attempt != attempt)
+        {
+            return false;
+        }
+
+        switch (purpose)
+        {
+            case TimerPurpose.Retry when task.Status == TaskRunStatus.Retrying:
+                Invoke(def, task);
+                return true;
+            case TimerPurpose.CallbackTimeout when task.Status == TaskRunStatus.Waiting:
+                // Tell the driver to stop listening for this attempt's callback; a late one is ignored anyway.
+                Commands.Add(new AbortTask(taskId, attempt));
+                var timeout = AttemptOutcome.Fail(FailureClass.Timeout, $"no callback within {Durations.Format(def.CallbackTimeout)}");
+                Fail(def, task, timeout, fromCallback: true);
+                Advance();
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    public bool Cancel(string? why)
+    {
+        if (status is not (RunStatus.Pending or RunStatus.Running))
+        {
+            return false;
+        }
+
+        EndRun(RunStatus.Cancelled, string.IsNullOrWhiteSpace(why) ? "cancel requested" : why);
+        return true;
+    }
+
+    private TaskState Get(string id) => tasks.TryGetValue(id, out var task) ? task : new TaskState();
+
+    private void Invoke(TaskDefinition def, TaskState task)
+    {
+        var attempt = task.Attempt + 1;
+        tasks[def.Id] = task with
+        {
+            Status = TaskRunStatus.Running,
+            Attempt = attempt,
+            StartedAt = task.StartedAt ?? at,
+            DueAt = null,
+        };
+        Commands.Add(new InvokeTask(def.Id, attempt));
+        AddLog(RunLogTypes.TaskStarted, def.Id, attempt, $"attempt {attempt} of {Math.Max(1, def.Retry.MaxAttempts)}");
+    }
+
+    private void Succeed(TaskDefinition def, TaskState task, AttemptOutcome outcome, string? note)
+    {
+        tasks[def.Id] = task with
+        {
+            Status = TaskRunStatus.Succeeded,
+            FinishedAt = at,
+            DueAt = null,
+            Reason = outcome.Message,
+            LastStatusCode = outcome.StatusCode ?? task.LastStatusCode,
+            Output = outcome.Output,
+            OutputTruncated = outcome.OutputTruncated,
+        };
+        AddLog(RunLogTypes.TaskSucceeded, def.Id, task.Attempt, Join(note, outcome.Message));
+    }
+
+    private void Wait(TaskDefinition def, TaskState task, AttemptOutcome outcome)
+    {
+        var deadline = at + def.CallbackTimeout;
+        tasks[def.Id] = task with
+        {
+            Status = TaskRunStatus.Waiting,
+            DueAt = deadline,
+            Reason = outcome.Message,
+            LastStatusCode = outcome.StatusCode,
+        };
+        Commands.Add(new WaitForCallback(def.Id, task.Attempt, deadline));
+        Commands.Add(new StartTimer(TimerPurpose.CallbackTimeout, def.Id, task.Attempt, deadline));
+        AddLog(RunLogTypes.TaskWaiting, def.Id, task.Attempt, $"accepted; waiting for the callback until {Stamp(deadline)}");
+    }
+
+    private void Fail(TaskDefinition def, TaskState task, AttemptOutcome outcome, bool fromCallback)
+    {
+        var why = Describe(outcome);
+        var statusCode = fromCallback ? outcome.StatusCode ?? task.LastStatusCode : outcome.StatusCode;
+        if (RetryDelays.ShouldRetry(def.Retry, outcome, task.Attempt))
+        {
+            var delay = RetryDelays.Compute(def.Retry, original.RunId, def.Id, task.Attempt, outcome.RetryAfter);
+            var due = at + delay;
+            tasks[def.Id] = task with { Status = TaskRunStatus.Retrying, DueAt = due, Reason = why, LastStatusCode = statusCode };
+            Commands.Add(new StartTimer(TimerPurpose.Retry, def.Id, task.Attempt, due));
+            AddLog(RunLogTypes.TaskRetrying, def.Id, task.Attempt, $"{why}; attempt {task.Attempt + 1} in {Durations.Format(delay)}");
+            return;
+        }
+
+        tasks[def.Id] = task with { Status = TaskRunStatus.Failed, FinishedAt = at, DueAt = null, Reason = why, LastStatusCode = statusCode };
+        AddLog(RunLogTypes.TaskFailed, def.Id, task.Attempt, why);
+        if (workflow.FailFast && !def.AllowFailure)
+        {
+            EndRun(RunStatus.Failed, $"task {def.Id} failed: {why}");
+        }
+    }
+
+    /// <summary>Starts or skips every pending task whose trigger rule is decided, until nothing changes, then ends the run if all is final.</summary>
+    private void Advance()
+    {
+        if (status != RunStatus.Running)
+        {
+            return;
+        }
+
+        // Declaration order need not be topological, so repeat until a pass changes nothing (at most one pass per task).
+        bool changed;
+        do
+        {
+            changed = false;
+            foreach (var def in workflow.Tasks)
+            {
+                var task = Get(def.Id);
+                if (task.Status != TaskRunStatus.Pending)
+                {
+                    continue;
+                }
+
+                var upstream = def.DependsOn.Select(id => new UpstreamStatus(id, Get(id).Status)).ToList();
+                var decision = TriggerRules.Evaluate(def.Trigger, upstream);
+                if (decision.Verdict == TriggerVerdict.Run)
+                {
+                    Invoke(def, task);
+                    changed = true;
+                }
+                else if (decision.Verdict == TriggerVerdict.Skip)
+                {
+                    Skip(def.Id, task, decision.Reason ?? "trigger rule cannot hold");
+                    changed = true;
+                }
+            }
+        }
+        while (changed);
+
+        // A validated workflow never gets here; an unknown upstream id or a cycle would otherwise hang the run forever.
+        if (!workflow.Tasks.Any(t => Get(t.Id).Status is TaskRunStatus.Running or TaskRunStatus.Waiting or TaskRunStatus.Retrying))
+        {
+            foreach (var def in workflow.Tasks)
+            {
+                if (Get(def.Id) is { Status: TaskRunStatus.Pending } stuck)
+                {
+                    Skip(def.Id, stuck, "an upstream task can never finish (unknown task or cycle)");
+                }
+            }
+        }
+
+        if (workflow.Tasks.All(t => TriggerRules.IsFinal(Get(t.Id).Status)))
+        {
+            var failed = workflow.Tasks.Where(t => !t.AllowFailure && Get(t.Id).Status == TaskRunStatus.Failed).ToList();
+            if (failed.Count == 0)
+            {
+                Finish(RunStatus.Succeeded, null);
+            }
+            else
+            {
+                var more = failed.Count > 1 ? string.Create(CultureInfo.InvariantCulture, $" (and {failed.Count - 1} more)") : string.Empty;
+                Finish(RunStatus.Failed, $"task {failed[0].Id} failed: {Get(failed[0].Id).Reason}{more}");
+            }
+        }
+    }
+
+    private void Skip(string id, TaskState task, string why)
+    {
+        tasks[id] = task with { Status = TaskRunStatus.Skipped, FinishedAt = at, DueAt = null, Reason = why };
+        AddLog(RunLogTypes.TaskSkipped, id, null, why);
+    }
+
+    /// <summary>Cancels every task that is not final (aborting attempts in flight) and finishes the run.</summary>
+    private void EndRun(RunStatus final, string why)
+    {
+        foreach (var def in workflow.Tasks)
+        {
+            var task = Get(def.Id);
+            if (TriggerRules.IsFinal(task.Status))
+            {
+                continue;
+            }
+
+            if (task.Status is TaskRunStatus.Running or TaskRunStatus.Waiting)
+            {
+                Commands.Add(new AbortTask(def.Id, task.Attempt));
+            }
+
+            var cancelReason = "cancelled: " + why;
+            tasks[def.Id] = task with { Status = TaskRunStatus.Cancelled, FinishedAt = at, DueAt = null, Reason = cancelReason };
+            AddLog(RunLogTypes.TaskCancelled, def.Id, task.Attempt == 0 ? null : task.Attempt, cancelReason);
+        }
+
+        Finish(final, why);
+    }
+
+    private void Finish(RunStatus final, string? why)
+    {
+        status = final;
+        finishedAt = at;
+        reason = why;
+        Commands.Add(new FinishRun(final, why));
+        var type = final switch
+        {
+            RunStatus.Succeeded => RunLogTypes.RunSucceeded,
+            RunStatus.Cancelled => RunLogTypes.RunCancelled,
+            _ => RunLogTypes.RunFailed,
+        };
+        AddLog(type, null, null, why);
+    }
+
+    private void AddLog(string type, string? taskId, int? attempt, string? message) =>
+        Log.Add(new RunLogEntry(type, taskId, attempt, message, at));
+
+    private static string Describe(AttemptOutcome outcome)
+    {
+        var head = outcome.StatusCode is { } code
+            ? string.Create(CultureInfo.InvariantCulture, $"HTTP {code}")
+            : outcome.Failure switch
+            {
+                FailureClass.Timeout => "timeout",
+                FailureClass.Network => "network error",
+                FailureClass.Refused => "destination refused",
+                FailureClass.Invalid => "invalid request",
+                FailureClass.Reported => "reported failure",
+                _ => "failed",
+            };
+        return Join(head, outcome.Message) ?? head;
+    }
+
+    private static string? Join(string? first, string? second) =>
+        (first, second) switch
+        {
+            (null, null) => null,
+            (null, _) => second,
+            (_, null) => first,
+            _ => $"{first}: {second}",
+        };
+
+    private static string Stamp(DateTimeOffset value) => value.ToString("O", CultureInfo.InvariantCulture);
+}
