@@ -36,7 +36,7 @@ public sealed class RequestLog
 
 /// <summary>
 /// The sample backend. <c>POST /api/tasks/{name}</c> answers like a real task endpoint; query switches shape the answer:
-/// <c>failTimes=N</c> (attempts 1..N fail with <c>failStatus</c>, default 503), <c>status=CODE</c> (always answer CODE),
+/// <c>failTimes=N</c> (attempts 1..N fail with <c>failStatus</c>, default 503), <c>failCalls=N&amp;key=K</c> (the first N calls with key K fail, across runs), <c>status=CODE</c> (always answer CODE),
 /// <c>delayMs=MS</c>, <c>retryAfter=S</c>, <c>mode=callback</c> (answer 202, then POST the result to the callback URL after
 /// <c>callbackDelayMs</c>, or never when <c>callbackDelayMs=-1</c>), <c>result=FAILED</c> (a 200 whose body says FAILED),
 /// <c>bytes=N</c> (an output of about N bytes). <c>GET /requests</c> lists what arrived.
@@ -52,6 +52,7 @@ public static class SampleBackendApp
         var app = builder.Build();
         log ??= new RequestLog();
         var clock = TimeProvider.System;
+        var callCounts = new ConcurrentDictionary<string, int>(StringComparer.Ordinal);
 
         app.MapPost("/api/tasks/{name}", async (string name, HttpContext http, IHttpClientFactory clients) =>
         {
@@ -85,6 +86,12 @@ public static class SampleBackendApp
                 status = Int(q["failStatus"]) ?? 503;
                 if (Int(q["retryAfter"]) is { } ra) http.Response.Headers.RetryAfter = ra.ToString(CultureInfo.InvariantCulture);
                 result = Results.Json(new { message = $"{name} fails attempt {attempt} of the first {failTimes}" }, statusCode: status);
+            }
+            else if (Int(q["failCalls"]) is { } failCalls
+                && callCounts.AddOrUpdate($"{name}|{q["key"]}", 1, (_, n) => n + 1) <= failCalls)
+            {
+                status = Int(q["failStatus"]) ?? 503;
+                result = Results.Json(new { message = $"{name} fails its first {failCalls} call(s) for key '{q["key"]}'" }, statusCode: status);
             }
             else if (q["mode"] == "callback")
             {

@@ -16,27 +16,9 @@ internal static class Outbox
     public static IReadOnlyDictionary<string, RunCommand> Items(WorkflowDefinition workflow, RunState state)
     {
         var items = new Dictionary<string, RunCommand>(StringComparer.Ordinal);
-        if (state.Status is not (RunStatus.Running or RunStatus.Pending)) return items;
-        foreach (var task in workflow.Tasks)
+        foreach (var command in RunStateMachine.Outstanding(workflow, state))
         {
-            if (!state.Tasks.TryGetValue(task.Id, out var t)) continue;
-            var key = $"{task.Id}#{t.Attempt}";
-            switch (t.Status)
-            {
-                case TaskRunStatus.Running:
-                    items[key] = new InvokeTask(task.Id, t.Attempt);
-                    break;
-                case TaskRunStatus.Retrying when t.DueAt is { } due:
-                    items[key] = new StartTimer(TimerPurpose.Retry, task.Id, t.Attempt, due);
-                    break;
-                case TaskRunStatus.Waiting when t.DueAt is { } deadline:
-                    items[key] = new StartTimer(TimerPurpose.CallbackTimeout, task.Id, t.Attempt, deadline);
-                    break;
-            }
-        }
-        if (workflow.Timeout is { } timeout && state.StartedAt is { } started)
-        {
-            items["#run"] = new StartTimer(TimerPurpose.RunTimeout, null, 0, started + timeout);
+            if (KeyOf(command) is { } key) items[key] = command;
         }
         return items;
     }

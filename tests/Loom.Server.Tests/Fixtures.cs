@@ -1,0 +1,174 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+using Loom.SampleBackend;
+using Loom.Server.Hosting;
+using Loom.Testing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Loom.Server.Tests;
+
+/// <summary>Every server test shares one Azurite and one sample backend; each test class starts its own Loom server with its own tables.</summary>
+[CollectionDefinition("server")]
+public sealed class ServerCollection : ICollectionFixture<AzuriteFixture>, ICollectionFixture<BackendFixture>;
+
+/// <summary>The sample backend on 127.0.0.1, recording every request.</summary>
+public sealed class BackendFixture : IAsyncLifetime
+{
+    private WebApplication? _app;
+
+    /// <summary>What the backend received.</summary>
+    public RequestLog Log { get; } = new();
+
+    /// <summary>Base URL, e.g. http://127.0.0.1:5123.</summary>
+    public string BaseUrl { get; private set; } = "";
+
+    public async Task InitializeAsync()
+    {
+        _app = SampleBackendApp.Build(["--urls", "http://127.0.0.1:0"], Log);
+        await _app.StartAsync();
+        BaseUrl = Addresses(_app).First();
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+    }
+
+    internal static IEnumerable<string> Addresses(WebApplication app) =>
+        app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Select(a => a.TrimEnd('/'));
+}
+
+/// <summary>A Loom server started in-process on 127.0.0.1 with its own table prefix, and a client for its API.</summary>
+public sealed class LoomTestServer : IAsyncDisposable
+{
+    public const string AdminKey = "test-admin-key-0123456789";
+    public const string OperatorKey = "test-operator-key-0123456789";
+    public const string ReaderKey = "test-reader-key-0123456789";
+
+    private readonly WebApplication _app;
+
+    private LoomTestServer(WebApplication app, string baseUrl, string prefix)
+    {
+        _app = app;
+        BaseUrl = baseUrl;
+        TablePrefix = prefix;
+        Client = NewClient(AdminKey);
+    }
+
+    public string BaseUrl { get; }
+
+    public string TablePrefix { get; }
+
+    /// <summary>A client with the admin key.</summary>
+    public HttpClient Client { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    /// <summary>Starts a server on Azurite with loopback callbacks allowed.</summary>
+    public static async Task<LoomTestServer> StartAsync(AzuriteFixture azurite, IDictionary<string, string?>? settings = null, string? prefix = null)
+    {
+        prefix ??= "t" + Guid.NewGuid().ToString("N")[..10];
+        var port = FreePort();
+        var baseUrl = $"http://127.0.0.1:{port}";
+        var config = new Dictionary<string, string?>
+        {
+            ["Loom:StorageConnectionString"] = azurite.ConnectionString,
+            ["Loom:TablePrefix"] = prefix,
+            ["Loom:ApiKeys:0:Key"] = AdminKey,
+            ["Loom:ApiKeys:0:Role"] = "admin",
+            ["Loom:ApiKeys:1:Key"] = OperatorKey,
+            ["Loom:ApiKeys:1:Role"] = "operator",
+            ["Loom:ApiKeys:2:Key"] = ReaderKey,
+            ["Loom:ApiKeys:2:Role"] = "reader",
+            ["Loom:CallbackSigningKey"] = "test-callback-signing-key-0123456789",
+            ["Loom:PublicBaseUrl"] = baseUrl,
+            ["Loom:AllowLoopback"] = "true",
+            ["Loom:InstanceName"] = prefix,
+            ["Loom:SchedulerEnabled"] = "false",
+            ["Loom:RecoveryInterval"] = "00:00:01",
+        };
+        foreach (var (k, v) in settings ?? new Dictionary<string, string?>()) config[k] = v;
+        var app = LoomServerHost.Build(["--urls", baseUrl], builder =>
+        {
+            builder.Configuration.AddInMemoryCollection(config);
+            builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        });
+        await app.StartAsync();
+        return new LoomTestServer(app, baseUrl, prefix);
+    }
+
+    public HttpClient NewClient(string? key)
+    {
+        var client = new HttpClient { BaseAddress = new Uri(BaseUrl), Timeout = TimeSpan.FromSeconds(30) };
+        if (key is not null) client.DefaultRequestHeaders.Add("x-functions-key", key);
+        return client;
+    }
+
+    /// <summary>Registers a YAML workflow and asserts it was accepted.</summary>
+    public async Task RegisterAsync(string yaml)
+    {
+        using var content = new StringContent(yaml, Encoding.UTF8, "application/yaml");
+        var response = await Client.PostAsync("/api/workflows", content);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode is HttpStatusCode.Created or HttpStatusCode.OK, $"register failed: {(int)response.StatusCode} {body}");
+    }
+
+    /// <summary>Triggers a run and returns its id.</summary>
+    public async Task<string> TriggerAsync(string workflowId, JsonObject? parameters = null)
+    {
+        var response = await Client.PostAsJsonAsync($"/api/workflows/{workflowId}/runs", new JsonObject { ["params"] = parameters ?? [] });
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"trigger failed: {(int)response.StatusCode} {body}");
+        return JsonNode.Parse(body)!["runId"]!.GetValue<string>();
+    }
+
+    public async Task<JsonObject> GetRunAsync(string runId) =>
+        (JsonObject)JsonNode.Parse(await Client.GetStringAsync($"/api/runs/{Uri.EscapeDataString(runId)}"))!;
+
+    /// <summary>Polls a run until it is final (or fails the test after the timeout).</summary>
+    public async Task<JsonObject> WaitForRunAsync(string runId, TimeSpan? timeout = null, Func<JsonObject, bool>? until = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        until ??= r => r["status"]!.GetValue<string>() is "succeeded" or "failed" or "cancelled";
+        JsonObject run;
+        do
+        {
+            run = await GetRunAsync(runId);
+            if (until(run)) return run;
+            await Task.Delay(50);
+        }
+        while (DateTime.UtcNow < deadline);
+        Assert.Fail($"run {runId} did not reach the expected state in time: {run.ToJsonString()}");
+        return run;
+    }
+
+    public static JsonObject Task(JsonObject run, string taskId) =>
+        (JsonObject)run["tasks"]!.AsArray().First(t => t!["id"]!.GetValue<string>() == taskId)!;
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+
+    internal static int FreePort()
+    {
+        var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+}
