@@ -1,6 +1,6 @@
 // One run: live DAG, Gantt timeline, attempt inspector, event log, cancel and retry. Polls every second until final.
 
-import { api, type Attempt, type RunDetail, type RunEvent, type RunTask } from '../api';
+import { api, ApiError, type Attempt, type RunDetail, type RunEvent, type RunTask } from '../api';
 import { layoutDag } from '../dag/layout';
 import { renderDag, type DagView, type NodeState } from '../dag/render';
 import { h, replaceChildren } from '../dom';
@@ -94,6 +94,8 @@ export function mountRun(root: HTMLElement, runId: string): () => void {
     } catch (e) {
       if (disposed) return false;
       showError(errors, e);
+      // A run that does not exist will not appear by polling; anything else may be transient.
+      if (e instanceof ApiError && (e.status === 404 || e.status === 403)) return false;
       return run === null || !isFinal(toStatus(run.status));
     }
     if (disposed) return false;
