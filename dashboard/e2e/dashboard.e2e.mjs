@@ -104,6 +104,9 @@ try {
   const page = await context.newPage();
   page.setDefaultTimeout(15_000);
   page.on('pageerror', (error) => pageErrors.push(error.message));
+  page.on('console', (message) => {
+    if (message.type() === 'error' && /Content.Security.Policy/i.test(message.text())) pageErrors.push(message.text());
+  });
   // Cancel asks for confirmation.
   page.on('dialog', (dialog) => void dialog.accept());
 
@@ -203,7 +206,7 @@ try {
     await shot(page, '07-run-cancelled');
   });
 
-  await check('no uncaught errors in the page', async () => {
+  await check('no uncaught errors or Content-Security-Policy violations in the page', async () => {
     assert(pageErrors.length === 0, pageErrors.slice(0, 3).join(' | '));
   });
 

@@ -159,7 +159,11 @@ const server = createServer((req, res) => {
   }
   let file = path.join(root, path.normalize(url.pathname).replace(/^(\.\.[/\\])+/, ''));
   if (!file.startsWith(root) || !existsSync(file) || statSync(file).isDirectory()) file = path.join(root, 'index.html');
-  res.writeHead(200, { 'content-type': types[path.extname(file)] ?? 'application/octet-stream' });
+  res.writeHead(200, {
+    'content-type': types[path.extname(file)] ?? 'application/octet-stream',
+    // The policy the dashboard is built to run under: nothing inline, nothing from elsewhere.
+    'content-security-policy': "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+  });
   createReadStream(file).pipe(res);
 });
 server.listen(port, '127.0.0.1', () => console.log(`mock Loom API + dashboard on http://127.0.0.1:${port}/ (key ${key})`));

@@ -43,6 +43,9 @@ function applyAttrs(element: Element, attrs: Attrs | null | undefined): void {
     if (value === null || value === undefined || value === false) continue;
     if (typeof value === 'function') {
       element.addEventListener(key.replace(/^on/, '').toLowerCase(), value);
+    } else if (key === 'style' && (element instanceof HTMLElement || element instanceof SVGElement)) {
+      // Through CSSOM rather than the attribute, so a strict Content-Security-Policy (no 'unsafe-inline') allows it.
+      element.style.cssText = String(value);
     } else if (key === 'value' && (element instanceof HTMLTextAreaElement || element instanceof HTMLInputElement)) {
       element.value = String(value);
     } else {
