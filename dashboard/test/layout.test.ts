@@ -102,8 +102,10 @@ describe('layoutDag', () => {
   it('routes an edge spanning layers through bend points', () => {
     const layout = layoutDag([...diamond, { id: 'e', dependsOn: ['a', 'd'] }]);
     const long = layout.edges.find((e) => e.from === 'a' && e.to === 'e')!;
-    // Source, bends in layers 1 and 2, target.
-    expect(long.points).toHaveLength(4);
+    // Source, a straight run across layers 1 and 2 (two points each), target.
+    expect(long.points).toHaveLength(6);
+    expect(long.points[1]!.y).toBe(long.points[2]!.y);
+    expect(long.points[2]!.x - long.points[1]!.x).toBe(168);
     const short = layout.edges.find((e) => e.from === 'd' && e.to === 'e')!;
     expect(short.points).toHaveLength(2);
   });
@@ -156,6 +158,25 @@ describe('layoutDag', () => {
     }
   });
 
+  it('centres a fan-out source between the tasks it feeds and a join between its inputs', () => {
+    const layout = layoutDag([
+      { id: 'extract', dependsOn: [] },
+      { id: 'a', dependsOn: ['extract'] },
+      { id: 'b', dependsOn: ['extract'] },
+      { id: 'c', dependsOn: ['extract'] },
+      { id: 'load', dependsOn: ['a', 'b', 'c'] },
+    ]);
+    const mid = (id: string): number => {
+      const n = layout.nodes.find((x) => x.id === id)!;
+      return n.y + n.height / 2;
+    };
+    expect(mid('extract')).toBeCloseTo(mid('b'));
+    expect(mid('load')).toBeCloseTo(mid('b'));
+    expect(mid('a')).toBeLessThan(mid('b'));
+    expect(mid('c')).toBeGreaterThan(mid('b'));
+    expect(Math.min(...layout.nodes.map((n) => n.y))).toBe(16);
+  });
+
   it('is empty for no tasks', () => {
     const layout = layoutDag([]);
     expect(layout.nodes).toEqual([]);
@@ -170,6 +191,7 @@ describe('layoutDag', () => {
 describe('edge paths', () => {
   it('draws one curve per segment', () => {
     expect(edgePath([{ x: 0, y: 0 }, { x: 10, y: 20 }])).toBe('M 0 0 C 5 0 5 20 10 20');
+    expect(edgePath([{ x: 0, y: 0 }, { x: 10, y: 0 }, { x: 20, y: 10 }])).toBe('M 0 0 L 10 0 C 15 0 15 10 20 10');
     expect(edgePath([])).toBe('');
   });
 

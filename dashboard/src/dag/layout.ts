@@ -36,7 +36,7 @@ export interface Point {
 export interface LaidEdge {
   from: string;
   to: string;
-  /** From the source's right side, through the bends, to the target's left side. */
+  /** From the source's right side, across the columns it spans (two points each), to the target's left side. */
   points: Point[];
   /** True for an edge that closes a cycle (should not happen in a valid workflow). */
   back: boolean;
@@ -208,22 +208,41 @@ export function layoutDag(nodes: readonly DagInput[], options: Partial<LayoutOpt
     }
   }
 
-  // Coordinates: layers are columns; within a column, nodes pull toward their predecessors without overlapping.
-  const slot = o.nodeHeight + o.nodeGap;
+  // Coordinates: layers are columns. Within a column, vertices keep their order and move toward the mean of their
+  // neighbours (predecessors on the way down, successors on the way up) without coming closer than their separation.
+  // Bend points of long edges are thin, so they take little room.
+  const half = (key: string): number => (vertices.get(key)!.task === null ? 4 : o.nodeHeight / 2);
+  const separation = (a: string, b: string): number => {
+    const real = vertices.get(a)!.task !== null && vertices.get(b)!.task !== null;
+    return half(a) + half(b) + (real ? o.nodeGap : o.nodeGap / 2);
+  };
   const centreY = new Map<string, number>();
-  best.forEach((keys, layer) => {
-    const desired = keys.map((key, index) => {
-      const ps = layer === 0 ? [] : (preds.get(key) ?? []).map((p) => centreY.get(p)).filter((y): y is number => y !== undefined);
-      return ps.length > 0 ? ps.reduce((a, b) => a + b, 0) / ps.length : index * slot;
+  for (const keys of best) {
+    let y = 0;
+    keys.forEach((key, i) => {
+      if (i > 0) y += separation(keys[i - 1]!, key);
+      centreY.set(key, y);
+    });
+  }
+  const place = (keys: readonly string[], neighbours: Map<string, string[]>): void => {
+    if (keys.length === 0) return;
+    const desired = keys.map((key) => {
+      const ys = (neighbours.get(key) ?? []).map((n) => centreY.get(n)).filter((y): y is number => y !== undefined);
+      return ys.length > 0 ? ys.reduce((a, b) => a + b, 0) / ys.length : centreY.get(key)!;
     });
     const placed: number[] = [];
-    desired.forEach((d, i) => placed.push(i === 0 ? d : Math.max(d, placed[i - 1]! + slot)));
-    // Shift the column so it sits centred on where its nodes wanted to be; the spacing is unchanged.
-    const shift = placed.length === 0 ? 0 : placed.reduce((sum, y, i) => sum + (y - desired[i]!), 0) / placed.length;
+    desired.forEach((d, i) => placed.push(i === 0 ? d : Math.max(d, placed[i - 1]! + separation(keys[i - 1]!, keys[i]!))));
+    // Shift the column so it sits centred on where its vertices wanted to be; the spacing is unchanged.
+    const shift = placed.reduce((sum, y, i) => sum + (y - desired[i]!), 0) / placed.length;
     keys.forEach((key, i) => centreY.set(key, placed[i]! - shift));
-  });
-  const minY = Math.min(0, ...centreY.values());
-  const top = o.margin + o.nodeHeight / 2 - minY;
+  };
+  for (let pass = 0; pass < 4; pass++) {
+    for (let l = 1; l < layerCount; l++) place(best[l]!, preds);
+    for (let l = layerCount - 2; l >= 0; l--) place(best[l]!, succs);
+  }
+  for (let l = 1; l < layerCount; l++) place(best[l]!, preds);
+  const minTop = Math.min(...[...centreY].map(([key, y]) => y - half(key)));
+  const top = Number.isFinite(minTop) ? o.margin - minTop : o.margin;
 
   const laidNodes: LaidNode[] = [];
   const layerX = (layer: number): number => o.margin + layer * (o.nodeWidth + o.layerGap);
@@ -247,17 +266,18 @@ export function layoutDag(nodes: readonly DagInput[], options: Partial<LayoutOpt
   laidNodes.sort((a, b) => (rank.get(a.id) ?? 0) - (rank.get(b.id) ?? 0));
 
   const laidEdges: LaidEdge[] = chains.map((chain) => {
-    const points: Point[] = chain.keys.map((key, i) => {
+    // A bend point crosses its layer's column as a straight segment, so the curves stay in the gaps between columns.
+    const points: Point[] = chain.keys.flatMap((key, i) => {
       const v = vertices.get(key)!;
       const y = centreY.get(key)! + top;
       const x = layerX(v.layer);
-      if (v.task === null) return { x: x + o.nodeWidth / 2, y };
-      return i === 0 ? { x: x + o.nodeWidth, y } : { x, y };
+      if (v.task === null) return [{ x, y }, { x: x + o.nodeWidth, y }];
+      return [i === 0 ? { x: x + o.nodeWidth, y } : { x, y }];
     });
     return { from: chain.from, to: chain.to, points, back: chain.back };
   });
 
-  const maxY = Math.max(0, ...[...centreY.values()].map((y) => y + top + o.nodeHeight / 2));
+  const maxY = Math.max(0, ...[...centreY].map(([key, y]) => y + top + half(key)));
   return {
     nodes: laidNodes,
     edges: laidEdges,

@@ -112,7 +112,7 @@ export function renderDag(layout: Layout, states: ReadonlyMap<string, NodeState>
   };
 }
 
-/** An SVG path through the points with horizontal tangents at each point (smooth left-to-right curves). */
+/** An SVG path through the points: straight where level, else a curve with horizontal tangents at both ends. */
 export function edgePath(points: readonly Point[]): string {
   const first = points[0];
   if (!first) return '';
@@ -120,6 +120,10 @@ export function edgePath(points: readonly Point[]): string {
   for (let i = 1; i < points.length; i++) {
     const a = points[i - 1]!;
     const b = points[i]!;
+    if (a.y === b.y) {
+      d += ` L ${round(b.x)} ${round(b.y)}`;
+      continue;
+    }
     const dx = (b.x - a.x) / 2;
     d += ` C ${round(a.x + dx)} ${round(a.y)} ${round(b.x - dx)} ${round(b.y)} ${round(b.x)} ${round(b.y)}`;
   }
