@@ -114,7 +114,9 @@ async function api(req, res, url) {
   }
   if (a === 'runs' && !b) {
     const list = [...runs.values()].filter((r) => !url.searchParams.get('workflowId') || r.workflowId === url.searchParams.get('workflowId')).sort((x, y) => y.started - x.started).slice(0, Number(url.searchParams.get('limit') ?? 50));
-    return send(res, 200, { items: list.map((r) => { const { tasks: _t, ...s } = runView(r); return s; }), continuation: null });
+    const wanted = url.searchParams.get('status');
+    const items = list.map((r) => { const { tasks: _t, ...s } = runView(r); return s; }).filter((s) => !wanted || s.status === wanted);
+    return send(res, 200, { items, continuation: null });
   }
   if (a === 'runs' && b) {
     const run = runs.get(b);

@@ -198,11 +198,12 @@ export class ApiClient {
     return this.request('POST', `/api/workflows/${enc(id)}/runs`, { params });
   }
 
-  listRuns(query: { workflowId?: string; status?: string; limit?: number }): Promise<Page<RunSummary>> {
+  listRuns(query: { workflowId?: string; status?: string; limit?: number; continuation?: string }): Promise<Page<RunSummary>> {
     const q = new URLSearchParams();
     if (query.workflowId) q.set('workflowId', query.workflowId);
     if (query.status) q.set('status', query.status);
     if (query.limit) q.set('limit', String(query.limit));
+    if (query.continuation) q.set('continuation', query.continuation);
     const text = q.toString();
     return this.request('GET', `/api/runs${text ? `?${text}` : ''}`);
   }

@@ -5,6 +5,7 @@ import { api, keyStore } from './api';
 import { h, replaceChildren } from './dom';
 import { mountLogin } from './pages/login';
 import { mountRun } from './pages/run';
+import { mountRuns } from './pages/runs';
 import { mountWorkflow } from './pages/workflow';
 import { mountWorkflows } from './pages/workflows';
 import { navigate, parseRoute } from './router';
@@ -17,7 +18,7 @@ const header = h(
   'header',
   { class: 'topbar' },
   h('a', { href: '#/workflows', class: 'brand' }, 'Loom'),
-  h('nav', null, h('a', { href: '#/workflows', 'data-testid': 'nav-workflows' }, 'Workflows')),
+  h('nav', null, h('a', { href: '#/workflows', 'data-testid': 'nav-workflows' }, 'Workflows'), h('a', { href: '#/runs', 'data-testid': 'nav-runs' }, 'Runs')),
   h('div', { class: 'legend', 'aria-label': 'Status colours' }, ...TASK_STATUSES.map((st) => h('span', { class: 'legend-item' }, h('i', { style: `background:${statusColour(st)}` }), st))),
   signOut,
 );
@@ -50,6 +51,10 @@ function show(): void {
     case 'workflow':
       document.title = `Loom · ${route.workflowId}`;
       dispose = mountWorkflow(main, route.workflowId);
+      break;
+    case 'runs':
+      document.title = 'Loom · runs';
+      dispose = mountRuns(main);
       break;
     case 'run':
       document.title = `Loom · run ${route.runId}`;

@@ -1,8 +1,9 @@
-// Hash routes: #/workflows, #/workflows/{id}, #/runs/{runId}, #/login.
+// Hash routes: #/workflows, #/workflows/{id}, #/runs, #/runs/{runId}, #/login.
 
 export type Route =
   | { page: 'workflows' }
   | { page: 'workflow'; workflowId: string }
+  | { page: 'runs' }
   | { page: 'run'; runId: string }
   | { page: 'login' }
   | { page: 'notFound'; path: string };
@@ -12,6 +13,7 @@ export function parseRoute(hash: string): Route {
   const path = hash.replace(/^#/, '').replace(/^\/+/, '').replace(/\/+$/, '');
   if (path === '' || path === 'workflows') return { page: 'workflows' };
   if (path === 'login') return { page: 'login' };
+  if (path === 'runs') return { page: 'runs' };
   const parts = path.split('/');
   const [first, second] = parts;
   if (parts.length === 2 && second !== undefined && second !== '') {
@@ -31,6 +33,8 @@ export function href(route: Route): string {
       return '#/workflows';
     case 'workflow':
       return `#/workflows/${encodeURIComponent(route.workflowId)}`;
+    case 'runs':
+      return '#/runs';
     case 'run':
       return `#/runs/${encodeURIComponent(route.runId)}`;
     case 'login':

@@ -9,6 +9,8 @@ describe('router', () => {
     expect(parseRoute('#/workflows/daily-report')).toEqual({ page: 'workflow', workflowId: 'daily-report' });
     expect(parseRoute('#/runs/daily-report-20261122T0300Z')).toEqual({ page: 'run', runId: 'daily-report-20261122T0300Z' });
     expect(parseRoute('#/login')).toEqual({ page: 'login' });
+    expect(parseRoute('#/runs')).toEqual({ page: 'runs' });
+    expect(href({ page: 'runs' })).toBe('#/runs');
     expect(parseRoute('#/nothing/here/at/all')).toEqual({ page: 'notFound', path: 'nothing/here/at/all' });
     expect(parseRoute('#/runs/%E0%A4%A')).toEqual({ page: 'notFound', path: 'runs/%E0%A4%A' });
   });
