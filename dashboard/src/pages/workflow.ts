@@ -34,14 +34,21 @@ export function mountWorkflow(root: HTMLElement, workflowId: string): () => void
   let detail: WorkflowDetail | null = null;
   let dag: DagView | null = null;
   let dagVersion = -1;
+  let versionsShown = -1;
   const finished = new Map<string, RunDetail>();
   let disposed = false;
 
   const tick = async (): Promise<boolean> => {
     try {
-      const [wf, runs, versions] = await Promise.all([api.getWorkflow(workflowId), api.listRuns({ workflowId, limit: GRID_RUNS }), api.listVersions(workflowId)]);
+      const [wf, runs] = await Promise.all([api.getWorkflow(workflowId), api.listRuns({ workflowId, limit: GRID_RUNS })]);
       if (disposed) return false;
       detail = wf;
+      // Versions change only when the current version does.
+      if (versionsShown !== wf.version) {
+        const versions = await api.listVersions(workflowId);
+        renderVersions(versionsHolder, workflowId, versions.items, wf.version);
+        versionsShown = wf.version;
+      }
       const details = await loadDetails(runs.items, finished);
       if (disposed) return false;
       showError(errors, null);
@@ -59,7 +66,6 @@ export function mountWorkflow(root: HTMLElement, workflowId: string): () => void
       dagCaption.textContent = latest ? `Coloured by the latest run, ${latest.runId} (${toStatus(latest.status)}).` : 'No runs yet: every task is shown as pending.';
       const gridRuns: GridRun[] = runs.items.map((r) => ({ ...r, ...(details.get(r.runId) ?? {}) }));
       replaceChildren(gridHolder, renderGrid(buildGrid(wf.definition.tasks.map((t) => t.id), gridRuns)));
-      renderVersions(versionsHolder, workflowId, versions.items, wf.version);
     } catch (e) {
       if (disposed) return false;
       showError(errors, e);
@@ -209,12 +215,6 @@ function renderVersions(target: HTMLElement, workflowId: string, items: readonly
       h('td', null, view),
     );
   });
-  // Keep an open source view across refreshes.
-  const open = target.querySelector('pre.source');
-  if (open && !(open as HTMLElement).hidden) {
-    source.hidden = false;
-    source.textContent = open.textContent;
-  }
   replaceChildren(target, h('table', { class: 'table compact' }, h('tbody', null, ...rows)), source);
 }
 
