@@ -86,6 +86,21 @@ async function triggerFromPage(page, workflowId) {
   return runId;
 }
 
+// Fail fast with one clear line when the server is not there or does not serve the dashboard.
+try {
+  const response = await fetch(`${baseUrl}/`, { signal: AbortSignal.timeout(10_000) });
+  const text = await response.text();
+  if (!response.ok || !text.includes('id="app"')) {
+    console.error(`dashboard e2e: ${baseUrl}/ answered ${response.status} without the dashboard's index.html (was dashboard/build.sh run before the server started?)`);
+    console.log('0 passed, 1 failed');
+    process.exit(1);
+  }
+} catch (error) {
+  console.error(`dashboard e2e: cannot reach ${baseUrl}/: ${error instanceof Error ? (error.cause?.message ?? error.message) : error}`);
+  console.log('0 passed, 1 failed');
+  process.exit(2);
+}
+
 await mkdir(screenshots, { recursive: true });
 let browser;
 try {
