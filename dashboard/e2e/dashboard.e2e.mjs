@@ -1,0 +1,236 @@
+// Browser test of the dashboard against a running Loom server, driving Debian's Chromium through playwright-core.
+//
+//   LOOM_URL            the server's base URL, e.g. http://127.0.0.1:5000 (required)
+//   LOOM_KEY            an API key with the operator role (required)
+//   LOOM_SLOW_WORKFLOW  a workflow whose run lasts long enough to be cancelled (required for the cancel check)
+//   LOOM_SCREENSHOTS    where screenshots go (default: <repo>/artifacts/screenshots)
+//   LOOM_CHROMIUM       the browser (default /usr/bin/chromium)
+//   LOOM_E2E_TIMEOUT_MS how long a run may take to finish (default 90000)
+//
+// Prints one line per check and a final "N passed, M failed"; exits 0 only when every check passed.
+
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const baseUrl = (process.env.LOOM_URL ?? '').replace(/\/+$/, '');
+const key = process.env.LOOM_KEY ?? '';
+const slowWorkflow = process.env.LOOM_SLOW_WORKFLOW ?? '';
+const screenshots = path.resolve(process.env.LOOM_SCREENSHOTS ?? path.join(here, '..', '..', 'artifacts', 'screenshots'));
+const executablePath = process.env.LOOM_CHROMIUM ?? '/usr/bin/chromium';
+const runTimeout = Number(process.env.LOOM_E2E_TIMEOUT_MS ?? 90_000);
+const SAMPLES = ['daily-report', 'etl-fanout', 'retry-demo', 'callback-demo'];
+
+if (!baseUrl || !key) {
+  console.error('dashboard e2e: set LOOM_URL (the server, e.g. http://127.0.0.1:5000) and LOOM_KEY (an operator key).');
+  console.log('0 passed, 1 failed');
+  process.exit(2);
+}
+
+const results = [];
+const pageErrors = [];
+
+/** Runs one named check; a failure is recorded with its message and the next check still runs. */
+async function check(name, body) {
+  const started = Date.now();
+  try {
+    await body();
+    results.push({ name, ok: true });
+    console.log(`ok   - ${name} (${Date.now() - started} ms)`);
+  } catch (error) {
+    const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    results.push({ name, ok: false, message });
+    console.log(`FAIL - ${name}: ${message}`);
+  }
+}
+
+function assert(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+async function shot(page, name) {
+  const file = path.join(screenshots, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  console.log(`       screenshot ${file}`);
+}
+
+const hash = (route) => `${baseUrl}/#${route}`;
+
+async function statuses(page, scope) {
+  return page.locator(`${scope} [data-testid="dag-node"]`).evaluateAll((nodes) => nodes.map((n) => `${n.getAttribute('data-task-id')}=${n.getAttribute('data-status')}`));
+}
+
+/** Waits until the run page shows a run id in the URL, and returns it. */
+async function waitForRunPage(page) {
+  await page.waitForURL(/#\/runs\/[^/]+$/, { timeout: 20_000 });
+  const runId = decodeURIComponent(new URL(page.url()).hash.replace(/^#\/runs\//, ''));
+  await page.locator('[data-testid="run-status"]').waitFor({ timeout: 20_000 });
+  return runId;
+}
+
+/** Triggers a run of a workflow from its page, with the prefilled parameters. */
+async function triggerFromPage(page, workflowId) {
+  await page.goto(hash(`/workflows/${encodeURIComponent(workflowId)}`));
+  const button = page.locator('[data-testid="trigger-button"]');
+  await button.waitFor({ timeout: 20_000 });
+  await button.click();
+  const error = page.locator('[data-testid="trigger-error"]');
+  const runId = await Promise.race([
+    waitForRunPage(page),
+    error.waitFor({ state: 'visible', timeout: 20_000 }).then(async () => {
+      throw new Error(`trigger of ${workflowId} failed: ${await error.textContent()}`);
+    }),
+  ]);
+  return runId;
+}
+
+// Fail fast with one clear line when the server is not there or does not serve the dashboard.
+try {
+  const response = await fetch(`${baseUrl}/`, { signal: AbortSignal.timeout(10_000) });
+  const text = await response.text();
+  if (!response.ok || !text.includes('id="app"')) {
+    console.error(`dashboard e2e: ${baseUrl}/ answered ${response.status} without the dashboard's index.html (was dashboard/build.sh run before the server started?)`);
+    console.log('0 passed, 1 failed');
+    process.exit(1);
+  }
+} catch (error) {
+  console.error(`dashboard e2e: cannot reach ${baseUrl}/: ${error instanceof Error ? (error.cause?.message ?? error.message) : error}`);
+  console.log('0 passed, 1 failed');
+  process.exit(2);
+}
+
+await mkdir(screenshots, { recursive: true });
+let browser;
+try {
+  browser = await chromium.launch({
+    executablePath,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+} catch (error) {
+  console.error(`dashboard e2e: cannot start Chromium at ${executablePath} (apt-get install -y chromium): ${error instanceof Error ? error.message.split('\n')[0] : error}`);
+  console.log('0 passed, 1 failed');
+  process.exit(2);
+}
+
+try {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  page.on('console', (message) => {
+    if (message.type() === 'error' && /Content.Security.Policy/i.test(message.text())) pageErrors.push(message.text());
+  });
+  // Cancel asks for confirmation.
+  page.on('dialog', (dialog) => void dialog.accept());
+
+  await check('the key prompt refuses a wrong key with a message', async () => {
+    await page.goto(hash('/workflows'));
+    await page.locator('[data-testid="login-form"]').waitFor();
+    await shot(page, '01-login');
+    await page.fill('[data-testid="key-input"]', `wrong-${Date.now()}`);
+    await page.click('[data-testid="login-button"]');
+    await page.waitForFunction(() => /not accepted|401/i.test(document.querySelector('[data-testid="login-message"]')?.textContent ?? ''));
+  });
+
+  await check('the key prompt accepts the key and shows the workflows', async () => {
+    await page.goto(hash('/workflows'));
+    await page.locator('[data-testid="login-form"]').waitFor();
+    await page.fill('[data-testid="key-input"]', key);
+    await page.click('[data-testid="login-button"]');
+    await page.locator('[data-testid="workflow-row"]').first().waitFor();
+    assert((await page.evaluate(() => sessionStorage.getItem('loom.apiKey'))) !== null, 'the key was not kept in session storage');
+  });
+
+  await check(`the workflows page lists the samples (${SAMPLES.join(', ')})`, async () => {
+    await page.goto(hash('/workflows'));
+    await page.locator('[data-testid="workflow-row"]').first().waitFor();
+    const ids = await page.locator('[data-testid="workflow-row"]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-workflow-id')));
+    const missing = SAMPLES.filter((id) => !ids.includes(id));
+    assert(missing.length === 0, `missing ${missing.join(', ')} (listed: ${ids.join(', ') || 'none'})`);
+    await shot(page, '02-workflows');
+  });
+
+  await check('the daily-report DAG shows 3 nodes and 2 edges', async () => {
+    await page.goto(hash('/workflows/daily-report'));
+    await page.locator('[data-testid="workflow-dag"] [data-testid="dag-node"]').first().waitFor();
+    const nodes = await page.locator('[data-testid="workflow-dag"] [data-testid="dag-node"]').count();
+    const edges = await page.locator('[data-testid="workflow-dag"] [data-testid="dag-edge"]').count();
+    assert(nodes === 3 && edges === 2, `expected 3 nodes and 2 edges, saw ${nodes} nodes and ${edges} edges`);
+    await shot(page, '03-workflow-daily-report');
+  });
+
+  let succeededRun = '';
+  await check('triggering daily-report from the page turns every node green', async () => {
+    succeededRun = await triggerFromPage(page, 'daily-report');
+    try {
+      await page.waitForFunction(
+        () => {
+          const nodes = [...document.querySelectorAll('[data-testid="run-dag"] [data-testid="dag-node"]')];
+          return nodes.length === 3 && nodes.every((n) => n.getAttribute('data-status') === 'succeeded');
+        },
+        null,
+        { timeout: runTimeout, polling: 250 },
+      );
+    } catch {
+      throw new Error(`run ${succeededRun} did not succeed within ${runTimeout} ms: ${(await statuses(page, '[data-testid="run-dag"]')).join(', ')}`);
+    }
+    await page.locator('[data-testid="run-status"][data-status="succeeded"]').waitFor({ timeout: 10_000 });
+    await page.locator('[data-testid="gantt-bar"]').first().waitFor();
+    await shot(page, '04-run-succeeded');
+  });
+
+  await check('the attempt inspector shows the attempts of a clicked task', async () => {
+    assert(succeededRun, 'no run from the previous check');
+    await page.goto(hash(`/runs/${encodeURIComponent(succeededRun)}`));
+    await page.locator('[data-testid="run-dag"] [data-testid="dag-node"]').first().click();
+    await page.locator('[data-testid="attempt-inspector"] [data-testid="attempt"]').first().waitFor();
+    const outcome = await page.locator('[data-testid="attempt-inspector"] [data-testid="attempt"]').first().getAttribute('data-outcome');
+    assert(outcome === 'succeeded', `first attempt shows outcome ${outcome}`);
+    await page.locator('[data-testid="event-log"] [data-testid="event-row"]').first().waitFor();
+    await shot(page, '05-run-attempts');
+  });
+
+  await check('the runs grid of daily-report shows the run', async () => {
+    await page.goto(hash('/workflows/daily-report'));
+    await page.locator(`[data-testid="grid-run"][data-run-id="${succeededRun.replace(/"/g, '\\"')}"]`).waitFor({ timeout: 20_000 });
+    const cells = await page.locator(`[data-testid="grid-cell"][data-run-id="${succeededRun.replace(/"/g, '\\"')}"]`).evaluateAll((c) => c.map((x) => x.getAttribute('data-status')));
+    assert(cells.length === 3 && cells.every((s) => s === 'succeeded'), `grid cells of ${succeededRun}: ${cells.join(', ')}`);
+    await shot(page, '06-workflow-grid');
+  });
+
+  await check('cancelling a slow run from the page ends it as cancelled', async () => {
+    assert(slowWorkflow, 'set LOOM_SLOW_WORKFLOW to a workflow whose runs last long enough to cancel');
+    const runId = await triggerFromPage(page, slowWorkflow);
+    const cancel = page.locator('[data-testid="cancel-button"]');
+    await page.waitForFunction(() => {
+      const b = document.querySelector('[data-testid="cancel-button"]');
+      return b instanceof HTMLButtonElement && !b.disabled;
+    });
+    await cancel.click();
+    try {
+      await page.locator('[data-testid="run-status"][data-status="cancelled"]').waitFor({ timeout: runTimeout });
+    } catch {
+      const status = await page.locator('[data-testid="run-status"]').getAttribute('data-status');
+      throw new Error(`run ${runId} is ${status}, not cancelled, after ${runTimeout} ms`);
+    }
+    const running = (await statuses(page, '[data-testid="run-dag"]')).filter((s) => /=(running|waiting|retrying)$/.test(s));
+    assert(running.length === 0, `tasks still active after cancel: ${running.join(', ')}`);
+    assert(!(await page.locator('[data-testid="retry-button"]').isDisabled()), 'retry is not offered for the cancelled run');
+    await shot(page, '07-run-cancelled');
+  });
+
+  await check('no uncaught errors or Content-Security-Policy violations in the page', async () => {
+    assert(pageErrors.length === 0, pageErrors.slice(0, 3).join(' | '));
+  });
+
+  await context.close();
+} finally {
+  await browser.close();
+}
+
+const passed = results.filter((r) => r.ok).length;
+const failed = results.length - passed;
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);

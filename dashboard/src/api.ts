@@ -1,0 +1,298 @@
+// The HTTP API client and the JSON shapes of functions/Loom.Core/Api (RunViews, DefinitionViews, WorkflowHandlers).
+
+export interface ScheduleView {
+  cron: string;
+  timezone: string;
+  description: string;
+  catchup: string;
+  concurrency: string;
+}
+
+export interface RunSummary {
+  runId: string;
+  workflowId: string;
+  version: number;
+  status: string;
+  trigger: string;
+  createdAt: string;
+  scheduledAt: string | null;
+  finishedAt: string | null;
+}
+
+export interface WorkflowSummary {
+  id: string;
+  name: string;
+  description: string | null;
+  version: number;
+  paused: boolean;
+  updatedAt: string;
+  tags: string[];
+  taskCount: number;
+  schedule: ScheduleView | null;
+  nextFireTimes: string[];
+  nextFireTime: string | null;
+  lastRun?: RunSummary | null;
+}
+
+export interface DefinitionTask {
+  id: string;
+  method: string;
+  url: string;
+  dependsOn: string[];
+  trigger: string;
+  completion: string;
+  timeoutMs: number;
+  maxAttempts: number;
+  backoff: string;
+  allowFailure: boolean;
+}
+
+export interface DefinitionView {
+  id: string;
+  name: string;
+  failFast: boolean;
+  timeoutMs: number | null;
+  params: Record<string, unknown>;
+  tasks: DefinitionTask[];
+}
+
+export interface WorkflowDetail extends WorkflowSummary {
+  source: string | null;
+  definition: DefinitionView;
+}
+
+export interface VersionItem {
+  version: number;
+  contentHash: string;
+  createdAt: string;
+}
+
+export interface VersionSource extends VersionItem {
+  id: string;
+  source: string;
+}
+
+export interface RunTask {
+  id: string;
+  status: string;
+  attempt: number;
+  maxAttempts: number | null;
+  dependsOn: string[] | null;
+  stage: number | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+  dueAt: string | null;
+  reason: string | null;
+  statusCode: number | null;
+  output: unknown;
+  outputTruncated: boolean;
+}
+
+export interface RunDetail extends RunSummary {
+  startedAt: string | null;
+  durationMs: number | null;
+  reason: string | null;
+  retryOf: string | null;
+  params: Record<string, unknown> | null;
+  taskCounts: Record<string, number>;
+  tasks: RunTask[];
+}
+
+export interface Attempt {
+  attempt: number;
+  startedAt: string;
+  durationMs: number;
+  outcome: string;
+  statusCode: number | null;
+  request: string;
+  error: string | null;
+  output: string | null;
+  outputTruncated: boolean;
+}
+
+export interface RunEvent {
+  sequence: number;
+  timestamp: string;
+  type: string;
+  taskId: string | null;
+  data: unknown;
+}
+
+export interface Page<T> {
+  items: T[];
+  continuation?: string | null;
+}
+
+export interface Accepted {
+  runId: string;
+  retryOf?: string;
+}
+
+/** An API answer that was not 2xx, with the problem details' title and detail. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly title: string,
+    readonly detail: string,
+  ) {
+    super(detail ? `${title}: ${detail}` : title);
+    this.name = 'ApiError';
+  }
+}
+
+/** Where the API key lives: session storage, so it is asked once per tab and gone when the tab closes. */
+export const keyStore = {
+  name: 'loom.apiKey',
+  get(): string | null {
+    try {
+      return sessionStorage.getItem(this.name);
+    } catch {
+      return null;
+    }
+  },
+  set(key: string): void {
+    sessionStorage.setItem(this.name, key);
+  },
+  clear(): void {
+    sessionStorage.removeItem(this.name);
+  },
+};
+
+type UnauthorizedHandler = (message: string) => void;
+
+/** Calls the API with the stored key; a 401 clears the key and hands over to the login page. */
+export class ApiClient {
+  private onUnauthorized: UnauthorizedHandler = () => undefined;
+
+  constructor(
+    private readonly base = '',
+    private readonly fetcher: typeof fetch = (input, init) => fetch(input, init),
+  ) {}
+
+  /** Sets what happens on a 401 (the router shows the key prompt). */
+  setUnauthorizedHandler(handler: UnauthorizedHandler): void {
+    this.onUnauthorized = handler;
+  }
+
+  listWorkflows(): Promise<Page<WorkflowSummary>> {
+    return this.request('GET', '/api/workflows');
+  }
+
+  getWorkflow(id: string): Promise<WorkflowDetail> {
+    return this.request('GET', `/api/workflows/${enc(id)}`);
+  }
+
+  listVersions(id: string): Promise<Page<VersionItem>> {
+    return this.request('GET', `/api/workflows/${enc(id)}/versions`);
+  }
+
+  getVersion(id: string, version: number): Promise<VersionSource> {
+    return this.request('GET', `/api/workflows/${enc(id)}/versions/${version}`);
+  }
+
+  setPaused(id: string, paused: boolean): Promise<{ id: string; paused: boolean }> {
+    return this.request('POST', `/api/workflows/${enc(id)}/${paused ? 'pause' : 'resume'}`, {});
+  }
+
+  trigger(id: string, params: Record<string, unknown>): Promise<Accepted> {
+    return this.request('POST', `/api/workflows/${enc(id)}/runs`, { params });
+  }
+
+  listRuns(query: { workflowId?: string; status?: string; limit?: number; continuation?: string }): Promise<Page<RunSummary>> {
+    const q = new URLSearchParams();
+    if (query.workflowId) q.set('workflowId', query.workflowId);
+    if (query.status) q.set('status', query.status);
+    if (query.limit) q.set('limit', String(query.limit));
+    if (query.continuation) q.set('continuation', query.continuation);
+    const text = q.toString();
+    return this.request('GET', `/api/runs${text ? `?${text}` : ''}`);
+  }
+
+  getRun(runId: string): Promise<RunDetail> {
+    return this.request('GET', `/api/runs/${enc(runId)}`);
+  }
+
+  events(runId: string): Promise<Page<RunEvent>> {
+    return this.request('GET', `/api/runs/${enc(runId)}/events`);
+  }
+
+  attempts(runId: string, taskId: string): Promise<Page<Attempt>> {
+    return this.request('GET', `/api/runs/${enc(runId)}/tasks/${enc(taskId)}/attempts`);
+  }
+
+  cancel(runId: string, reason?: string): Promise<{ runId: string; status: string }> {
+    return this.request('POST', `/api/runs/${enc(runId)}/cancel`, reason ? { reason } : {});
+  }
+
+  retry(runId: string): Promise<Accepted> {
+    return this.request('POST', `/api/runs/${enc(runId)}/retry`, {});
+  }
+
+  /** Checks a key without storing it: true when the API accepts it. */
+  async checkKey(key: string): Promise<{ ok: boolean; message: string }> {
+    let response: Response;
+    try {
+      response = await this.fetcher(`${this.base}/api/workflows`, { headers: { 'x-functions-key': key, accept: 'application/json' } });
+    } catch (e) {
+      return { ok: false, message: `The server could not be reached (${e instanceof Error ? e.message : String(e)}).` };
+    }
+    if (response.ok) return { ok: true, message: '' };
+    const problem = await readProblem(response);
+    return { ok: false, message: response.status === 401 ? 'That key was not accepted (401).' : problem.message };
+  }
+
+  private async request<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    const key = keyStore.get();
+    if (key) headers['x-functions-key'] = key;
+    const init: RequestInit = { method, headers };
+    if (body !== undefined) {
+      headers['content-type'] = 'application/json';
+      init.body = JSON.stringify(body);
+    }
+    let response: Response;
+    try {
+      response = await this.fetcher(`${this.base}${path}`, init);
+    } catch (e) {
+      throw new ApiError(0, 'Network error', `The server could not be reached (${e instanceof Error ? e.message : String(e)}).`);
+    }
+    if (response.status === 401) {
+      keyStore.clear();
+      const problem = await readProblem(response);
+      this.onUnauthorized(`The API key was rejected (401): ${problem.detail || problem.title}`);
+      throw new ApiError(401, problem.title || 'Unauthorized', problem.detail);
+    }
+    if (!response.ok) {
+      const problem = await readProblem(response);
+      throw new ApiError(response.status, problem.title, problem.detail);
+    }
+    const text = await response.text();
+    return (text ? JSON.parse(text) : {}) as T;
+  }
+}
+
+async function readProblem(response: Response): Promise<{ title: string; detail: string; message: string }> {
+  let title = `HTTP ${response.status}`;
+  let detail = '';
+  try {
+    const body = (await response.json()) as { title?: unknown; detail?: unknown; errors?: unknown };
+    if (typeof body.title === 'string') title = body.title;
+    if (typeof body.detail === 'string') detail = body.detail;
+    if (Array.isArray(body.errors)) {
+      const messages = body.errors
+        .map((e: unknown) => (typeof e === 'object' && e !== null && 'message' in e ? String((e as { message: unknown }).message) : ''))
+        .filter((m) => m.length > 0);
+      if (messages.length > 0) detail = `${detail} ${messages.join('; ')}`.trim();
+    }
+  } catch {
+    // Not a problem document (a proxy's HTML page, an empty body): the status line is all we have.
+  }
+  return { title, detail, message: detail ? `${title}: ${detail}` : title };
+}
+
+function enc(value: string): string {
+  return encodeURIComponent(value);
+}
+
+/** The client the pages share. */
+export const api = new ApiClient();

@@ -1,0 +1,310 @@
+// One run: live DAG, Gantt timeline, attempt inspector, event log, cancel and retry. Polls every second until final.
+
+import { api, ApiError, type Attempt, type RunDetail, type RunEvent, type RunTask } from '../api';
+import { layoutDag } from '../dag/layout';
+import { renderDag, type DagView, type NodeState } from '../dag/render';
+import { h, replaceChildren } from '../dom';
+import { formatAbsolute, formatClock, formatDuration, millisBetween, prettyJson } from '../format';
+import { computeGantt, renderGantt } from '../gantt';
+import { startPolling } from '../poll';
+import { navigate, runHref, workflowHref } from '../router';
+import { isFinal, toStatus } from '../status';
+import { errorSlot, section, showError, statusBadge } from '../ui';
+
+/** Above this many tasks, attempts are loaded only for the task being inspected. */
+const MAX_ATTEMPT_LOADS = 40;
+
+export function mountRun(root: HTMLElement, runId: string): () => void {
+  const errors = errorSlot();
+  const head = h('div', { class: 'page-head' }, h('h1', null, runId));
+  const facts = h('div', { class: 'card' });
+  const dagHolder = h('div', { class: 'dag-holder', 'data-testid': 'run-dag' });
+  const ganttHolder = h('div');
+  const inspector = h('div', { 'data-testid': 'attempt-inspector' }, h('p', { class: 'muted' }, 'Click a task in the graph or the timeline to see its attempts.'));
+  const eventsHolder = h('div', { class: 'events-scroll' });
+  const cancelButton = h('button', { type: 'button', class: 'danger', 'data-testid': 'cancel-button', disabled: true }, 'Cancel');
+  const retryButton = h('button', { type: 'button', 'data-testid': 'retry-button', disabled: true }, 'Retry failed');
+  const actions = h('div', { class: 'actions' }, cancelButton, retryButton);
+  root.append(
+    head,
+    errors,
+    facts,
+    section('Graph', dagHolder),
+    section('Timeline', ganttHolder),
+    h('div', { class: 'columns' }, section('Attempts', inspector), section('Events', eventsHolder)),
+  );
+
+  let run: RunDetail | null = null;
+  let dag: DagView | null = null;
+  let dagKey = '';
+  let selected: string | null = null;
+  const attempts = new Map<string, Attempt[]>();
+  let allAttemptsLoaded = false;
+  let disposed = false;
+
+  const select = (taskId: string): void => {
+    selected = taskId;
+    dag?.select(taskId);
+    void loadAttempts(taskId).then(() => draw());
+  };
+
+  const loadAttempts = async (taskId: string): Promise<void> => {
+    try {
+      const page = await api.attempts(runId, taskId);
+      attempts.set(taskId, page.items);
+    } catch (e) {
+      showError(errors, e);
+    }
+  };
+
+  const draw = (): void => {
+    if (disposed || !run) return;
+    replaceChildren(ganttHolder, renderGantt(computeGantt(run.tasks, attempts, new Date()), select, selected));
+    renderInspector(inspector, run, selected, selected ? attempts.get(selected) : undefined);
+  };
+
+  cancelButton.addEventListener('click', () => {
+    if (!window.confirm(`Cancel run ${runId}?`)) return;
+    cancelButton.disabled = true;
+    api.cancel(runId, 'cancelled from the dashboard').then(
+      () => poller.refresh(),
+      (e: unknown) => {
+        showError(errors, e);
+        poller.refresh();
+      },
+    );
+  });
+  retryButton.addEventListener('click', () => {
+    retryButton.disabled = true;
+    api.retry(runId).then(
+      (accepted) => navigate(runHref(accepted.runId)),
+      (e: unknown) => {
+        retryButton.disabled = false;
+        showError(errors, e);
+      },
+    );
+  });
+
+  const tick = async (): Promise<boolean> => {
+    let events: RunEvent[] = [];
+    try {
+      const [detail, eventPage] = await Promise.all([api.getRun(runId), api.events(runId)]);
+      run = detail;
+      events = eventPage.items;
+    } catch (e) {
+      if (disposed) return false;
+      showError(errors, e);
+      // A run that does not exist will not appear by polling; anything else may be transient.
+      if (e instanceof ApiError && (e.status === 404 || e.status === 403)) return false;
+      return run === null || !isFinal(toStatus(run.status));
+    }
+    if (disposed) return false;
+    showError(errors, null);
+    const current = run;
+    const status = toStatus(current.status);
+    const final = isFinal(status);
+
+    renderHead(head, current, actions);
+    renderFacts(facts, current);
+    cancelButton.disabled = final;
+    retryButton.disabled = !(status === 'failed' || status === 'cancelled');
+
+    const key = current.tasks.map((t) => `${t.id}<${(t.dependsOn ?? []).join(',')}`).join('|');
+    if (!dag || key !== dagKey) {
+      const layout = layoutDag(current.tasks.map((t) => ({ id: t.id, dependsOn: t.dependsOn ?? [] })));
+      dag = renderDag(layout, nodeStates(current.tasks), select);
+      dagKey = key;
+      replaceChildren(dagHolder, dag.element);
+      dag.select(selected);
+    } else {
+      dag.update(nodeStates(current.tasks));
+    }
+
+    // Attempts: the inspected task's live; once the run is final, every task's (for the timeline).
+    if (selected) await loadAttempts(selected);
+    if (final && !allAttemptsLoaded && current.tasks.length <= MAX_ATTEMPT_LOADS) {
+      allAttemptsLoaded = true;
+      await Promise.all(current.tasks.filter((t) => t.startedAt !== null).map((t) => loadAttempts(t.id)));
+    }
+    if (disposed) return false;
+    draw();
+    renderEvents(eventsHolder, events);
+    return !final;
+  };
+
+  const poller = startPolling(tick, 1000);
+  return () => {
+    disposed = true;
+    poller.stop();
+  };
+}
+
+function nodeStates(tasks: readonly RunTask[]): Map<string, NodeState> {
+  const now = new Date();
+  const states = new Map<string, NodeState>();
+  for (const t of tasks) {
+    const status = toStatus(t.status);
+    let detail: string;
+    switch (status) {
+      case 'running':
+        detail = `running · try ${t.attempt}${t.maxAttempts ? `/${t.maxAttempts}` : ''} · ${formatDuration(millisBetween(t.startedAt, now))}`;
+        break;
+      case 'retrying':
+        detail = t.dueAt ? `retry ${t.attempt + 1} at ${formatClock(t.dueAt)}` : `retrying after try ${t.attempt}`;
+        break;
+      case 'waiting':
+        detail = `waiting for callback · ${formatDuration(millisBetween(t.startedAt, now))}`;
+        break;
+      case 'succeeded':
+      case 'failed':
+        detail = `${status} · ${formatDuration(millisBetween(t.startedAt, t.finishedAt))}${t.attempt > 1 ? ` · ${t.attempt} tries` : ''}`;
+        break;
+      default:
+        detail = status;
+    }
+    states.set(t.id, { status, detail });
+  }
+  return states;
+}
+
+function renderHead(head: HTMLElement, run: RunDetail, actions: HTMLElement): void {
+  replaceChildren(
+    head,
+    h(
+      'div',
+      null,
+      h('a', { href: workflowHref(run.workflowId), class: 'muted small', 'data-testid': 'run-workflow-link' }, `← ${run.workflowId}`),
+      h('h1', null, 'Run ', h('span', { class: 'mono', 'data-testid': 'run-id' }, run.runId), ' ', statusBadge(run.status, 'run-status')),
+    ),
+    actions,
+  );
+}
+
+function renderFacts(target: HTMLElement, run: RunDetail): void {
+  const counts = Object.entries(run.taskCounts ?? {}).map(([status, n]) => h('span', { class: 'count' }, statusBadge(status), ` ${n}`));
+  const duration = run.durationMs ?? millisBetween(run.startedAt, run.finishedAt ?? new Date().toISOString());
+  replaceChildren(
+    target,
+    h(
+      'dl',
+      { class: 'facts' },
+      h('dt', null, 'Workflow'),
+      h('dd', null, h('a', { href: workflowHref(run.workflowId) }, run.workflowId), ` v${run.version}`),
+      h('dt', null, 'Trigger'),
+      h('dd', null, run.trigger, run.scheduledAt ? ` · scheduled for ${formatAbsolute(run.scheduledAt)}` : ''),
+      h('dt', null, 'Started'),
+      h('dd', null, formatAbsolute(run.startedAt ?? run.createdAt)),
+      h('dt', null, 'Finished'),
+      h('dd', null, run.finishedAt ? formatAbsolute(run.finishedAt) : '–'),
+      h('dt', null, 'Duration'),
+      h('dd', { 'data-testid': 'run-duration' }, formatDuration(duration)),
+      h('dt', null, 'Tasks'),
+      h('dd', null, ...counts),
+      run.reason ? h('dt', null, 'Reason') : null,
+      run.reason ? h('dd', { 'data-testid': 'run-reason' }, run.reason) : null,
+      run.retryOf ? h('dt', null, 'Retry of') : null,
+      run.retryOf ? h('dd', null, h('a', { href: runHref(run.retryOf) }, run.retryOf)) : null,
+      h('dt', null, 'Params'),
+      h('dd', null, run.params && Object.keys(run.params).length > 0 ? h('pre', { class: 'inline-pre' }, prettyJson(run.params)) : h('span', { class: 'muted' }, 'none')),
+    ),
+  );
+}
+
+function renderInspector(target: HTMLElement, run: RunDetail, taskId: string | null, attempts: readonly Attempt[] | undefined): void {
+  if (!taskId) return;
+  const task = run.tasks.find((t) => t.id === taskId);
+  if (!task) {
+    replaceChildren(target, h('p', { class: 'muted' }, `No task ${taskId} in this run.`));
+    return;
+  }
+  const header = h(
+    'div',
+    { class: 'inspector-head' },
+    h('h3', { 'data-testid': 'inspected-task' }, task.id),
+    statusBadge(task.status, 'inspected-status'),
+    h(
+      'span',
+      { class: 'muted' },
+      ` try ${task.attempt}${task.maxAttempts ? ` of ${task.maxAttempts}` : ''}`,
+      task.statusCode !== null ? ` · last HTTP ${task.statusCode}` : '',
+      task.dueAt && toStatus(task.status) === 'retrying' ? ` · next try at ${formatAbsolute(task.dueAt)}` : '',
+    ),
+  );
+  const reason = task.reason ? h('p', { class: 'reason' }, task.reason) : null;
+  const output =
+    task.output !== null && task.output !== undefined
+      ? h('details', { 'data-key': 'task-output' }, h('summary', null, `Task output${task.outputTruncated ? ' (truncated)' : ''}`), h('pre', null, prettyJson(task.output)))
+      : null;
+  const list =
+    attempts === undefined
+      ? h('p', { class: 'muted' }, 'Loading attempts…')
+      : attempts.length === 0
+        ? h('p', { class: 'muted' }, 'No attempts yet.')
+        : h('ol', { class: 'attempts' }, ...[...attempts].sort((a, b) => b.attempt - a.attempt).map(attemptItem));
+  // Keep open <details> open across live refreshes.
+  const open = new Set([...target.querySelectorAll('details[open]')].map((d) => d.getAttribute('data-key') ?? ''));
+  replaceChildren(target, header, reason, output, list);
+  for (const d of target.querySelectorAll('details')) {
+    if (open.has(d.getAttribute('data-key') ?? '')) d.open = true;
+  }
+}
+
+function attemptItem(a: Attempt): HTMLElement {
+  const outcomeStatus = a.outcome === 'succeeded' ? 'succeeded' : a.outcome === 'accepted' ? 'waiting' : a.outcome === 'retryable' ? 'retrying' : 'failed';
+  return h(
+    'li',
+    { class: 'attempt', 'data-testid': 'attempt', 'data-attempt': a.attempt, 'data-outcome': a.outcome },
+    h(
+      'div',
+      { class: 'attempt-head' },
+      h('strong', null, `#${a.attempt}`),
+      ' ',
+      statusBadge(outcomeStatus),
+      h('span', { class: 'mono' }, ` ${a.outcome}`),
+      a.statusCode !== null ? h('span', { class: 'code' }, ` HTTP ${a.statusCode}`) : null,
+      h('span', { class: 'muted' }, ` · ${formatDuration(a.durationMs)} · ${formatAbsolute(a.startedAt)}`),
+    ),
+    a.request ? h('div', { class: 'mono small request' }, a.request) : null,
+    a.error ? h('pre', { class: 'error-text', 'data-testid': 'attempt-error' }, a.error) : null,
+    a.output
+      ? h(
+          'details',
+          { 'data-key': `out-${a.attempt}` },
+          h('summary', null, `Response output${a.outputTruncated ? ' (truncated)' : ''}`),
+          h('pre', { 'data-testid': 'attempt-output' }, prettyJson(a.output)),
+        )
+      : null,
+  );
+}
+
+function renderEvents(target: HTMLElement, events: readonly RunEvent[]): void {
+  if (events.length === 0) {
+    replaceChildren(target, h('p', { class: 'muted' }, 'No events yet.'));
+    return;
+  }
+  const rows = [...events]
+    .sort((a, b) => a.sequence - b.sequence)
+    .map((e) => {
+      const data = e.data === null || e.data === undefined ? '' : typeof e.data === 'string' ? e.data : JSON.stringify(e.data);
+      return h(
+        'tr',
+        { 'data-testid': 'event-row', 'data-type': e.type },
+        h('td', { class: 'muted' }, String(e.sequence)),
+        h('td', { title: formatAbsolute(e.timestamp) }, formatClock(e.timestamp)),
+        h('td', null, e.type),
+        h('td', null, e.taskId ?? ''),
+        h('td', { class: 'mono small event-data', title: data.length > 200 ? data.slice(0, 2000) : '' }, data.length > 200 ? `${data.slice(0, 200)}…` : data),
+      );
+    });
+  const wasAtBottom = target.scrollHeight - target.scrollTop - target.clientHeight < 8;
+  replaceChildren(
+    target,
+    h(
+      'table',
+      { class: 'table compact', 'data-testid': 'event-log' },
+      h('thead', null, h('tr', null, h('th', null, '#'), h('th', null, 'time'), h('th', null, 'event'), h('th', null, 'task'), h('th', null, 'data'))),
+      h('tbody', null, ...rows),
+    ),
+  );
+  if (wasAtBottom) target.scrollTop = target.scrollHeight;
+}

@@ -1,0 +1,66 @@
+// Hash routes: #/workflows, #/workflows/{id}, #/runs, #/runs/{runId}, #/login.
+
+export type Route =
+  | { page: 'workflows' }
+  | { page: 'workflow'; workflowId: string }
+  | { page: 'runs' }
+  | { page: 'run'; runId: string }
+  | { page: 'login' }
+  | { page: 'notFound'; path: string };
+
+/** Parses a location hash ("#/runs/abc") into a route; ids are URI-decoded. */
+export function parseRoute(hash: string): Route {
+  const path = hash.replace(/^#/, '').replace(/^\/+/, '').replace(/\/+$/, '');
+  if (path === '' || path === 'workflows') return { page: 'workflows' };
+  if (path === 'login') return { page: 'login' };
+  if (path === 'runs') return { page: 'runs' };
+  const parts = path.split('/');
+  const [first, second] = parts;
+  if (parts.length === 2 && second !== undefined && second !== '') {
+    const id = safeDecode(second);
+    if (id !== null) {
+      if (first === 'workflows') return { page: 'workflow', workflowId: id };
+      if (first === 'runs') return { page: 'run', runId: id };
+    }
+  }
+  return { page: 'notFound', path };
+}
+
+/** The hash of a route, for links and navigation. */
+export function href(route: Route): string {
+  switch (route.page) {
+    case 'workflows':
+      return '#/workflows';
+    case 'workflow':
+      return `#/workflows/${encodeURIComponent(route.workflowId)}`;
+    case 'runs':
+      return '#/runs';
+    case 'run':
+      return `#/runs/${encodeURIComponent(route.runId)}`;
+    case 'login':
+      return '#/login';
+    case 'notFound':
+      return `#/${route.path}`;
+  }
+}
+
+export const workflowHref = (workflowId: string): string => href({ page: 'workflow', workflowId });
+export const runHref = (runId: string): string => href({ page: 'run', runId });
+
+/** Navigates to a route (the hashchange listener renders it). */
+export function navigate(route: Route | string): void {
+  const target = typeof route === 'string' ? route : href(route);
+  if (location.hash === target) {
+    window.dispatchEvent(new HashChangeEvent('hashchange'));
+  } else {
+    location.hash = target;
+  }
+}
+
+function safeDecode(value: string): string | null {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return null;
+  }
+}
