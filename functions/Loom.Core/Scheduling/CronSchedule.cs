@@ -399,6 +399,21 @@ public sealed class CronSchedule
             }
         }
 
+        // NCrontab reads a step of 0 as "every value", which hides a typo; cron implementations reject it.
+        string[] names = ["second", "minute", "hour", "day-of-month", "month", "day-of-week"];
+        for (var i = hasSeconds ? 0 : 1; i < 6; i++)
+        {
+            foreach (var item in fields[i].Split(','))
+            {
+                var slash = item.IndexOf('/', StringComparison.Ordinal);
+                if (slash >= 0 && slash < item.Length - 1 && item[(slash + 1)..].Trim('0').Length == 0)
+                {
+                    error = $"Invalid cron expression '{expression}': the {names[i]} field '{fields[i]}' has a step of 0.";
+                    return false;
+                }
+            }
+        }
+
         error = null;
         return true;
     }
