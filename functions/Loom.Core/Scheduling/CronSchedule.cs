@@ -495,7 +495,7 @@ public sealed class CronSchedule
             instant = MaxInstant;
         }
 
-        return isUtc ? instant.UtcDateTime.ToUnspecified() : TimeZoneInfo.ConvertTime(instant, TimeZone).DateTime;
+        return isUtc ? DateTime.SpecifyKind(instant.UtcDateTime, DateTimeKind.Unspecified) : TimeZoneInfo.ConvertTime(instant, TimeZone).DateTime;
     }
 
     // The wall time from which to look for the next cron match after an instant.
@@ -573,11 +573,4 @@ public sealed class CronSchedule
     }
 
     private static DateTime TruncateToSecond(DateTime value) => new(value.Ticks - (value.Ticks % TimeSpan.TicksPerSecond), DateTimeKind.Unspecified);
-}
-
-/// <summary>Small conversions used by the scheduling code.</summary>
-internal static class DateTimeExtensions
-{
-    /// <summary>The same wall-clock value with an unspecified kind.</summary>
-    public static DateTime ToUnspecified(this DateTime value) => DateTime.SpecifyKind(value, DateTimeKind.Unspecified);
 }
