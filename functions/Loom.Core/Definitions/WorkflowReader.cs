@@ -50,7 +50,7 @@ internal sealed partial class WorkflowReader(string source, List<ValidationError
         var workflow = new WorkflowSyntax { Node = map };
         YamlNode? tasksNode = null;
         var idSeen = false;
-        foreach (var (name, key, value) in Fields(map, WorkflowFields, "workflow"))
+        foreach (var (name, _, value) in Fields(map, WorkflowFields, "workflow", null))
         {
             switch (name)
             {
@@ -107,8 +107,6 @@ internal sealed partial class WorkflowReader(string source, List<ValidationError
 
                     break;
             }
-
-            _ = key;
         }
 
         if (!idSeen)
@@ -149,7 +147,7 @@ internal sealed partial class WorkflowReader(string source, List<ValidationError
         }
 
         var values = new Dictionary<string, YamlNode>(StringComparer.Ordinal);
-        foreach (var (name, _, value) in Fields(map, ScheduleFields, "schedule"))
+        foreach (var (name, _, value) in Fields(map, ScheduleFields, "schedule", path))
         {
             values[name] = value;
         }
@@ -279,7 +277,7 @@ internal sealed partial class WorkflowReader(string source, List<ValidationError
             return defaults;
         }
 
-        foreach (var (name, _, value) in Fields(map, DefaultsFields, "defaults"))
+        foreach (var (name, _, value) in Fields(map, DefaultsFields, "defaults", "defaults"))
         {
             var path = "defaults." + name;
             switch (name)
@@ -372,7 +370,7 @@ internal sealed partial class WorkflowReader(string source, List<ValidationError
 
         var task = new TaskSyntax { Node = map, Index = index };
         YamlNode? urlNode = null;
-        foreach (var (name, _, value) in Fields(map, TaskFields, "task"))
+        foreach (var (name, _, value) in Fields(map, TaskFields, "task", task.Path))
         {
             var path = $"{task.Path}.{name}";
             switch (name)
@@ -476,7 +474,7 @@ internal sealed partial class WorkflowReader(string source, List<ValidationError
             return retry;
         }
 
-        foreach (var (name, _, value) in Fields(map, RetryFields, "retry"))
+        foreach (var (name, _, value) in Fields(map, RetryFields, "retry", path))
         {
             var fieldPath = $"{path}.{name}";
             switch (name)
@@ -635,7 +633,7 @@ internal sealed partial class WorkflowReader(string source, List<ValidationError
     }
 
     /// <summary>Yields the known fields of a mapping, reporting non-scalar keys and unknown fields (with a suggestion).</summary>
-    private IEnumerable<(string Name, YamlScalarNode Key, YamlNode Value)> Fields(YamlMappingNode map, string[] known, string owner)
+    private IEnumerable<(string Name, YamlScalarNode Key, YamlNode Value)> Fields(YamlMappingNode map, string[] known, string owner, string? path)
     {
         foreach (var (keyNode, value) in map.Children)
         {
@@ -650,7 +648,7 @@ internal sealed partial class WorkflowReader(string source, List<ValidationError
                 var suggestion = Suggestions.Closest(name, known);
                 Error(keyNode, suggestion is null
                     ? $"unknown field '{YamlValues.Shorten(name)}' in {owner}; known fields: {string.Join(", ", known)}"
-                    : $"unknown field '{YamlValues.Shorten(name)}'; did you mean '{suggestion}'?");
+                    : $"unknown field '{YamlValues.Shorten(name)}'; did you mean '{suggestion}'?", path is null ? name : $"{path}.{name}");
                 continue;
             }
 

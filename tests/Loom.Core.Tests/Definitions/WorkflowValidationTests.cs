@@ -54,13 +54,14 @@ public class WorkflowValidationTests
     [Fact]
     public void Parse_UnknownField_SuggestsClosestName()
     {
-        AssertSingleError("""
+        var error = AssertSingleError("""
             id: w
             tasks:
               - id: t
                 url: http://localhost/x
                 retires: 3
             """, 5, 5, "unknown field 'retires'; did you mean 'retry'?");
+        Assert.Equal("tasks[0].retires", error.Path);
     }
 
     [Fact]
@@ -623,6 +624,32 @@ public class WorkflowValidationTests
             e => Assert.StartsWith("unknown dependency 'zzz'", e.Message, StringComparison.Ordinal),
             e => Assert.StartsWith("'jitter' must be from 0 to 1", e.Message, StringComparison.Ordinal));
         Assert.Equal("tasks[1].retry.jitter", result.Errors[4].Path);
+    }
+
+    [Fact]
+    public void Parse_CrLfAndByteOrderMark_PositionsStillExact()
+    {
+        var source = "\uFEFFid: w\r\ntasks:\r\n  - id: t\r\n    url: http://localhost/x\r\n    body: |\r\n      first line\r\n      second ${{ params.nope }}\r\n";
+
+        var error = Assert.Single(WorkflowParser.Parse(source).Errors);
+
+        Assert.Equal((7, 14), (error.Line, error.Column));
+        Assert.Equal("tasks[0].body", error.Path);
+    }
+
+    [Fact]
+    public void Parse_TemplateInFoldedScalar_PointsAtTheExpression()
+    {
+        AssertSingleError("""
+            id: w
+            tasks:
+              - id: t
+                url: http://localhost/x
+                headers:
+                  X-Long: >-
+                    one two
+                    three ${{ run.nope }}
+            """, 8, 15, "unknown run field 'nope'");
     }
 
     private static ValidationError AssertSingleError(string source, int line, int column, string message)
