@@ -50,7 +50,7 @@ internal sealed partial class WorkflowReader(string source, List<ValidationError
         var workflow = new WorkflowSyntax { Node = map };
         YamlNode? tasksNode = null;
         var idSeen = false;
-        foreach (var (name, _, value) in Fields(map, WorkflowFields, "workflow", null))
+        foreach (var (name, value) in Fields(map, WorkflowFields, "workflow", null))
         {
             switch (name)
             {
@@ -147,7 +147,7 @@ internal sealed partial class WorkflowReader(string source, List<ValidationError
         }
 
         var values = new Dictionary<string, YamlNode>(StringComparer.Ordinal);
-        foreach (var (name, _, value) in Fields(map, ScheduleFields, "schedule", path))
+        foreach (var (name, value) in Fields(map, ScheduleFields, "schedule", path))
         {
             values[name] = value;
         }
@@ -277,7 +277,7 @@ internal sealed partial class WorkflowReader(string source, List<ValidationError
             return defaults;
         }
 
-        foreach (var (name, _, value) in Fields(map, DefaultsFields, "defaults", "defaults"))
+        foreach (var (name, value) in Fields(map, DefaultsFields, "defaults", "defaults"))
         {
             var path = "defaults." + name;
             switch (name)
@@ -370,7 +370,7 @@ internal sealed partial class WorkflowReader(string source, List<ValidationError
 
         var task = new TaskSyntax { Node = map, Index = index };
         YamlNode? urlNode = null;
-        foreach (var (name, _, value) in Fields(map, TaskFields, "task", task.Path))
+        foreach (var (name, value) in Fields(map, TaskFields, "task", task.Path))
         {
             var path = $"{task.Path}.{name}";
             switch (name)
@@ -474,7 +474,7 @@ internal sealed partial class WorkflowReader(string source, List<ValidationError
             return retry;
         }
 
-        foreach (var (name, _, value) in Fields(map, RetryFields, "retry", path))
+        foreach (var (name, value) in Fields(map, RetryFields, "retry", path))
         {
             var fieldPath = $"{path}.{name}";
             switch (name)
@@ -633,7 +633,7 @@ internal sealed partial class WorkflowReader(string source, List<ValidationError
     }
 
     /// <summary>Yields the known fields of a mapping, reporting non-scalar keys and unknown fields (with a suggestion).</summary>
-    private IEnumerable<(string Name, YamlScalarNode Key, YamlNode Value)> Fields(YamlMappingNode map, string[] known, string owner, string? path)
+    private IEnumerable<(string Name, YamlNode Value)> Fields(YamlMappingNode map, string[] known, string owner, string? path)
     {
         foreach (var (keyNode, value) in map.Children)
         {
@@ -652,7 +652,7 @@ internal sealed partial class WorkflowReader(string source, List<ValidationError
                 continue;
             }
 
-            yield return (name, (YamlScalarNode)keyNode, value);
+            yield return (name, value);
         }
     }
 
