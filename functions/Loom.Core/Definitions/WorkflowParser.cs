@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace Loom.Core.Definitions;
 
 /// <summary>Parses workflow sources (YAML, or JSON, which is YAML too) into validated definitions.</summary>
@@ -7,5 +9,52 @@ public static class WorkflowParser
     public const int MaxSourceBytes = 1024 * 1024;
 
     /// <summary>Parses and validates <paramref name="source"/>, reporting every error at once with line and column.</summary>
-    public static ParseResult Parse(string source) => throw new NotImplementedException("The workflow parser is being built.");
+    /// <remarks>Never throws: any input gives either a definition or a non-empty list of errors in document order.</remarks>
+    public static ParseResult Parse(string source)
+    {
+        if (source is null)
+        {
+            return Failed(new ValidationError(0, 0, "the source is empty; expected a workflow mapping with 'id' and 'tasks'"));
+        }
+
+        var bytes = Encoding.UTF8.GetByteCount(source);
+        if (bytes > MaxSourceBytes)
+        {
+            return Failed(new ValidationError(0, 0, $"the source is {bytes} bytes; the limit is {MaxSourceBytes} bytes (1 MiB)"));
+        }
+
+        // YamlDotNet keeps a byte-order mark as part of the first key.
+        var text = source.StartsWith('\uFEFF') ? source[1..] : source;
+        var errors = new List<ValidationError>();
+        try
+        {
+            var root = YamlLoader.Load(text, errors);
+            if (root is null)
+            {
+                return Failed(errors);
+            }
+
+            var reader = new WorkflowReader(text, errors);
+            var syntax = reader.Read(root);
+            if (syntax is null)
+            {
+                return Failed(errors);
+            }
+
+            WorkflowRules.Check(syntax, reader);
+            var definition = WorkflowRules.Build(syntax, reader);
+            return errors.Count == 0 ? new ParseResult(definition, []) : Failed(errors);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // A bug in Loom or YamlDotNet must still come back as a result, not a 500.
+            errors.Add(new ValidationError(0, 0, $"internal error while reading the workflow ({ex.GetType().Name}); please report it"));
+            return Failed(errors);
+        }
+    }
+
+    private static ParseResult Failed(ValidationError error) => new(null, [error]);
+
+    private static ParseResult Failed(List<ValidationError> errors) =>
+        new(null, errors.OrderBy(e => e.Line).ThenBy(e => e.Column).ToList());
 }

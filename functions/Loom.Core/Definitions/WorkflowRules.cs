@@ -1,0 +1,303 @@
+using Loom.Core.Templating;
+
+namespace Loom.Core.Definitions;
+
+/// <summary>Checks that span tasks (ids, dependencies, cycles, template references) and merges defaults into the final definition.</summary>
+internal static class WorkflowRules
+{
+    /// <summary>Reports duplicate ids, bad dependencies, cycles and bad template references.</summary>
+    public static void Check(WorkflowSyntax workflow, WorkflowReader report)
+    {
+        var byId = new Dictionary<string, TaskSyntax>(StringComparer.Ordinal);
+        foreach (var task in workflow.Tasks)
+        {
+            if (task.Id is null || task.IdNode is null)
+            {
+                continue;
+            }
+
+            if (byId.TryGetValue(task.Id, out var first))
+            {
+                report.Error(task.IdNode, $"duplicate task id '{task.Id}' (first declared at line {first.IdNode!.Start.Line})", task.Path + ".id");
+            }
+            else
+            {
+                byId[task.Id] = task;
+            }
+        }
+
+        // Edges of the graph: for each task (first declaration of an id), the known dependencies it waits for.
+        var edges = new Dictionary<string, List<(string Id, YamlDotNet.RepresentationModel.YamlNode Node)>>(StringComparer.Ordinal);
+        foreach (var task in workflow.Tasks)
+        {
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            var known = new List<(string, YamlDotNet.RepresentationModel.YamlNode)>();
+            foreach (var (dependency, node) in task.DependsOn)
+            {
+                if (!seen.Add(dependency))
+                {
+                    report.Error(node, $"'{dependency}' is listed twice in dependsOn", task.Path + ".dependsOn");
+                }
+                else if (dependency == task.Id)
+                {
+                    report.Error(node, $"task '{task.Id}' depends on itself", task.Path + ".dependsOn");
+                }
+                else if (!byId.ContainsKey(dependency))
+                {
+                    var suggestion = Suggestions.Closest(dependency, byId.Keys);
+                    report.Error(node, suggestion is null
+                        ? $"unknown dependency '{YamlValues.Shorten(dependency)}': no task has this id"
+                        : $"unknown dependency '{YamlValues.Shorten(dependency)}'; did you mean '{suggestion}'?", task.Path + ".dependsOn");
+                }
+                else
+                {
+                    known.Add((dependency, node));
+                }
+            }
+
+            if (task.Id is not null && byId.TryGetValue(task.Id, out var declared) && ReferenceEquals(declared, task))
+            {
+                edges[task.Id] = known;
+            }
+        }
+
+        ReportCycles(workflow, edges, report);
+        CheckTemplates(workflow, byId, edges, report);
+    }
+
+    /// <summary>Builds the definition with defaults merged field by field; reports the few errors only visible after merging.</summary>
+    public static WorkflowDefinition? Build(WorkflowSyntax workflow, WorkflowReader report)
+    {
+        var defaults = workflow.Defaults;
+        var tasks = new List<TaskDefinition>(workflow.Tasks.Count);
+        foreach (var task in workflow.Tasks)
+        {
+            var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+            foreach (var header in defaults.Headers.Concat(task.Headers))
+            {
+                headers[header.Name] = header.Value;
+            }
+
+            tasks.Add(new TaskDefinition
+            {
+                Id = task.Id ?? string.Empty,
+                Method = task.Method ?? defaults.Method ?? "POST",
+                Url = task.Url ?? string.Empty,
+                Headers = headers,
+                Body = task.Body,
+                DependsOn = task.DependsOn.Select(d => d.Id).ToList(),
+                Trigger = task.Trigger ?? TriggerRule.AllSuccess,
+                Retry = MergeRetry(task, defaults.Retry, report),
+                Timeout = task.Timeout ?? defaults.Timeout ?? TimeSpan.FromSeconds(30),
+                AllowFailure = task.AllowFailure ?? false,
+                Completion = task.Completion ?? CompletionMode.Sync,
+                CallbackTimeout = task.CallbackTimeout ?? TimeSpan.FromHours(1),
+            });
+        }
+
+        return new WorkflowDefinition
+        {
+            Id = workflow.Id ?? string.Empty,
+            Name = workflow.Name ?? workflow.Id,
+            Description = workflow.Description,
+            Tags = workflow.Tags.ToList(),
+            Schedule = workflow.Schedule,
+            Params = workflow.Params,
+            Tasks = tasks,
+            FailFast = workflow.FailFast ?? false,
+            Timeout = workflow.Timeout,
+            SigningSecret = workflow.SigningSecret,
+        };
+    }
+
+    private static RetryPolicy MergeRetry(TaskSyntax task, RetrySyntax defaults, WorkflowReader report)
+    {
+        var own = task.Retry;
+        var delay = own.Delay ?? defaults.Delay;
+        var maxDelay = own.MaxDelay ?? defaults.MaxDelay;
+
+        // A bound nobody wrote follows the one that was written, so "delay: 2m" alone is not an error against the implicit 1m cap.
+        if (delay is null && maxDelay is not null)
+        {
+            delay = maxDelay < RetryPolicy.Default.Delay ? maxDelay : RetryPolicy.Default.Delay;
+        }
+        else if (delay is not null && maxDelay is null)
+        {
+            maxDelay = delay > RetryPolicy.Default.MaxDelay ? delay : RetryPolicy.Default.MaxDelay;
+        }
+        else if (delay > maxDelay && (own.Delay is not null || own.MaxDelay is not null) && !(own.Delay is not null && own.MaxDelay is not null))
+        {
+            // Both in the task's own block was reported when it was read; here one side comes from defaults.
+            var node = own.MaxDelayNode ?? own.DelayNode!;
+            report.Error(node, $"retry 'delay' ({Durations.Format(delay.Value)}) is longer than 'maxDelay' ({Durations.Format(maxDelay!.Value)}) once defaults are applied", task.Path + ".retry");
+        }
+
+        return new RetryPolicy
+        {
+            MaxAttempts = own.MaxAttempts ?? defaults.MaxAttempts ?? RetryPolicy.Default.MaxAttempts,
+            Backoff = own.Backoff ?? defaults.Backoff ?? RetryPolicy.Default.Backoff,
+            Delay = delay ?? RetryPolicy.Default.Delay,
+            MaxDelay = maxDelay ?? RetryPolicy.Default.MaxDelay,
+            Jitter = own.Jitter ?? defaults.Jitter ?? RetryPolicy.Default.Jitter,
+            RetryOn = own.RetryOn ?? defaults.RetryOn ?? RetryPolicy.Default.RetryOn,
+        };
+    }
+
+    private static void ReportCycles(
+        WorkflowSyntax workflow,
+        Dictionary<string, List<(string Id, YamlDotNet.RepresentationModel.YamlNode Node)>> edges,
+        WorkflowReader report)
+    {
+        var inReportedCycle = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var task in workflow.Tasks)
+        {
+            var start = task.Id;
+            if (start is null || !edges.ContainsKey(start) || inReportedCycle.Contains(start))
+            {
+                continue;
+            }
+
+            // Breadth-first along dependsOn from the first-declared task back to itself gives a shortest cycle through it.
+            var parent = new Dictionary<string, (string From, YamlDotNet.RepresentationModel.YamlNode Node)>(StringComparer.Ordinal);
+            var queue = new Queue<string>();
+            queue.Enqueue(start);
+            var closed = false;
+            while (queue.Count > 0 && !closed)
+            {
+                var current = queue.Dequeue();
+                foreach (var (next, node) in edges.GetValueOrDefault(current) ?? [])
+                {
+                    if (next == start)
+                    {
+                        parent[start] = (current, node);
+                        closed = true;
+                        break;
+                    }
+
+                    if (!parent.ContainsKey(next))
+                    {
+                        parent[next] = (current, node);
+                        queue.Enqueue(next);
+                    }
+                }
+            }
+
+            if (!closed)
+            {
+                continue;
+            }
+
+            // Walk back: start waits for x1, x1 waits for x2 ... xk waits for start; work flows start -> xk -> ... -> x1 -> start.
+            var waitsFor = new List<string>();
+            var at = parent[start].From;
+            while (at != start)
+            {
+                waitsFor.Add(at);
+                at = parent[at].From;
+            }
+
+            List<string> flow = [start, .. waitsFor, start];
+            var closingNode = edges[start].First(e => e.Id == flow[^2]).Node;
+            report.Error(closingNode, $"cycle: {string.Join(" -> ", flow)}", task.Path + ".dependsOn");
+            foreach (var member in StronglyConnected(start, edges))
+            {
+                inReportedCycle.Add(member);
+            }
+        }
+    }
+
+    private static HashSet<string> StronglyConnected(string start, Dictionary<string, List<(string Id, YamlDotNet.RepresentationModel.YamlNode Node)>> edges)
+    {
+        var forward = Reach(start, id => (edges.GetValueOrDefault(id) ?? []).Select(e => e.Id));
+        var backward = Reach(start, id => edges.Where(e => e.Value.Any(d => d.Id == id)).Select(e => e.Key));
+        forward.IntersectWith(backward);
+        return forward;
+    }
+
+    private static HashSet<string> Reach(string start, Func<string, IEnumerable<string>> next)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal) { start };
+        var stack = new Stack<string>();
+        stack.Push(start);
+        while (stack.Count > 0)
+        {
+            foreach (var n in next(stack.Pop()))
+            {
+                if (seen.Add(n))
+                {
+                    stack.Push(n);
+                }
+            }
+        }
+
+        return seen;
+    }
+
+    private static void CheckTemplates(
+        WorkflowSyntax workflow,
+        Dictionary<string, TaskSyntax> byId,
+        Dictionary<string, List<(string Id, YamlDotNet.RepresentationModel.YamlNode Node)>> edges,
+        WorkflowReader report)
+    {
+        foreach (var use in workflow.Defaults.Templates)
+        {
+            CheckUse(use, owner: null, upstream: null, workflow, byId, report);
+        }
+
+        foreach (var task in workflow.Tasks)
+        {
+            HashSet<string>? upstream = null;
+            if (task.Id is not null)
+            {
+                // A task on a cycle reaches itself; it is still not its own upstream.
+                upstream = Reach(task.Id, id => (edges.GetValueOrDefault(id) ?? []).Select(e => e.Id));
+                upstream.Remove(task.Id);
+            }
+
+            foreach (var use in task.Templates)
+            {
+                CheckUse(use, task, upstream, workflow, byId, report);
+            }
+        }
+    }
+
+    private static void CheckUse(TemplateUse use, TaskSyntax? owner, HashSet<string>? upstream, WorkflowSyntax workflow, Dictionary<string, TaskSyntax> byId, WorkflowReader report)
+    {
+        var references = TemplateEngine.FindReferences(use.Text);
+        for (var i = 0; i < references.Count; i++)
+        {
+            var reference = references[i];
+            var error = reference.Error is not null
+                ? $"invalid template '${{{{ {YamlValues.Shorten(reference.Expression)} }}}}': {reference.Error}"
+                : reference.Root switch
+                {
+                    "params" when !workflow.Params.ContainsKey(reference.Name!) => UndeclaredParam(reference.Name!, workflow),
+                    "tasks" when owner is null => "defaults cannot refer to task outputs; put this header on the tasks that need it",
+                    "tasks" when !byId.ContainsKey(reference.Name!) => UnknownTask(reference.Name!, byId),
+                    "tasks" when upstream is not null && !upstream.Contains(reference.Name!) =>
+                        $"template refers to task '{reference.Name}', which is not upstream of '{owner!.Id}'; add '{reference.Name}' to its dependsOn",
+                    _ => null,
+                };
+            if (error is not null)
+            {
+                report.ErrorInScalar(use.Node, i, error, use.Path);
+            }
+        }
+    }
+
+    private static string UndeclaredParam(string name, WorkflowSyntax workflow)
+    {
+        var suggestion = Suggestions.Closest(name, workflow.Params.Keys);
+        return suggestion is null
+            ? $"template refers to undeclared parameter '{name}'; declare it under 'params'"
+            : $"template refers to undeclared parameter '{name}'; did you mean '{suggestion}'?";
+    }
+
+    private static string UnknownTask(string id, Dictionary<string, TaskSyntax> byId)
+    {
+        var suggestion = Suggestions.Closest(id, byId.Keys);
+        return suggestion is null
+            ? $"template refers to unknown task '{id}'"
+            : $"template refers to unknown task '{id}'; did you mean '{suggestion}'?";
+    }
+}

@@ -1,0 +1,41 @@
+using System.Text.Json.Nodes;
+using Loom.Core.Definitions;
+
+namespace Loom.Core.Tests.Definitions;
+
+public class RunParametersTests
+{
+    private static readonly WorkflowDefinition Definition = WorkflowParser.Parse("""
+        id: w
+        params:
+          region: eu
+          limit: 10
+          day: ~
+        tasks: [{ id: t, url: "http://localhost/x" }]
+        """).Definition!;
+
+    [Fact]
+    public void Resolve_OverridesOverDefaults_AllValuesPresent()
+    {
+        var result = RunParameters.Resolve(Definition, new JsonObject { ["day"] = "2026-11-22", ["limit"] = 5 });
+
+        Assert.True(result.IsValid, string.Join("; ", result.Errors));
+        Assert.Equal("""{"region":"eu","limit":5,"day":"2026-11-22"}""", result.Values.ToJsonString());
+    }
+
+    [Fact]
+    public void Resolve_RequiredParameterMissing_Reported()
+    {
+        var result = RunParameters.Resolve(Definition, null);
+
+        Assert.Equal(["parameter 'day' has no default and needs a value"], result.Errors);
+    }
+
+    [Fact]
+    public void Resolve_UnknownOverride_SuggestsDeclaredName()
+    {
+        var result = RunParameters.Resolve(Definition, new JsonObject { ["day"] = "x", ["limt"] = 1 });
+
+        Assert.Equal(["unknown parameter 'limt'; did you mean 'limit'?"], result.Errors);
+    }
+}
