@@ -39,7 +39,7 @@ public sealed class LoomApi
             new("POST", "/api/runs/{runId}/retry", ApiRole.Operator, runs.RetryAsync, "Start a new run that re-runs only what failed."),
             new("POST", "/api/callbacks/{token}", ApiRole.Anonymous, runs.CallbackAsync, "Completion of a callback task (authenticated by its token)."),
             new("GET", "/api/health", ApiRole.Anonymous, HealthAsync, "200 when storage answers."),
-            new("GET", "/api/openapi.json", ApiRole.Reader, _ => Task.FromResult(ApiResponse.Ok(OpenApiDocument.Build(_routes))), "This document."),
+            new("GET", "/api/openapi.json", ApiRole.Reader, _ => Task.FromResult(ApiResponse.Ok(OpenApiDocument.Build(_routes!))), "This document."),
         ];
     }
 
