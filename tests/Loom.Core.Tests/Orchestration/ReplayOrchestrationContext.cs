@@ -257,7 +257,7 @@ public sealed class ReplayOrchestrationContext : IRunOrchestrationContext
             if (expected != actual)
             {
                 var when = expected.Episode == actual.Episode ? "" : $" (history scheduled it in episode {expected.Episode}, the replay in episode {actual.Episode})";
-                Violate($"Non-deterministic orchestrator at sequence {sequence}: history holds {expected.Describe()}, the replay scheduled {actual.Describe()}{when}.");
+                Violate($"Non-deterministic orchestrator at sequence {sequence}: history holds {expected.Describe()}, the replay scheduled {actual.Describe()}{when}.{FirstDifference(expected.Describe(), actual.Describe())}");
             }
             return expected;
         }
@@ -271,6 +271,15 @@ public sealed class ReplayOrchestrationContext : IRunOrchestrationContext
         LargestHistory = Math.Max(LargestHistory, _recorded.Count);
         if (kind == ActionKind.Activity) _activityCalls.Add((Generation, name, inputJson!));
         return actual;
+    }
+
+    private static string FirstDifference(string expected, string actual)
+    {
+        var i = 0;
+        while (i < expected.Length && i < actual.Length && expected[i] == actual[i]) i++;
+        if (i == expected.Length && i == actual.Length) return "";
+        static string Around(string s, int at) => s.Substring(Math.Max(0, at - 40), Math.Min(s.Length, at + 40) - Math.Max(0, at - 40));
+        return $" First difference at character {i}: expected ...{Around(expected, i)}... actual ...{Around(actual, i)}...";
     }
 
     private void Violate(string message)
