@@ -1,4 +1,6 @@
+using System.Buffers.Binary;
 using System.Globalization;
+using System.Security.Cryptography;
 using System.Text;
 using Loom.Core.Definitions;
 using Loom.Core.Execution;
@@ -34,24 +36,26 @@ public static class RetryDelays
             ms = ra.TotalMilliseconds;
         }
 
-        ms = Math.Min(ms, maxMs);
-        return TimeSpan.FromMilliseconds(Math.Round(ms, MidpointRounding.AwayFromZero));
-    }
-
-    /// <summary>A number in [0, 1) derived from run, task and attempt by FNV-1a (64-bit): the same inputs always give the same value.</summary>
-    public static double JitterFraction(string runId, string taskId, int attempt)
-    {
-        const ulong offsetBasis = 14695981039346656037UL;
-        const ulong prime = 1099511628211UL;
-        var hash = offsetBasis;
-        foreach (var b in Encoding.UTF8.GetBytes($"{runId}/{taskId}/{attempt.ToString(CultureInfo.InvariantCulture)}"))
+        if (double.IsNaN(ms) || ms <= 0)
         {
-            hash ^= b;
-            hash *= prime;
+            return TimeSpan.Zero;
         }
 
+        // Returning the cap itself keeps it exact and keeps huge values away from TimeSpan's range.
+        return ms >= maxMs
+            ? (policy.MaxDelay > TimeSpan.Zero ? policy.MaxDelay : TimeSpan.Zero)
+            : TimeSpan.FromMilliseconds(Math.Round(ms, MidpointRounding.AwayFromZero));
+    }
+
+    /// <summary>A number in [0, 1) derived from SHA-256 of "runId/taskId/attempt": the same inputs always give the same value.</summary>
+    public static double JitterFraction(string runId, string taskId, int attempt)
+    {
+        // SHA-256 rather than FNV-1a: FNV barely changes its top bits when only the last character differs (attempt 1 vs 2).
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(Encoding.UTF8.GetBytes($"{runId}/{taskId}/{attempt.ToString(CultureInfo.InvariantCulture)}"), hash);
+
         // The top 53 bits fill a double's mantissa exactly.
-        return (hash >> 11) * (1.0 / (1UL << 53));
+        return (BinaryPrimitives.ReadUInt64BigEndian(hash) >> 11) * (1.0 / (1UL << 53));
     }
 
     /// <summary>

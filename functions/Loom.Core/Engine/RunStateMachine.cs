@@ -78,6 +78,53 @@ public static class RunStateMachine
             : new Transition(state, [], []) { Ignored = true };
     }
 
+    /// <summary>True when the run reached a final status (succeeded, failed or cancelled); nothing changes it afterwards.</summary>
+    public static bool IsFinished(RunState state) => state.Status is RunStatus.Succeeded or RunStatus.Failed or RunStatus.Cancelled;
+
+    /// <summary>
+    /// The commands that re-arm everything a running state is waiting for, for a driver that resumes from a snapshot
+    /// (Durable's ContinueAsNew, or recovery after a lost outbox): the run timeout, an <see cref="InvokeTask"/> of the
+    /// current attempt of each running task (same attempt, so the same Idempotency-Key), the backoff timer of each retrying
+    /// task, and the wait and deadline of each waiting task. Empty when the run is not running. Declaration order.
+    /// </summary>
+    public static IReadOnlyList<RunCommand> Outstanding(WorkflowDefinition workflow, RunState state)
+    {
+        var commands = new List<RunCommand>();
+        if (state.Status != RunStatus.Running)
+        {
+            return commands;
+        }
+
+        if (workflow.Timeout is { } timeout && state.StartedAt is { } started)
+        {
+            commands.Add(new StartTimer(TimerPurpose.RunTimeout, null, 0, started + timeout));
+        }
+
+        foreach (var task in workflow.Tasks)
+        {
+            if (!state.Tasks.TryGetValue(task.Id, out var s))
+            {
+                continue;
+            }
+
+            switch (s.Status)
+            {
+                case TaskRunStatus.Running:
+                    commands.Add(new InvokeTask(task.Id, s.Attempt));
+                    break;
+                case TaskRunStatus.Retrying when s.DueAt is { } due:
+                    commands.Add(new StartTimer(TimerPurpose.Retry, task.Id, s.Attempt, due));
+                    break;
+                case TaskRunStatus.Waiting when s.DueAt is { } deadline:
+                    commands.Add(new WaitForCallback(task.Id, s.Attempt, deadline));
+                    commands.Add(new StartTimer(TimerPurpose.CallbackTimeout, task.Id, s.Attempt, deadline));
+                    break;
+            }
+        }
+
+        return commands;
+    }
+
     /// <summary>Whether <paramref name="finished"/> can be retried from its failed tasks; the reason when it cannot.</summary>
     public static bool CanRetryFromFailed(RunState finished, [NotNullWhen(false)] out string? reason)
     {

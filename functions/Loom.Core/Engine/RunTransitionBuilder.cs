@@ -317,8 +317,9 @@ internal sealed class RunTransitionBuilder
                 Commands.Add(new AbortTask(def.Id, task.Attempt));
             }
 
-            tasks[def.Id] = task with { Status = TaskRunStatus.Cancelled, FinishedAt = at, DueAt = null, Reason = why };
-            AddLog(RunLogTypes.TaskCancelled, def.Id, task.Attempt == 0 ? null : task.Attempt, why);
+            var cancelReason = "cancelled: " + why;
+            tasks[def.Id] = task with { Status = TaskRunStatus.Cancelled, FinishedAt = at, DueAt = null, Reason = cancelReason };
+            AddLog(RunLogTypes.TaskCancelled, def.Id, task.Attempt == 0 ? null : task.Attempt, cancelReason);
         }
 
         Finish(final, why);

@@ -1,0 +1,457 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using Loom.Core.Definitions;
+using Loom.Core.Engine;
+using Loom.Core.Execution;
+using Xunit.Abstractions;
+
+namespace Loom.Core.Tests.Engine;
+
+/// <summary>
+/// Generated DAGs driven by a simulator that executes the machine's commands with random outcomes and random delivery
+/// order, checking the design's invariants at every step. A seeded System.Random keeps every case reproducible.
+/// </summary>
+public sealed class RunStateMachinePropertyTests(ITestOutputHelper output)
+{
+    private const int Cases = 1200;
+    private static readonly DateTimeOffset T0 = new(2026, 11, 22, 0, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public void Apply_GeneratedDags_KeepEveryInvariant()
+    {
+        var stats = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var seed = 1; seed <= Cases; seed++)
+        {
+            var trace = new StringBuilder();
+            try
+            {
+                RunCase(seed, stats, trace);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                output.WriteLine(trace.ToString());
+                throw new InvalidOperationException($"Property failed for seed {seed}: {ex.Message}", ex);
+            }
+        }
+
+        output.WriteLine(string.Join(", ", stats.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key}={kv.Value}")));
+
+        // The generator must actually reach every interesting corner, or the properties prove little.
+        foreach (var key in new[] { "run:succeeded", "run:failed", "run:cancelled", "task:skipped", "task:retried", "task:waited", "timeout", "failFast", "retryFromFailed" })
+        {
+            Assert.True(stats.GetValueOrDefault(key) > 10, $"generator rarely reached {key}: {stats.GetValueOrDefault(key)}");
+        }
+    }
+
+    private static void RunCase(int seed, Dictionary<string, int> stats, StringBuilder trace)
+    {
+        var rng = new Random(seed);
+        var wf = GenerateWorkflow(rng);
+        foreach (var t in wf.Tasks)
+        {
+            trace.AppendLine($"{t.Id} <- [{string.Join(",", t.DependsOn)}] {t.Trigger} max={t.Retry.MaxAttempts} allowFailure={t.AllowFailure} {t.Completion}");
+        }
+
+        trace.AppendLine($"failFast={wf.FailFast} timeout={wf.Timeout}");
+        var state = RunStateMachine.Create(wf, 1, $"run-{seed}", null, T0, T0);
+        var sim = new Simulation(wf, rng, stats, trace);
+        var finished = sim.Run(state, allowCancel: rng.NextDouble() < 0.3);
+        Count(stats, "run:" + finished.Status.ToString().ToLowerInvariant());
+
+        if (finished.Status is RunStatus.Failed or RunStatus.Cancelled && rng.NextDouble() < 0.5)
+        {
+            Count(stats, "retryFromFailed");
+            var retry = RunStateMachine.RetryFromFailed(wf, finished, $"run-{seed}-retry", sim.Now);
+            var kept = finished.Tasks.Where(kv => kv.Value.Status == TaskRunStatus.Succeeded).Select(kv => kv.Key).ToHashSet(StringComparer.Ordinal);
+            foreach (var (id, task) in retry.Tasks)
+            {
+                Assert.Equal(kept.Contains(id) ? finished.Tasks[id] : new TaskState(), task);
+            }
+
+            var second = new Simulation(wf, rng, stats, trace) { Now = sim.Now, NeverInvoke = kept };
+            var retried = second.Run(retry, allowCancel: false);
+            foreach (var id in kept)
+            {
+                Assert.Same(finished.Tasks[id], retried.Tasks[id]);
+            }
+        }
+    }
+
+    private static WorkflowDefinition GenerateWorkflow(Random rng)
+    {
+        var n = rng.Next(1, 16);
+        var density = rng.NextDouble() * 0.5;
+        var rules = Enum.GetValues<TriggerRule>();
+        var tasks = new List<TaskDefinition>();
+        for (var i = 0; i < n; i++)
+        {
+            var deps = Enumerable.Range(0, i).Where(_ => rng.NextDouble() < density).Select(j => $"t{j}").ToArray();
+            tasks.Add(new TaskDefinition
+            {
+                Id = $"t{i}",
+                Url = $"http://backend/t{i}",
+                DependsOn = deps,
+                Trigger = rng.NextDouble() < 0.4 ? TriggerRule.AllSuccess : rules[rng.Next(rules.Length)],
+                AllowFailure = rng.NextDouble() < 0.2,
+                Completion = rng.NextDouble() < 0.25 ? CompletionMode.Callback : CompletionMode.Sync,
+                CallbackTimeout = TimeSpan.FromSeconds(rng.Next(10, 600)),
+                Retry = new RetryPolicy
+                {
+                    MaxAttempts = rng.Next(1, 5),
+                    Backoff = (BackoffKind)rng.Next(3),
+                    Delay = TimeSpan.FromSeconds(rng.Next(1, 10)),
+                    MaxDelay = TimeSpan.FromSeconds(rng.Next(5, 120)),
+                    Jitter = rng.NextDouble() * 0.5,
+                    RetryOn = rng.NextDouble() < 0.2 ? RetryOn.Default | RetryOn.ClientError : RetryOn.Default,
+                },
+            });
+        }
+
+        // Declaration order need not be topological: reverse some workflows.
+        if (rng.NextDouble() < 0.2)
+        {
+            tasks.Reverse();
+        }
+
+        return new WorkflowDefinition
+        {
+            Id = "generated",
+            Tasks = tasks,
+            FailFast = rng.NextDouble() < 0.2,
+            Timeout = rng.NextDouble() < 0.2 ? TimeSpan.FromSeconds(rng.Next(30, 900)) : null,
+        };
+    }
+
+    private static void Count(Dictionary<string, int> stats, string key) => stats[key] = stats.GetValueOrDefault(key) + 1;
+
+    /// <summary>Independent oracle: does <paramref name="rule"/> hold on these upstream statuses (as final as they are)?</summary>
+    private static bool Holds(TriggerRule rule, IReadOnlyList<TaskRunStatus> up)
+    {
+        if (up.Count == 0)
+        {
+            return true;
+        }
+
+        static bool IsFailed(TaskRunStatus s) => s is TaskRunStatus.Failed or TaskRunStatus.Cancelled;
+        static bool IsDone(TaskRunStatus s) => s is TaskRunStatus.Succeeded or TaskRunStatus.Skipped || IsFailed(s);
+        return rule switch
+        {
+            TriggerRule.AllSuccess => up.All(s => s == TaskRunStatus.Succeeded),
+            TriggerRule.AllDone => up.All(IsDone),
+            TriggerRule.AllFailed => up.All(IsFailed),
+            TriggerRule.OneSuccess => up.Any(s => s == TaskRunStatus.Succeeded),
+            TriggerRule.OneFailed => up.Any(IsFailed),
+            TriggerRule.NoneFailed => up.All(IsDone) && !up.Any(IsFailed),
+            _ => throw new ArgumentOutOfRangeException(nameof(rule)),
+        };
+    }
+
+    private static bool IsActive(TaskRunStatus s) => s is TaskRunStatus.Running or TaskRunStatus.Waiting or TaskRunStatus.Retrying;
+
+    /// <summary>A driver that executes commands by delivering events in random order, with random outcomes, duplicates and cancels.</summary>
+    private sealed class Simulation(WorkflowDefinition wf, Random rng, Dictionary<string, int> stats, StringBuilder trace)
+    {
+        private static readonly FailureClass[] Failures =
+        [
+            FailureClass.ServerError, FailureClass.ServerError, FailureClass.ClientError, FailureClass.Timeout, FailureClass.Network,
+            FailureClass.TooManyRequests, FailureClass.RequestTimeout, FailureClass.Refused, FailureClass.Reported, FailureClass.Invalid,
+        ];
+
+        private readonly Dictionary<string, TaskDefinition> defs = wf.Tasks.ToDictionary(t => t.Id, StringComparer.Ordinal);
+        private readonly List<Pending> pool = [];
+        private readonly List<RunEvent> delivered = [];
+        private readonly List<(string Json, string Commands)> recorded = [];
+        private readonly Dictionary<(string, int), int> progress = [];
+        private int finishCount;
+        private bool cancelled;
+
+        public DateTimeOffset Now { get; set; } = T0;
+
+        public IReadOnlySet<string> NeverInvoke { get; init; } = new HashSet<string>();
+
+        public RunState Run(RunState initial, bool allowCancel)
+        {
+            var state = initial;
+            var json = RunStateJson.Serialize(state);
+            var cancelAt = allowCancel ? rng.Next(0, 40) : -1;
+            var maxSteps = (wf.Tasks.Count * 60) + 50;
+            var step = 0;
+            var events = new List<RunEvent> { new RunStarted(Now) };
+
+            state = Deliver(state, ref json, events[0]);
+            while (state.Status == RunStatus.Running)
+            {
+                Assert.True(++step <= maxSteps, $"run did not terminate within {maxSteps} steps");
+                RunEvent next;
+                if (step == cancelAt)
+                {
+                    cancelled = true;
+                    next = new CancelRequested("test cancel", Now);
+                }
+                else if (delivered.Count > 0 && rng.NextDouble() < 0.05)
+                {
+                    next = Redeliver(delivered[rng.Next(delivered.Count)]);
+                }
+                else
+                {
+                    Assert.True(pool.Count > 0, "run is running but nothing is in flight: it would hang");
+                    next = Take(state);
+                }
+
+                state = Deliver(state, ref json, next);
+            }
+
+            CheckFinal(state);
+
+            // Whatever is still in flight arrives late: it must change nothing.
+            while (pool.Count > 0)
+            {
+                var late = Take(state);
+                var t = RunStateMachine.Apply(wf, state, late);
+                Assert.True(t.Ignored, $"late {late} applied after the run ended");
+                Assert.Same(state, t.State);
+            }
+
+            Replay(initial);
+            return state;
+        }
+
+        private RunState Deliver(RunState state, ref string json, RunEvent e)
+        {
+            var before = state;
+            var t = RunStateMachine.Apply(wf, state, e);
+
+            // The stored form must be lossless: the same event applied to the deserialized state gives the same result.
+            var fromStorage = RunStateMachine.Apply(wf, RunStateJson.Deserialize(json), e);
+            var newJson = RunStateJson.Serialize(t.State);
+            Assert.Equal(newJson, RunStateJson.Serialize(fromStorage.State));
+            Assert.Equal(t.Commands, fromStorage.Commands);
+            Assert.Equal(newJson, RunStateJson.Serialize(RunStateJson.Deserialize(newJson)));
+
+            delivered.Add(e);
+            trace.AppendLine($"{e} => {(t.Ignored ? "ignored" : string.Join("; ", t.Commands))}");
+            recorded.Add((newJson, string.Join(";", t.Commands)));
+            if (t.Ignored)
+            {
+                Assert.Same(before, t.State);
+                Assert.Empty(t.Commands);
+                Assert.Empty(t.Log);
+            }
+            else
+            {
+                Assert.Equal(before.EventCount + 1, t.State.EventCount);
+                Assert.NotEmpty(t.Log);
+            }
+
+            CheckStep(before, t);
+            json = newJson;
+            Now = e.At > Now ? e.At : Now;
+            return t.State;
+        }
+
+        private void CheckStep(RunState before, Transition t)
+        {
+            var state = t.State;
+            foreach (var command in t.Commands)
+            {
+                switch (command)
+                {
+                    case InvokeTask invoke:
+                        var def = defs[invoke.TaskId];
+                        var prior = before.Tasks[invoke.TaskId];
+                        Assert.DoesNotContain(invoke.TaskId, NeverInvoke);
+                        Assert.Equal(TaskRunStatus.Running, state.Tasks[invoke.TaskId].Status);
+                        Assert.Equal(prior.Attempt + 1, invoke.Attempt);
+                        Assert.InRange(invoke.Attempt, 1, Math.Max(1, def.Retry.MaxAttempts));
+                        if (invoke.Attempt == 1)
+                        {
+                            Assert.Equal(TaskRunStatus.Pending, prior.Status);
+                            var up = def.DependsOn.Select(d => state.Tasks[d].Status).ToList();
+                            Assert.True(Holds(def.Trigger, up), $"{invoke.TaskId} invoked while {def.Trigger} does not hold on [{string.Join(",", up)}]");
+                        }
+                        else
+                        {
+                            Assert.Equal(TaskRunStatus.Retrying, prior.Status);
+                            Count(stats, "task:retried");
+                        }
+
+                        pool.Add(new Pending(PendingKind.Attempt, invoke.TaskId, invoke.Attempt, null, TimerPurpose.Retry));
+                        break;
+                    case StartTimer timer:
+                        if (timer.Purpose == TimerPurpose.RunTimeout)
+                        {
+                            Assert.Equal(state.StartedAt!.Value + wf.Timeout!.Value, timer.FireAt);
+                        }
+
+                        pool.Add(new Pending(PendingKind.Timer, timer.TaskId, timer.Attempt, timer.FireAt, timer.Purpose));
+                        break;
+                    case WaitForCallback wait:
+                        Count(stats, "task:waited");
+                        Assert.Equal(TaskRunStatus.Waiting, state.Tasks[wait.TaskId].Status);
+                        pool.Add(new Pending(PendingKind.Callback, wait.TaskId, wait.Attempt, null, TimerPurpose.CallbackTimeout));
+                        break;
+                    case AbortTask abort:
+                        Assert.True(before.Tasks[abort.TaskId].Status is TaskRunStatus.Running or TaskRunStatus.Waiting);
+                        break;
+                    case FinishRun finish:
+                        finishCount++;
+                        Assert.Equal(1, finishCount);
+                        Assert.Equal(finish.Status, state.Status);
+                        break;
+                }
+            }
+
+            foreach (var def in wf.Tasks)
+            {
+                Assert.InRange(state.Tasks[def.Id].Attempt, 0, Math.Max(1, def.Retry.MaxAttempts));
+            }
+
+            if (state.Status is RunStatus.Succeeded or RunStatus.Failed or RunStatus.Cancelled)
+            {
+                Assert.NotNull(state.FinishedAt);
+                Assert.All(state.Tasks.Values, s => Assert.False(IsActive(s.Status) || s.Status == TaskRunStatus.Pending, "a task is not final in a finished run"));
+            }
+            else
+            {
+                Assert.Null(state.FinishedAt);
+                Assert.Equal(0, finishCount);
+            }
+        }
+
+        private void CheckFinal(RunState state)
+        {
+            Assert.Equal(1, finishCount);
+            var failedForGood = wf.Tasks.Where(d => !d.AllowFailure && state.Tasks[d.Id].Status == TaskRunStatus.Failed).ToList();
+            var anyCancelled = state.Tasks.Values.Any(s => s.Status == TaskRunStatus.Cancelled);
+            var timedOut = state.Reason?.StartsWith("run timeout", StringComparison.Ordinal) == true;
+            if (timedOut)
+            {
+                Count(stats, "timeout");
+            }
+
+            switch (state.Status)
+            {
+                case RunStatus.Succeeded:
+                    Assert.Empty(failedForGood);
+                    Assert.False(anyCancelled);
+                    break;
+                case RunStatus.Failed:
+                    Assert.True(failedForGood.Count > 0 || timedOut, "failed run without a failed task or a timeout");
+                    if (anyCancelled && !timedOut)
+                    {
+                        Assert.True(wf.FailFast);
+                        Count(stats, "failFast");
+                    }
+
+                    break;
+                case RunStatus.Cancelled:
+                    Assert.True(cancelled);
+                    break;
+                default:
+                    Assert.Fail($"run ended {state.Status}");
+                    break;
+            }
+
+            // Skips match the rules evaluated on final upstream statuses (where no upstream was cancelled).
+            foreach (var def in wf.Tasks)
+            {
+                var s = state.Tasks[def.Id].Status;
+                if (s == TaskRunStatus.Skipped)
+                {
+                    Count(stats, "task:skipped");
+                }
+
+                var up = def.DependsOn.Select(d => state.Tasks[d].Status).ToList();
+                // Tasks kept by a retry-from-failed ran under the old run's upstream outcomes, which the retry may change.
+                if (s == TaskRunStatus.Cancelled || up.Contains(TaskRunStatus.Cancelled) || NeverInvoke.Contains(def.Id))
+                {
+                    continue;
+                }
+
+                Assert.True(
+                    (s == TaskRunStatus.Skipped) == !Holds(def.Trigger, up),
+                    $"{def.Id} is {s} but {def.Trigger} on [{string.Join(",", up)}] says {(Holds(def.Trigger, up) ? "run" : "skip")}");
+            }
+        }
+
+        /// <summary>Replays the delivered events from the initial state: every state and command list must be identical.</summary>
+        private void Replay(RunState initial)
+        {
+            var state = RunStateJson.Deserialize(RunStateJson.Serialize(initial));
+            for (var i = 0; i < delivered.Count; i++)
+            {
+                var t = RunStateMachine.Apply(wf, state, delivered[i]);
+                Assert.Equal(recorded[i].Json, RunStateJson.Serialize(t.State));
+                Assert.Equal(recorded[i].Commands, string.Join(";", t.Commands));
+                state = t.State;
+            }
+        }
+
+        private RunEvent Take(RunState state)
+        {
+            var index = rng.Next(pool.Count);
+            var p = pool[index];
+            pool.RemoveAt(index);
+            switch (p.Kind)
+            {
+                case PendingKind.Timer:
+                    return new TimerFired(p.Purpose, p.TaskId, p.Attempt, p.FireAt!.Value > Now ? p.FireAt.Value : Now);
+                case PendingKind.Attempt:
+                    return new AttemptCompleted(p.TaskId!, p.Attempt, RandomOutcome(p, allowAccepted: true), Tick());
+                default:
+                    var outcome = RandomOutcome(p, allowAccepted: progress.GetValueOrDefault((p.TaskId!, p.Attempt)) < 3);
+                    if (outcome.Kind == OutcomeKind.Accepted && state.Status == RunStatus.Running)
+                    {
+                        // Progress: the backend will still post its result later.
+                        progress[(p.TaskId!, p.Attempt)] = progress.GetValueOrDefault((p.TaskId!, p.Attempt)) + 1;
+                        pool.Add(p);
+                    }
+
+                    return new CallbackReceived(p.TaskId!, p.Attempt, outcome, Tick());
+            }
+        }
+
+        private DateTimeOffset Tick() => Now.AddMilliseconds(rng.Next(0, 5000));
+
+        private AttemptOutcome RandomOutcome(Pending p, bool allowAccepted)
+        {
+            var roll = rng.NextDouble();
+            if (roll < 0.5)
+            {
+                return AttemptOutcome.Success(JsonValue.Create($"{p.TaskId}-{p.Attempt}"));
+            }
+
+            if (allowAccepted && roll < 0.65)
+            {
+                return new AttemptOutcome { Kind = OutcomeKind.Accepted, StatusCode = 202 };
+            }
+
+            var failure = Failures[rng.Next(Failures.Length)];
+            bool? retryable = rng.Next(4) switch { 0 => true, 1 => false, _ => null };
+            return AttemptOutcome.Fail(failure, "simulated", failure is FailureClass.ServerError ? 503 : null) with
+            {
+                Retryable = retryable,
+                RetryAfter = rng.NextDouble() < 0.2 ? TimeSpan.FromSeconds(rng.Next(1, 300)) : null,
+            };
+        }
+
+        private RunEvent Redeliver(RunEvent e) => e switch
+        {
+            AttemptCompleted a => a with { At = Now },
+            CallbackReceived c => c with { At = Now },
+            TimerFired f => f with { At = Now },
+            RunStarted r => r with { At = Now },
+            CancelRequested c => c with { At = Now },
+            _ => e,
+        };
+    }
+
+    private enum PendingKind
+    {
+        Attempt,
+        Timer,
+        Callback,
+    }
+
+    private sealed record Pending(PendingKind Kind, string? TaskId, int Attempt, DateTimeOffset? FireAt, TimerPurpose Purpose);
+}
