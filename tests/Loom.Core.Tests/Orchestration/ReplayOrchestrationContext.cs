@@ -105,6 +105,9 @@ public sealed class ReplayOrchestrationContext : IRunOrchestrationContext
     /// <summary>Every activity scheduled (first time only, not replays), across generations, in order.</summary>
     public IReadOnlyList<(int Generation, string Name, string InputJson)> ActivityCalls => _activityCalls;
 
+    /// <summary>The input of every generation after the first, as JSON, in order.</summary>
+    public List<string> ContinueAsNewInputs { get; } = [];
+
     /// <summary>The current generation's history of scheduled actions.</summary>
     public IReadOnlyList<ScheduledAction> History => _recorded;
 
@@ -363,6 +366,7 @@ public sealed class ReplayOrchestrationContext : IRunOrchestrationContext
         if (_continueAsNewInput is { } next)
         {
             Generation++;
+            ContinueAsNewInputs.Add(next);
             StartGeneration(next, _buffer);
             return;
         }

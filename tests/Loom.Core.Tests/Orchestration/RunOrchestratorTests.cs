@@ -291,6 +291,31 @@ public sealed class RunOrchestratorTests
     }
 
     [Fact]
+    public void RunAsync_ContinueAsNew_CarriesExactlyWhatTheMachineSaysIsOutstanding()
+    {
+        var policy = new RetryPolicy { MaxAttempts = 3, Backoff = BackoffKind.Fixed, Delay = TimeSpan.FromMinutes(1), Jitter = 0 };
+        var wf = Of(Task("async") with { Completion = CompletionMode.Callback }, Task("flaky") with { Retry = policy }, Task("s0"), Task("s1", "s0"), Task("s2", "s1"), Task("s3", "s2")) with { Timeout = TimeSpan.FromHours(2) };
+        var run = new DurableRunHarness(wf, continueAsNewAfter: 2);
+        run.Respond = i => i.TaskId switch
+        {
+            "async" => Accepted(),
+            "flaky" when i.Attempt == 1 => AttemptOutcome.Fail(FailureClass.ServerError, "503", 503),
+            _ => AttemptOutcome.Success(),
+        };
+        run.RunUntilIdle(fireTimers: false);
+
+        Assert.NotEmpty(run.Context.ContinueAsNewInputs);
+        foreach (var json in run.Context.ContinueAsNewInputs)
+        {
+            var next = System.Text.Json.JsonSerializer.Deserialize<RunOrchestrationInput>(json, ReplayOrchestrationContext.Json)!;
+            var carried = next.Carried!;
+            var expected = RunStateMachine.Outstanding(wf, next.State).Select(c => c.ToString()).Order();
+            var actual = carried.Timers.Concat<RunCommand>(carried.Callbacks).Concat(carried.Invokes).Select(c => c.ToString()).Order();
+            Assert.Equal(expected, actual);
+        }
+    }
+
+    [Fact]
     public void RunAsync_CancelRaisedWhileGenerationsChange_IsNotLost()
     {
         var run = new DurableRunHarness(Chain(10), continueAsNewAfter: 2);
