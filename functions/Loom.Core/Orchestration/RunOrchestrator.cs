@@ -39,9 +39,23 @@ public static class RunOrchestrator
     public const int DefaultContinueAsNewAfter = 100;
 
     /// <summary>Name of the external event that completes a waiting callback attempt (payload <see cref="AttemptOutcome"/>).</summary>
+    /// <remarks>
+    /// Durable compares event names case-insensitively, so each upper-case letter of the task id is written as '^' and its
+    /// lower-case form ('^' cannot occur in an id): tasks "load" and "Load" wait for different events.
+    /// </remarks>
     /// <param name="taskId">Task id.</param>
     /// <param name="attempt">The attempt that is waiting.</param>
-    public static string CallbackEvent(string taskId, int attempt) => $"callback:{taskId}:{attempt}";
+    public static string CallbackEvent(string taskId, int attempt)
+    {
+        var name = new System.Text.StringBuilder("callback:", taskId.Length + 16);
+        foreach (var c in taskId)
+        {
+            if (char.IsUpper(c)) name.Append('^').Append(char.ToLowerInvariant(c));
+            else name.Append(c);
+        }
+
+        return name.Append(':').Append(attempt.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToString();
+    }
 
     /// <summary>The external event a host raises to deliver <paramref name="runEvent"/> to a running orchestration; null for events the loop makes itself.</summary>
     /// <param name="runEvent">A cancel or a callback.</param>

@@ -356,4 +356,15 @@ public sealed class RunOrchestratorTests
         Assert.IsType<AttemptOutcome>(callback.Payload);
         Assert.Null(RunOrchestrator.ToExternalEvent(new RunStarted(T0)));
     }
+
+    [Fact]
+    public void CallbackEvent_TaskIdsDifferingOnlyInCase_GetNamesThatDifferEvenCaseInsensitively()
+    {
+        var lower = RunOrchestrator.CallbackEvent("load", 1);
+        var upper = RunOrchestrator.CallbackEvent("Load", 1);
+
+        Assert.Equal("callback:load:1", lower);
+        Assert.Equal("callback:^load:1", upper);
+        Assert.NotEqual(lower, upper, StringComparer.OrdinalIgnoreCase);
+    }
 }
