@@ -14,11 +14,12 @@ public interface IRunOrchestrationContext
     /// <summary>True while the host re-runs code whose effects are already in the history (use it to silence logs).</summary>
     bool IsReplaying { get; }
 
-    /// <summary>Schedules an activity and returns its result; a failed activity throws (the host's task-failed exception).</summary>
+    /// <summary>Schedules an activity and returns its result; an activity that failed (after its retries) throws the host's task-failed exception.</summary>
     /// <typeparam name="TResult">Type the activity's JSON result is read as.</typeparam>
     /// <param name="name">Activity function name.</param>
     /// <param name="input">Activity input; serialized into the history.</param>
-    Task<TResult> CallActivityAsync<TResult>(string name, object input);
+    /// <param name="retry">How the host retries the activity when it throws; null for no retry.</param>
+    Task<TResult> CallActivityAsync<TResult>(string name, object input, ActivityRetry? retry = null);
 
     /// <summary>A durable timer that completes at <paramref name="fireAt"/>; cancelling the token abandons it (the task is then cancelled).</summary>
     /// <param name="fireAt">When the timer fires.</param>
@@ -39,3 +40,10 @@ public interface IRunOrchestrationContext
     /// <param name="status">The status object (serialized to JSON).</param>
     void SetCustomStatus(object? status);
 }
+
+/// <summary>How the host retries a failing activity (Durable's <c>RetryPolicy</c>): the delays are durable timers.</summary>
+/// <param name="MaxAttempts">Attempts including the first.</param>
+/// <param name="FirstDelay">Delay before the second attempt.</param>
+/// <param name="BackoffCoefficient">Factor applied to the delay at each further attempt.</param>
+/// <param name="MaxDelay">Cap on any delay.</param>
+public sealed record ActivityRetry(int MaxAttempts, TimeSpan FirstDelay, double BackoffCoefficient, TimeSpan MaxDelay);

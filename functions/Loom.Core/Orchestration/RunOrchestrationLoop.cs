@@ -243,7 +243,7 @@ internal sealed class RunOrchestrationLoop(IRunOrchestrationContext context, Run
         var saveInput = new SaveRunInput(_state, [.. _unsaved]);
         _unsaved.Clear();
         _unsavedState = false;
-        _save = new SaveWork(context.CallActivityAsync<bool>(RunOrchestrator.SaveRunActivity, saveInput));
+        _save = new SaveWork(context.CallActivityAsync<bool>(RunOrchestrator.SaveRunActivity, saveInput, RunOrchestrator.SaveRunRetry));
         _outstanding.Add(_save);
     }
 

@@ -35,6 +35,12 @@ public static class RunOrchestrator
     /// <summary>Name of the external event that cancels a run (payload <see cref="CancelRunRequest"/>).</summary>
     public const string CancelEvent = "cancel";
 
+    /// <summary>
+    /// Host retries of <c>SaveRun</c>: a storage outage of a few minutes must not fail the run. <c>InvokeTask</c> has none,
+    /// because retrying a task is Loom's decision (its retry policy), taken on the failure the loop reports.
+    /// </summary>
+    public static ActivityRetry SaveRunRetry { get; } = new(8, TimeSpan.FromSeconds(2), 2.0, TimeSpan.FromMinutes(2));
+
     /// <summary>Default number of events one generation applies before it continues as new.</summary>
     public const int DefaultContinueAsNewAfter = 100;
 

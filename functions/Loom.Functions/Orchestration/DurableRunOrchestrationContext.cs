@@ -14,7 +14,9 @@ internal sealed class DurableRunOrchestrationContext(TaskOrchestrationContext co
     public bool IsReplaying => context.IsReplaying;
 
     /// <inheritdoc />
-    public Task<TResult> CallActivityAsync<TResult>(string name, object input) => context.CallActivityAsync<TResult>(name, input);
+    public Task<TResult> CallActivityAsync<TResult>(string name, object input, ActivityRetry? retry = null) =>
+        context.CallActivityAsync<TResult>(name, input, retry is null ? null : TaskOptions.FromRetryPolicy(
+            new RetryPolicy(retry.MaxAttempts, retry.FirstDelay, retry.BackoffCoefficient, retry.MaxDelay)));
 
     /// <inheritdoc />
     public Task CreateTimer(DateTimeOffset fireAt, CancellationToken cancellationToken) => context.CreateTimer(fireAt.UtcDateTime, cancellationToken);

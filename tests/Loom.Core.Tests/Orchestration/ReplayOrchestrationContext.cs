@@ -105,6 +105,9 @@ public sealed class ReplayOrchestrationContext : IRunOrchestrationContext
     /// <summary>Every activity scheduled (first time only, not replays), across generations, in order.</summary>
     public IReadOnlyList<(int Generation, string Name, string InputJson)> ActivityCalls => _activityCalls;
 
+    /// <summary>The retry policy last asked for, per activity name.</summary>
+    public Dictionary<string, ActivityRetry> Retries { get; } = [];
+
     /// <summary>The input of every generation after the first, as JSON, in order.</summary>
     public List<string> ContinueAsNewInputs { get; } = [];
 
@@ -184,8 +187,10 @@ public sealed class ReplayOrchestrationContext : IRunOrchestrationContext
         Deliver([new HistoryEvent.EventRaised(name, JsonSerializer.Serialize(payload, Json))]);
 
     /// <inheritdoc />
-    public Task<TResult> CallActivityAsync<TResult>(string name, object input)
+    public Task<TResult> CallActivityAsync<TResult>(string name, object input, ActivityRetry? retry = null)
     {
+        // The backend (the test) plays any retries: a completion is the final result, a failure the failure after the last retry.
+        if (retry is not null) Retries[name] = retry;
         var tcs = new TaskCompletionSource<TResult>();
         var action = Schedule(ActionKind.Activity, name, JsonSerializer.Serialize(input, input.GetType(), Json), null);
         _open[action.Sequence] = new Open(action, e =>

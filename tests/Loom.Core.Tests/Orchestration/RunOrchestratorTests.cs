@@ -67,6 +67,8 @@ public sealed class RunOrchestratorTests
         Assert.All(rows, r => Assert.Equal("run-1", r.RunId));
         Assert.Contains(rows, r => r.Type.Contains("Succeeded", StringComparison.Ordinal) && r.TaskId == "d");
         Assert.True(run.Saves.Count < rows.Count, "saves are coalesced, not one per log row");
+        Assert.Equal(RunOrchestrator.SaveRunRetry, run.Context.Retries[RunOrchestrator.SaveRunActivity]);
+        Assert.False(run.Context.Retries.ContainsKey(RunOrchestrator.InvokeTaskActivity));
         Assert.Equal(run.Reference.EventCount, run.LastSaved.EventCount);
     }
 
@@ -328,6 +330,17 @@ public sealed class RunOrchestratorTests
 
         Assert.True(run.Context.IsCompleted);
         Assert.Equal(RunStatus.Cancelled, run.Result.Status);
+    }
+
+    [Fact]
+    public void RunAsync_SaveFailsAfterItsRetries_FailsTheOrchestrationLoudly()
+    {
+        var run = new DurableRunHarness(Diamond());
+        var save = run.Context.PendingActivities.First(a => a.Name == RunOrchestrator.SaveRunActivity);
+
+        var error = Assert.Throws<InvalidOperationException>(() => run.Context.FailActivity(save.Sequence, "storage is down"));
+
+        Assert.Contains("storage is down", error.InnerException!.Message, StringComparison.Ordinal);
     }
 
     [Fact]
