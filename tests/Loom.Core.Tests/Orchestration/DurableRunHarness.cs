@@ -19,10 +19,10 @@ internal sealed class DurableRunHarness
     private readonly List<StartTimer> _referenceTimers = [];
     private RunState _reference;
 
-    public DurableRunHarness(WorkflowDefinition workflow, int continueAsNewAfter = RunOrchestrator.DefaultContinueAsNewAfter, string runId = "run-1")
+    public DurableRunHarness(WorkflowDefinition workflow, int continueAsNewAfter = RunOrchestrator.DefaultContinueAsNewAfter, string runId = "run-1", RunState? initialState = null)
     {
         _workflow = workflow;
-        var initial = RunStateMachine.Create(workflow, 1, runId, null, T0, T0);
+        var initial = initialState ?? RunStateMachine.Create(workflow, 1, runId, null, T0, T0);
         _reference = initial;
         Context = new ReplayOrchestrationContext(T0);
         ApplyReference(new RunStarted(T0));

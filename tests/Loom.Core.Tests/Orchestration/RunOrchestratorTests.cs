@@ -344,6 +344,25 @@ public sealed class RunOrchestratorTests
     }
 
     [Fact]
+    public void RunAsync_RetryFromFailed_NewInstanceReRunsOnlyWhatFailed()
+    {
+        var wf = Of(Task("a"), Task("b", "a"), Task("c", "b"));
+        var first = new DurableRunHarness(wf);
+        first.Respond = i => i.TaskId == "b" ? AttemptOutcome.Fail(FailureClass.ClientError, "400", 400) : AttemptOutcome.Success();
+        first.RunUntilIdle();
+        Assert.Equal(RunStatus.Failed, first.Result.Status);
+
+        var retried = RunStateMachine.RetryFromFailed(wf, first.LastSaved, "run-2", T0.AddHours(1));
+        var second = new DurableRunHarness(wf, runId: "run-2", initialState: retried);
+        second.RunUntilIdle();
+
+        Assert.Equal(RunStatus.Succeeded, second.Result.Status);
+        Assert.Equal(["b#1", "c#1"], second.SentAttempts);
+        Assert.Equal("run-2", second.LastSaved.RunId);
+        second.AssertMatchesMachine();
+    }
+
+    [Fact]
     public void RunAsync_CustomStatus_CountsTasksPerStatus()
     {
         var run = new DurableRunHarness(Diamond());
