@@ -38,7 +38,9 @@ internal sealed class RunOrchestrationLoop(IRunOrchestrationContext context, Run
         }
         else
         {
-            Restore(input.Carried ?? CarriedWork.None);
+            // Without carried work (an orchestration started for a run already running, e.g. after a manual restart),
+            // the machine says what the state waits for; re-sent attempts keep their Idempotency-Key.
+            Restore(input.Carried ?? Carry(RunStateMachine.Outstanding(_workflow, _state)));
         }
 
         while (_finish is null)
@@ -199,6 +201,9 @@ internal sealed class RunOrchestrationLoop(IRunOrchestrationContext context, Run
         _cancel = new CancelWork(context.WaitForExternalEvent<CancelRunRequest>(RunOrchestrator.CancelEvent, cancellation.Token), cancellation);
         _outstanding.Add(_cancel);
     }
+
+    private static CarriedWork Carry(IReadOnlyList<RunCommand> commands) =>
+        new([.. commands.OfType<InvokeTask>()], [.. commands.OfType<StartTimer>()], [.. commands.OfType<WaitForCallback>()]);
 
     private void Restore(CarriedWork carried)
     {

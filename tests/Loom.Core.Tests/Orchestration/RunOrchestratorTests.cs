@@ -318,6 +318,23 @@ public sealed class RunOrchestratorTests
     }
 
     [Fact]
+    public void RunAsync_StartedForARunningStateWithoutCarriedWork_ReArmsWhatTheStateWaitsFor()
+    {
+        var policy = new RetryPolicy { MaxAttempts = 2, Backoff = BackoffKind.Fixed, Delay = TimeSpan.FromMinutes(3), MaxDelay = TimeSpan.FromMinutes(10), Jitter = 0 };
+        var wf = Of(Task("a"), Task("b") with { Retry = policy }, Task("c", "a", "b"));
+        var state = RunStateMachine.Create(wf, 1, "run-1", null, T0, T0);
+        state = RunStateMachine.Apply(wf, state, new RunStarted(T0)).State;
+        state = RunStateMachine.Apply(wf, state, new AttemptCompleted("b", 1, AttemptOutcome.Fail(FailureClass.ServerError, "503", 503), T0.AddSeconds(1))).State;
+
+        var context = new ReplayOrchestrationContext(T0.AddSeconds(2));
+        context.Start<RunOrchestrationInput, RunOrchestrationResult>(RunOrchestrator.RunAsync, new RunOrchestrationInput(wf, state));
+
+        var resent = Assert.Single(context.PendingActivities, a => a.Name == RunOrchestrator.InvokeTaskActivity).Input<InvokeTaskInput>();
+        Assert.Equal(("a", 1), (resent.TaskId, resent.Attempt));
+        Assert.Equal(T0.AddSeconds(1).AddMinutes(3), Assert.Single(context.PendingTimers).FireAt);
+    }
+
+    [Fact]
     public void RunAsync_CancelRaisedWhileGenerationsChange_IsNotLost()
     {
         var run = new DurableRunHarness(Chain(10), continueAsNewAfter: 2);
