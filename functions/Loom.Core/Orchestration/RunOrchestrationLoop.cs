@@ -1,0 +1,333 @@
+using Loom.Core.Definitions;
+using Loom.Core.Engine;
+using Loom.Core.Execution;
+using Loom.Core.Stores;
+
+namespace Loom.Core.Orchestration;
+
+/// <summary>One generation of a run's orchestration; see <see cref="RunOrchestrator"/> for the rules it follows.</summary>
+internal sealed class RunOrchestrationLoop(IRunOrchestrationContext context, RunOrchestrationInput input)
+{
+    private readonly WorkflowDefinition _workflow = input.Workflow;
+    private readonly List<Outstanding> _outstanding = [];
+    private readonly List<InvokeTask> _heldBack = [];
+    private readonly List<RunEventRecord> _unsaved = [];
+    private RunState _state = input.State;
+    private bool _unsavedState;
+    private SaveWork? _save;
+    private CancelWork? _cancel;
+    private FinishRun? _finish;
+    private int _eventsThisGeneration;
+
+    private bool Draining => _eventsThisGeneration >= Math.Max(1, input.ContinueAsNewAfter);
+
+    public async Task<RunOrchestrationResult> RunAsync()
+    {
+        if (IsFinal(_state.Status))
+        {
+            // Nothing left to drive (e.g. an instance restarted for a finished run): make sure storage has the final state.
+            _unsavedState = true;
+            await FlushAsync();
+            return new RunOrchestrationResult(_state.RunId, _state.Status, _state.Reason, ContinuedAsNew: false);
+        }
+
+        ListenForCancel();
+        if (_state.Status == RunStatus.Pending)
+        {
+            Handle(RunStateMachine.Apply(_workflow, _state, new RunStarted(context.CurrentUtcDateTime)));
+        }
+        else
+        {
+            // Without carried work (an orchestration started for a run already running, e.g. after a manual restart),
+            // the machine says what the state waits for; re-sent attempts keep their Idempotency-Key.
+            Restore(input.Carried ?? Carry(RunStateMachine.Outstanding(_workflow, _state)));
+        }
+
+        while (_finish is null)
+        {
+            if (Draining && !_outstanding.Any(o => o is ActivityWork) && _save is null)
+            {
+                if (_unsavedState)
+                {
+                    StartSave();
+                }
+                else
+                {
+                    return ContinueAsNew();
+                }
+            }
+
+            var finished = await Task.WhenAny(_outstanding.Select(o => o.Task));
+            var item = _outstanding.First(o => ReferenceEquals(o.Task, finished));
+            _outstanding.Remove(item);
+            var runEvent = await ToEventAsync(item);
+            if (runEvent is not null)
+            {
+                _eventsThisGeneration++;
+                Handle(RunStateMachine.Apply(_workflow, _state, runEvent));
+            }
+        }
+
+        CancelWaits(_ => true);
+        await FlushAsync();
+        return new RunOrchestrationResult(_state.RunId, _finish.Status, _finish.Reason, ContinuedAsNew: false);
+    }
+
+    private static bool IsFinal(RunStatus status) => status is RunStatus.Succeeded or RunStatus.Failed or RunStatus.Cancelled;
+
+    /// <summary>Turns a finished piece of work into the event it means; null when it means none (a save, a cancelled wait).</summary>
+    private async Task<RunEvent?> ToEventAsync(Outstanding item)
+    {
+        switch (item)
+        {
+            case ActivityWork activity:
+                AttemptOutcome outcome;
+                try
+                {
+                    outcome = await activity.Result;
+                }
+                catch (Exception ex)
+                {
+                    // The activity itself broke (host crash past its retries, serialization): a retryable failure of the attempt.
+                    outcome = AttemptOutcome.Fail(FailureClass.Network, $"The {RunOrchestrator.InvokeTaskActivity} activity failed: {ex.Message}");
+                }
+
+                return new AttemptCompleted(activity.Command.TaskId, activity.Command.Attempt, outcome, context.CurrentUtcDateTime);
+
+            case TimerWork timer:
+                timer.Dispose();
+                if (timer.Task.IsCanceled) return null;
+                await timer.Task;
+                return new TimerFired(timer.Command.Purpose, timer.Command.TaskId, timer.Command.Attempt, context.CurrentUtcDateTime);
+
+            case CallbackWork callback:
+                callback.Dispose();
+                if (callback.Task.IsCanceled) return null;
+                var received = await callback.Received;
+                return new CallbackReceived(callback.Command.TaskId, callback.Command.Attempt, received, context.CurrentUtcDateTime);
+
+            case CancelWork cancel:
+                cancel.Dispose();
+                _cancel = null;
+                if (cancel.Task.IsCanceled) return null;
+                var request = await cancel.Received;
+                ListenForCancel();
+                return new CancelRequested(request?.Reason, context.CurrentUtcDateTime);
+
+            case SaveWork save:
+                _save = null;
+                await save.Task; // a save that failed for good fails the orchestration loudly rather than losing history
+                if (_unsavedState && !IsFinal(_state.Status)) StartSave();
+                return null;
+
+            default:
+                throw new InvalidOperationException($"Unknown outstanding work {item.GetType().Name}.");
+        }
+    }
+
+    private void Handle(Transition transition)
+    {
+        if (transition.Ignored) return;
+        var before = _state;
+        _state = transition.State;
+        _unsaved.AddRange(RunEventLog.ToRecords(_state.RunId, before.EventCount, transition.Log));
+        _unsavedState = true;
+
+        foreach (var command in transition.Commands)
+        {
+            Execute(command);
+        }
+
+        DropUnneededWaits();
+        context.SetCustomStatus(RunOrchestrator.Progress(_state, input.Generation));
+        if (_save is null && _finish is null) StartSave();
+    }
+
+    private void Execute(RunCommand command)
+    {
+        switch (command)
+        {
+            case InvokeTask invoke when Draining:
+                _heldBack.Add(invoke);
+                break;
+            case InvokeTask invoke:
+                Invoke(invoke);
+                break;
+            case StartTimer timer:
+                StartTimer(timer);
+                break;
+            case WaitForCallback wait:
+                WaitForCallback(wait);
+                break;
+            case AbortTask abort:
+                // An activity in flight cannot be recalled; its late outcome is ignored by the machine.
+                _heldBack.RemoveAll(i => i.TaskId == abort.TaskId && i.Attempt == abort.Attempt);
+                CancelWaits(o => o.TaskId == abort.TaskId && o.Attempt == abort.Attempt);
+                break;
+            case FinishRun finish:
+                _finish = finish;
+                break;
+            default:
+                throw new InvalidOperationException($"The orchestration loop does not know the command {command.GetType().Name}.");
+        }
+    }
+
+    private void Invoke(InvokeTask command)
+    {
+        var activityInput = RunOrchestrator.BuildInvokeInput(_workflow, _state, command);
+        var result = context.CallActivityAsync<AttemptOutcome>(RunOrchestrator.InvokeTaskActivity, activityInput);
+        _outstanding.Add(new ActivityWork(command, result));
+    }
+
+    private void StartTimer(StartTimer command)
+    {
+        // The same timer asked for twice (e.g. carried over and re-issued) is one timer.
+        if (_outstanding.OfType<TimerWork>().Any(t => t.Command == command)) return;
+        var cancellation = new CancellationTokenSource();
+        _outstanding.Add(new TimerWork(command, context.CreateTimer(command.FireAt, cancellation.Token), cancellation));
+    }
+
+    private void WaitForCallback(WaitForCallback command)
+    {
+        if (_outstanding.OfType<CallbackWork>().Any(c => c.Command.TaskId == command.TaskId && c.Command.Attempt == command.Attempt)) return;
+        var cancellation = new CancellationTokenSource();
+        var received = context.WaitForExternalEvent<AttemptOutcome>(RunOrchestrator.CallbackEvent(command.TaskId, command.Attempt), cancellation.Token);
+        _outstanding.Add(new CallbackWork(command, received, cancellation));
+    }
+
+    private void ListenForCancel()
+    {
+        var cancellation = new CancellationTokenSource();
+        _cancel = new CancelWork(context.WaitForExternalEvent<CancelRunRequest>(RunOrchestrator.CancelEvent, cancellation.Token), cancellation);
+        _outstanding.Add(_cancel);
+    }
+
+    private static CarriedWork Carry(IReadOnlyList<RunCommand> commands) =>
+        new([.. commands.OfType<InvokeTask>()], [.. commands.OfType<StartTimer>()], [.. commands.OfType<WaitForCallback>()]);
+
+    private void Restore(CarriedWork carried)
+    {
+        foreach (var timer in carried.Timers) StartTimer(timer);
+        foreach (var wait in carried.Callbacks) WaitForCallback(wait);
+        foreach (var invoke in carried.Invokes) Invoke(invoke);
+    }
+
+    /// <summary>Abandons timers and callback waits the state no longer needs, so none keeps the orchestration alive.</summary>
+    private void DropUnneededWaits()
+    {
+        if (IsFinal(_state.Status))
+        {
+            CancelWaits(_ => true);
+            return;
+        }
+
+        CancelWaits(o => o switch
+        {
+            CancelWork => false,
+            TimerWork { Command.Purpose: TimerPurpose.RunTimeout } => false,
+            TimerWork { Command.Purpose: TimerPurpose.Retry } t => !HasStatus(t.TaskId, t.Attempt, TaskRunStatus.Retrying),
+            _ => !HasStatus(o.TaskId, o.Attempt, TaskRunStatus.Waiting),
+        });
+    }
+
+    private bool HasStatus(string? taskId, int attempt, TaskRunStatus status) =>
+        taskId is not null && _state.Tasks.TryGetValue(taskId, out var task) && task.Status == status && task.Attempt == attempt;
+
+    private void CancelWaits(Func<Waiting, bool> predicate)
+    {
+        foreach (var wait in _outstanding.OfType<Waiting>().Where(predicate).ToList())
+        {
+            wait.Cancel();
+            _outstanding.Remove(wait);
+            if (ReferenceEquals(wait, _cancel)) _cancel = null;
+        }
+    }
+
+    private void StartSave()
+    {
+        var saveInput = new SaveRunInput(_state, [.. _unsaved]);
+        _unsaved.Clear();
+        _unsavedState = false;
+        _save = new SaveWork(context.CallActivityAsync<bool>(RunOrchestrator.SaveRunActivity, saveInput, RunOrchestrator.SaveRunRetry));
+        _outstanding.Add(_save);
+    }
+
+    private async Task FlushAsync()
+    {
+        if (_save is not null)
+        {
+            _outstanding.Remove(_save);
+            await _save.Task;
+            _save = null;
+        }
+
+        if (_unsavedState)
+        {
+            StartSave();
+            _outstanding.Remove(_save!);
+            await _save!.Task;
+            _save = null;
+        }
+    }
+
+    private RunOrchestrationResult ContinueAsNew()
+    {
+        var carried = new CarriedWork(
+            [.. _heldBack],
+            [.. _outstanding.OfType<TimerWork>().Select(t => t.Command)],
+            [.. _outstanding.OfType<CallbackWork>().Select(c => c.Command)]);
+        CancelWaits(_ => true);
+        context.ContinueAsNew(input with { State = _state, Carried = carried, Generation = input.Generation + 1 });
+        return new RunOrchestrationResult(_state.RunId, _state.Status, _state.Reason, ContinuedAsNew: true);
+    }
+
+    private abstract class Outstanding(Task task)
+    {
+        public Task Task { get; } = task;
+    }
+
+    /// <summary>Work that waits on something Loom can abandon: a timer or an external event.</summary>
+    private abstract class Waiting(Task task, CancellationTokenSource cancellation, string? taskId, int attempt) : Outstanding(task), IDisposable
+    {
+        public string? TaskId { get; } = taskId;
+
+        public int Attempt { get; } = attempt;
+
+        public void Cancel()
+        {
+            cancellation.Cancel();
+            cancellation.Dispose();
+        }
+
+        public void Dispose() => cancellation.Dispose();
+    }
+
+    private sealed class ActivityWork(InvokeTask command, Task<AttemptOutcome> result) : Outstanding(result)
+    {
+        public InvokeTask Command { get; } = command;
+
+        public Task<AttemptOutcome> Result { get; } = result;
+    }
+
+    private sealed class SaveWork(Task<bool> saved) : Outstanding(saved);
+
+    private sealed class TimerWork(StartTimer command, Task fired, CancellationTokenSource cancellation)
+        : Waiting(fired, cancellation, command.TaskId, command.Attempt)
+    {
+        public StartTimer Command { get; } = command;
+    }
+
+    private sealed class CallbackWork(WaitForCallback command, Task<AttemptOutcome> received, CancellationTokenSource cancellation)
+        : Waiting(received, cancellation, command.TaskId, command.Attempt)
+    {
+        public WaitForCallback Command { get; } = command;
+
+        public Task<AttemptOutcome> Received { get; } = received;
+    }
+
+    private sealed class CancelWork(Task<CancelRunRequest> received, CancellationTokenSource cancellation)
+        : Waiting(received, cancellation, null, 0)
+    {
+        public Task<CancelRunRequest> Received { get; } = received;
+    }
+}

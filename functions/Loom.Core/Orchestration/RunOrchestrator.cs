@@ -1,0 +1,142 @@
+using System.Text.Json;
+using Loom.Core.Definitions;
+using Loom.Core.Engine;
+using Loom.Core.Execution;
+
+namespace Loom.Core.Orchestration;
+
+/// <summary>
+/// The Durable driver of the run state machine: one orchestration per run that turns the machine's commands into
+/// activities, durable timers and external-event waits, awaits whichever finishes first, and feeds it back as an event.
+/// </summary>
+/// <remarks>
+/// <para>Determinism: the loop reads time only from <see cref="IRunOrchestrationContext.CurrentUtcDateTime"/>, keeps its
+/// outstanding work in ordered lists, and schedules work in the order the machine's commands come, so every replay
+/// schedules the same actions with the same inputs.</para>
+/// <para>Persistence: <c>SaveRun</c> is an activity with at most one in flight. Transitions that happen while a save runs are
+/// coalesced into the next one (the latest snapshot plus every log row since the previous save), so a burst of
+/// completions costs one save, not one each, and task invocations never wait for a save. Rows and snapshots are
+/// idempotent, so a save Durable re-delivers stores nothing twice.</para>
+/// <para>ContinueAsNew: after <see cref="RunOrchestrationInput.ContinueAsNewAfter"/> events the generation drains: new
+/// attempts are held back (not sent), events keep being applied, and once no activity (attempt or save) is in flight the
+/// generation continues as new with the state, the held-back attempts and the open timers and callback waits. An attempt
+/// in flight is therefore never lost (its result arrives in the generation that sent it) nor sent twice; held-back
+/// attempts wait at most for the slowest attempt in flight. Callbacks and cancels raised meanwhile stay buffered for the
+/// next generation.</para>
+/// </remarks>
+public static class RunOrchestrator
+{
+    /// <summary>Name of the activity that performs one HTTP attempt (input <see cref="InvokeTaskInput"/>, result <see cref="AttemptOutcome"/>).</summary>
+    public const string InvokeTaskActivity = "InvokeTask";
+
+    /// <summary>Name of the activity that writes the run's snapshot and event log (input <see cref="SaveRunInput"/>, result <see cref="bool"/>).</summary>
+    public const string SaveRunActivity = "SaveRun";
+
+    /// <summary>Name of the external event that cancels a run (payload <see cref="CancelRunRequest"/>).</summary>
+    public const string CancelEvent = "cancel";
+
+    /// <summary>
+    /// Host retries of <c>SaveRun</c>: a storage outage of a few minutes must not fail the run. <c>InvokeTask</c> has none,
+    /// because retrying a task is Loom's decision (its retry policy), taken on the failure the loop reports.
+    /// </summary>
+    public static ActivityRetry SaveRunRetry { get; } = new(8, TimeSpan.FromSeconds(2), 2.0, TimeSpan.FromMinutes(2));
+
+    /// <summary>Default number of events one generation applies before it continues as new.</summary>
+    public const int DefaultContinueAsNewAfter = 100;
+
+    /// <summary>Name of the external event that completes a waiting callback attempt (payload <see cref="AttemptOutcome"/>).</summary>
+    /// <remarks>
+    /// Durable compares event names case-insensitively, so each upper-case letter of the task id is written as '^' and its
+    /// lower-case form ('^' cannot occur in an id): tasks "load" and "Load" wait for different events.
+    /// </remarks>
+    /// <param name="taskId">Task id.</param>
+    /// <param name="attempt">The attempt that is waiting.</param>
+    public static string CallbackEvent(string taskId, int attempt)
+    {
+        var name = new System.Text.StringBuilder("callback:", taskId.Length + 16);
+        foreach (var c in taskId)
+        {
+            if (char.IsUpper(c)) name.Append('^').Append(char.ToLowerInvariant(c));
+            else name.Append(c);
+        }
+
+        return name.Append(':').Append(attempt.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToString();
+    }
+
+    /// <summary>The external event a host raises to deliver <paramref name="runEvent"/> to a running orchestration; null for events the loop makes itself.</summary>
+    /// <param name="runEvent">A cancel or a callback.</param>
+    public static RunExternalEvent? ToExternalEvent(RunEvent runEvent) => runEvent switch
+    {
+        CancelRequested cancel => new RunExternalEvent(CancelEvent, new CancelRunRequest(cancel.Reason)),
+        CallbackReceived callback => new RunExternalEvent(CallbackEvent(callback.TaskId, callback.Attempt), callback.Outcome),
+        _ => null,
+    };
+
+    /// <summary>The orchestrator function body: runs (one generation of) the run to its end or to a ContinueAsNew.</summary>
+    /// <param name="context">The host's orchestration context.</param>
+    /// <param name="input">The workflow, the run's state and any carried work.</param>
+    public static Task<RunOrchestrationResult> RunAsync(IRunOrchestrationContext context, RunOrchestrationInput input) =>
+        new RunOrchestrationLoop(context, input).RunAsync();
+
+    /// <summary>The <c>InvokeTask</c> activity input for an attempt, built from the run's current state.</summary>
+    /// <param name="workflow">The workflow.</param>
+    /// <param name="state">The run's state when the attempt is sent.</param>
+    /// <param name="command">The machine's command.</param>
+    public static InvokeTaskInput BuildInvokeInput(WorkflowDefinition workflow, RunState state, InvokeTask command)
+    {
+        var task = workflow.Tasks.First(t => t.Id == command.TaskId);
+        return new InvokeTaskInput(
+            state.RunId,
+            state.WorkflowId,
+            state.WorkflowVersion,
+            task.Id,
+            command.Attempt,
+            state.ScheduledAt,
+            state.Params,
+            RunStateMachine.TaskInputs(workflow, state, task.Id),
+            UpstreamOutputs(workflow, state, task.Id),
+            task,
+            workflow.SigningSecret);
+    }
+
+    /// <summary>The custom status for a state: task counts per status.</summary>
+    /// <param name="state">The run's state.</param>
+    /// <param name="generation">ContinueAsNew generation.</param>
+    public static RunProgress Progress(RunState state, int generation)
+    {
+        var counts = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        foreach (var task in state.Tasks.Values)
+        {
+            var name = JsonNamingPolicy.CamelCase.ConvertName(task.Status.ToString());
+            counts[name] = counts.GetValueOrDefault(name) + 1;
+        }
+
+        return new RunProgress(state.RunId, state.Status, counts, generation);
+    }
+
+    /// <summary>Outputs of every succeeded task upstream of <paramref name="taskId"/> (transitively): all a template of that task may name.</summary>
+    private static Dictionary<string, System.Text.Json.Nodes.JsonNode?> UpstreamOutputs(WorkflowDefinition workflow, RunState state, string taskId)
+    {
+        var byId = workflow.Tasks.ToDictionary(t => t.Id, StringComparer.Ordinal);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var stack = new Stack<string>(byId[taskId].DependsOn);
+        while (stack.Count > 0)
+        {
+            var id = stack.Pop();
+            if (!seen.Add(id) || !byId.TryGetValue(id, out var upstream)) continue;
+            foreach (var next in upstream.DependsOn) stack.Push(next);
+        }
+
+        // Declaration order, so the activity input serializes the same way on every replay.
+        var outputs = new Dictionary<string, System.Text.Json.Nodes.JsonNode?>(StringComparer.Ordinal);
+        foreach (var task in workflow.Tasks)
+        {
+            if (seen.Contains(task.Id) && state.Tasks.TryGetValue(task.Id, out var s) && s.Status == TaskRunStatus.Succeeded)
+            {
+                outputs[task.Id] = s.Output?.DeepClone();
+            }
+        }
+
+        return outputs;
+    }
+}

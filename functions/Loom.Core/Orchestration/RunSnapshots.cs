@@ -1,0 +1,68 @@
+using Loom.Core.Engine;
+using Loom.Core.Stores;
+
+namespace Loom.Core.Orchestration;
+
+/// <summary>What the <c>SaveRun</c> activity does: append the log rows, then store the snapshot unless a newer one is already stored.</summary>
+public static class RunSnapshots
+{
+    /// <summary>Attempts against concurrent writers (a re-delivered save, an API write) before giving up.</summary>
+    public const int MaxAttempts = 5;
+
+    /// <summary>
+    /// The record to write for <paramref name="state"/> over what is stored, or null when the stored snapshot is as new or newer
+    /// (Durable may deliver a save twice, and only one save runs at a time, so an older snapshot never needs to win).
+    /// </summary>
+    /// <param name="stored">The stored record, or null when the run has none yet.</param>
+    /// <param name="state">The snapshot to store.</param>
+    /// <param name="trigger">What started the run, used only when the record is new.</param>
+    public static RunRecord? Merge(RunRecord? stored, RunState state, string trigger = "manual")
+    {
+        if (stored is not null && RunStateJson.TryDeserialize(stored.State, out var current, out _) && current.EventCount >= state.EventCount)
+        {
+            return null;
+        }
+
+        return new RunRecord
+        {
+            RunId = state.RunId,
+            WorkflowId = state.WorkflowId,
+            WorkflowVersion = state.WorkflowVersion,
+            Status = state.Status.ToString().ToLowerInvariant(),
+            CreatedAt = stored?.CreatedAt ?? state.CreatedAt,
+            ScheduledAt = state.ScheduledAt,
+            FinishedAt = state.FinishedAt,
+            Trigger = stored?.Trigger ?? trigger,
+            State = RunStateJson.Serialize(state),
+            Outbox = "",
+            ETag = stored?.ETag,
+        };
+    }
+
+    /// <summary>Appends <see cref="SaveRunInput.Events"/> (idempotent by event id), then writes the snapshot with optimistic concurrency.</summary>
+    /// <param name="runs">The run store.</param>
+    /// <param name="events">The event store.</param>
+    /// <param name="input">The activity input.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>True when the snapshot was written, false when a newer one was already stored.</returns>
+    public static async Task<bool> SaveAsync(IRunStore runs, IEventStore events, SaveRunInput input, CancellationToken cancellationToken = default)
+    {
+        if (input.Events.Count > 0) await events.AppendAsync(input.Events, cancellationToken);
+        for (var attempt = 1; ; attempt++)
+        {
+            var stored = await runs.GetAsync(input.State.RunId, cancellationToken);
+            var next = Merge(stored, input.State);
+            if (next is null) return false;
+            try
+            {
+                if (stored is null) await runs.CreateAsync(next, cancellationToken);
+                else await runs.UpdateAsync(next, cancellationToken);
+                return true;
+            }
+            catch (Exception ex) when (ex is StoreConcurrencyException or StoreConflictException && attempt < MaxAttempts)
+            {
+                // Someone wrote in between: read again and decide again.
+            }
+        }
+    }
+}

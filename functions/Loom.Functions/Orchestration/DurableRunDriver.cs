@@ -1,0 +1,90 @@
+using Loom.Core.Api;
+using Loom.Core.Definitions;
+using Loom.Core.Engine;
+using Loom.Core.Orchestration;
+using Loom.Core.Stores;
+using Loom.Functions.Hosting;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.Logging;
+
+namespace Loom.Functions.Orchestration;
+
+/// <summary>Makes Core's <see cref="IRunDriver"/> for a <see cref="DurableTaskClient"/>, which Functions hands to each invocation through <c>[DurableClient]</c>.</summary>
+/// <param name="runs">The run store.</param>
+/// <param name="continueAsNewAfter">Events per orchestration generation.</param>
+/// <param name="logger">Logger.</param>
+public sealed class DurableRunDrivers(IRunStore runs, int continueAsNewAfter, ILogger<DurableRunDrivers> logger)
+{
+    /// <summary>A placeholder for services built before any invocation; every call fails, saying why.</summary>
+    public static IRunDriver Unbound { get; } = new UnboundRunDriver();
+
+    /// <summary>A driver over this invocation's client.</summary>
+    /// <param name="client">The invocation's Durable client.</param>
+    public IRunDriver For(DurableTaskClient client) => new DurableRunDriver(client, runs, continueAsNewAfter, logger);
+
+    private sealed class UnboundRunDriver : IRunDriver
+    {
+        public Task StartAsync(WorkflowDefinition workflow, RunState run, string trigger, CancellationToken cancellationToken = default) =>
+            throw new InvalidOperationException("No DurableTaskClient is bound: use DurableRunDrivers.For(client).");
+
+        public Task<bool> SendAsync(string runId, RunEvent runEvent, CancellationToken cancellationToken = default) =>
+            throw new InvalidOperationException("No DurableTaskClient is bound: use DurableRunDrivers.For(client).");
+    }
+}
+
+/// <summary>Runs the state machine on Durable Functions: one orchestration per run, its instance id the run id.</summary>
+internal sealed class DurableRunDriver(DurableTaskClient client, IRunStore runs, int continueAsNewAfter, ILogger logger) : IRunDriver
+{
+    /// <inheritdoc />
+    public async Task StartAsync(WorkflowDefinition workflow, RunState run, string trigger, CancellationToken cancellationToken = default)
+    {
+        // The run record is the deduplication point (scheduled run ids are deterministic): whoever creates it starts the orchestration.
+        try
+        {
+            await runs.CreateAsync(RunSnapshots.Merge(null, run, trigger)!, cancellationToken);
+        }
+        catch (StoreConflictException)
+        {
+            await RepairAsync(workflow, run.RunId, cancellationToken);
+            throw;
+        }
+
+        await ScheduleAsync(workflow, run, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> SendAsync(string runId, RunEvent runEvent, CancellationToken cancellationToken = default)
+    {
+        var external = RunOrchestrator.ToExternalEvent(runEvent)
+            ?? throw new ArgumentException($"{runEvent.GetType().Name} is not delivered from outside a run.", nameof(runEvent));
+        var instance = await client.GetInstanceAsync(runId, cancellationToken);
+        if (instance is null) return false;
+
+        // The loop always listens for "cancel" and for the callbacks it waits on, and Durable buffers events that arrive
+        // early, so raising is enough. Terminating instead would skip the final SaveRun and leave the run record stale.
+        if (instance.RuntimeStatus is OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.Pending or OrchestrationRuntimeStatus.Suspended)
+        {
+            await client.RaiseEventAsync(runId, external.Name, external.Payload, cancellationToken);
+        }
+
+        return true;
+    }
+
+    private Task ScheduleAsync(WorkflowDefinition workflow, RunState run, CancellationToken cancellationToken) =>
+        client.ScheduleNewOrchestrationInstanceAsync(
+            RunOrchestration.Name,
+            new RunOrchestrationInput(workflow, run, ContinueAsNewAfter: continueAsNewAfter),
+            new StartOrchestrationOptions(run.RunId),
+            cancellationToken);
+
+    /// <summary>A record without an orchestration means a crash between the two writes: start the orchestration now.</summary>
+    private async Task RepairAsync(WorkflowDefinition workflow, string runId, CancellationToken cancellationToken)
+    {
+        if (await client.GetInstanceAsync(runId, cancellationToken) is not null) return;
+        var stored = await runs.GetAsync(runId, cancellationToken);
+        if (stored is null || !RunStateJson.TryDeserialize(stored.State, out var state, out _) || state.Status != RunStatus.Pending) return;
+        await ScheduleAsync(workflow, state, cancellationToken);
+        FunctionsLog.Repaired(logger, runId);
+    }
+}

@@ -1,0 +1,195 @@
+using System.Text.Json;
+using Loom.Core.Definitions;
+using Loom.Core.Engine;
+using Loom.Core.Execution;
+using Loom.Core.Orchestration;
+
+namespace Loom.Core.Tests.Orchestration;
+
+/// <summary>
+/// Plays the Durable backend and the activities for <see cref="RunOrchestrator"/> on a <see cref="ReplayOrchestrationContext"/>,
+/// and, in lockstep, drives the state machine directly with the same events at the same times, so a test can check that
+/// the activities the orchestration scheduled are exactly the attempts the machine commanded.
+/// </summary>
+internal sealed class DurableRunHarness
+{
+    public static readonly DateTimeOffset T0 = new(2026, 11, 22, 3, 0, 0, TimeSpan.Zero);
+
+    private readonly WorkflowDefinition _workflow;
+    private readonly List<StartTimer> _referenceTimers = [];
+    private RunState _reference;
+
+    public DurableRunHarness(WorkflowDefinition workflow, int continueAsNewAfter = RunOrchestrator.DefaultContinueAsNewAfter, string runId = "run-1", RunState? initialState = null)
+    {
+        _workflow = workflow;
+        var initial = initialState ?? RunStateMachine.Create(workflow, 1, runId, null, T0, T0);
+        _reference = initial;
+        Context = new ReplayOrchestrationContext(T0);
+        ApplyReference(new RunStarted(T0));
+        Context.Start<RunOrchestrationInput, RunOrchestrationResult>(
+            RunOrchestrator.RunAsync, new RunOrchestrationInput(workflow, initial, ContinueAsNewAfter: continueAsNewAfter));
+    }
+
+    public ReplayOrchestrationContext Context { get; }
+
+    /// <summary>How the backend answers an attempt; success by default.</summary>
+    public Func<InvokeTaskInput, AttemptOutcome> Respond { get; set; } = _ => AttemptOutcome.Success();
+
+    /// <summary>Time each activity takes.</summary>
+    public TimeSpan Latency { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Every SaveRun input, in order.</summary>
+    public List<SaveRunInput> Saves { get; } = [];
+
+    /// <summary>Attempts the machine commanded, in order ("task#attempt").</summary>
+    public List<string> CommandedAttempts { get; } = [];
+
+    /// <summary>Attempts the machine aborted, in order ("task#attempt").</summary>
+    public List<string> AbortedAttempts { get; } = [];
+
+    /// <summary>Attempts the orchestration sent as InvokeTask activities, in order ("task#attempt").</summary>
+    public List<string> SentAttempts =>
+        [.. Context.ActivityCalls.Where(c => c.Name == RunOrchestrator.InvokeTaskActivity)
+            .Select(c => JsonSerializer.Deserialize<InvokeTaskInput>(c.InputJson, ReplayOrchestrationContext.Json)!)
+            .Select(i => $"{i.TaskId}#{i.Attempt}")];
+
+    /// <summary>The state the machine reached when driven directly.</summary>
+    public RunState Reference => _reference;
+
+    public RunOrchestrationResult Result => Context.Output<RunOrchestrationResult>();
+
+    /// <summary>The last snapshot the orchestration saved.</summary>
+    public RunState LastSaved => Saves[^1].State;
+
+    public IReadOnlyList<PendingActivity> PendingInvokes =>
+        [.. Context.PendingActivities.Where(a => a.Name == RunOrchestrator.InvokeTaskActivity)];
+
+    /// <summary>Answers every pending SaveRun.</summary>
+    public void CompleteSaves()
+    {
+        while (Context.PendingActivities.FirstOrDefault(a => a.Name == RunOrchestrator.SaveRunActivity) is { } save)
+        {
+            Saves.Add(save.Input<SaveRunInput>());
+            Context.CompleteActivity(save.Sequence, true);
+        }
+    }
+
+    /// <summary>Answers the oldest pending attempt with <see cref="Respond"/> after <see cref="Latency"/>.</summary>
+    public InvokeTaskInput CompleteNextInvoke(AttemptOutcome? outcome = null)
+    {
+        var next = PendingInvokes[0];
+        var input = next.Input<InvokeTaskInput>();
+        var result = outcome ?? Respond(input);
+        Context.SetClock(Context.Now + Latency);
+        ApplyReference(new AttemptCompleted(input.TaskId, input.Attempt, result, Context.Now));
+        Context.CompleteActivity(next.Sequence, result);
+        return input;
+    }
+
+    /// <summary>The oldest pending attempt's activity fails (as a crashed worker would make it); the loop reads that as a network failure.</summary>
+    public void FailNextInvoke(string message)
+    {
+        var next = PendingInvokes[0];
+        var input = next.Input<InvokeTaskInput>();
+        Context.SetClock(Context.Now + Latency);
+        var expected = AttemptOutcome.Fail(FailureClass.Network, $"The {RunOrchestrator.InvokeTaskActivity} activity failed: {message}");
+        ApplyReference(new AttemptCompleted(input.TaskId, input.Attempt, expected, Context.Now));
+        Context.FailActivity(next.Sequence, message);
+    }
+
+    /// <summary>Fires the earliest pending timer (and any due at the same instant).</summary>
+    public void FireNextTimer()
+    {
+        var due = Context.PendingTimers.Min(t => t.FireAt!.Value);
+        var firing = Context.PendingTimers.Where(t => t.FireAt <= due).ToList();
+        Context.AdvanceTo(due > Context.Now ? due : Context.Now);
+        foreach (var timer in firing)
+        {
+            var command = _referenceTimers.First(t => t.FireAt == timer.FireAt);
+            _referenceTimers.Remove(command);
+            ApplyReference(new TimerFired(command.Purpose, command.TaskId, command.Attempt, Context.Now));
+        }
+    }
+
+    public void RaiseCallback(string taskId, int attempt, AttemptOutcome outcome)
+    {
+        ApplyReference(new CallbackReceived(taskId, attempt, outcome, Context.Now));
+        Context.RaiseEvent(RunOrchestrator.CallbackEvent(taskId, attempt), outcome);
+    }
+
+    public void Cancel(string reason)
+    {
+        ApplyReference(new CancelRequested(reason, Context.Now));
+        Context.RaiseEvent(RunOrchestrator.CancelEvent, new CancelRunRequest(reason));
+    }
+
+    /// <summary>Saves, answers attempts, and fires timers until the orchestration completes or only waits for external events.</summary>
+    public void RunUntilIdle(bool fireTimers = true, int maxSteps = 10_000)
+    {
+        for (var step = 0; step < maxSteps && !Context.IsCompleted; step++)
+        {
+            CompleteSaves();
+            if (Context.IsCompleted) return;
+            if (PendingInvokes.Count > 0)
+            {
+                CompleteNextInvoke();
+            }
+            else if (fireTimers && Context.PendingTimers.Count > 0)
+            {
+                FireNextTimer();
+            }
+            else
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The activities sent equal the machine's commands, in order, except attempts held back while a generation drained and
+    /// aborted before they could be sent; and the saved state equals the machine's.
+    /// </summary>
+    public void AssertMatchesMachine()
+    {
+        var sent = SentAttempts;
+        var neverSent = CommandedAttempts.Except(sent).ToList();
+        Assert.All(neverSent, a => Assert.Contains(a, AbortedAttempts));
+        Assert.Equal(CommandedAttempts.Where(a => !neverSent.Contains(a)), sent);
+        Assert.Equal(RunStateJson.Serialize(_reference), RunStateJson.Serialize(LastSaved));
+    }
+
+    private void ApplyReference(RunEvent runEvent)
+    {
+        var transition = RunStateMachine.Apply(_workflow, _reference, runEvent);
+        _reference = transition.State;
+        foreach (var command in transition.Commands)
+        {
+            switch (command)
+            {
+                case InvokeTask invoke:
+                    CommandedAttempts.Add($"{invoke.TaskId}#{invoke.Attempt}");
+                    break;
+                case StartTimer timer:
+                    _referenceTimers.Add(timer);
+                    break;
+                case AbortTask abort:
+                    AbortedAttempts.Add($"{abort.TaskId}#{abort.Attempt}");
+                    break;
+            }
+        }
+    }
+}
+
+/// <summary>Workflows built in code (the parser is another helper's work).</summary>
+internal static class Workflows
+{
+    public static TaskDefinition Task(string id, params string[] dependsOn) =>
+        new() { Id = id, Url = $"http://backend/{id}", DependsOn = dependsOn, Retry = new RetryPolicy { MaxAttempts = 1, Jitter = 0 } };
+
+    public static WorkflowDefinition Of(params TaskDefinition[] tasks) => new() { Id = "wf", Tasks = tasks };
+
+    public static WorkflowDefinition Diamond() => Of(Task("a"), Task("b", "a"), Task("c", "a"), Task("d", "b", "c"));
+
+    public static WorkflowDefinition Chain(int length) =>
+        Of([.. Enumerable.Range(0, length).Select(i => i == 0 ? Task("t0") : Task($"t{i}", $"t{i - 1}"))]);
+}

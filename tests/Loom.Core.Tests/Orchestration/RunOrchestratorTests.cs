@@ -1,0 +1,419 @@
+using System.Text.Json.Nodes;
+using Loom.Core.Definitions;
+using Loom.Core.Engine;
+using Loom.Core.Execution;
+using Loom.Core.Orchestration;
+using static Loom.Core.Tests.Orchestration.Workflows;
+
+namespace Loom.Core.Tests.Orchestration;
+
+/// <summary>The Durable orchestration loop under the replaying double: every test also proves the loop is replay-safe.</summary>
+public sealed class RunOrchestratorTests
+{
+    private static readonly DateTimeOffset T0 = DurableRunHarness.T0;
+
+    private static AttemptOutcome Accepted() => new() { Kind = OutcomeKind.Accepted, StatusCode = 202 };
+
+    [Fact]
+    public void RunAsync_Diamond_FansOutInParallelJoinsAndSucceeds()
+    {
+        var run = new DurableRunHarness(Diamond());
+        run.Respond = i => AttemptOutcome.Success(new JsonObject { ["from"] = i.TaskId });
+
+        run.CompleteSaves();
+        Assert.Equal(["a"], run.PendingInvokes.Select(p => p.Input<InvokeTaskInput>().TaskId));
+        run.CompleteNextInvoke();
+        run.CompleteSaves();
+        Assert.Equal(["b", "c"], run.PendingInvokes.Select(p => p.Input<InvokeTaskInput>().TaskId));
+        run.RunUntilIdle();
+
+        Assert.True(run.Context.IsCompleted);
+        Assert.Equal(new RunOrchestrationResult("run-1", RunStatus.Succeeded, null, false), run.Result with { Reason = null });
+        Assert.Equal(["a#1", "b#1", "c#1", "d#1"], run.SentAttempts);
+        run.AssertMatchesMachine();
+        Assert.Equal(RunStatus.Succeeded, run.LastSaved.Status);
+    }
+
+    [Fact]
+    public void RunAsync_Diamond_SendsUpstreamOutputsAndTheTaskDefinitionToTheActivity()
+    {
+        var run = new DurableRunHarness(Diamond());
+        run.Respond = i => AttemptOutcome.Success(new JsonObject { ["from"] = i.TaskId });
+        var inputs = new List<InvokeTaskInput>();
+        while (!run.Context.IsCompleted)
+        {
+            run.CompleteSaves();
+            if (run.PendingInvokes.Count > 0) inputs.Add(run.CompleteNextInvoke());
+        }
+
+        var d = inputs.Single(i => i.TaskId == "d");
+        Assert.Equal(["b", "c"], d.Inputs.Keys);
+        Assert.Equal("b", d.Inputs["b"]!["from"]!.GetValue<string>());
+        Assert.Equal(["a", "b", "c"], d.Outputs.Keys);
+        Assert.Equal("http://backend/d", d.Task.Url);
+        Assert.Equal("run-1:d", d.IdempotencyKey);
+        Assert.Equal(T0, d.ScheduledAt);
+    }
+
+    [Fact]
+    public void RunAsync_EverySave_HasUniqueOrderedEventRowsAndTheLastHoldsTheFinalState()
+    {
+        var run = new DurableRunHarness(Diamond());
+        run.RunUntilIdle();
+
+        var rows = run.Saves.SelectMany(s => s.Events).ToList();
+        Assert.Equal(rows.Count, rows.Select(r => r.EventId).Distinct().Count());
+        Assert.Equal(rows.Select(r => r.Sequence).Order(), rows.Select(r => r.Sequence));
+        Assert.All(rows, r => Assert.Equal("run-1", r.RunId));
+        Assert.Contains(rows, r => r.Type.Contains("Succeeded", StringComparison.Ordinal) && r.TaskId == "d");
+        Assert.True(run.Saves.Count < rows.Count, "saves are coalesced, not one per log row");
+        Assert.Equal(RunOrchestrator.SaveRunRetry, run.Context.Retries[RunOrchestrator.SaveRunActivity]);
+        Assert.False(run.Context.Retries.ContainsKey(RunOrchestrator.InvokeTaskActivity));
+        Assert.Equal(run.Reference.EventCount, run.LastSaved.EventCount);
+    }
+
+    [Fact]
+    public void RunAsync_RetriesWithBackoff_TimerFireTimesAreExactlyTheRetryDelays()
+    {
+        var policy = new RetryPolicy { MaxAttempts = 3, Backoff = BackoffKind.Exponential, Delay = TimeSpan.FromSeconds(2), MaxDelay = TimeSpan.FromMinutes(1), Jitter = 0.3 };
+        var run = new DurableRunHarness(Of(Task("flaky") with { Retry = policy }));
+        run.Respond = i => i.Attempt < 3 ? AttemptOutcome.Fail(FailureClass.ServerError, "503", 503) : AttemptOutcome.Success();
+
+        run.CompleteSaves();
+        for (var attempt = 1; attempt <= 2; attempt++)
+        {
+            run.CompleteNextInvoke();
+            var failedAt = run.Context.Now;
+            run.CompleteSaves();
+            var timer = Assert.Single(run.Context.PendingTimers);
+            Assert.Equal(failedAt + RetryDelays.Compute(policy, "run-1", "flaky", attempt, null), timer.FireAt);
+            Assert.Empty(run.PendingInvokes);
+            run.FireNextTimer();
+            run.CompleteSaves();
+        }
+
+        run.RunUntilIdle();
+        Assert.Equal(RunStatus.Succeeded, run.Result.Status);
+        Assert.Equal(["flaky#1", "flaky#2", "flaky#3"], run.SentAttempts);
+        run.AssertMatchesMachine();
+    }
+
+    [Fact]
+    public void RunAsync_RetryAfterHonoured_TimerUsesIt()
+    {
+        var policy = new RetryPolicy { MaxAttempts = 2, Backoff = BackoffKind.Fixed, Delay = TimeSpan.FromSeconds(1), MaxDelay = TimeSpan.FromMinutes(5), Jitter = 0 };
+        var run = new DurableRunHarness(Of(Task("t") with { Retry = policy }));
+        run.CompleteSaves();
+
+        run.CompleteNextInvoke(AttemptOutcome.Fail(FailureClass.TooManyRequests, "slow down", 429) with { RetryAfter = TimeSpan.FromSeconds(90) });
+        run.CompleteSaves();
+
+        Assert.Equal(run.Context.Now.AddSeconds(90), Assert.Single(run.Context.PendingTimers).FireAt);
+        run.RunUntilIdle();
+        run.AssertMatchesMachine();
+    }
+
+    [Fact]
+    public void RunAsync_ActivityItselfFails_CountsAsARetryableAttemptFailure()
+    {
+        var policy = new RetryPolicy { MaxAttempts = 2, Backoff = BackoffKind.Fixed, Delay = TimeSpan.FromSeconds(1), Jitter = 0 };
+        var run = new DurableRunHarness(Of(Task("t") with { Retry = policy }));
+        run.CompleteSaves();
+
+        run.FailNextInvoke("worker crashed");
+        run.CompleteSaves();
+        Assert.Single(run.Context.PendingTimers);
+        run.FireNextTimer();
+        run.CompleteSaves();
+        run.CompleteNextInvoke(AttemptOutcome.Success());
+        run.RunUntilIdle();
+
+        Assert.Equal(RunStatus.Succeeded, run.Result.Status);
+        Assert.Equal(["t#1", "t#2"], run.SentAttempts);
+        run.AssertMatchesMachine();
+        Assert.Contains(run.Saves.SelectMany(s => s.Events), e => e.Data.Contains("worker crashed", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void RunAsync_CallbackTask_CompletesThroughTheExternalEventAndDropsItsTimeoutTimer()
+    {
+        var wf = Of(Task("async") with { Completion = CompletionMode.Callback, CallbackTimeout = TimeSpan.FromMinutes(30) }, Task("after", "async"));
+        var run = new DurableRunHarness(wf);
+        run.CompleteSaves();
+        run.CompleteNextInvoke(Accepted());
+        run.CompleteSaves();
+
+        Assert.Contains(RunOrchestrator.CallbackEvent("async", 1), run.Context.PendingEventWaits);
+        var deadline = Assert.Single(run.Context.PendingTimers);
+        Assert.Equal(run.Context.Now.AddMinutes(30), deadline.FireAt);
+
+        run.Context.SetClock(run.Context.Now.AddMinutes(5));
+        run.RaiseCallback("async", 1, AttemptOutcome.Success(new JsonObject { ["rows"] = 3 }));
+        run.CompleteSaves();
+        Assert.Empty(run.Context.PendingTimers);
+        Assert.DoesNotContain(RunOrchestrator.CallbackEvent("async", 1), run.Context.PendingEventWaits);
+
+        var after = run.CompleteNextInvoke();
+        Assert.Equal(3, after.Inputs["async"]!["rows"]!.GetValue<int>());
+        run.RunUntilIdle();
+        Assert.Equal(RunStatus.Succeeded, run.Result.Status);
+        run.AssertMatchesMachine();
+    }
+
+    [Fact]
+    public void RunAsync_CallbackArrivesBeforeTheAcceptedResultIsProcessed_IsBufferedAndUsed()
+    {
+        var run = new DurableRunHarness(Of(Task("async") with { Completion = CompletionMode.Callback }));
+        run.CompleteSaves();
+
+        // The backend calls back before Durable delivers the 202 to the orchestration.
+        run.Context.RaiseEvent(RunOrchestrator.CallbackEvent("async", 1), AttemptOutcome.Success());
+        run.CompleteNextInvoke(Accepted());
+        run.RunUntilIdle();
+
+        Assert.True(run.Context.IsCompleted);
+        Assert.Equal(RunStatus.Succeeded, run.Result.Status);
+    }
+
+    [Fact]
+    public void RunAsync_CallbackNeverComes_TimesOutAtTheDeadlineAndStopsWaiting()
+    {
+        var wf = Of(Task("async") with { Completion = CompletionMode.Callback, CallbackTimeout = TimeSpan.FromMinutes(10) });
+        var run = new DurableRunHarness(wf);
+        run.CompleteSaves();
+        run.CompleteNextInvoke(Accepted());
+        var acceptedAt = run.Context.Now;
+        run.CompleteSaves();
+
+        run.FireNextTimer();
+        run.RunUntilIdle();
+
+        Assert.True(run.Context.IsCompleted);
+        Assert.Equal(acceptedAt.AddMinutes(10), run.Context.Now);
+        Assert.Equal(RunStatus.Failed, run.Result.Status);
+        Assert.Equal(TaskRunStatus.Failed, run.LastSaved.Tasks["async"].Status);
+        Assert.Empty(run.Context.PendingEventWaits);
+        run.AssertMatchesMachine();
+    }
+
+    [Fact]
+    public void RunAsync_CancelMidRun_CompletesCancelledWithNothingRunningAndNoOpenTimers()
+    {
+        var policy = new RetryPolicy { MaxAttempts = 3, Backoff = BackoffKind.Fixed, Delay = TimeSpan.FromMinutes(5), Jitter = 0 };
+        var wf = Of(Task("slow"), Task("flaky") with { Retry = policy }, Task("after", "slow", "flaky"));
+        var run = new DurableRunHarness(wf);
+        run.CompleteSaves();
+        // flaky fails and waits for its backoff timer; slow stays in flight.
+        var pending = run.PendingInvokes;
+        run.Context.SetClock(run.Context.Now.AddSeconds(1));
+        run.Context.CompleteActivity(pending[1].Sequence, AttemptOutcome.Fail(FailureClass.ServerError, "503", 503));
+        Assert.Single(run.Context.PendingTimers);
+
+        run.Cancel("operator said stop");
+        run.CompleteSaves();
+
+        Assert.True(run.Context.IsCompleted);
+        Assert.Equal(RunStatus.Cancelled, run.Result.Status);
+        Assert.Empty(run.Context.PendingTimers);
+        Assert.Empty(run.Context.PendingEventWaits);
+        Assert.DoesNotContain(run.LastSaved.Tasks.Values, t => t.Status is TaskRunStatus.Running or TaskRunStatus.Retrying or TaskRunStatus.Pending);
+        Assert.Equal(["slow#1", "flaky#1"], run.SentAttempts);
+    }
+
+    [Fact]
+    public void RunAsync_RunTimeout_FailsTheRunWhenItsTimerFires()
+    {
+        var wf = Of(Task("forever")) with { Timeout = TimeSpan.FromMinutes(15) };
+        var run = new DurableRunHarness(wf);
+        run.CompleteSaves();
+        Assert.Equal(T0.AddMinutes(15), Assert.Single(run.Context.PendingTimers).FireAt);
+
+        run.FireNextTimer(); // the attempt never answers
+        run.CompleteSaves();
+
+        Assert.True(run.Context.IsCompleted);
+        Assert.Equal(RunStatus.Failed, run.Result.Status);
+        Assert.Equal(RunStatus.Failed, run.LastSaved.Status);
+        Assert.Empty(run.Context.PendingEventWaits);
+        run.AssertMatchesMachine();
+    }
+
+    [Fact]
+    public void RunAsync_LongChain_ContinuesAsNewKeepingHistorySmallAndSendsEachAttemptOnce()
+    {
+        var run = new DurableRunHarness(Chain(40), continueAsNewAfter: 8);
+        run.RunUntilIdle();
+
+        Assert.True(run.Context.IsCompleted);
+        Assert.Equal(RunStatus.Succeeded, run.Result.Status);
+        Assert.True(run.Context.Generation >= 4, $"expected several generations, got {run.Context.Generation}");
+        Assert.True(run.Context.LargestHistory <= 30, $"a generation's history grew to {run.Context.LargestHistory} actions");
+        Assert.Equal([.. Enumerable.Range(0, 40).Select(i => $"t{i}#1")], run.SentAttempts);
+        run.AssertMatchesMachine();
+    }
+
+    [Fact]
+    public void RunAsync_FanOutWhileDraining_HoldsNewAttemptsBackAndLosesOrDuplicatesNone()
+    {
+        // root -> 8 parallel leaves -> join; the generation reaches its limit while leaves are in flight.
+        var leaves = Enumerable.Range(0, 8).Select(i => Task($"leaf{i}", "root")).ToArray();
+        var wf = Of([Task("root"), .. leaves, Task("join", [.. leaves.Select(l => l.Id)])]);
+        var run = new DurableRunHarness(wf, continueAsNewAfter: 3);
+        run.RunUntilIdle();
+
+        Assert.Equal(RunStatus.Succeeded, run.Result.Status);
+        Assert.Equal(1, run.Context.Generation);
+        // Every leaf was sent by generation 0 and answered there; the join, decided while draining, was sent by generation 1.
+        var generations = run.Context.ActivityCalls.Where(c => c.Name == RunOrchestrator.InvokeTaskActivity).Select(c => c.Generation).ToList();
+        Assert.Equal([.. Enumerable.Repeat(0, 9), 1], generations);
+        var sent = run.SentAttempts;
+        Assert.Equal(sent.Count, sent.Distinct().Count());
+        Assert.Equal(10, sent.Count);
+        run.AssertMatchesMachine();
+    }
+
+    [Fact]
+    public void RunAsync_CallbackWaitingAcrossContinueAsNew_IsCarriedAndStillCompletes()
+    {
+        var wf = Of(Task("async") with { Completion = CompletionMode.Callback }, Chain(6).Tasks[0] with { Id = "side" }, Task("s1", "side"), Task("s2", "s1"), Task("s3", "s2"), Task("end", "async", "s3"));
+        var run = new DurableRunHarness(wf, continueAsNewAfter: 3);
+        run.CompleteSaves();
+        run.CompleteNextInvoke(Accepted());
+        run.RunUntilIdle(fireTimers: false); // the side chain runs through several generations while async waits
+        Assert.False(run.Context.IsCompleted);
+        Assert.True(run.Context.Generation >= 1);
+        Assert.Contains(RunOrchestrator.CallbackEvent("async", 1), run.Context.PendingEventWaits);
+        Assert.Single(run.Context.PendingTimers); // the callback deadline, carried
+
+        run.RaiseCallback("async", 1, AttemptOutcome.Success());
+        run.RunUntilIdle();
+
+        Assert.Equal(RunStatus.Succeeded, run.Result.Status);
+        run.AssertMatchesMachine();
+    }
+
+    [Fact]
+    public void RunAsync_ContinueAsNew_CarriesExactlyWhatTheMachineSaysIsOutstanding()
+    {
+        var policy = new RetryPolicy { MaxAttempts = 3, Backoff = BackoffKind.Fixed, Delay = TimeSpan.FromMinutes(1), Jitter = 0 };
+        var wf = Of(Task("async") with { Completion = CompletionMode.Callback }, Task("flaky") with { Retry = policy }, Task("s0"), Task("s1", "s0"), Task("s2", "s1"), Task("s3", "s2")) with { Timeout = TimeSpan.FromHours(2) };
+        var run = new DurableRunHarness(wf, continueAsNewAfter: 2);
+        run.Respond = i => i.TaskId switch
+        {
+            "async" => Accepted(),
+            "flaky" when i.Attempt == 1 => AttemptOutcome.Fail(FailureClass.ServerError, "503", 503),
+            _ => AttemptOutcome.Success(),
+        };
+        run.RunUntilIdle(fireTimers: false);
+
+        Assert.NotEmpty(run.Context.ContinueAsNewInputs);
+        foreach (var json in run.Context.ContinueAsNewInputs)
+        {
+            var next = System.Text.Json.JsonSerializer.Deserialize<RunOrchestrationInput>(json, ReplayOrchestrationContext.Json)!;
+            var carried = next.Carried!;
+            var expected = RunStateMachine.Outstanding(wf, next.State).Select(c => c.ToString()).Order();
+            var actual = carried.Timers.Concat<RunCommand>(carried.Callbacks).Concat(carried.Invokes).Select(c => c.ToString()).Order();
+            Assert.Equal(expected, actual);
+        }
+    }
+
+    [Fact]
+    public void RunAsync_StartedForARunningStateWithoutCarriedWork_ReArmsWhatTheStateWaitsFor()
+    {
+        var policy = new RetryPolicy { MaxAttempts = 2, Backoff = BackoffKind.Fixed, Delay = TimeSpan.FromMinutes(3), MaxDelay = TimeSpan.FromMinutes(10), Jitter = 0 };
+        var wf = Of(Task("a"), Task("b") with { Retry = policy }, Task("c", "a", "b"));
+        var state = RunStateMachine.Create(wf, 1, "run-1", null, T0, T0);
+        state = RunStateMachine.Apply(wf, state, new RunStarted(T0)).State;
+        state = RunStateMachine.Apply(wf, state, new AttemptCompleted("b", 1, AttemptOutcome.Fail(FailureClass.ServerError, "503", 503), T0.AddSeconds(1))).State;
+
+        var context = new ReplayOrchestrationContext(T0.AddSeconds(2));
+        context.Start<RunOrchestrationInput, RunOrchestrationResult>(RunOrchestrator.RunAsync, new RunOrchestrationInput(wf, state));
+
+        var resent = Assert.Single(context.PendingActivities, a => a.Name == RunOrchestrator.InvokeTaskActivity).Input<InvokeTaskInput>();
+        Assert.Equal(("a", 1), (resent.TaskId, resent.Attempt));
+        Assert.Equal(T0.AddSeconds(1).AddMinutes(3), Assert.Single(context.PendingTimers).FireAt);
+    }
+
+    [Fact]
+    public void RunAsync_CancelRaisedWhileGenerationsChange_IsNotLost()
+    {
+        var run = new DurableRunHarness(Chain(10), continueAsNewAfter: 2);
+        run.CompleteSaves();
+        run.CompleteNextInvoke();
+        run.CompleteSaves();
+        run.CompleteNextInvoke();
+        run.Cancel("stop");
+        run.RunUntilIdle();
+
+        Assert.True(run.Context.IsCompleted);
+        Assert.Equal(RunStatus.Cancelled, run.Result.Status);
+    }
+
+    [Fact]
+    public void RunAsync_SaveFailsAfterItsRetries_FailsTheOrchestrationLoudly()
+    {
+        var run = new DurableRunHarness(Diamond());
+        var save = run.Context.PendingActivities.First(a => a.Name == RunOrchestrator.SaveRunActivity);
+
+        var error = Assert.Throws<InvalidOperationException>(() => run.Context.FailActivity(save.Sequence, "storage is down"));
+
+        Assert.Contains("storage is down", error.InnerException!.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void RunAsync_RetryFromFailed_NewInstanceReRunsOnlyWhatFailed()
+    {
+        var wf = Of(Task("a"), Task("b", "a"), Task("c", "b"));
+        var first = new DurableRunHarness(wf);
+        first.Respond = i => i.TaskId == "b" ? AttemptOutcome.Fail(FailureClass.ClientError, "400", 400) : AttemptOutcome.Success();
+        first.RunUntilIdle();
+        Assert.Equal(RunStatus.Failed, first.Result.Status);
+
+        var retried = RunStateMachine.RetryFromFailed(wf, first.LastSaved, "run-2", T0.AddHours(1));
+        var second = new DurableRunHarness(wf, runId: "run-2", initialState: retried);
+        second.RunUntilIdle();
+
+        Assert.Equal(RunStatus.Succeeded, second.Result.Status);
+        Assert.Equal(["b#1", "c#1"], second.SentAttempts);
+        Assert.Equal("run-2", second.LastSaved.RunId);
+        second.AssertMatchesMachine();
+    }
+
+    [Fact]
+    public void RunAsync_CustomStatus_CountsTasksPerStatus()
+    {
+        var run = new DurableRunHarness(Diamond());
+        run.CompleteSaves();
+        run.CompleteNextInvoke();
+
+        var progress = run.Context.CustomStatus<RunProgress>()!;
+        Assert.Equal(RunStatus.Running, progress.Status);
+        Assert.Equal(2, progress.Tasks["running"]);
+        Assert.Equal(1, progress.Tasks["succeeded"]);
+        Assert.Equal(1, progress.Tasks["pending"]);
+    }
+
+    [Fact]
+    public void ToExternalEvent_CancelAndCallback_UseTheNamesTheLoopWaitsFor()
+    {
+        var cancel = RunOrchestrator.ToExternalEvent(new CancelRequested("why", T0))!;
+        var callback = RunOrchestrator.ToExternalEvent(new CallbackReceived("t", 2, AttemptOutcome.Success(), T0))!;
+
+        Assert.Equal("cancel", cancel.Name);
+        Assert.Equal(new CancelRunRequest("why"), cancel.Payload);
+        Assert.Equal("callback:t:2", callback.Name);
+        Assert.IsType<AttemptOutcome>(callback.Payload);
+        Assert.Null(RunOrchestrator.ToExternalEvent(new RunStarted(T0)));
+    }
+
+    [Fact]
+    public void CallbackEvent_TaskIdsDifferingOnlyInCase_GetNamesThatDifferEvenCaseInsensitively()
+    {
+        var lower = RunOrchestrator.CallbackEvent("load", 1);
+        var upper = RunOrchestrator.CallbackEvent("Load", 1);
+
+        Assert.Equal("callback:load:1", lower);
+        Assert.Equal("callback:^load:1", upper);
+        Assert.NotEqual(lower, upper, StringComparer.OrdinalIgnoreCase);
+    }
+}
