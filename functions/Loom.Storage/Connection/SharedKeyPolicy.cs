@@ -4,12 +4,12 @@ using Azure.Core.Pipeline;
 namespace Loom.Storage.Connection;
 
 /// <summary>Signs each request (each retry anew, with a fresh x-ms-date) with the account key, by the rule of its service.</summary>
-internal sealed class SharedKeyPolicy(string accountName, byte[] key, StorageService service, TimeProvider timeProvider) : HttpPipelineSynchronousPolicy
+internal sealed class SharedKeyPolicy(string accountName, byte[] key, StorageService service) : HttpPipelineSynchronousPolicy
 {
     public override void OnSendingRequest(HttpMessage message)
     {
         var request = message.Request;
-        var date = Header(request, "x-ms-date") ?? SharedKeySigner.FormatDate(timeProvider.GetUtcNow());
+        var date = Header(request, "x-ms-date") ?? SharedKeySigner.FormatDate(TimeProvider.System.GetUtcNow());
         request.Headers.SetValue("x-ms-date", date);
         var uri = request.Uri.ToUri();
         string stringToSign;

@@ -20,7 +20,7 @@ public sealed class StorageClientOptions : ClientOptions
     /// <summary>When set, counts every request sent (each retry included) per service.</summary>
     public StorageRequestCounter? RequestCounter { get; set; }
 
-    /// <summary>Clock used for request dates and for long queue delays.</summary>
+    /// <summary>Clock for due times of long queue delays (request dates always use the wall clock).</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
     /// <summary>The longest initial visibility delay the Queue service accepts (7 days); longer delays are sent in hops.</summary>

@@ -11,7 +11,7 @@ internal static class StoragePipeline
 
     public static HttpPipeline Build(StorageConnection connection, StorageClientOptions options, StorageService service)
     {
-        var perRetry = new List<HttpPipelinePolicy> { new DatePolicy(options.TimeProvider) };
+        var perRetry = new List<HttpPipelinePolicy> { new DatePolicy() };
         if (options.RequestCounter is not null)
         {
             perRetry.Add(options.RequestCounter);
@@ -19,7 +19,7 @@ internal static class StoragePipeline
 
         if (connection.AccountKey is { } key)
         {
-            perRetry.Add(new SharedKeyPolicy(connection.AccountName, key, service, options.TimeProvider));
+            perRetry.Add(new SharedKeyPolicy(connection.AccountName, key, service));
         }
         else if (connection.Credential is { } credential)
         {
@@ -30,9 +30,9 @@ internal static class StoragePipeline
     }
 }
 
-/// <summary>Stamps each attempt with a fresh x-ms-date (the services reject requests older than 15 minutes).</summary>
-internal sealed class DatePolicy(TimeProvider timeProvider) : HttpPipelineSynchronousPolicy
+/// <summary>Stamps each attempt with a fresh x-ms-date from the wall clock (the services reject requests more than 15 minutes off).</summary>
+internal sealed class DatePolicy : HttpPipelineSynchronousPolicy
 {
     public override void OnSendingRequest(HttpMessage message) =>
-        message.Request.Headers.SetValue("x-ms-date", SharedKeySigner.FormatDate(timeProvider.GetUtcNow()));
+        message.Request.Headers.SetValue("x-ms-date", SharedKeySigner.FormatDate(TimeProvider.System.GetUtcNow()));
 }
