@@ -8,6 +8,7 @@ namespace Loom.Storage.Stores;
 /// <remarks>Outputs longer than <see cref="TableStoreOptions.MaxOutputChars"/> are cut and flagged; long text is split across properties.</remarks>
 public sealed class TableAttemptStore(TableServiceClient service, TableStoreOptions? options = null) : IAttemptStore
 {
+    private const int TaskKeyLength = 480;
     private readonly TableStoreOptions _options = options ?? new TableStoreOptions();
     private readonly StoreTable _table = new(service, (options ?? new TableStoreOptions()).AttemptsTable);
 
@@ -54,7 +55,7 @@ public sealed class TableAttemptStore(TableServiceClient service, TableStoreOpti
         var filter = $"PartitionKey eq {TableJson.Literal(TableKey.Encode(runId))}";
         if (taskId is not null)
         {
-            var prefix = TableKey.Encode(taskId) + TableKey.Separator;
+            var prefix = TableKey.Encode(taskId, TaskKeyLength) + TableKey.Separator;
             filter += $" and RowKey ge {TableJson.Literal(prefix)} and RowKey lt {TableJson.Literal(prefix[..^1] + "}")}";
         }
 
@@ -84,5 +85,5 @@ public sealed class TableAttemptStore(TableServiceClient service, TableStoreOpti
     }
 
     private static string RowKey(string taskId, int attempt) =>
-        TableKey.Encode(taskId) + TableKey.Separator + attempt.ToString("D6", CultureInfo.InvariantCulture);
+        TableKey.Encode(taskId, TaskKeyLength) + TableKey.Separator + attempt.ToString("D6", CultureInfo.InvariantCulture);
 }

@@ -10,13 +10,17 @@ public static class TableKey
     /// <summary>Longest key written (Azure allows 1 KiB, i.e. 512 UTF-16 characters; Azurite checks 512 characters).</summary>
     public const int MaxLength = 512;
 
-    /// <summary>The separator used inside composite keys; never produced by <see cref="Encode"/>.</summary>
+    /// <summary>The separator used inside composite keys; never produced by <see cref="Encode(string)"/>.</summary>
     public const char Separator = '|';
 
-    /// <summary>The key form of an id; distinct ids give distinct keys, and short keys decode back with <see cref="Decode"/>.</summary>
-    public static string Encode(string value)
+    /// <summary>The key form of an id; distinct ids give distinct keys, and short keys decode back with <see cref="Decode(string)"/>.</summary>
+    public static string Encode(string value) => Encode(value, MaxLength);
+
+    /// <summary>The key form of an id, at most <paramref name="maxLength"/> characters (for parts of composite keys).</summary>
+    public static string Encode(string value, int maxLength)
     {
         ArgumentNullException.ThrowIfNull(value);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxLength, 80);
         var builder = new StringBuilder(value.Length);
         foreach (var c in value)
         {
@@ -30,14 +34,14 @@ public static class TableKey
             }
         }
 
-        if (builder.Length <= MaxLength)
+        if (builder.Length <= maxLength)
         {
             return builder.ToString();
         }
 
         // Keep a readable head and make the whole unique with a hash of the full id ('~' marks the shortened form).
         var hash = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(value)));
-        var head = builder.ToString(0, MaxLength - hash.Length - 1);
+        var head = builder.ToString(0, maxLength - hash.Length - 1);
         if (char.IsHighSurrogate(head[^1]))
         {
             head = head[..^1];

@@ -22,6 +22,9 @@ public sealed class TableRunStore(TableServiceClient service, TableStoreOptions?
     private const string IndexPartition = "$ix";
     private const string RunRow = "run";
     private const int ReadParallelism = 16;
+
+    // Index row keys join a workflow key, 19 digits and a run key within the 512-character limit.
+    private const int PartLength = 240;
     private static readonly TimeSpan OrphanGrace = TimeSpan.FromMinutes(5);
     private readonly TableStoreOptions _options = options ?? new TableStoreOptions();
     private readonly StoreTable _table = new(service, (options ?? new TableStoreOptions()).RunsTable);
@@ -38,12 +41,12 @@ public sealed class TableRunStore(TableServiceClient service, TableStoreOptions?
         TableJson.EnsureWithinLimits(entity);
 
         // Index first: a crash in between leaves an index row without a run, which listings skip; never a run nobody can find.
-        var runKey = TableKey.Encode(run.RunId);
+        var runKey = TableKey.Encode(run.RunId, PartLength);
         var ticks = TableKey.NewestFirst(run.CreatedAt);
         var indexRows = new[]
         {
             IndexRow($"a|{ticks}|{runKey}", run),
-            IndexRow($"w|{TableKey.Encode(run.WorkflowId)}|{ticks}|{runKey}", run),
+            IndexRow($"w|{TableKey.Encode(run.WorkflowId, PartLength)}|{ticks}|{runKey}", run),
             IndexRow($"o|{runKey}", run),
         };
         await table.SubmitTransactionAsync(
@@ -87,7 +90,7 @@ public sealed class TableRunStore(TableServiceClient service, TableStoreOptions?
             throw new StoreConcurrencyException($"Run '{run.RunId}' changed since it was read (ETag {run.ETag}).");
         }
 
-        var runKey = TableKey.Encode(run.RunId);
+        var runKey = TableKey.Encode(run.RunId, PartLength);
         if (IsFinal(run.Status) && string.IsNullOrEmpty(run.Outbox))
         {
             // Done for good: drop it from the recovery sweep. Losing this write only costs the sweep one read later.
@@ -108,7 +111,7 @@ public sealed class TableRunStore(TableServiceClient service, TableStoreOptions?
         ArgumentNullException.ThrowIfNull(query);
         var table = await _table.GetAsync(cancellationToken).ConfigureAwait(false);
         var limit = Math.Clamp(query.Limit, 1, 1000);
-        var prefix = query.WorkflowId is null ? "a|" : $"w|{TableKey.Encode(query.WorkflowId)}|";
+        var prefix = query.WorkflowId is null ? "a|" : $"w|{TableKey.Encode(query.WorkflowId, PartLength)}|";
 
         // Keys sort newest first, so "created at or after Since" is an upper bound on the row key.
         var upper = query.Since is { } since ? prefix + TableKey.NewestFirst(since) + "}" : prefix[..^1] + "}";
