@@ -16,7 +16,7 @@ namespace Loom.Storage.Queues;
 /// the real due time in a small envelope; when the hop surfaces early, <see cref="ReceiveMessagesAsync"/> re-sends the rest and
 /// deletes the hop, so callers only ever see the message when it is due.
 /// </remarks>
-public sealed partial class QueueClient
+public sealed partial class QueueClient : IQueueClient
 {
     /// <summary>Most messages one receive or peek may return.</summary>
     public const int MaxMessagesPerReceive = 32;

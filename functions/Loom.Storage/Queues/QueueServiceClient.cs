@@ -4,7 +4,7 @@ using Loom.Storage.Connection;
 namespace Loom.Storage.Queues;
 
 /// <summary>Entry point to one account's Queue service: hands out <see cref="QueueClient"/>s that share one pipeline.</summary>
-public sealed class QueueServiceClient
+public sealed class QueueServiceClient : IQueueServiceClient
 {
     private readonly HttpPipeline _pipeline;
     private readonly StorageClientOptions _options;
@@ -29,4 +29,6 @@ public sealed class QueueServiceClient
 
     /// <summary>A client for one queue (the queue is not created).</summary>
     public QueueClient GetQueueClient(string queueName) => new(_pipeline, Connection.QueueEndpoint, queueName, _options);
+
+    IQueueClient IQueueServiceClient.GetQueueClient(string queueName) => GetQueueClient(queueName);
 }

@@ -3,13 +3,13 @@ using Loom.Storage.Tables;
 namespace Loom.Storage.Stores;
 
 /// <summary>A table that is created on first use (once per process).</summary>
-internal sealed class StoreTable(TableServiceClient service, string name)
+internal sealed class StoreTable(ITableServiceClient service, string name)
 {
-    private readonly TableClient _client = service.GetTableClient(name);
+    private readonly ITableClient _client = service.GetTableClient(name);
     private Task? _created;
 
     /// <summary>The client, after making sure the table exists.</summary>
-    public async ValueTask<TableClient> GetAsync(CancellationToken cancellationToken)
+    public async ValueTask<ITableClient> GetAsync(CancellationToken cancellationToken)
     {
         var created = _created;
         if (created is null || created.IsFaulted || created.IsCanceled)

@@ -6,7 +6,7 @@ namespace Loom.Storage.Stores;
 
 /// <summary>Attempts in Table storage: PartitionKey = run, RowKey = task|attempt (zero-padded), so one task's attempts are a range in order.</summary>
 /// <remarks>Outputs longer than <see cref="TableStoreOptions.MaxOutputChars"/> are cut and flagged; long text is split across properties.</remarks>
-public sealed class TableAttemptStore(TableServiceClient service, TableStoreOptions? options = null) : IAttemptStore
+public sealed class TableAttemptStore(ITableServiceClient service, TableStoreOptions? options = null) : IAttemptStore
 {
     private const int TaskKeyLength = 480;
     private readonly TableStoreOptions _options = options ?? new TableStoreOptions();

@@ -5,7 +5,7 @@ using Loom.Storage.Tables;
 namespace Loom.Storage.Stores;
 
 /// <summary>Run events in Table storage: PartitionKey = run, RowKey = zero-padded sequence; appends are batched per run and never overwrite.</summary>
-public sealed class TableEventStore(TableServiceClient service, TableStoreOptions? options = null) : IEventStore
+public sealed class TableEventStore(ITableServiceClient service, TableStoreOptions? options = null) : IEventStore
 {
     private readonly StoreTable _table = new(service, (options ?? new TableStoreOptions()).EventsTable);
 

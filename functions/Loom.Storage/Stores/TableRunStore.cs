@@ -17,7 +17,7 @@ namespace Loom.Storage.Stores;
 /// <para>The <c>o|</c> row is deleted when an update leaves the run final with an empty outbox, so the recovery sweep reads only
 /// live runs; the sweep also removes rows it finds stale.</para>
 /// </remarks>
-public sealed class TableRunStore(TableServiceClient service, TableStoreOptions? options = null) : IRunStore
+public sealed class TableRunStore(ITableServiceClient service, TableStoreOptions? options = null) : IRunStore
 {
     private const string IndexPartition = "$ix";
     private const string RunRow = "run";

@@ -4,7 +4,7 @@ using Loom.Storage.Tables;
 namespace Loom.Storage.Stores;
 
 /// <summary>Scheduler state in Table storage: one row per workflow, written only if its ETag still matches.</summary>
-public sealed class TableSchedulerStateStore(TableServiceClient service, TableStoreOptions? options = null) : ISchedulerStateStore
+public sealed class TableSchedulerStateStore(ITableServiceClient service, TableStoreOptions? options = null) : ISchedulerStateStore
 {
     private const string StateRow = "state";
     private readonly StoreTable _table = new(service, (options ?? new TableStoreOptions()).SchedulerTable);

@@ -8,7 +8,7 @@ namespace Loom.Storage.Stores;
 public sealed class TableStores
 {
     /// <summary>Creates the stores over a Table service client.</summary>
-    public TableStores(TableServiceClient service, TableStoreOptions? options = null)
+    public TableStores(ITableServiceClient service, TableStoreOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(service);
         options ??= new TableStoreOptions();

@@ -6,7 +6,7 @@ namespace Loom.Storage.Stores;
 
 /// <summary>Workflows in Table storage: one partition per workflow holding a head row and one immutable row per version.</summary>
 /// <remarks>A new version and the head that points to it commit together in one entity group transaction guarded by the head's ETag, so concurrent registrations never lose or duplicate a version.</remarks>
-public sealed class TableWorkflowStore(TableServiceClient service, TableStoreOptions? options = null) : IWorkflowStore
+public sealed class TableWorkflowStore(ITableServiceClient service, TableStoreOptions? options = null) : IWorkflowStore
 {
     private const string HeadRow = "head";
     private const int MaxAttempts = 20;

@@ -11,7 +11,7 @@ using Loom.Storage.Connection;
 namespace Loom.Storage.Tables;
 
 /// <summary>Operations on one table over the Table REST API (JSON): entities, queries with continuation, and entity group transactions.</summary>
-public sealed partial class TableClient
+public sealed partial class TableClient : ITableClient
 {
     /// <summary>Most operations one entity group transaction may hold.</summary>
     public const int MaxTransactionActions = 100;

@@ -4,7 +4,7 @@ using Loom.Storage.Connection;
 namespace Loom.Storage.Tables;
 
 /// <summary>Entry point to one account's Table service: hands out <see cref="TableClient"/>s that share one pipeline.</summary>
-public sealed class TableServiceClient
+public sealed class TableServiceClient : ITableServiceClient
 {
     private readonly HttpPipeline _pipeline;
     private readonly StorageClientOptions _options;
@@ -29,4 +29,6 @@ public sealed class TableServiceClient
 
     /// <summary>A client for one table (the table is not created).</summary>
     public TableClient GetTableClient(string tableName) => new(_pipeline, Connection.TableEndpoint, tableName, _options.TableApiVersion);
+
+    ITableClient ITableServiceClient.GetTableClient(string tableName) => GetTableClient(tableName);
 }
