@@ -1,0 +1,89 @@
+using System.Globalization;
+using Loom.Core.Stores;
+using Loom.Storage.Tables;
+
+namespace Loom.Storage.Stores;
+
+/// <summary>Attempts in Table storage: PartitionKey = run, RowKey = task|attempt (zero-padded), so one task's attempts are a range in order.</summary>
+/// <remarks>Outputs longer than <see cref="TableStoreOptions.MaxOutputChars"/> are cut and flagged; long text is split across properties.</remarks>
+public sealed class TableAttemptStore(ITableServiceClient service, TableStoreOptions? options = null) : IAttemptStore
+{
+    private const int TaskKeyLength = 480;
+    private readonly TableStoreOptions _options = options ?? new TableStoreOptions();
+    private readonly StoreTable _table = new(service, (options ?? new TableStoreOptions()).AttemptsTable);
+
+    /// <inheritdoc />
+    public async Task PutAsync(AttemptRecord attempt, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(attempt);
+        var table = await _table.GetAsync(cancellationToken).ConfigureAwait(false);
+        var output = attempt.Output;
+        var truncated = attempt.OutputTruncated;
+        if (output is not null && output.Length > _options.MaxOutputChars)
+        {
+            var cut = _options.MaxOutputChars;
+            if (cut > 0 && char.IsHighSurrogate(output[cut - 1]))
+            {
+                cut--;
+            }
+
+            output = output[..cut];
+            truncated = true;
+        }
+
+        var entity = new TableEntity(TableKey.Encode(attempt.RunId), RowKey(attempt.TaskId, attempt.Attempt))
+        {
+            ["RunId"] = attempt.RunId,
+            ["TaskId"] = attempt.TaskId,
+            ["Attempt"] = attempt.Attempt,
+            ["StartedAt"] = attempt.StartedAt,
+            ["DurationTicks"] = attempt.Duration.Ticks,
+            ["Outcome"] = attempt.Outcome,
+            ["StatusCode"] = attempt.StatusCode,
+            ["OutputTruncated"] = truncated,
+        };
+        LargeText.Write(entity, "RequestSummary", attempt.RequestSummary);
+        LargeText.Write(entity, "Error", attempt.Error);
+        LargeText.Write(entity, "Output", output);
+        await table.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<AttemptRecord>> ListAsync(string runId, string? taskId, CancellationToken cancellationToken = default)
+    {
+        var table = await _table.GetAsync(cancellationToken).ConfigureAwait(false);
+        var filter = $"PartitionKey eq {TableJson.Literal(TableKey.Encode(runId))}";
+        if (taskId is not null)
+        {
+            var prefix = TableKey.Encode(taskId, TaskKeyLength) + TableKey.Separator;
+            filter += $" and RowKey ge {TableJson.Literal(prefix)} and RowKey lt {TableJson.Literal(prefix[..^1] + "}")}";
+        }
+
+        var attempts = new List<AttemptRecord>();
+        await foreach (var row in table.QueryAsync(new TableQuery(filter), cancellationToken).ConfigureAwait(false))
+        {
+            attempts.Add(new AttemptRecord
+            {
+                RunId = row.GetString("RunId") ?? runId,
+                TaskId = row.GetString("TaskId") ?? "",
+                Attempt = row.GetInt32("Attempt") ?? 0,
+                StartedAt = row.GetDateTimeOffset("StartedAt") ?? default,
+                Duration = TimeSpan.FromTicks(row.GetInt64("DurationTicks") ?? 0),
+                Outcome = row.GetString("Outcome") ?? "",
+                StatusCode = row.GetInt32("StatusCode"),
+                RequestSummary = LargeText.Read(row, "RequestSummary") ?? "",
+                Error = LargeText.Read(row, "Error"),
+                Output = LargeText.Read(row, "Output"),
+                OutputTruncated = row.GetBoolean("OutputTruncated") ?? false,
+            });
+        }
+
+        // One task: key order is attempt order. All tasks: a timeline.
+        return taskId is not null
+            ? attempts
+            : [.. attempts.OrderBy(a => a.StartedAt).ThenBy(a => a.TaskId, StringComparer.Ordinal).ThenBy(a => a.Attempt)];
+    }
+
+    private static string RowKey(string taskId, int attempt) =>
+        TableKey.Encode(taskId, TaskKeyLength) + TableKey.Separator + attempt.ToString("D6", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,93 @@
+using System.Globalization;
+using Loom.Core.Stores;
+using Loom.Storage.Tables;
+
+namespace Loom.Storage.Stores;
+
+/// <summary>Run events in Table storage: PartitionKey = run, RowKey = zero-padded sequence; appends are batched per run and never overwrite.</summary>
+public sealed class TableEventStore(ITableServiceClient service, TableStoreOptions? options = null) : IEventStore
+{
+    private readonly StoreTable _table = new(service, (options ?? new TableStoreOptions()).EventsTable);
+
+    /// <inheritdoc />
+    public async Task AppendAsync(IReadOnlyList<RunEventRecord> events, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        if (events.Count == 0)
+        {
+            return;
+        }
+
+        var table = await _table.GetAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var run in events.GroupBy(e => e.RunId, StringComparer.Ordinal))
+        {
+            // Within one call, the first occurrence of an event id or a sequence wins, as it would across calls.
+            var seenIds = new HashSet<string>(StringComparer.Ordinal);
+            var seenSequences = new HashSet<long>();
+            var entities = run.Where(e => seenIds.Add(e.EventId) && seenSequences.Add(e.Sequence)).Select(ToEntity).ToList();
+            foreach (var chunk in entities.Chunk(TableClient.MaxTransactionActions))
+            {
+                try
+                {
+                    await table.SubmitTransactionAsync(
+                        [.. chunk.Select(e => new TableTransactionAction(TableTransactionActionType.Add, e))], cancellationToken).ConfigureAwait(false);
+                }
+                catch (StorageException e) when (e.Kind == StorageErrorKind.Conflict)
+                {
+                    // Some were stored before (a retried append): insert one by one and keep what is there.
+                    foreach (var entity in chunk)
+                    {
+                        try
+                        {
+                            await table.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false);
+                        }
+                        catch (StorageException inner) when (inner.Kind == StorageErrorKind.Conflict)
+                        {
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<RunEventRecord>> ListAsync(string runId, CancellationToken cancellationToken = default)
+    {
+        var table = await _table.GetAsync(cancellationToken).ConfigureAwait(false);
+        var events = new List<RunEventRecord>();
+        var filter = $"PartitionKey eq {TableJson.Literal(TableKey.Encode(runId))}";
+        await foreach (var row in table.QueryAsync(new TableQuery(filter), cancellationToken).ConfigureAwait(false))
+        {
+            events.Add(new RunEventRecord(
+                row.GetString("RunId") ?? runId,
+                row.GetString("EventId") ?? "",
+                row.GetInt64("Sequence") ?? 0,
+                row.GetDateTimeOffset("At") ?? default,
+                row.GetString("Type") ?? "",
+                row.GetString("TaskId"),
+                LargeText.Read(row, "Data") ?? ""));
+        }
+
+        return events;
+    }
+
+    private static TableEntity ToEntity(RunEventRecord e)
+    {
+        if (e.Sequence < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(e), e.Sequence, $"Event '{e.EventId}' has a negative sequence.");
+        }
+
+        var entity = new TableEntity(TableKey.Encode(e.RunId), e.Sequence.ToString("D19", CultureInfo.InvariantCulture))
+        {
+            ["RunId"] = e.RunId,
+            ["EventId"] = e.EventId,
+            ["Sequence"] = e.Sequence,
+            ["At"] = e.Timestamp,
+            ["Type"] = e.Type,
+            ["TaskId"] = e.TaskId,
+        };
+        LargeText.Write(entity, "Data", e.Data);
+        return entity;
+    }
+}

@@ -1,0 +1,298 @@
+using System.Text;
+using Loom.Core.Stores;
+using Loom.Storage.Tables;
+
+namespace Loom.Storage.Stores;
+
+/// <summary>Runs in Table storage: one row per run, keyed by run id, plus an immutable listing index.</summary>
+/// <remarks>
+/// <para>The run row (PartitionKey = encoded run id, RowKey "run") is the only row a state change touches: an update is one
+/// conditional replace on its ETag, whatever the status does. Listings come from index rows in one partition ("$ix") written
+/// once, in one entity group transaction, before the run row is inserted:
+/// <c>a|{newest-first ticks}|{run}</c> (all runs), <c>w|{workflow}|{newest-first ticks}|{run}</c> (per workflow) and
+/// <c>o|{run}</c> (runs that may still owe commands). Their keys hold only what never changes (run id, workflow id, creation
+/// time), so they never go stale; a listing reads a page of index rows and then the runs themselves (point reads in parallel),
+/// and applies the status filter to the real rows. An index row whose run is missing or was created at another instant (a
+/// failed or duplicate create) is skipped.</para>
+/// <para>The <c>o|</c> row is deleted when an update leaves the run final with an empty outbox, so the recovery sweep reads only
+/// live runs; the sweep also removes rows it finds stale.</para>
+/// </remarks>
+public sealed class TableRunStore(ITableServiceClient service, TableStoreOptions? options = null) : IRunStore
+{
+    private const string IndexPartition = "$ix";
+    private const string RunRow = "run";
+    private const int ReadParallelism = 16;
+
+    // Index row keys join a workflow key, 19 digits and a run key within the 512-character limit.
+    private const int PartLength = 240;
+    private static readonly TimeSpan OrphanGrace = TimeSpan.FromMinutes(5);
+    private readonly TableStoreOptions _options = options ?? new TableStoreOptions();
+    private readonly StoreTable _table = new(service, (options ?? new TableStoreOptions()).RunsTable);
+
+    /// <summary>True for the statuses after which a run changes no more.</summary>
+    public static bool IsFinal(string status) => status is "succeeded" or "failed" or "cancelled" or "canceled";
+
+    /// <inheritdoc />
+    public async Task<RunRecord> CreateAsync(RunRecord run, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        var table = await _table.GetAsync(cancellationToken).ConfigureAwait(false);
+        var entity = ToEntity(run);
+        TableJson.EnsureWithinLimits(entity);
+
+        // Index first: a crash in between leaves an index row without a run, which listings skip; never a run nobody can find.
+        var runKey = TableKey.Encode(run.RunId, PartLength);
+        var ticks = TableKey.NewestFirst(run.CreatedAt);
+        var indexRows = new[]
+        {
+            IndexRow($"a|{ticks}|{runKey}", run),
+            IndexRow($"w|{TableKey.Encode(run.WorkflowId, PartLength)}|{ticks}|{runKey}", run),
+            IndexRow($"o|{runKey}", run),
+        };
+        await table.SubmitTransactionAsync(
+            [.. indexRows.Select(r => new TableTransactionAction(TableTransactionActionType.UpsertReplace, r))], cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var etag = await table.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false);
+            return run with { ETag = etag };
+        }
+        catch (StorageException e) when (e.Kind == StorageErrorKind.Conflict)
+        {
+            throw new StoreConflictException($"Run '{run.RunId}' already exists.");
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<RunRecord?> GetAsync(string runId, CancellationToken cancellationToken = default)
+    {
+        var table = await _table.GetAsync(cancellationToken).ConfigureAwait(false);
+        var row = await table.GetEntityAsync(TableKey.Encode(runId), RunRow, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return row is null ? null : FromEntity(row);
+    }
+
+    /// <inheritdoc />
+    public async Task<RunRecord> UpdateAsync(RunRecord run, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        if (string.IsNullOrEmpty(run.ETag))
+        {
+            throw new StoreConcurrencyException($"Run '{run.RunId}' has no ETag: read it before updating it.");
+        }
+
+        var table = await _table.GetAsync(cancellationToken).ConfigureAwait(false);
+        string etag;
+        try
+        {
+            etag = await table.UpdateEntityAsync(ToEntity(run), run.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+        }
+        catch (StorageException e) when (e.Kind is StorageErrorKind.PreconditionFailed or StorageErrorKind.EntityNotFound)
+        {
+            throw new StoreConcurrencyException($"Run '{run.RunId}' changed since it was read (ETag {run.ETag}).");
+        }
+
+        var runKey = TableKey.Encode(run.RunId, PartLength);
+        if (IsFinal(run.Status) && string.IsNullOrEmpty(run.Outbox))
+        {
+            // Done for good: drop it from the recovery sweep. Losing this write only costs the sweep one read later.
+            await table.DeleteEntityAsync(IndexPartition, $"o|{runKey}", cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        else if (IsFinal(run.Status))
+        {
+            // A final run that still owes commands must stay visible to the sweep (it may have been dropped by an earlier update).
+            await table.UpsertEntityAsync(IndexRow($"o|{runKey}", run), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+        }
+
+        return run with { ETag = etag };
+    }
+
+    /// <inheritdoc />
+    public async Task<Page<RunRecord>> ListAsync(RunQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var table = await _table.GetAsync(cancellationToken).ConfigureAwait(false);
+        var limit = Math.Clamp(query.Limit, 1, 1000);
+        var prefix = query.WorkflowId is null ? "a|" : $"w|{TableKey.Encode(query.WorkflowId, PartLength)}|";
+
+        // Keys sort newest first, so "created at or after Since" is an upper bound on the row key.
+        var upper = query.Since is { } since ? prefix + TableKey.NewestFirst(since) + "}" : prefix[..^1] + "}";
+        var after = DecodeContinuation(query.Continuation);
+        var lowerClause = after is null ? $"RowKey ge {TableJson.Literal(prefix)}" : $"RowKey gt {TableJson.Literal(after)}";
+        var filter = $"PartitionKey eq '{IndexPartition}' and {lowerClause} and RowKey lt {TableJson.Literal(upper)}";
+
+        var items = new List<RunRecord>();
+        var scanned = 0;
+        var scanBudget = Math.Max(limit, 1000);
+        TableContinuation? serviceContinuation = null;
+        while (true)
+        {
+            var page = await table.QueryPageAsync(new TableQuery(filter, ["RowKey", "RunId", "CreatedAt"], Math.Min(1000, Math.Max(limit, 100))),
+                serviceContinuation, cancellationToken).ConfigureAwait(false);
+            var runs = await ReadRunsAsync(page.Entities, cancellationToken).ConfigureAwait(false);
+            for (var i = 0; i < page.Entities.Count; i++)
+            {
+                var index = page.Entities[i];
+                scanned++;
+                var run = runs[i];
+                if (run is not null && run.CreatedAt.UtcTicks == index.GetDateTimeOffset("CreatedAt")?.UtcTicks
+                    && (query.Status is null || string.Equals(run.Status, query.Status, StringComparison.OrdinalIgnoreCase)))
+                {
+                    items.Add(run);
+                }
+
+                var more = i < page.Entities.Count - 1 || page.Continuation is not null;
+                if (items.Count == limit || (scanned >= scanBudget && more))
+                {
+                    return new Page<RunRecord>(items, more ? EncodeContinuation(index.RowKey) : null);
+                }
+            }
+
+            serviceContinuation = page.Continuation;
+            if (serviceContinuation is null)
+            {
+                return new Page<RunRecord>(items, null);
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<RunRecord>> ListWithOutboxAsync(int limit, CancellationToken cancellationToken = default)
+    {
+        var table = await _table.GetAsync(cancellationToken).ConfigureAwait(false);
+        var result = new List<RunRecord>();
+        if (limit <= 0)
+        {
+            return result;
+        }
+
+        var query = new TableQuery($"PartitionKey eq '{IndexPartition}' and RowKey ge 'o|' and RowKey lt 'o}}'", ["RowKey", "RunId", "Timestamp"], 200);
+        TableContinuation? continuation = null;
+        do
+        {
+            var page = await table.QueryPageAsync(query, continuation, cancellationToken).ConfigureAwait(false);
+            var runs = await ReadRunsAsync(page.Entities, cancellationToken).ConfigureAwait(false);
+            for (var i = 0; i < page.Entities.Count; i++)
+            {
+                var index = page.Entities[i];
+                var run = runs[i];
+                if (run is not null && !string.IsNullOrEmpty(run.Outbox))
+                {
+                    result.Add(run);
+                    if (result.Count == limit)
+                    {
+                        return result;
+                    }
+                }
+                else if (run is not null ? IsFinal(run.Status) : index.Timestamp < _options.TimeProvider.GetUtcNow() - OrphanGrace)
+                {
+                    // Self-heal: a final run without commands, or an index row whose create never completed.
+                    try
+                    {
+                        await table.DeleteEntityAsync(IndexPartition, index.RowKey, index.ETag ?? "*", cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (StorageException e) when (e.Kind == StorageErrorKind.PreconditionFailed)
+                    {
+                        // Rewritten meanwhile (the run owes commands again): keep it.
+                    }
+                }
+            }
+
+            continuation = page.Continuation;
+        }
+        while (continuation is not null);
+
+        return result;
+    }
+
+    private async Task<RunRecord?[]> ReadRunsAsync(IReadOnlyList<TableEntity> indexRows, CancellationToken cancellationToken)
+    {
+        var results = new RunRecord?[indexRows.Count];
+        using var gate = new SemaphoreSlim(ReadParallelism);
+        await Task.WhenAll(indexRows.Select(async (row, i) =>
+        {
+            var runId = row.GetString("RunId");
+            if (runId is null)
+            {
+                return;
+            }
+
+            await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                results[i] = await GetAsync(runId, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                gate.Release();
+            }
+        })).ConfigureAwait(false);
+        return results;
+    }
+
+    private static TableEntity IndexRow(string rowKey, RunRecord run) => new(IndexPartition, rowKey)
+    {
+        ["RunId"] = run.RunId,
+        ["WorkflowId"] = run.WorkflowId,
+        ["CreatedAt"] = run.CreatedAt,
+    };
+
+    private static TableEntity ToEntity(RunRecord run)
+    {
+        var entity = new TableEntity(TableKey.Encode(run.RunId), RunRow)
+        {
+            ["RunId"] = run.RunId,
+            ["WorkflowId"] = run.WorkflowId,
+            ["WorkflowVersion"] = run.WorkflowVersion,
+            ["Status"] = run.Status,
+            ["CreatedAt"] = run.CreatedAt,
+            ["ScheduledAt"] = run.ScheduledAt,
+            ["FinishedAt"] = run.FinishedAt,
+            ["Trigger"] = run.Trigger,
+            ["HasOutbox"] = !string.IsNullOrEmpty(run.Outbox),
+        };
+        LargeText.Write(entity, "State", run.State);
+        LargeText.Write(entity, "Outbox", run.Outbox);
+        return entity;
+    }
+
+    private static RunRecord FromEntity(TableEntity row) => new()
+    {
+        RunId = row.GetString("RunId") ?? TableKey.Decode(row.PartitionKey),
+        WorkflowId = row.GetString("WorkflowId") ?? "",
+        WorkflowVersion = row.GetInt32("WorkflowVersion") ?? 0,
+        Status = row.GetString("Status") ?? "",
+        CreatedAt = row.GetDateTimeOffset("CreatedAt") ?? default,
+        ScheduledAt = row.GetDateTimeOffset("ScheduledAt"),
+        FinishedAt = row.GetDateTimeOffset("FinishedAt"),
+        Trigger = row.GetString("Trigger") ?? "manual",
+        State = LargeText.Read(row, "State") ?? "",
+        Outbox = LargeText.Read(row, "Outbox") ?? "",
+        ETag = row.ETag,
+    };
+
+    private static string EncodeContinuation(string rowKey) =>
+        Convert.ToBase64String(Encoding.UTF8.GetBytes("1:" + rowKey)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    private static string? DecodeContinuation(string? token)
+    {
+        if (string.IsNullOrEmpty(token))
+        {
+            return null;
+        }
+
+        try
+        {
+            var base64 = token.Replace('-', '+').Replace('_', '/');
+            base64 = base64.PadRight(base64.Length + ((4 - (base64.Length % 4)) % 4), '=');
+            var text = Encoding.UTF8.GetString(Convert.FromBase64String(base64));
+            if (text.StartsWith("1:", StringComparison.Ordinal))
+            {
+                return text[2..];
+            }
+        }
+        catch (FormatException)
+        {
+        }
+
+        throw new ArgumentException("The continuation token is not one this store issued.", nameof(token));
+    }
+}

@@ -1,0 +1,44 @@
+using System.Text.RegularExpressions;
+
+namespace Loom.Storage.Stores;
+
+/// <summary>Table names and limits of Loom's stores.</summary>
+public sealed partial record TableStoreOptions
+{
+    /// <summary>Prefix of every table name (letters and digits, starting with a letter), so several installations or test classes can share an account.</summary>
+    public string TablePrefix { get; init; } = "loom";
+
+    /// <summary>Longest attempt output kept, in characters; longer outputs are cut and flagged <c>OutputTruncated</c>.</summary>
+    public int MaxOutputChars { get; init; } = 256 * 1024;
+
+    /// <summary>Clock for housekeeping decisions (how old an orphaned index row is).</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>Table of workflow versions and heads.</summary>
+    public string WorkflowsTable => Name("workflows");
+
+    /// <summary>Table of runs and their listing index.</summary>
+    public string RunsTable => Name("runs");
+
+    /// <summary>Table of attempts.</summary>
+    public string AttemptsTable => Name("attempts");
+
+    /// <summary>Table of run events.</summary>
+    public string EventsTable => Name("events");
+
+    /// <summary>Table of scheduler state.</summary>
+    public string SchedulerTable => Name("scheduler");
+
+    private string Name(string suffix)
+    {
+        if (!PrefixPattern().IsMatch(TablePrefix))
+        {
+            throw new ArgumentException($"Table prefix '{TablePrefix}' must be 1-50 letters or digits starting with a letter.", nameof(TablePrefix));
+        }
+
+        return TablePrefix + suffix;
+    }
+
+    [GeneratedRegex("^[A-Za-z][A-Za-z0-9]{0,49}$")]
+    private static partial Regex PrefixPattern();
+}

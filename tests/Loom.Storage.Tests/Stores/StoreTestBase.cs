@@ -1,0 +1,25 @@
+using Loom.Storage.Stores;
+using Loom.Storage.Tables;
+using Loom.Testing;
+
+namespace Loom.Storage.Tests.Stores;
+
+/// <summary>Gives each test class its own table prefix on the shared Azurite.</summary>
+public abstract class StoreTestBase(AzuriteFixture azurite)
+{
+    protected TableStoreOptions Options { get; } = new() { TablePrefix = Azurite.UniqueName("s") };
+
+    protected TableServiceClient Service { get; } = new(Azurite.Connection(azurite));
+
+    protected TableStores Stores => new(Service, Options);
+
+    /// <summary>Ids that exercise what Table keys forbid, plus unicode.</summary>
+    public static TheoryData<string> AwkwardIds => new()
+    {
+        "plain",
+        "with/slash\\back#hash?question%percent|pipe",
+        "ctrl\u0001\u001f\u007f\u0085chars",
+        "ünïcødé 雪 🎉 'quote'",
+        new string('x', 600) + "/long",
+    };
+}

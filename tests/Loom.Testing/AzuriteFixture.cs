@@ -1,0 +1,236 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using Xunit;
+
+namespace Loom.Testing;
+
+/// <summary>Starts one Azurite (in-memory, free ports) from the repository's node_modules and stops it, with its process tree, on dispose or process exit.</summary>
+public sealed class AzuriteFixture : IAsyncLifetime
+{
+    /// <summary>Azurite's development account name.</summary>
+    public const string AccountName = "devstoreaccount1";
+
+    /// <summary>Azurite's development account key (public, documented).</summary>
+    public const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+
+    private Process? _process;
+    private string? _location;
+    private readonly List<string> _output = [];
+
+    /// <summary>The Blob service port.</summary>
+    public int BlobPort { get; private set; }
+
+    /// <summary>The Queue service port.</summary>
+    public int QueuePort { get; private set; }
+
+    /// <summary>The Table service port.</summary>
+    public int TablePort { get; private set; }
+
+    /// <summary>Table endpoint (path-style).</summary>
+    public Uri TableEndpoint => new($"http://127.0.0.1:{TablePort}/{AccountName}");
+
+    /// <summary>Queue endpoint (path-style).</summary>
+    public Uri QueueEndpoint => new($"http://127.0.0.1:{QueuePort}/{AccountName}");
+
+    /// <summary>Blob endpoint (path-style).</summary>
+    public Uri BlobEndpoint => new($"http://127.0.0.1:{BlobPort}/{AccountName}");
+
+    /// <summary>A connection string with explicit endpoints for this Azurite.</summary>
+    public string ConnectionString =>
+        $"DefaultEndpointsProtocol=http;AccountName={AccountName};AccountKey={AccountKey};" +
+        $"BlobEndpoint={BlobEndpoint};QueueEndpoint={QueueEndpoint};TableEndpoint={TableEndpoint};";
+
+    /// <summary>The repository root (the folder holding LoomFunctions.sln).</summary>
+    public static string FindRepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "LoomFunctions.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException($"LoomFunctions.sln not found above {AppContext.BaseDirectory}.");
+    }
+
+    /// <inheritdoc />
+    public async Task InitializeAsync()
+    {
+        var root = FindRepositoryRoot();
+        var script = Path.Combine(root, "node_modules", "azurite", "dist", "src", "azurite.js");
+        if (!File.Exists(script))
+        {
+            throw new InvalidOperationException(
+                $"Azurite is not installed ({script} is missing). Run `npm ci` in {root} first (scripts/test.sh does it).");
+        }
+
+        Exception? last = null;
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            try
+            {
+                await StartAsync(script).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // Usually a port taken between probing and Azurite's bind; try new ports.
+                last = e;
+                Stop();
+            }
+        }
+
+        throw new InvalidOperationException("Azurite did not start after 5 attempts.", last);
+    }
+
+    private async Task StartAsync(string script)
+    {
+        var ports = FreePorts(3);
+        (BlobPort, QueuePort, TablePort) = (ports[0], ports[1], ports[2]);
+        _location = Path.Combine(Path.GetTempPath(), "loom-azurite-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(_location);
+        var start = new ProcessStartInfo("node")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            // In-memory persistence rejects --location; the working directory keeps any stray file out of the repository.
+            WorkingDirectory = _location,
+        };
+        foreach (var arg in new[]
+        {
+            script, "--inMemoryPersistence", "--silent",
+            "--blobHost", "127.0.0.1", "--queueHost", "127.0.0.1", "--tableHost", "127.0.0.1",
+            "--blobPort", BlobPort.ToString(CultureInfo.InvariantCulture),
+            "--queuePort", QueuePort.ToString(CultureInfo.InvariantCulture),
+            "--tablePort", TablePort.ToString(CultureInfo.InvariantCulture),
+        })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        _process = Process.Start(start) ?? throw new InvalidOperationException("node did not start.");
+        _process.OutputDataReceived += (_, e) => Capture(e.Data);
+        _process.ErrorDataReceived += (_, e) => Capture(e.Data);
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        AppDomain.CurrentDomain.ProcessExit += OnProcessExit;
+
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"Azurite exited with {_process.ExitCode}: {string.Join('\n', Snapshot())}");
+            }
+
+            if (await AnswersAsync(TablePort).ConfigureAwait(false) && await AnswersAsync(QueuePort).ConfigureAwait(false))
+            {
+                return;
+            }
+
+            await Task.Delay(100).ConfigureAwait(false);
+        }
+
+        throw new TimeoutException($"Azurite did not answer on ports {TablePort}/{QueuePort} within 30 s: {string.Join('\n', Snapshot())}");
+    }
+
+    /// <inheritdoc />
+    public Task DisposeAsync()
+    {
+        Stop();
+        return Task.CompletedTask;
+    }
+
+    private void OnProcessExit(object? sender, EventArgs e) => Stop();
+
+    private void Stop()
+    {
+        AppDomain.CurrentDomain.ProcessExit -= OnProcessExit;
+        var process = Interlocked.Exchange(ref _process, null);
+        if (process is not null)
+        {
+            try
+            {
+                if (!process.HasExited)
+                {
+                    process.Kill(entireProcessTree: true);
+                    process.WaitForExit(5000);
+                }
+            }
+            catch (InvalidOperationException)
+            {
+                // Already gone.
+            }
+
+            process.Dispose();
+        }
+
+        if (_location is not null && Directory.Exists(_location))
+        {
+            try
+            {
+                Directory.Delete(_location, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+
+    private void Capture(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            if (_output.Count < 200)
+            {
+                _output.Add(line);
+            }
+        }
+    }
+
+    private string[] Snapshot()
+    {
+        lock (_output)
+        {
+            return [.. _output];
+        }
+    }
+
+    private static async Task<bool> AnswersAsync(int port)
+    {
+        using var client = new TcpClient();
+        try
+        {
+            await client.ConnectAsync(IPAddress.Loopback, port).ConfigureAwait(false);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    private static int[] FreePorts(int count)
+    {
+        // Hold all listeners open together so the ports are distinct.
+        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
+        try
+        {
+            listeners.ForEach(l => l.Start());
+            return [.. listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port)];
+        }
+        finally
+        {
+            listeners.ForEach(l => l.Stop());
+        }
+    }
+}
