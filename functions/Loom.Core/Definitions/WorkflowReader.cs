@@ -176,7 +176,10 @@ internal sealed partial class WorkflowReader(string source, List<ValidationError
             }
             else
             {
-                Error(zoneNode, $"unknown time zone '{YamlValues.Shorten(zoneText)}'; use an IANA name such as 'Europe/Paris' or 'UTC'", path + ".timezone");
+                var suggestion = Suggestions.Closest(zoneText, TimeZoneInfo.GetSystemTimeZones().Select(z => z.Id));
+                Error(zoneNode, suggestion is null
+                    ? $"unknown time zone '{YamlValues.Shorten(zoneText)}'; use an IANA name such as 'Europe/Paris' or 'UTC'"
+                    : $"unknown time zone '{YamlValues.Shorten(zoneText)}'; did you mean '{suggestion}'?", path + ".timezone");
                 ok = false;
             }
         }
@@ -829,7 +832,10 @@ internal sealed partial class WorkflowReader(string source, List<ValidationError
                 }
             }
 
-            Error(node, $"invalid value '{YamlValues.Shorten(scalar.Value ?? string.Empty)}' for '{field}'; allowed: {string.Join(", ", allowed.Select(a => a.Name))}", path);
+            var text = scalar.Value ?? string.Empty;
+            var names = allowed.Select(a => a.Name).ToList();
+            var hint = Suggestions.Closest(text, names) is { } suggestion ? $"did you mean '{suggestion}'? " : string.Empty;
+            Error(node, $"invalid value '{YamlValues.Shorten(text)}' for '{field}'; {hint}allowed: {string.Join(", ", names)}", path);
             return null;
         }
 
