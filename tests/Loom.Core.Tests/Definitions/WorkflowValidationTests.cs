@@ -296,6 +296,16 @@ public class WorkflowValidationTests
     }
 
     [Fact]
+    public void Parse_HostLocalTimezone_Refused()
+    {
+        AssertSingleError("""
+            id: w
+            schedule: { cron: "0 3 * * *", timezone: localtime }
+            tasks: [{ id: t, url: "http://localhost/x" }]
+            """, 2, 42, "time zone 'localtime' depends on the machine Loom runs on");
+    }
+
+    [Fact]
     public void Parse_ScheduleEndBeforeStart_Reported()
     {
         AssertSingleError("""
