@@ -73,7 +73,7 @@ internal static class WorkflowRules
     }
 
     /// <summary>Builds the definition with defaults merged field by field; reports the few errors only visible after merging.</summary>
-    public static WorkflowDefinition? Build(WorkflowSyntax workflow, WorkflowReader report)
+    public static WorkflowDefinition Build(WorkflowSyntax workflow, WorkflowReader report)
     {
         var defaults = workflow.Defaults;
         var tasks = new List<TaskDefinition>(workflow.Tasks.Count);
