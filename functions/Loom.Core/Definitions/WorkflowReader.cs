@@ -17,6 +17,7 @@ internal sealed partial class WorkflowReader(string source, List<ValidationError
     private static readonly string[] DefaultsFields = ["retry", "timeout", "headers", "method"];
     private static readonly string[] TaskFields = ["id", "type", "method", "url", "headers", "body", "dependsOn", "trigger", "retry", "timeout", "allowFailure", "completion", "callbackTimeout"];
     private static readonly string[] RetryFields = ["maxAttempts", "backoff", "delay", "maxDelay", "jitter", "retryOn"];
+    private static readonly HashSet<string> HostDependentZones = new(["localtime", "posixrules", "Factory"], StringComparer.OrdinalIgnoreCase);
     private static readonly string[] Methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
 
     private static readonly (string Name, CatchupPolicy Value)[] CatchupNames = [("none", CatchupPolicy.None), ("latest", CatchupPolicy.Latest), ("all", CatchupPolicy.All)];
@@ -169,14 +170,22 @@ internal sealed partial class WorkflowReader(string source, List<ValidationError
         TimeZoneInfo zone = TimeZoneInfo.Utc;
         if (values.TryGetValue("timezone", out var zoneNode) && Text(zoneNode, "timezone", path + ".timezone") is { } zoneText)
         {
-            if (TimeZoneInfo.TryFindSystemTimeZoneById(zoneText, out var found))
+            if (HostDependentZones.Contains(zoneText))
+            {
+                Error(zoneNode, $"time zone '{zoneText}' depends on the machine Loom runs on; use an IANA name such as 'Europe/Paris' or 'UTC'", path + ".timezone");
+                ok = false;
+            }
+            else if (TimeZoneInfo.TryFindSystemTimeZoneById(zoneText, out var found))
             {
                 zoneName = zoneText;
                 zone = found;
             }
             else
             {
-                Error(zoneNode, $"unknown time zone '{YamlValues.Shorten(zoneText)}'; use an IANA name such as 'Europe/Paris' or 'UTC'", path + ".timezone");
+                var suggestion = Suggestions.Closest(zoneText, TimeZoneInfo.GetSystemTimeZones().Select(z => z.Id));
+                Error(zoneNode, suggestion is null
+                    ? $"unknown time zone '{YamlValues.Shorten(zoneText)}'; use an IANA name such as 'Europe/Paris' or 'UTC'"
+                    : $"unknown time zone '{YamlValues.Shorten(zoneText)}'; did you mean '{suggestion}'?", path + ".timezone");
                 ok = false;
             }
         }
@@ -829,7 +838,10 @@ internal sealed partial class WorkflowReader(string source, List<ValidationError
                 }
             }
 
-            Error(node, $"invalid value '{YamlValues.Shorten(scalar.Value ?? string.Empty)}' for '{field}'; allowed: {string.Join(", ", allowed.Select(a => a.Name))}", path);
+            var text = scalar.Value ?? string.Empty;
+            var names = allowed.Select(a => a.Name).ToList();
+            var hint = Suggestions.Closest(text, names) is { } suggestion ? $"did you mean '{suggestion}'? " : string.Empty;
+            Error(node, $"invalid value '{YamlValues.Shorten(text)}' for '{field}'; {hint}allowed: {string.Join(", ", names)}", path);
             return null;
         }
 

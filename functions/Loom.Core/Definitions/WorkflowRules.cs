@@ -1,4 +1,5 @@
 using Loom.Core.Templating;
+using YamlDotNet.RepresentationModel;
 
 namespace Loom.Core.Definitions;
 
@@ -27,11 +28,11 @@ internal static class WorkflowRules
         }
 
         // Edges of the graph: for each task (first declaration of an id), the known dependencies it waits for.
-        var edges = new Dictionary<string, List<(string Id, YamlDotNet.RepresentationModel.YamlNode Node)>>(StringComparer.Ordinal);
+        var edges = new Dictionary<string, List<(string Id, YamlNode Node)>>(StringComparer.Ordinal);
         foreach (var task in workflow.Tasks)
         {
             var seen = new HashSet<string>(StringComparer.Ordinal);
-            var known = new List<(string, YamlDotNet.RepresentationModel.YamlNode)>();
+            var known = new List<(string, YamlNode)>();
             foreach (var (dependency, node) in task.DependsOn)
             {
                 if (!seen.Add(dependency))
@@ -61,12 +62,18 @@ internal static class WorkflowRules
             }
         }
 
-        ReportCycles(workflow, edges, report);
-        CheckTemplates(workflow, byId, edges, report);
+        var graph = new DependencyGraph(edges.Select(e => (e.Key, (IReadOnlyList<(string, YamlNode)>)e.Value)));
+        foreach (var (flow, closingEntry) in graph.Cycles())
+        {
+            var task = byId[flow[0]];
+            report.Error(closingEntry, $"cycle: {string.Join(" -> ", flow)}", task.Path + ".dependsOn");
+        }
+
+        CheckTemplates(workflow, byId, graph, report);
     }
 
     /// <summary>Builds the definition with defaults merged field by field; reports the few errors only visible after merging.</summary>
-    public static WorkflowDefinition? Build(WorkflowSyntax workflow, WorkflowReader report)
+    public static WorkflowDefinition Build(WorkflowSyntax workflow, WorkflowReader report)
     {
         var defaults = workflow.Defaults;
         var tasks = new List<TaskDefinition>(workflow.Tasks.Count);
@@ -143,125 +150,23 @@ internal static class WorkflowRules
         };
     }
 
-    private static void ReportCycles(
-        WorkflowSyntax workflow,
-        Dictionary<string, List<(string Id, YamlDotNet.RepresentationModel.YamlNode Node)>> edges,
-        WorkflowReader report)
-    {
-        var inReportedCycle = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var task in workflow.Tasks)
-        {
-            var start = task.Id;
-            if (start is null || !edges.ContainsKey(start) || inReportedCycle.Contains(start))
-            {
-                continue;
-            }
-
-            // Breadth-first along dependsOn from the first-declared task back to itself gives a shortest cycle through it.
-            var parent = new Dictionary<string, (string From, YamlDotNet.RepresentationModel.YamlNode Node)>(StringComparer.Ordinal);
-            var queue = new Queue<string>();
-            queue.Enqueue(start);
-            var closed = false;
-            while (queue.Count > 0 && !closed)
-            {
-                var current = queue.Dequeue();
-                foreach (var (next, node) in edges.GetValueOrDefault(current) ?? [])
-                {
-                    if (next == start)
-                    {
-                        parent[start] = (current, node);
-                        closed = true;
-                        break;
-                    }
-
-                    if (!parent.ContainsKey(next))
-                    {
-                        parent[next] = (current, node);
-                        queue.Enqueue(next);
-                    }
-                }
-            }
-
-            if (!closed)
-            {
-                continue;
-            }
-
-            // Walk back: start waits for x1, x1 waits for x2 ... xk waits for start; work flows start -> xk -> ... -> x1 -> start.
-            var waitsFor = new List<string>();
-            var at = parent[start].From;
-            while (at != start)
-            {
-                waitsFor.Add(at);
-                at = parent[at].From;
-            }
-
-            List<string> flow = [start, .. waitsFor, start];
-            var closingNode = edges[start].First(e => e.Id == flow[^2]).Node;
-            report.Error(closingNode, $"cycle: {string.Join(" -> ", flow)}", task.Path + ".dependsOn");
-            foreach (var member in StronglyConnected(start, edges))
-            {
-                inReportedCycle.Add(member);
-            }
-        }
-    }
-
-    private static HashSet<string> StronglyConnected(string start, Dictionary<string, List<(string Id, YamlDotNet.RepresentationModel.YamlNode Node)>> edges)
-    {
-        var forward = Reach(start, id => (edges.GetValueOrDefault(id) ?? []).Select(e => e.Id));
-        var backward = Reach(start, id => edges.Where(e => e.Value.Any(d => d.Id == id)).Select(e => e.Key));
-        forward.IntersectWith(backward);
-        return forward;
-    }
-
-    private static HashSet<string> Reach(string start, Func<string, IEnumerable<string>> next)
-    {
-        var seen = new HashSet<string>(StringComparer.Ordinal) { start };
-        var stack = new Stack<string>();
-        stack.Push(start);
-        while (stack.Count > 0)
-        {
-            foreach (var n in next(stack.Pop()))
-            {
-                if (seen.Add(n))
-                {
-                    stack.Push(n);
-                }
-            }
-        }
-
-        return seen;
-    }
-
-    private static void CheckTemplates(
-        WorkflowSyntax workflow,
-        Dictionary<string, TaskSyntax> byId,
-        Dictionary<string, List<(string Id, YamlDotNet.RepresentationModel.YamlNode Node)>> edges,
-        WorkflowReader report)
+    private static void CheckTemplates(WorkflowSyntax workflow, Dictionary<string, TaskSyntax> byId, DependencyGraph graph, WorkflowReader report)
     {
         foreach (var use in workflow.Defaults.Templates)
         {
-            CheckUse(use, owner: null, upstream: null, workflow, byId, report);
+            CheckUse(use, owner: null, graph, workflow, byId, report);
         }
 
         foreach (var task in workflow.Tasks)
         {
-            HashSet<string>? upstream = null;
-            if (task.Id is not null)
-            {
-                // A task on a cycle reaches itself; it is still not its own upstream.
-                upstream = Reach(task.Id, id => (edges.GetValueOrDefault(id) ?? []).Select(e => e.Id));
-                upstream.Remove(task.Id);
-            }
-
             foreach (var use in task.Templates)
             {
-                CheckUse(use, task, upstream, workflow, byId, report);
+                CheckUse(use, task, graph, workflow, byId, report);
             }
         }
     }
 
-    private static void CheckUse(TemplateUse use, TaskSyntax? owner, HashSet<string>? upstream, WorkflowSyntax workflow, Dictionary<string, TaskSyntax> byId, WorkflowReader report)
+    private static void CheckUse(TemplateUse use, TaskSyntax? owner, DependencyGraph graph, WorkflowSyntax workflow, Dictionary<string, TaskSyntax> byId, WorkflowReader report)
     {
         var references = TemplateEngine.FindReferences(use.Text);
         for (var i = 0; i < references.Count; i++)
@@ -274,8 +179,8 @@ internal static class WorkflowRules
                     "params" when !workflow.Params.ContainsKey(reference.Name!) => UndeclaredParam(reference.Name!, workflow),
                     "tasks" when owner is null => "defaults cannot refer to task outputs; put this header on the tasks that need it",
                     "tasks" when !byId.ContainsKey(reference.Name!) => UnknownTask(reference.Name!, byId),
-                    "tasks" when upstream is not null && !upstream.Contains(reference.Name!) =>
-                        $"template refers to task '{reference.Name}', which is not upstream of '{owner!.Id}'; add '{reference.Name}' to its dependsOn",
+                    "tasks" when owner.Id is not null && !graph.IsUpstream(owner.Id, reference.Name!) =>
+                        $"template refers to task '{reference.Name}', which is not upstream of '{owner.Id}'; add '{reference.Name}' to its dependsOn",
                     _ => null,
                 };
             if (error is not null)

@@ -190,7 +190,9 @@ public static partial class TemplateEngine
             "tasks" when path.Length < 3 || path[2] != "output" => "refer to a task's output as tasks.ID.output or tasks.ID.output.PATH",
             "secrets" when path.Length != 2 => "name the secret: secrets.NAME",
             "params" or "run" or "tasks" or "secrets" => null,
-            _ => $"unknown template root '{path[0]}'; allowed: params, run, tasks, secrets",
+            _ => Definitions.Suggestions.Closest(path[0], Roots) is { } root
+                ? $"unknown template root '{path[0]}'; did you mean '{root}'?"
+                : $"unknown template root '{path[0]}'; allowed: params, run, tasks, secrets",
         };
         return new TemplateReference(offset, length, expression, path, error);
     }

@@ -141,6 +141,29 @@ public class ParserRobustnessTests
         Assert.Equal((3, 17), (error.Line, error.Column));
     }
 
+    [Fact]
+    public void Parse_LargeDenseDag_ValidAndUpstreamChecked()
+    {
+        var text = new StringBuilder("id: big\ntasks:\n");
+        const int count = 400;
+        for (var i = 0; i < count; i++)
+        {
+            text.Append($"  - id: t{i}\n    url: http://localhost/t{i}\n");
+            if (i > 0)
+            {
+                text.Append("    dependsOn: [").AppendJoin(", ", Enumerable.Range(Math.Max(0, i - 40), Math.Min(i, 40)).Select(j => $"t{j}")).Append("]\n");
+            }
+        }
+
+        text.Append($"  - id: last\n    url: http://localhost/last\n    dependsOn: [t{count - 1}]\n    body: {{ a: \"${{{{ tasks.t0.output }}}}\" }}\n");
+        text.Append("  - id: stray\n    url: http://localhost/stray\n    body: { a: \"${{ tasks.t5.output }}\" }\n");
+
+        var result = WorkflowParser.Parse(text.ToString());
+
+        var error = Assert.Single(result.Errors);
+        Assert.Contains("template refers to task 't5', which is not upstream of 'stray'", error.Message, StringComparison.Ordinal);
+    }
+
     private static void AssertHandled(string text)
     {
         var result = WorkflowParser.Parse(text);

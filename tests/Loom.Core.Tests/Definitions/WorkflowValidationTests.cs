@@ -286,6 +286,26 @@ public class WorkflowValidationTests
     }
 
     [Fact]
+    public void Parse_MisspeltTimezone_SuggestsIanaName()
+    {
+        AssertSingleError("""
+            id: w
+            schedule: { cron: "0 3 * * *", timezone: Europe/Pariss }
+            tasks: [{ id: t, url: "http://localhost/x" }]
+            """, 2, 42, "unknown time zone 'Europe/Pariss'; did you mean 'Europe/Paris'?");
+    }
+
+    [Fact]
+    public void Parse_HostLocalTimezone_Refused()
+    {
+        AssertSingleError("""
+            id: w
+            schedule: { cron: "0 3 * * *", timezone: localtime }
+            tasks: [{ id: t, url: "http://localhost/x" }]
+            """, 2, 42, "time zone 'localtime' depends on the machine Loom runs on");
+    }
+
+    [Fact]
     public void Parse_ScheduleEndBeforeStart_Reported()
     {
         AssertSingleError("""
@@ -355,8 +375,8 @@ public class WorkflowValidationTests
     [InlineData("jitter: 1.5", 6, 15, "'jitter' must be from 0 to 1, not 1.5")]
     [InlineData("jitter: -0.1", 6, 15, "'jitter' must be from 0 to 1, not -0.1")]
     [InlineData("delay: 2d", 6, 14, "'delay' must be from 0s to 1d, not 2d")]
-    [InlineData("backoff: expo", 6, 16, "invalid value 'expo' for 'backoff'; allowed: fixed, linear, exponential")]
-    [InlineData("retryOn: [5xx, 418]", 6, 22, "invalid value '418' for 'retryOn'; allowed: 5xx, 429, 408, 4xx, timeout, network")]
+    [InlineData("backoff: expo", 6, 16, "invalid value 'expo' for 'backoff'; did you mean 'exponential'? allowed: fixed, linear, exponential")]
+    [InlineData("retryOn: [5xx, 418]", 6, 22, "invalid value '418' for 'retryOn'; did you mean '408'? allowed: 5xx, 429, 408, 4xx, timeout, network")]
     [InlineData("retryOn: 5xx", 6, 16, "'retryOn' must be a list of 5xx, 429, 408, 4xx, timeout, network, not the text '5xx'")]
     public void Parse_RetryOutOfRange_Reported(string field, int row, int column, string message)
     {
@@ -400,7 +420,7 @@ public class WorkflowValidationTests
 
     [Theory]
     [InlineData("trigger: always", 5, 14, "invalid value 'always' for 'trigger'; allowed: all_success, all_done, all_failed, one_success, one_failed, none_failed")]
-    [InlineData("completion: async", 5, 17, "invalid value 'async' for 'completion'; allowed: sync, callback")]
+    [InlineData("completion: async", 5, 17, "invalid value 'async' for 'completion'; did you mean 'sync'? allowed: sync, callback")]
     [InlineData("method: FETCH", 5, 13, "unknown HTTP method 'FETCH'; allowed: GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS")]
     [InlineData("type: grpc", 5, 11, "unknown task type 'grpc'; allowed: http")]
     [InlineData("allowFailure: 1", 5, 19, "'allowFailure' must be true or false, not the value 1")]
@@ -419,7 +439,7 @@ public class WorkflowValidationTests
     }
 
     [Theory]
-    [InlineData("catchup: some", 4, 12, "invalid value 'some' for 'catchup'; allowed: none, latest, all")]
+    [InlineData("catchup: sometimes", 4, 12, "invalid value 'sometimes' for 'catchup'; allowed: none, latest, all")]
     [InlineData("concurrency: queue", 4, 16, "invalid value 'queue' for 'concurrency'; allowed: allow, forbid, replace")]
     [InlineData("maxCatchup: 0", 4, 15, "'maxCatchup' must be from 1 to 1000, not 0")]
     [InlineData("start: yesterday", 4, 10, "'start' must be an ISO-8601 date or time")]

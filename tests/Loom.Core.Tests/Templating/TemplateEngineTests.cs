@@ -97,7 +97,8 @@ public class TemplateEngineTests
     [InlineData("${{ tasks.empty.output.x }}", "'tasks.empty.output' is null; it has no 'x'")]
     [InlineData("${{ tasks.other.output }}", "task 'other' has no output")]
     [InlineData("${{ secrets.NOT_SET }}", "secret 'NOT_SET' is not configured on this host")]
-    [InlineData("${{ env.HOME }}", "unknown template root 'env'")]
+    [InlineData("${{ env.HOME }}", "unknown template root 'env'; allowed: params, run, tasks, secrets")]
+    [InlineData("${{ secret.HOME }}", "unknown template root 'secret'; did you mean 'secrets'?")]
     [InlineData("${{ params.a || 1 }}", "is not a dotted path")]
     [InlineData("${{ params.a", "'${{' is not closed with '}}'")]
     public void Render_MissingValue_ThrowsTemplateExceptionWithClearMessage(string template, string message)
