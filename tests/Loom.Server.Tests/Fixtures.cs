@@ -9,6 +9,7 @@ using Loom.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -146,7 +147,7 @@ public sealed class LoomTestServer : IAsyncDisposable
         {
             run = await GetRunAsync(runId);
             if (until(run)) return run;
-            await Task.Delay(50);
+            await System.Threading.Tasks.Task.Delay(50);
         }
         while (DateTime.UtcNow < deadline);
         Assert.Fail($"run {runId} did not reach the expected state in time: {run.ToJsonString()}");

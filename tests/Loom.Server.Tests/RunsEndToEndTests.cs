@@ -88,7 +88,11 @@ public sealed class RunsEndToEndTests(AzuriteFixture azurite, BackendFixture bac
             tasks:
               - id: flaky
                 url: {B}/api/tasks/flaky?failTimes=2
-                retry: {{ maxAttempts: 5, backoff: fixed, delay: 100ms, jitter: 0 }}
+                retry:
+                  maxAttempts: 5
+                  backoff: fixed
+                  delay: 100ms
+                  jitter: 0
             """);
         var runId = await _server.TriggerAsync("flaky");
         var run = await _server.WaitForRunAsync(runId);
@@ -109,7 +113,9 @@ public sealed class RunsEndToEndTests(AzuriteFixture azurite, BackendFixture bac
             tasks:
               - id: first
                 url: {B}/api/tasks/first?status=400
-                retry: {{ maxAttempts: 5, delay: 100ms }}
+                retry:
+                  maxAttempts: 5
+                  delay: 100ms
               - id: second
                 url: {B}/api/tasks/second
                 dependsOn: [first]
@@ -133,7 +139,10 @@ public sealed class RunsEndToEndTests(AzuriteFixture azurite, BackendFixture bac
               - id: slow
                 url: {B}/api/tasks/slow?delayMs=3000
                 timeout: 200ms
-                retry: {{ maxAttempts: 2, backoff: fixed, delay: 100ms }}
+                retry:
+                  maxAttempts: 2
+                  backoff: fixed
+                  delay: 100ms
             """);
         var runId = await _server.TriggerAsync("slow");
         var run = await _server.WaitForRunAsync(runId);
@@ -153,7 +162,12 @@ public sealed class RunsEndToEndTests(AzuriteFixture azurite, BackendFixture bac
             tasks:
               - id: limited
                 url: {B}/api/tasks/limited?failTimes=1&failStatus=429&retryAfter=1
-                retry: {{ maxAttempts: 3, backoff: fixed, delay: 10ms, maxDelay: 5s, jitter: 0 }}
+                retry:
+                  maxAttempts: 3
+                  backoff: fixed
+                  delay: 10ms
+                  maxDelay: 5s
+                  jitter: 0
             """);
         var runId = await _server.TriggerAsync("retry-after");
         var run = await _server.WaitForRunAsync(runId);
@@ -196,8 +210,9 @@ public sealed class RunsEndToEndTests(AzuriteFixture azurite, BackendFixture bac
               - id: never
                 url: {B}/api/tasks/never?mode=callback&callbackDelayMs=-1
                 completion: callback
-                callbackTimeout: 500ms
-                retry: {{ maxAttempts: 1 }}
+                callbackTimeout: 1s
+                retry:
+                  maxAttempts: 1
             """);
         var runId = await _server.TriggerAsync("callback-timeout");
         var run = await _server.WaitForRunAsync(runId);
@@ -266,18 +281,18 @@ public sealed class RunsEndToEndTests(AzuriteFixture azurite, BackendFixture bac
     public async Task RetryFromFailed_ReRunsOnlyWhatFailed()
     {
         var key = Guid.NewGuid().ToString("N");
-        await _server.RegisterAsync($$"""
+        await _server.RegisterAsync($$$"""
             id: partial
             params:
               failCalls: 1
             tasks:
               - id: ok
-                url: {{B}}/api/tasks/ok
+                url: {{{B}}}/api/tasks/ok
               - id: fails
-                url: {{B}}/api/tasks/fails?failCalls=${{ params.failCalls }}&failStatus=400&key={{key}}
+                url: {{{B}}}/api/tasks/fails?failCalls=${{ params.failCalls }}&failStatus=400&key={{{key}}}
                 dependsOn: [ok]
               - id: after
-                url: {{B}}/api/tasks/after
+                url: {{{B}}}/api/tasks/after
                 dependsOn: [fails]
             """);
         var runId = await _server.TriggerAsync("partial");

@@ -54,6 +54,7 @@ public static class LoomFunctionsBuilder
         });
 
         services.AddSingleton(sp => new CallbackUrls(PublicBaseUrl(sp.GetRequiredService<LoomFunctionsOptions>()), sp.GetRequiredService<CallbackTokens>()));
+        services.AddSingleton<TaskAttemptRunner>();
         services.AddSingleton<IApiAuthorizer>(sp =>
         {
             var o = sp.GetRequiredService<LoomFunctionsOptions>();
@@ -115,16 +116,6 @@ public static class LoomFunctionsBuilder
 internal sealed class ConfiguredSecrets(IReadOnlyDictionary<string, string> secrets) : ISecretProvider
 {
     public string? GetSecret(string name) => secrets.TryGetValue(name, out var value) ? value : null;
-}
-
-/// <summary>Builds the callback URL of a waiting attempt.</summary>
-/// <param name="BaseUrl">Public base URL of the Function App.</param>
-/// <param name="Tokens">Token signing.</param>
-public sealed record CallbackUrls(string BaseUrl, CallbackTokens Tokens)
-{
-    /// <summary>The URL the backend POSTs the attempt's result to.</summary>
-    public string For(string runId, string taskId, int attempt) =>
-        $"{BaseUrl}/api/callbacks/{Tokens.Create(new CallbackTarget(runId, taskId, attempt))}";
 }
 
 /// <summary>Log messages of the Function App.</summary>

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Loom.Core.Api;
 using Loom.Core.Definitions;
 using Loom.Core.Engine;
+using Loom.Core.Orchestration;
 using Loom.Core.Stores;
 using Microsoft.Extensions.Logging;
 
@@ -141,19 +142,8 @@ internal sealed partial class RunEngine(
         return _active.GetOrAdd(runId, _ => new ActiveRun(this, workflow, record, state));
     }
 
-    private async Task AppendLogAsync(RunState state, long firstSequence, IReadOnlyList<RunLogEntry> log)
-    {
-        if (log.Count == 0) return;
-        var records = new List<RunEventRecord>(log.Count);
-        for (var i = 0; i < log.Count; i++)
-        {
-            var e = log[i];
-            var sequence = firstSequence * 1_000_000 + i; // room for every entry one batch of events can log
-            var data = System.Text.Json.JsonSerializer.Serialize(new { e.Attempt, e.Message });
-            records.Add(new RunEventRecord(state.RunId, $"{sequence}", sequence, e.At, e.Type, e.TaskId, data));
-        }
-        await events.AppendAsync(records, CancellationToken.None);
-    }
+    private Task AppendLogAsync(RunState state, long eventIndex, IReadOnlyList<RunLogEntry> log) =>
+        log.Count == 0 ? Task.CompletedTask : events.AppendAsync(RunEventLog.ToRecords(state.RunId, eventIndex, log), CancellationToken.None);
 
     private static RunRecord ToRecord(RunState state, string trigger, string outbox, string? etag) => new()
     {

@@ -61,6 +61,8 @@ public static class LoomServerBuilder
             var o = sp.GetRequiredService<LoomServerOptions>();
             return new RunEngineOptions(o.MaxConcurrentCalls, o.PublicBaseUrl, o.ProcessTimeout, TimeSpan.FromSeconds(10));
         });
+        services.AddSingleton(sp => new CallbackUrls(sp.GetRequiredService<LoomServerOptions>().PublicBaseUrl, sp.GetRequiredService<CallbackTokens>()));
+        services.AddSingleton<TaskAttemptRunner>();
         services.AddSingleton<TaskRunner>();
         services.AddSingleton<RunEngine>();
         services.AddSingleton<IRunDriver>(sp => sp.GetRequiredService<RunEngine>());

@@ -1,0 +1,43 @@
+using System.Text;
+using Loom.Core.Api;
+using Loom.Core.Definitions;
+using Loom.Core.Orchestration;
+using Loom.Core.Stores;
+using Loom.Core.Templating;
+
+namespace Loom.Core.Execution;
+
+/// <summary>
+/// One task attempt, the same in both hosts (the server's engine and the Functions activity): build the request from
+/// the attempt's input (templates, envelope, callback URL, signature), send it, classify the answer, record the attempt.
+/// Every failure comes back as an outcome; only the caller's cancellation throws.
+/// </summary>
+public sealed class TaskAttemptRunner(HttpTaskExecutor executor, IAttemptStore attempts, ISecretProvider secrets, CallbackUrls callbackUrls, TimeProvider clock)
+{
+    /// <summary>Runs the attempt and returns its outcome together with the attempt row it stored.</summary>
+    public async Task<(AttemptOutcome Outcome, AttemptRecord Record)> RunAsync(InvokeTaskInput input, CancellationToken cancellationToken)
+    {
+        var callbackUrl = input.Task.Completion == CompletionMode.Callback ? callbackUrls.For(input.RunId, input.TaskId, input.Attempt) : null;
+        var invocation = new TaskInvocation(input.RunId, input.WorkflowId, input.TaskId, input.Attempt, input.ScheduledAt, input.Params, input.Inputs, callbackUrl);
+        var scope = new TemplateScope
+        {
+            Params = input.Params,
+            RunId = input.RunId,
+            WorkflowId = input.WorkflowId,
+            ScheduledAt = input.ScheduledAt,
+            Outputs = input.Outputs,
+            Secrets = secrets,
+        };
+        var signingKey = input.SigningSecret is { } name && secrets.GetSecret(name) is { } secret ? Encoding.UTF8.GetBytes(secret) : null;
+
+        var startedAt = clock.GetUtcNow();
+        var build = HttpTaskRequestFactory.Create(input.Task, invocation, scope, signingKey);
+        var outcome = build.IsSuccess ? await executor.ExecuteAsync(build.Request, input.Task.Timeout, cancellationToken) : build.Failure;
+        var summary = build.Request?.Summary ?? $"{input.Task.Method} (request not built)";
+
+        var record = AttemptRecords.From(input, startedAt, summary, outcome);
+        // The attempt row is history: write it even if the caller is cancelled now, so the outcome it got is not lost.
+        await attempts.PutAsync(record, CancellationToken.None);
+        return (outcome, record);
+    }
+}
