@@ -38,7 +38,7 @@ public sealed class RequestLog
 /// The sample backend. <c>POST /api/tasks/{name}</c> answers like a real task endpoint; query switches shape the answer:
 /// <c>failTimes=N</c> (attempts 1..N fail with <c>failStatus</c>, default 503), <c>failCalls=N&amp;key=K</c> (the first N calls with key K fail, across runs), <c>status=CODE</c> (always answer CODE),
 /// <c>delayMs=MS</c>, <c>retryAfter=S</c>, <c>mode=callback</c> (answer 202, then POST the result to the callback URL after
-/// <c>callbackDelayMs</c>, or never when <c>callbackDelayMs=-1</c>), <c>result=FAILED</c> (a 200 whose body says FAILED),
+/// <c>callbackDelayMs</c>, or never when <c>callbackDelayMs=-1</c>; <c>acceptDelayMs</c> delays the 202 itself), <c>result=FAILED</c> (a 200 whose body says FAILED),
 /// <c>bytes=N</c> (an output of about N bytes). <c>GET /requests</c> lists what arrived.
 /// </summary>
 public static class SampleBackendApp
@@ -116,6 +116,8 @@ public static class SampleBackendApp
                         }
                     });
                 }
+                // acceptDelayMs holds the 202 back, so the callback can arrive before the acceptance does (as with a fast backend).
+                if (Int(q["acceptDelayMs"]) is { } acceptDelay and > 0) await Task.Delay(acceptDelay);
                 result = Results.Json(new { status = "RUNNING", message = $"{name} accepted; result will be posted to the callback URL" }, statusCode: 202);
             }
             else if (q["result"] == "FAILED")

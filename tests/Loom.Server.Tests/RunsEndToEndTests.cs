@@ -202,6 +202,24 @@ public sealed class RunsEndToEndTests(AzuriteFixture azurite, BackendFixture bac
     }
 
     [Fact]
+    public async Task CallbackTask_CallbackArrivesBeforeThe202_StillCompletes()
+    {
+        await _server.RegisterAsync($"""
+            id: callback-early
+            tasks:
+              - id: fast
+                url: {B}/api/tasks/fast?mode=callback&callbackDelayMs=0&acceptDelayMs=500
+                completion: callback
+                callbackTimeout: 30s
+            """);
+        var runId = await _server.TriggerAsync("callback-early");
+        var run = await _server.WaitForRunAsync(runId);
+
+        Assert.Equal("succeeded", run["status"]!.GetValue<string>());
+        Assert.Equal("callback", LoomTestServer.Task(run, "fast")["output"]!["via"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task CallbackTask_NoCallback_TimesOutAndFails()
     {
         await _server.RegisterAsync($"""

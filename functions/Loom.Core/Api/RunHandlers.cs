@@ -183,7 +183,8 @@ internal sealed class RunHandlers(ApiServices services)
         var found = await services.Runs.GetAsync(target.RunId, context.CancellationToken);
         if (found is null) return ApiResponse.Problem(404, "Unknown callback", "This callback URL is not valid.");
         var state = RunStateJson.Deserialize(found.State);
-        if (!state.Tasks.TryGetValue(target.TaskId, out var task) || task.Status != TaskRunStatus.Waiting || task.Attempt != target.Attempt)
+        // Running counts too: a fast backend may call back before Loom has recorded the 202 that announced the callback.
+        if (!state.Tasks.TryGetValue(target.TaskId, out var task) || task.Status is not (TaskRunStatus.Waiting or TaskRunStatus.Running) || task.Attempt != target.Attempt)
         {
             return ApiResponse.Problem(409, "Callback not expected", $"Task '{target.TaskId}' of run '{target.RunId}' is not waiting for this callback (it was used already, timed out, or the run ended).");
         }

@@ -15,6 +15,7 @@ internal sealed class ActiveRun
     private readonly Channel<Message> _inbox = Channel.CreateUnbounded<Message>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Dictionary<string, CancellationTokenSource> _inflight = new(StringComparer.Ordinal);
     private readonly RunEngine _engine;
+    private readonly List<Message> _deferred = [];
 
     public ActiveRun(RunEngine engine, WorkflowDefinition workflow, RunRecord record, RunState state)
     {
@@ -63,8 +64,18 @@ internal sealed class ActiveRun
             while (batch.Count < 256 && _inbox.Reader.TryRead(out var more)) batch.Add(more);
             try
             {
-                await CommitBatchAsync(batch);
-                foreach (var m in batch) m.Done.TrySetResult();
+                // A backend may post its callback before Loom has processed the 202 that announced it: hold such a
+                // callback until the attempt's outcome is committed, then apply it.
+                var ready = batch.Where(m => !IsEarlyCallback(m.Event)).ToList();
+                _deferred.AddRange(batch.Where(m => IsEarlyCallback(m.Event)));
+                await CommitBatchAsync(ready);
+                foreach (var m in ready) m.Done.TrySetResult();
+                var released = _deferred.Where(m => !IsEarlyCallback(m.Event)).ToList();
+                foreach (var m in released)
+                {
+                    _deferred.Remove(m);
+                    _ = RepostAsync(m);
+                }
             }
             catch (Exception ex)
             {
@@ -81,10 +92,28 @@ internal sealed class ActiveRun
         }
         // Fail nothing silently: anything still queued after the loop ends is answered.
         while (_inbox.Reader.TryRead(out var left)) left.Done.TrySetResult();
+        foreach (var m in _deferred) m.Done.TrySetResult();
+    }
+
+    private bool IsEarlyCallback(RunEvent runEvent) =>
+        runEvent is CallbackReceived c && State.Tasks.TryGetValue(c.TaskId, out var t) && t.Status == TaskRunStatus.Running && t.Attempt == c.Attempt;
+
+    private async Task RepostAsync(Message message)
+    {
+        try
+        {
+            await PostAsync(message.Event);
+            message.Done.TrySetResult();
+        }
+        catch (Exception ex)
+        {
+            message.Done.TrySetException(ex);
+        }
     }
 
     private async Task CommitBatchAsync(List<Message> batch)
     {
+        if (batch.Count == 0) return;
         for (var attempt = 0; ; attempt++)
         {
             var state = State;

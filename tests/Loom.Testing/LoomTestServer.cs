@@ -3,9 +3,9 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
+using Xunit;
 using Loom.SampleBackend;
 using Loom.Server.Hosting;
-using Loom.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -13,11 +13,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace Loom.Server.Tests;
-
-/// <summary>Every server test shares one Azurite and one sample backend; each test class starts its own Loom server with its own tables.</summary>
-[CollectionDefinition("server")]
-public sealed class ServerCollection : ICollectionFixture<AzuriteFixture>, ICollectionFixture<BackendFixture>;
+namespace Loom.Testing;
 
 /// <summary>The sample backend on 127.0.0.1, recording every request.</summary>
 public sealed class BackendFixture : IAsyncLifetime
