@@ -35,6 +35,7 @@ public sealed class TokenCredentialTests : IAsyncLifetime
         var credential = new JwtShapedCredential("https://storage.azure.com", TimeSpan.FromHours(1));
         var connection = StorageConnection.ForTokenCredential(_azurite.TableEndpoint, _azurite.QueueEndpoint, credential);
         Assert.False(connection.UsesSharedKey);
+        Assert.Equal("devstoreaccount1", connection.AccountName);
 
         var table = new TableServiceClient(connection, TrustingOptions()).GetTableClient("tokens");
         Assert.True(await table.CreateIfNotExistsAsync());
