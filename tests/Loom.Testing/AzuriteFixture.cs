@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using Xunit;
 
 namespace Loom.Testing;
@@ -15,9 +17,30 @@ public sealed class AzuriteFixture : IAsyncLifetime
     /// <summary>Azurite's development account key (public, documented).</summary>
     public const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
+    private readonly bool _httpsWithOAuth;
     private Process? _process;
     private string? _location;
     private readonly List<string> _output = [];
+
+    /// <summary>Azurite over plain HTTP with Shared Key (the usual test setup).</summary>
+    public AzuriteFixture()
+        : this(httpsWithOAuth: false)
+    {
+    }
+
+    // xunit wants a single public constructor on a collection fixture, so the HTTPS variant comes from a factory.
+    private AzuriteFixture(bool httpsWithOAuth)
+    {
+        _httpsWithOAuth = httpsWithOAuth;
+    }
+
+    /// <summary>An Azurite that serves HTTPS with a fresh self-signed certificate (<see cref="Certificate"/>) and also accepts bearer tokens (--oauth basic); call <see cref="InitializeAsync"/> and <see cref="DisposeAsync"/> yourself.</summary>
+    public static AzuriteFixture CreateHttpsWithOAuth() => new(httpsWithOAuth: true);
+
+    /// <summary>The self-signed certificate Azurite serves in HTTPS mode; null otherwise.</summary>
+    public X509Certificate2? Certificate { get; private set; }
+
+    private string Scheme => _httpsWithOAuth ? "https" : "http";
 
     /// <summary>The Blob service port.</summary>
     public int BlobPort { get; private set; }
@@ -29,31 +52,35 @@ public sealed class AzuriteFixture : IAsyncLifetime
     public int TablePort { get; private set; }
 
     /// <summary>Table endpoint (path-style).</summary>
-    public Uri TableEndpoint => new($"http://127.0.0.1:{TablePort}/{AccountName}");
+    public Uri TableEndpoint => new($"{Scheme}://127.0.0.1:{TablePort}/{AccountName}");
 
     /// <summary>Queue endpoint (path-style).</summary>
-    public Uri QueueEndpoint => new($"http://127.0.0.1:{QueuePort}/{AccountName}");
+    public Uri QueueEndpoint => new($"{Scheme}://127.0.0.1:{QueuePort}/{AccountName}");
 
     /// <summary>Blob endpoint (path-style).</summary>
-    public Uri BlobEndpoint => new($"http://127.0.0.1:{BlobPort}/{AccountName}");
+    public Uri BlobEndpoint => new($"{Scheme}://127.0.0.1:{BlobPort}/{AccountName}");
 
     /// <summary>A connection string with explicit endpoints for this Azurite.</summary>
     public string ConnectionString =>
-        $"DefaultEndpointsProtocol=http;AccountName={AccountName};AccountKey={AccountKey};" +
+        $"DefaultEndpointsProtocol={Scheme};AccountName={AccountName};AccountKey={AccountKey};" +
         $"BlobEndpoint={BlobEndpoint};QueueEndpoint={QueueEndpoint};TableEndpoint={TableEndpoint};";
 
     /// <summary>The repository root (the folder holding LoomFunctions.sln).</summary>
     public static string FindRepositoryRoot()
     {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        foreach (var start in new[] { AppContext.BaseDirectory, Environment.CurrentDirectory })
         {
-            if (File.Exists(Path.Combine(dir.FullName, "LoomFunctions.sln")))
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
             {
-                return dir.FullName;
+                if (File.Exists(Path.Combine(dir.FullName, "LoomFunctions.sln")))
+                {
+                    return dir.FullName;
+                }
             }
         }
 
-        throw new InvalidOperationException($"LoomFunctions.sln not found above {AppContext.BaseDirectory}.");
+        throw new InvalidOperationException(
+            $"LoomFunctions.sln not found above {AppContext.BaseDirectory} or {Environment.CurrentDirectory}.");
     }
 
     /// <inheritdoc />
@@ -112,6 +139,15 @@ public sealed class AzuriteFixture : IAsyncLifetime
             start.ArgumentList.Add(arg);
         }
 
+        if (_httpsWithOAuth)
+        {
+            var (certPath, keyPath) = WriteCertificate(_location);
+            foreach (var arg in new[] { "--oauth", "basic", "--cert", certPath, "--key", keyPath })
+            {
+                start.ArgumentList.Add(arg);
+            }
+        }
+
         _process = Process.Start(start) ?? throw new InvalidOperationException("node did not start.");
         _process.OutputDataReceived += (_, e) => Capture(e.Data);
         _process.ErrorDataReceived += (_, e) => Capture(e.Data);
@@ -142,6 +178,7 @@ public sealed class AzuriteFixture : IAsyncLifetime
     public Task DisposeAsync()
     {
         Stop();
+        Certificate?.Dispose();
         return Task.CompletedTask;
     }
 
@@ -203,6 +240,24 @@ public sealed class AzuriteFixture : IAsyncLifetime
         {
             return [.. _output];
         }
+    }
+
+    private (string CertPath, string KeyPath) WriteCertificate(string folder)
+    {
+        using var key = RSA.Create(2048);
+        var request = new CertificateRequest("CN=127.0.0.1", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        var san = new SubjectAlternativeNameBuilder();
+        san.AddIpAddress(IPAddress.Loopback);
+        san.AddDnsName("localhost");
+        request.CertificateExtensions.Add(san.Build());
+        var now = DateTimeOffset.UtcNow;
+        using var created = request.CreateSelfSigned(now.AddMinutes(-5), now.AddDays(1));
+        Certificate = X509CertificateLoader.LoadCertificate(created.Export(X509ContentType.Cert));
+        var certPath = Path.Combine(folder, "azurite-cert.pem");
+        var keyPath = Path.Combine(folder, "azurite-key.pem");
+        File.WriteAllText(certPath, created.ExportCertificatePem());
+        File.WriteAllText(keyPath, key.ExportPkcs8PrivateKeyPem());
+        return (certPath, keyPath);
     }
 
     private static async Task<bool> AnswersAsync(int port)

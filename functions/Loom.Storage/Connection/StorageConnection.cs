@@ -65,7 +65,10 @@ public sealed class StorageConnection
     public static StorageConnection ForTokenCredential(Uri tableEndpoint, Uri queueEndpoint, TokenCredential credential)
     {
         ArgumentNullException.ThrowIfNull(credential);
-        var account = tableEndpoint.Host.Split('.')[0];
+        ArgumentNullException.ThrowIfNull(tableEndpoint);
+        // Path-style endpoints (Azurite, custom domains) name the account in the path; Azure's in the host.
+        var segments = tableEndpoint.AbsolutePath.Trim('/');
+        var account = segments.Length > 0 ? segments.Split('/')[0] : tableEndpoint.Host.Split('.')[0];
         return new StorageConnection(account, null, credential, Trim(tableEndpoint), Trim(queueEndpoint));
     }
 

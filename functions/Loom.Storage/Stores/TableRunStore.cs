@@ -122,28 +122,39 @@ public sealed class TableRunStore(ITableServiceClient service, TableStoreOptions
         var items = new List<RunRecord>();
         var scanned = 0;
         var scanBudget = Math.Max(limit, 1000);
+
+        // Without a status filter each index row is (almost always) one result: fetch one more than needed to know whether a next page exists.
+        var top = query.Status is null ? Math.Min(1000, limit + 1) : 1000;
         TableContinuation? serviceContinuation = null;
         while (true)
         {
-            var page = await table.QueryPageAsync(new TableQuery(filter, ["RowKey", "RunId", "CreatedAt"], Math.Min(1000, Math.Max(limit, 100))),
-                serviceContinuation, cancellationToken).ConfigureAwait(false);
-            var runs = await ReadRunsAsync(page.Entities, cancellationToken).ConfigureAwait(false);
-            for (var i = 0; i < page.Entities.Count; i++)
+            var page = await table.QueryPageAsync(new TableQuery(filter, ["RowKey", "RunId", "CreatedAt"], top), serviceContinuation, cancellationToken).ConfigureAwait(false);
+            var rows = page.Entities;
+            var position = 0;
+            while (position < rows.Count)
             {
-                var index = page.Entities[i];
-                scanned++;
-                var run = runs[i];
-                if (run is not null && run.CreatedAt.UtcTicks == index.GetDateTimeOffset("CreatedAt")?.UtcTicks
-                    && (query.Status is null || string.Equals(run.Status, query.Status, StringComparison.OrdinalIgnoreCase)))
+                // Read only as many runs as could still fit the page (at least a few, since a status filter may skip some).
+                var chunk = rows.Skip(position).Take(Math.Max(limit - items.Count, query.Status is null ? 1 : 16)).ToList();
+                var runs = await ReadRunsAsync(chunk, cancellationToken).ConfigureAwait(false);
+                for (var i = 0; i < chunk.Count; i++)
                 {
-                    items.Add(run);
+                    var index = chunk[i];
+                    scanned++;
+                    var run = runs[i];
+                    if (run is not null && run.CreatedAt.UtcTicks == index.GetDateTimeOffset("CreatedAt")?.UtcTicks
+                        && (query.Status is null || string.Equals(run.Status, query.Status, StringComparison.OrdinalIgnoreCase)))
+                    {
+                        items.Add(run);
+                    }
+
+                    var more = position + i < rows.Count - 1 || page.Continuation is not null;
+                    if (items.Count == limit || (scanned >= scanBudget && more))
+                    {
+                        return new Page<RunRecord>(items, more ? EncodeContinuation(index.RowKey) : null);
+                    }
                 }
 
-                var more = i < page.Entities.Count - 1 || page.Continuation is not null;
-                if (items.Count == limit || (scanned >= scanBudget && more))
-                {
-                    return new Page<RunRecord>(items, more ? EncodeContinuation(index.RowKey) : null);
-                }
+                position += chunk.Count;
             }
 
             serviceContinuation = page.Continuation;

@@ -113,6 +113,8 @@ public sealed class RunStoreTests(AzuriteFixture azurite) : StoreTestBase(azurit
         var a = await store.CreateAsync(Run("a", minute: 1));
         await store.CreateAsync(Run("b", minute: 2));
         Assert.Equal(["b", "a"], (await store.ListAsync(new RunQuery(Status: "pending"))).Items.Select(r => r.RunId));
+        var paged = await ReadAllAsync(store, new RunQuery(Status: "pending", Limit: 1));
+        Assert.Equal(["b", "a"], paged.Items.Select(r => r.RunId));
 
         await store.UpdateAsync(a with { Status = "succeeded" });
         Assert.Equal(["b"], (await store.ListAsync(new RunQuery(Status: "pending"))).Items.Select(r => r.RunId));
