@@ -56,7 +56,9 @@ public sealed class SchedulerTick(WorkflowCatalog workflows, ISchedulerStateStor
                 existing.Add(runId);
                 continue;
             }
-            var active = await ActiveRunsAsync(definition.Id, cancellationToken);
+            // Listing active runs costs reads; only the policies that look at them pay for it.
+            var needsActive = spec.Concurrency != ConcurrencyPolicy.Allow || spec.MaxActiveRuns is not null;
+            var active = needsActive ? await ActiveRunsAsync(definition.Id, cancellationToken) : [];
             var decision = SchedulePlanner.DecideConcurrency(spec, active.Count);
             if (decision.Action == ScheduleAction.Skip)
             {
