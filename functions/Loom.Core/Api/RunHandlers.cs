@@ -160,9 +160,9 @@ internal sealed class RunHandlers(ApiServices services)
     {
         var runId = context["runId"];
         var (record, state) = await RequireRunAsync(runId, context.CancellationToken);
-        if (state.Status is not (RunStatus.Failed or RunStatus.Cancelled))
+        if (!RunStateMachine.CanRetryFromFailed(state, out var why))
         {
-            return ApiResponse.Problem(409, "Nothing to retry", $"Run '{runId}' is {Name(state.Status)}; only failed or cancelled runs can be retried.");
+            return ApiResponse.Problem(409, "Nothing to retry", $"Run '{runId}' cannot be retried: {why}");
         }
         var definition = await services.Workflows.GetAsync(record.WorkflowId, record.WorkflowVersion, context.CancellationToken)
             ?? throw new ApiProblemException(ApiResponse.Problem(409, "Version gone", $"Workflow version {record.WorkflowVersion} no longer exists."));
@@ -218,23 +218,17 @@ internal sealed class RunHandlers(ApiServices services)
 
     private static JsonObject ReadParams(WorkflowDefinition definition, JsonNode? node)
     {
-        if (node is null) return [];
-        if (node is not JsonObject given)
+        if (node is not null and not JsonObject)
         {
             throw new ApiProblemException(ApiResponse.Problem(400, "Bad params", "params must be a JSON object of name: value."));
         }
-        var unknown = given.Select(p => p.Key).Where(k => !definition.Params.ContainsKey(k)).ToList();
-        if (unknown.Count > 0)
+        var given = (JsonObject?)node?.DeepClone() ?? [];
+        var resolved = RunParameters.Resolve(definition, given);
+        if (!resolved.IsValid)
         {
-            var declared = definition.Params.Count == 0 ? "it declares none" : "declared: " + string.Join(", ", definition.Params.Keys);
-            throw new ApiProblemException(ApiResponse.Problem(400, "Bad params", $"Workflow '{definition.Id}' has no parameter {string.Join(", ", unknown.Select(u => $"'{u}'"))} ({declared})."));
+            throw new ApiProblemException(ApiResponse.Problem(400, "Bad params", string.Join("; ", resolved.Errors) + "."));
         }
-        var missing = definition.Params.Where(p => p.Value is null && given[p.Key] is null).Select(p => p.Key).ToList();
-        if (missing.Count > 0)
-        {
-            throw new ApiProblemException(ApiResponse.Problem(400, "Bad params", $"Parameter(s) {string.Join(", ", missing.Select(m => $"'{m}'"))} have no default and must be given."));
-        }
-        return (JsonObject)given.DeepClone();
+        return given;
     }
 
     private static DateTimeOffset ReadInstant(JsonObject body, string name)
