@@ -112,12 +112,6 @@ public static class LoomFunctionsBuilder
         Enum.TryParse<ApiRole>(text, ignoreCase: true, out var role) && role != ApiRole.Anonymous ? role : fallback;
 }
 
-/// <summary>Secrets from app settings (<c>Loom__Secrets__NAME</c>).</summary>
-internal sealed class ConfiguredSecrets(IReadOnlyDictionary<string, string> secrets) : ISecretProvider
-{
-    public string? GetSecret(string name) => secrets.TryGetValue(name, out var value) ? value : null;
-}
-
 /// <summary>Log messages of the Function App.</summary>
 internal static partial class FunctionsLog
 {

@@ -121,12 +121,6 @@ public static class LoomServerBuilder
     }
 }
 
-/// <summary>Secrets from configuration (<c>Loom:Secrets:NAME</c>).</summary>
-internal sealed class ConfiguredSecrets(IReadOnlyDictionary<string, string> secrets) : ISecretProvider
-{
-    public string? GetSecret(string name) => secrets.TryGetValue(name, out var value) ? value : Environment.GetEnvironmentVariable($"LOOM_SECRET_{name}");
-}
-
 /// <summary>Log messages of the API host.</summary>
 internal static partial class ApiLog
 {
