@@ -36,15 +36,15 @@ public static class ExitCodes
     /// <summary>The exit codes as printed at the end of <c>loom --help</c>.</summary>
     public const string Help = """
         Exit codes:
-          0  success (watch, --wait: the run succeeded)
-          1  invalid workflow, or the run failed or was cancelled
-          2  wrong usage: unknown command or option, bad value, unreadable file
-          3  cannot reach the server (refused, unknown host, timeout)
-          4  401: no key or a wrong key
-          5  403: the key's role is too low
-          6  404: no such workflow, run or task
-          7  the server refused the request (other 4xx, e.g. cancelling a finished run)
-          8  the server failed (5xx) or did not answer like Loom
-        130  interrupted (Ctrl+C)
+            0  success (watch, --wait: the run succeeded)
+            1  invalid workflow, or the run failed or was cancelled
+            2  wrong usage: unknown command or option, bad value, unreadable file
+            3  cannot reach the server (refused, unknown host, timeout)
+            4  401: no key or a wrong key
+            5  403: the key's role is too low
+            6  404: no such workflow, run or task
+            7  the server refused the request (other 4xx, e.g. cancelling a finished run)
+            8  the server failed (5xx) or did not answer like Loom
+          130  interrupted (Ctrl+C)
         """;
 }

@@ -59,18 +59,21 @@ internal sealed class CliContext
     }
 
     /// <summary>A new --interval option: how often live views poll.</summary>
-    public static Option<TimeSpan> IntervalOption() => new("--interval")
+    public static Option<TimeSpan?> IntervalOption() => new("--interval")
     {
-        Description = "How often to poll the server while waiting (e.g. 500ms, 2s)",
-        DefaultValueFactory = _ => TimeSpan.FromSeconds(1),
+        Description = "How often to poll the server while waiting, e.g. 500ms or 2s (default 1s)",
+        HelpName = "duration",
         CustomParser = result =>
         {
             var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
             if (Durations.TryParse(text, out var value) && value >= TimeSpan.FromMilliseconds(50)) return value;
             result.AddError($"--interval '{text}' is not a duration of at least 50ms ({Durations.Help})");
-            return default;
+            return null;
         },
     };
+
+    /// <summary>The polling interval a command was given, or the default of one second.</summary>
+    public static TimeSpan Interval(ParseResult parse, Option<TimeSpan?> option) => parse.GetValue(option) ?? TimeSpan.FromSeconds(1);
 
     /// <summary>Sets an action that talks to the server: builds the client, runs, and turns API failures into messages and exit codes.</summary>
     public void SetApiAction(Command command, Func<ParseResult, LoomClient, CancellationToken, Task<int>> run)

@@ -19,7 +19,7 @@ internal static class LogsCommand
         var command = new Command("logs", "Show the attempts of a run's tasks: attempt number, HTTP status, outcome, duration, error. JSON is a list of the API's per-task attempt answers.") { run, task, follow, interval, output };
         context.SetApiAction(command, (parse, client, ct) =>
         {
-            var options = new LogsOptions(parse.GetValue(run)!, parse.GetValue(task), Printer.Parse(parse.GetValue(output)), parse.GetValue(interval));
+            var options = new LogsOptions(parse.GetValue(run)!, parse.GetValue(task), Printer.Parse(parse.GetValue(output)), CliContext.Interval(parse, interval));
             return parse.GetValue(follow) ? FollowAsync(context, client, options, ct) : PrintAllAsync(context, client, options, ct);
         });
         return command;

@@ -101,7 +101,7 @@ internal static class RunCommands
         var interval = CliContext.IntervalOption();
         var command = new Command("watch", "Follow a run until it ends: a live tree of tasks on a terminal, one line per status change otherwise. Exit 0 when it succeeded, 1 when it failed or was cancelled.") { run, interval };
         context.SetApiAction(command, (parse, client, ct) =>
-            new RunWatcher(client, context, parse.GetValue(interval)).WatchAsync(parse.GetValue(run)!, ct));
+            new RunWatcher(client, context, CliContext.Interval(parse, interval)).WatchAsync(parse.GetValue(run)!, ct));
         return command;
     }
 
@@ -121,9 +121,9 @@ internal static class RunCommands
             JsonObject body;
             while (!Show.IsFinal(Show.Str((body = await client.GetRunAsync(id, ct))["status"])))
             {
-                await Task.Delay(parse.GetValue(interval), context.Time, ct);
+                await Task.Delay(CliContext.Interval(parse, interval), context.Time, ct);
             }
-            var code = await new RunWatcher(client, context, parse.GetValue(interval)).SummarizeAsync(body);
+            var code = await new RunWatcher(client, context, CliContext.Interval(parse, interval)).SummarizeAsync(body);
             return Show.Str(body["status"]) == "cancelled" ? ExitCodes.Ok : code == ExitCodes.Ok ? ExitCodes.Failure : code;
         });
         return command;
@@ -141,7 +141,7 @@ internal static class RunCommands
             var started = await client.RetryRunAsync(id, ct);
             await context.Output.WriteLineAsync($"retrying run {id} as {started.RunId}");
             if (!parse.GetValue(wait)) return ExitCodes.Ok;
-            return await new RunWatcher(client, context, parse.GetValue(interval)).WatchAsync(started.RunId, ct);
+            return await new RunWatcher(client, context, CliContext.Interval(parse, interval)).WatchAsync(started.RunId, ct);
         });
         return command;
     }

@@ -74,8 +74,9 @@ internal sealed class RunWatcher(LoomClient client, CliContext context, TimeSpan
             var now = (Show.Str(task["status"]) ?? "?", Show.Int(task["attempt"]) ?? 0);
             if (seen.TryGetValue(id, out var before) && before == now) continue;
             seen[id] = now;
-            var code = Show.Int(task["statusCode"]) is { } c ? $"  HTTP {c}" : "";
             var reason = Show.Str(task["reason"]) is { Length: > 0 } r ? "  " + Show.OneLine(r, 100) : "";
+            // The reason usually starts with the status code already; name it only when it does not.
+            var code = Show.Int(task["statusCode"]) is { } c && !reason.Contains($"HTTP {c}", StringComparison.Ordinal) ? $"  HTTP {c}" : "";
             await context.Output.WriteLineAsync($"{offset,8}  {id.PadRight(width)}  {now.Item1,-9}  attempt {Attempt(task)}{code}{reason}");
         }
     }

@@ -225,7 +225,7 @@ internal static class WorkflowCommands
             var started = await client.TriggerAsync(parse.GetValue(id)!, parameters, ct);
             await context.Output.WriteLineAsync($"started run {started.RunId}");
             if (!parse.GetValue(wait)) return ExitCodes.Ok;
-            return await new RunWatcher(client, context, parse.GetValue(interval)).WatchAsync(started.RunId, ct);
+            return await new RunWatcher(client, context, CliContext.Interval(parse, interval)).WatchAsync(started.RunId, ct);
         });
         return command;
     }

@@ -2,7 +2,9 @@ using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using YamlDotNet.Core;
 using YamlDotNet.Serialization;
+using YamlDotNet.Serialization.EventEmitters;
 
 namespace Loom.Cli.Rendering;
 
@@ -34,6 +36,7 @@ internal static class Printer
 
     private static readonly ISerializer YamlWriter = new SerializerBuilder()
         .WithQuotingNecessaryStrings()
+        .WithEventEmitter(next => new LiteralMultilineEmitter(next))
         .Build();
 
     /// <summary>Reads a validated <c>-o</c> value.</summary>
@@ -85,6 +88,19 @@ internal static class Printer
         },
         _ => node.ToJsonString(),
     };
+}
+
+/// <summary>Writes multi-line strings (a workflow's source) as literal blocks, so they read like the file they came from.</summary>
+internal sealed class LiteralMultilineEmitter(IEventEmitter next) : ChainedEventEmitter(next)
+{
+    public override void Emit(ScalarEventInfo eventInfo, IEmitter emitter)
+    {
+        if (eventInfo.Source.Value is string text && text.Contains('\n', StringComparison.Ordinal))
+        {
+            eventInfo.Style = ScalarStyle.Literal;
+        }
+        base.Emit(eventInfo, emitter);
+    }
 }
 
 /// <summary>Formats the API's values for tables and lines.</summary>
