@@ -70,6 +70,23 @@ public sealed partial class RunCommandTests(AzuriteFixture azurite, BackendFixtu
     }
 
     [Fact]
+    public async Task Watch_OnATerminal_RedrawsTheTreeInPlace()
+    {
+        await RegisterAsync("watch-tty", $"{B}/api/tasks/first?delayMs=300");
+        var runId = await _server.TriggerAsync("watch-tty");
+
+        var result = await new Cli(_server.BaseUrl, LoomTestServer.AdminKey) { Interactive = true }.RunAsync("run", "watch", runId, "--interval", "100ms");
+
+        Assert.True(result.Code == 0, result.ToString());
+        // Each redraw moves up over the previous drawing (run line + header + 2 tasks) and clears it.
+        Assert.Contains("\u001b[4F\u001b[J", result.Out);
+        var lastDrawing = result.Out[(result.Out.LastIndexOf("\u001b[J", StringComparison.Ordinal) + 3)..];
+        Assert.Matches(@"second.*succeeded", lastDrawing);
+        Assert.Contains("\u001b[32m", lastDrawing);
+        Assert.Contains($"run {runId} succeeded in", lastDrawing);
+    }
+
+    [Fact]
     public async Task RunList_FilteredByWorkflowAndStatus_ShowsOnlyMatchingRuns()
     {
         await RegisterAsync("list-ok", $"{B}/api/tasks/first");
