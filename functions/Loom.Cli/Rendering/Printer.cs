@@ -128,12 +128,12 @@ internal static class Show
     /// <summary>An instant as "2026-11-22 03:00:00Z".</summary>
     public static string Time(DateTimeOffset at) => at.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
-    /// <summary>A duration as "350ms", "4.2s", "3m05s" or "2h10m".</summary>
+    /// <summary>A duration as "350ms", "4.2s", "30s", "3m05s" or "2h10m".</summary>
     public static string Duration(TimeSpan d)
     {
         if (d < TimeSpan.Zero) d = TimeSpan.Zero;
         if (d < TimeSpan.FromSeconds(1)) return $"{(int)d.TotalMilliseconds}ms";
-        if (d < TimeSpan.FromMinutes(1)) return d.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture) + "s";
+        if (d < TimeSpan.FromMinutes(1)) return d.TotalSeconds.ToString(d.Milliseconds == 0 ? "0" : "0.0", CultureInfo.InvariantCulture) + "s";
         if (d < TimeSpan.FromHours(1)) return $"{(int)d.TotalMinutes}m{d.Seconds:00}s";
         return $"{(int)d.TotalHours}h{d.Minutes:00}m";
     }
