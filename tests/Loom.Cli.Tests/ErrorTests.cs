@@ -6,7 +6,7 @@ namespace Loom.Cli.Tests;
 
 /// <summary>Clear messages and distinct exit codes when the server cannot be reached, refuses the key, or has no such thing.</summary>
 [Collection("cli")]
-public sealed class ErrorTests(AzuriteFixture azurite) : IAsyncLifetime
+public sealed class ErrorTests(AzuriteFixture azurite, BackendFixture backend) : IAsyncLifetime
 {
     private LoomTestServer _server = null!;
 
@@ -65,6 +65,36 @@ public sealed class ErrorTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Equal(ExitCodes.Unreachable, result.Code);
         Assert.Contains($"cannot reach Loom at {url}/", result.Err);
         Assert.Contains("refused", result.Err);
+    }
+
+    [Fact]
+    public async Task UrlOfAnotherServer_Exit6AndAsksWhetherTheUrlIsRight()
+    {
+        var result = await new Cli(backend.BaseUrl, LoomTestServer.AdminKey).RunAsync("run", "list");
+
+        Assert.Equal(ExitCodes.NotFound, result.Code);
+        Assert.Contains($"GET {backend.BaseUrl}/api/runs?limit=20 answered 404 without a Loom problem", result.Err);
+    }
+
+    [Fact]
+    public async Task Watch_Interrupted_Exit130()
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        await _server.RegisterAsync($"""
+            id: interrupted
+            tasks:
+              - id: slow
+                url: {backend.BaseUrl}/api/tasks/slow?delayMs=5000
+            """);
+        var runId = await _server.TriggerAsync("interrupted");
+        using var stop = new CancellationTokenSource(TimeSpan.FromMilliseconds(400));
+
+        var code = await CliApp.RunAsync(["run", "watch", runId, "--interval", "100ms", "--url", _server.BaseUrl, "--key", LoomTestServer.AdminKey], output, error, stop.Token);
+
+        Assert.Equal(ExitCodes.Interrupted, code);
+        Assert.Contains("loom: interrupted", error.ToString());
+        await _server.Client.PostAsync($"/api/runs/{Uri.EscapeDataString(runId)}/cancel", null);
     }
 
     [Fact]

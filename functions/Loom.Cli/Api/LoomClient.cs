@@ -221,13 +221,18 @@ public sealed class LoomClient : IDisposable
                 return node as JsonObject
                     ?? throw new LoomApiException(ApiFailure.ServerError, (int)response.StatusCode, $"the answer to {method} /{path} is not a JSON object (is {BaseUrl} a Loom server?)");
             }
-            throw Problem(response.StatusCode, node as JsonObject, text);
+            throw Problem(response.StatusCode, node as JsonObject, text, $"{method} {new Uri(_http.BaseAddress!, path)}");
         }
     }
 
-    private static LoomApiException Problem(HttpStatusCode status, JsonObject? problem, string raw)
+    private static LoomApiException Problem(HttpStatusCode status, JsonObject? problem, string raw, string call)
     {
         var code = (int)status;
+        if (code == 404 && problem?["title"] is null)
+        {
+            // Loom answers every unknown id with a problem body; a bare 404 means the URL does not lead to Loom's API.
+            return new LoomApiException(ApiFailure.NotFound, code, $"{call} answered 404 without a Loom problem (is --url the base URL of a Loom server?)");
+        }
         var title = problem?["title"] is JsonValue t && t.TryGetValue<string>(out var tt) ? tt : null;
         var detail = problem?["detail"] is JsonValue d && d.TryGetValue<string>(out var dd) ? dd : null;
         var errors = new List<ApiValidationError>();

@@ -13,6 +13,7 @@ internal sealed class CliContext
 
     private readonly Func<string, string?> _environment;
 
+    /// <summary>Creates the context of one invocation.</summary>
     public CliContext(TextWriter output, TextWriter error, Func<string, string?> environment, bool interactive, TimeProvider time)
     {
         Output = output;
@@ -22,13 +23,16 @@ internal sealed class CliContext
         Time = time;
     }
 
+    /// <summary>Where results go (stdout).</summary>
     public TextWriter Output { get; }
 
+    /// <summary>Where failures go (stderr).</summary>
     public TextWriter Error { get; }
 
     /// <summary>True when stdout is a terminal: live views redraw in place and statuses are coloured.</summary>
     public bool Interactive { get; }
 
+    /// <summary>The clock for elapsed times and polling delays.</summary>
     public TimeProvider Time { get; }
 
     /// <summary>--url, on every command.</summary>
