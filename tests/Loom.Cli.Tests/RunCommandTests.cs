@@ -40,7 +40,7 @@ public sealed partial class RunCommandTests(AzuriteFixture azurite, BackendFixtu
     [Fact]
     public async Task Watch_SucceedingRun_Exit0AndOneLinePerChange()
     {
-        await RegisterAsync("watch-ok", $"{B}/api/tasks/first?delayMs=300");
+        await RegisterAsync("watch-ok", $"{B}/api/tasks/first?delayMs=1000");
         var runId = await _server.TriggerAsync("watch-ok");
 
         var result = await _cli.RunAsync("run", "watch", runId, "--interval", "100ms");
@@ -72,7 +72,7 @@ public sealed partial class RunCommandTests(AzuriteFixture azurite, BackendFixtu
     [Fact]
     public async Task Watch_OnATerminal_RedrawsTheTreeInPlace()
     {
-        await RegisterAsync("watch-tty", $"{B}/api/tasks/first?delayMs=300");
+        await RegisterAsync("watch-tty", $"{B}/api/tasks/first?delayMs=1000");
         var runId = await _server.TriggerAsync("watch-tty");
 
         var result = await new Cli(_server.BaseUrl, LoomTestServer.AdminKey) { Interactive = true }.RunAsync("run", "watch", runId, "--interval", "100ms");
