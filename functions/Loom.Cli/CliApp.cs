@@ -3,32 +3,32 @@ using Loom.Cli.Commands;
 
 namespace Loom.Cli;
 
-/// <summary>Exit codes of <c>loom</c>, documented in <c>loom --help</c>.</summary>
-public static class ExitCodes
-{
-    /// <summary>Success.</summary>
-    public const int Ok = 0;
-
-    /// <summary>The input is invalid (validate), or the run failed (watch), or the server refused the request.</summary>
-    public const int Failure = 1;
-
-    /// <summary>Wrong usage: unknown command or option, missing argument, unreadable file.</summary>
-    public const int Usage = 2;
-}
-
 /// <summary>Builds and runs the <c>loom</c> command tree; output goes to the given writers so tests run it in-process.</summary>
 public static class CliApp
 {
-    /// <summary>Parses <paramref name="args"/>, runs the command and returns its exit code.</summary>
-    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
+    /// <summary>Parses <paramref name="args"/>, runs the command and returns its exit code (see <see cref="ExitCodes"/>).</summary>
+    public static Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default) =>
+        RunAsync(args, output, error, Environment.GetEnvironmentVariable, IsTerminal(output), cancellationToken);
+
+    /// <summary>As <see cref="RunAsync(string[], TextWriter, TextWriter, CancellationToken)"/>, with the environment and the terminal check given (for tests).</summary>
+    internal static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, Func<string, string?> environment, bool interactive, CancellationToken cancellationToken = default)
     {
-        var root = new RootCommand("""
+        var context = new CliContext(output, error, environment, interactive, TimeProvider.System);
+        var root = new RootCommand($"""
             loom: the command-line client of Loom, a workflow orchestrator of HTTP tasks.
 
-            Exit codes: 0 success; 1 invalid workflow, failed run or refused request; 2 wrong usage or unreadable file.
+            Connection: --url (or LOOM_URL, default {CliContext.DefaultUrl}) and --key (or LOOM_KEY, sent as x-functions-key);
+            the same for the self-hosted server and the Function App.
+
+            {ExitCodes.Help}
             """);
+        root.Options.Add(context.Url);
+        root.Options.Add(context.Key);
         root.Subcommands.Add(ValidateCommand.Create(output));
         root.Subcommands.Add(PlanCommand.Create(output));
+        root.Subcommands.Add(WorkflowCommands.Create(context));
+        root.Subcommands.Add(RunCommands.Create(context));
+        root.Subcommands.Add(LogsCommand.Create(context));
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
@@ -40,4 +40,8 @@ public static class CliApp
         var config = new InvocationConfiguration { Output = output, Error = error };
         return await parse.InvokeAsync(config, cancellationToken);
     }
+
+    // Only the real console can be a terminal; a redirected stdout (a pipe, a file, a test's writer) gets the line-per-change form.
+    private static bool IsTerminal(TextWriter output) =>
+        ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected && Environment.GetEnvironmentVariable("TERM") != "dumb";
 }

@@ -1,0 +1,289 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Loom.Cli.Api;
+
+/// <summary>What a registration did: a new workflow, a new version of one, or nothing because the content is the same.</summary>
+/// <param name="Id">Workflow id.</param>
+/// <param name="Version">The current version after the call.</param>
+/// <param name="Created">True when the call stored a new version.</param>
+/// <param name="Body">The API's JSON answer.</param>
+public sealed record ApplyResult(string Id, int Version, bool Created, JsonObject Body);
+
+/// <summary>A run the server accepted (trigger or retry).</summary>
+/// <param name="RunId">The new run's id.</param>
+/// <param name="Body">The API's JSON answer.</param>
+public sealed record StartedRun(string RunId, JsonObject Body);
+
+/// <summary>One problem in a rejected workflow, as the API reports it.</summary>
+/// <param name="Line">1-based line, 0 when unknown.</param>
+/// <param name="Column">1-based column, 0 when unknown.</param>
+/// <param name="Message">What is wrong.</param>
+public sealed record ApiValidationError(int Line, int Column, string Message);
+
+/// <summary>Why a call failed, mapped from the transport or the HTTP status.</summary>
+public enum ApiFailure
+{
+    /// <summary>No HTTP answer: connection refused, DNS failure, TLS failure or timeout.</summary>
+    Unreachable,
+
+    /// <summary>401: no key or a key the server does not know.</summary>
+    Unauthorized,
+
+    /// <summary>403: the key's role is too low for the call.</summary>
+    Forbidden,
+
+    /// <summary>404: no such workflow, run or task.</summary>
+    NotFound,
+
+    /// <summary>Another 4xx: the server refused the request (bad input, a finished run, ...).</summary>
+    Rejected,
+
+    /// <summary>5xx or an answer that is not Loom's JSON.</summary>
+    ServerError,
+}
+
+/// <summary>A failed call to the Loom API, with the problem details the server sent.</summary>
+public sealed class LoomApiException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    public LoomApiException(ApiFailure failure, int? status, string message, string? title = null, IReadOnlyList<ApiValidationError>? errors = null, Exception? inner = null)
+        : base(message, inner)
+    {
+        Failure = failure;
+        Status = status;
+        Title = title;
+        Errors = errors ?? [];
+    }
+
+    /// <summary>The kind of failure.</summary>
+    public ApiFailure Failure { get; }
+
+    /// <summary>The HTTP status, when there was an answer.</summary>
+    public int? Status { get; }
+
+    /// <summary>The problem's title, when the server sent one.</summary>
+    public string? Title { get; }
+
+    /// <summary>Line-and-column errors of an invalid workflow.</summary>
+    public IReadOnlyList<ApiValidationError> Errors { get; }
+}
+
+/// <summary>
+/// A small client of Loom's HTTP API (<c>/api</c>), the same for the self-hosted server and the Function App. Reads return the
+/// API's JSON unchanged so <c>-o json</c> can print it; failures throw <see cref="LoomApiException"/>.
+/// </summary>
+public sealed class LoomClient : IDisposable
+{
+    /// <summary>The header that carries the key (Azure Functions' convention, which the server follows too).</summary>
+    public const string KeyHeader = "x-functions-key";
+
+    private readonly HttpClient _http;
+
+    /// <summary>Creates a client for <paramref name="baseUrl"/> (e.g. http://127.0.0.1:8080) sending <paramref name="key"/> when given.</summary>
+    public LoomClient(Uri baseUrl, string? key, HttpMessageHandler? handler = null, TimeSpan? timeout = null)
+    {
+        ArgumentNullException.ThrowIfNull(baseUrl);
+        _http = handler is null ? new HttpClient() : new HttpClient(handler, disposeHandler: false);
+        // A trailing slash keeps a path prefix (an App Service behind a reverse proxy) when relative URIs are resolved.
+        _http.BaseAddress = new Uri(baseUrl.AbsoluteUri.TrimEnd('/') + "/");
+        _http.Timeout = timeout ?? TimeSpan.FromSeconds(30);
+        if (!string.IsNullOrEmpty(key)) _http.DefaultRequestHeaders.Add(KeyHeader, key);
+        _http.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        _http.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("loom-cli", typeof(LoomClient).Assembly.GetName().Version?.ToString(3) ?? "0"));
+        BaseUrl = baseUrl;
+    }
+
+    /// <summary>The server's base URL.</summary>
+    public Uri BaseUrl { get; }
+
+    /// <summary>Registers a workflow source (YAML or JSON); the answer says whether a new version was stored.</summary>
+    public async Task<ApplyResult> ApplyWorkflowAsync(string source, bool json, CancellationToken cancellationToken = default)
+    {
+        using var content = new StringContent(source, Encoding.UTF8, json ? "application/json" : "application/yaml");
+        var body = await SendAsync(HttpMethod.Post, "api/workflows", content, cancellationToken);
+        return new ApplyResult(
+            body["id"]?.GetValue<string>() ?? "",
+            body["version"]?.GetValue<int>() ?? 0,
+            body["created"]?.GetValue<bool>() ?? false,
+            body);
+    }
+
+    /// <summary>GET /api/workflows.</summary>
+    public Task<JsonObject> ListWorkflowsAsync(CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Get, "api/workflows", null, cancellationToken);
+
+    /// <summary>GET /api/workflows/{id}: definition, version, next fire times.</summary>
+    public Task<JsonObject> GetWorkflowAsync(string id, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Get, $"api/workflows/{Segment(id)}", null, cancellationToken);
+
+    /// <summary>DELETE /api/workflows/{id}.</summary>
+    public Task<JsonObject> DeleteWorkflowAsync(string id, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Delete, $"api/workflows/{Segment(id)}", null, cancellationToken);
+
+    /// <summary>POST /api/workflows/{id}/pause or /resume.</summary>
+    public Task<JsonObject> SetPausedAsync(string id, bool paused, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Post, $"api/workflows/{Segment(id)}/{(paused ? "pause" : "resume")}", null, cancellationToken);
+
+    /// <summary>POST /api/workflows/{id}/runs with parameters.</summary>
+    public async Task<StartedRun> TriggerAsync(string id, JsonObject parameters, CancellationToken cancellationToken = default)
+    {
+        var body = await SendJsonAsync($"api/workflows/{Segment(id)}/runs", new JsonObject { ["params"] = parameters.DeepClone() }, cancellationToken);
+        return new StartedRun(body["runId"]?.GetValue<string>() ?? "", body);
+    }
+
+    /// <summary>POST /api/workflows/{id}/backfill over [from, to].</summary>
+    public Task<JsonObject> BackfillAsync(string id, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default) =>
+        SendJsonAsync($"api/workflows/{Segment(id)}/backfill", new JsonObject
+        {
+            ["from"] = from.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
+            ["to"] = to.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
+        }, cancellationToken);
+
+    /// <summary>GET /api/runs, newest first.</summary>
+    public Task<JsonObject> ListRunsAsync(string? workflowId = null, string? status = null, int? limit = null, DateTimeOffset? since = null, CancellationToken cancellationToken = default)
+    {
+        var query = new List<string>();
+        if (workflowId is not null) query.Add("workflowId=" + Uri.EscapeDataString(workflowId));
+        if (status is not null) query.Add("status=" + Uri.EscapeDataString(status));
+        if (limit is not null) query.Add("limit=" + limit.Value.ToString(CultureInfo.InvariantCulture));
+        if (since is not null) query.Add("since=" + Uri.EscapeDataString(since.Value.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture)));
+        var path = query.Count == 0 ? "api/runs" : "api/runs?" + string.Join('&', query);
+        return SendAsync(HttpMethod.Get, path, null, cancellationToken);
+    }
+
+    /// <summary>GET /api/runs/{runId}: the run with every task's state.</summary>
+    public Task<JsonObject> GetRunAsync(string runId, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Get, $"api/runs/{Segment(runId)}", null, cancellationToken);
+
+    /// <summary>GET /api/runs/{runId}/events.</summary>
+    public Task<JsonObject> GetEventsAsync(string runId, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Get, $"api/runs/{Segment(runId)}/events", null, cancellationToken);
+
+    /// <summary>GET /api/runs/{runId}/tasks/{taskId}/attempts.</summary>
+    public Task<JsonObject> GetAttemptsAsync(string runId, string taskId, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Get, $"api/runs/{Segment(runId)}/tasks/{Segment(taskId)}/attempts", null, cancellationToken);
+
+    /// <summary>POST /api/runs/{runId}/cancel.</summary>
+    public Task<JsonObject> CancelRunAsync(string runId, string? reason = null, CancellationToken cancellationToken = default) =>
+        SendJsonAsync($"api/runs/{Segment(runId)}/cancel", reason is null ? [] : new JsonObject { ["reason"] = reason }, cancellationToken);
+
+    /// <summary>POST /api/runs/{runId}/retry: a new run that re-runs only what failed.</summary>
+    public async Task<StartedRun> RetryRunAsync(string runId, CancellationToken cancellationToken = default)
+    {
+        var body = await SendJsonAsync($"api/runs/{Segment(runId)}/retry", [], cancellationToken);
+        return new StartedRun(body["runId"]?.GetValue<string>() ?? "", body);
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _http.Dispose();
+    }
+
+    private static string Segment(string value) => Uri.EscapeDataString(value);
+
+    private async Task<JsonObject> SendJsonAsync(string path, JsonObject body, CancellationToken cancellationToken)
+    {
+        using var content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
+        return await SendAsync(HttpMethod.Post, path, content, cancellationToken);
+    }
+
+    private async Task<JsonObject> SendAsync(HttpMethod method, string path, HttpContent? content, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(method, path) { Content = content };
+        HttpResponseMessage response;
+        string text;
+        try
+        {
+            response = await _http.SendAsync(request, cancellationToken);
+            text = await response.Content.ReadAsStringAsync(cancellationToken);
+        }
+        catch (HttpRequestException ex)
+        {
+            throw new LoomApiException(ApiFailure.Unreachable, null, Describe(ex), inner: ex);
+        }
+        catch (TaskCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new LoomApiException(ApiFailure.Unreachable, null, $"no answer within {_http.Timeout.TotalSeconds:0} s", inner: ex);
+        }
+
+        using (response)
+        {
+            var node = TryParse(text);
+            if (response.IsSuccessStatusCode)
+            {
+                return node as JsonObject
+                    ?? throw new LoomApiException(ApiFailure.ServerError, (int)response.StatusCode, $"the answer to {method} /{path} is not a JSON object (is {BaseUrl} a Loom server?)");
+            }
+            throw Problem(response.StatusCode, node as JsonObject, text, $"{method} {new Uri(_http.BaseAddress!, path)}");
+        }
+    }
+
+    private static LoomApiException Problem(HttpStatusCode status, JsonObject? problem, string raw, string call)
+    {
+        var code = (int)status;
+        if (code == 404 && problem?["title"] is null)
+        {
+            // Loom answers every unknown id with a problem body; a bare 404 means the URL does not lead to Loom's API.
+            return new LoomApiException(ApiFailure.NotFound, code, $"{call} answered 404 without a Loom problem (is --url the base URL of a Loom server?)");
+        }
+        var title = problem?["title"] is JsonValue t && t.TryGetValue<string>(out var tt) ? tt : null;
+        var detail = problem?["detail"] is JsonValue d && d.TryGetValue<string>(out var dd) ? dd : null;
+        var errors = new List<ApiValidationError>();
+        if (problem?["errors"] is JsonArray list)
+        {
+            foreach (var e in list.OfType<JsonObject>())
+            {
+                errors.Add(new ApiValidationError(
+                    e["line"] is JsonValue l && l.TryGetValue<int>(out var line) ? line : 0,
+                    e["column"] is JsonValue c && c.TryGetValue<int>(out var column) ? column : 0,
+                    e["message"] is JsonValue m && m.TryGetValue<string>(out var text) ? text : e.ToJsonString()));
+            }
+        }
+        var message = detail ?? title ?? (raw.Length is > 0 and <= 300 ? raw.Trim() : $"HTTP {code} {status}");
+        var failure = code switch
+        {
+            401 => ApiFailure.Unauthorized,
+            403 => ApiFailure.Forbidden,
+            404 => ApiFailure.NotFound,
+            >= 400 and < 500 => ApiFailure.Rejected,
+            _ => ApiFailure.ServerError,
+        };
+        return new LoomApiException(failure, code, message, title, errors);
+    }
+
+    private static JsonNode? TryParse(string text)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return null;
+        try
+        {
+            return JsonNode.Parse(text);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static string Describe(HttpRequestException ex)
+    {
+        // The innermost socket error says what actually happened (refused, unknown host); the outer message repeats the URL.
+        for (Exception? e = ex; e is not null; e = e.InnerException)
+        {
+            if (e is SocketException socket) return socket.SocketErrorCode switch
+            {
+                SocketError.ConnectionRefused => "connection refused (is the server running?)",
+                SocketError.HostNotFound or SocketError.NoData => "unknown host",
+                SocketError.TimedOut => "connection timed out",
+                _ => socket.Message,
+            };
+        }
+        return ex.Message;
+    }
+}

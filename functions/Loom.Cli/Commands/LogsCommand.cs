@@ -1,0 +1,132 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Loom.Cli.Api;
+using Loom.Cli.Rendering;
+
+namespace Loom.Cli.Commands;
+
+/// <summary><c>loom logs RUN</c>: every HTTP attempt of a run's tasks with status codes, durations and errors; <c>--follow</c> polls until the run ends.</summary>
+internal static class LogsCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var run = new Argument<string>("run") { Description = "Run id" };
+        var task = new Option<string?>("--task", "-t") { Description = "Only this task's attempts" };
+        var follow = new Option<bool>("--follow", "-f") { Description = "Keep printing new attempts until the run ends (json: one object per line; yaml: one document per attempt)" };
+        var interval = CliContext.IntervalOption();
+        var output = CliContext.OutputOption();
+        var command = new Command("logs", "Show the attempts of a run's tasks: attempt number, HTTP status, outcome, duration, error. JSON is a list of the API's per-task attempt answers.") { run, task, follow, interval, output };
+        context.SetApiAction(command, (parse, client, ct) =>
+        {
+            var options = new LogsOptions(parse.GetValue(run)!, parse.GetValue(task), Printer.Parse(parse.GetValue(output)), CliContext.Interval(parse, interval));
+            return parse.GetValue(follow) ? FollowAsync(context, client, options, ct) : PrintAllAsync(context, client, options, ct);
+        });
+        return command;
+    }
+
+    private sealed record LogsOptions(string RunId, string? Task, OutputFormat Format, TimeSpan Interval);
+
+    private static async Task<int> PrintAllAsync(CliContext context, LoomClient client, LogsOptions options, CancellationToken ct)
+    {
+        var run = await client.GetRunAsync(options.RunId, ct);
+        var answers = new JsonArray();
+        foreach (var taskId in TaskIds(run, options.Task))
+        {
+            answers.Add(await client.GetAttemptsAsync(options.RunId, taskId, ct));
+        }
+        Printer.Write(context.Output, options.Format, answers, w =>
+        {
+            var width = Width(run);
+            var rows = answers.OfType<JsonObject>().SelectMany(a => Items(a)).OrderBy(r => Show.Instant(r["startedAt"])).ToList();
+            if (rows.Count == 0)
+            {
+                w.WriteLine($"no attempts yet (run {Show.Str(run["status"])})");
+                return;
+            }
+            w.WriteLine(Header(width));
+            foreach (var row in rows) w.WriteLine(Line(row, width));
+        });
+        return ExitCodes.Ok;
+    }
+
+    private static async Task<int> FollowAsync(CliContext context, LoomClient client, LogsOptions options, CancellationToken ct)
+    {
+        var printed = new HashSet<string>(StringComparer.Ordinal);
+        var fetched = new Dictionary<string, (string? Status, int? Attempt)>(StringComparer.Ordinal);
+        var headerDone = false;
+        while (true)
+        {
+            var run = await client.GetRunAsync(options.RunId, ct);
+            var final = Show.IsFinal(Show.Str(run["status"]));
+            var width = Width(run);
+            foreach (var task in TaskObjects(run).Where(t => options.Task is null || Show.Str(t["id"]) == options.Task))
+            {
+                var id = Show.Str(task["id"])!;
+                var state = (Show.Str(task["status"]), Show.Int(task["attempt"]));
+                // Fetch a task's attempts when its state moved since the last fetch, and once more after the run ended, so the
+                // attempt a status change announces is never missed even when its record lands a moment later.
+                if (!final && fetched.TryGetValue(id, out var last) && last == state) continue;
+                if ((state.Item2 ?? 0) == 0 && options.Task is null) continue;
+                fetched[id] = state;
+                var answer = await client.GetAttemptsAsync(options.RunId, id, ct);
+                foreach (var item in Items(answer))
+                {
+                    var key = $"{id}\n{Show.Int(item["attempt"])}\n{Show.Str(item["outcome"])}";
+                    if (!printed.Add(key)) continue;
+                    switch (options.Format)
+                    {
+                        case OutputFormat.Json:
+                            await context.Output.WriteLineAsync(Printer.CompactJson(item));
+                            break;
+                        case OutputFormat.Yaml:
+                            await context.Output.WriteLineAsync("---");
+                            await context.Output.WriteAsync(Printer.Yaml(item));
+                            break;
+                        default:
+                            if (!headerDone) await context.Output.WriteLineAsync(Header(width));
+                            headerDone = true;
+                            await context.Output.WriteLineAsync(Line(item, width));
+                            break;
+                    }
+                }
+            }
+            if (final)
+            {
+                if (options.Format == OutputFormat.Table)
+                {
+                    await context.Output.WriteLineAsync($"run {options.RunId} {Show.Str(run["status"])}");
+                }
+                return ExitCodes.Ok;
+            }
+            await Task.Delay(options.Interval, context.Time, ct);
+        }
+    }
+
+    private static IEnumerable<JsonObject> TaskObjects(JsonObject run) => (run["tasks"] as JsonArray ?? []).OfType<JsonObject>();
+
+    private static IEnumerable<string> TaskIds(JsonObject run, string? only) =>
+        only is not null ? [only] : TaskObjects(run).Where(t => (Show.Int(t["attempt"]) ?? 0) > 0).Select(t => Show.Str(t["id"])!);
+
+    // Each attempt carries its task id so rows from several tasks can be merged and streamed.
+    private static IEnumerable<JsonObject> Items(JsonObject answer)
+    {
+        foreach (var item in (answer["items"] as JsonArray ?? []).OfType<JsonObject>())
+        {
+            var copy = (JsonObject)item.DeepClone();
+            copy.Insert(0, "taskId", Show.Str(answer["taskId"]));
+            yield return copy;
+        }
+    }
+
+    private static int Width(JsonObject run) => Math.Max(4, TaskObjects(run).Select(t => Show.Str(t["id"])?.Length ?? 0).DefaultIfEmpty(0).Max());
+
+    private static string Header(int width) => $"{"TASK".PadRight(width)}  {"#",3}  {"CODE",4}  {"OUTCOME",-9}  {"DURATION",8}  {"STARTED",-20}  ERROR";
+
+    private static string Line(JsonObject item, int width)
+    {
+        var code = Show.Int(item["statusCode"])?.ToString(CultureInfo.InvariantCulture) ?? "-";
+        var error = Show.Str(item["error"]);
+        return $"{(Show.Str(item["taskId"]) ?? "").PadRight(width)}  {Show.Int(item["attempt"]),3}  {code,4}  {Show.Str(item["outcome"]),-9}  {Show.Millis(item["durationMs"]),8}  {Show.Time(item["startedAt"]),-20}  {Show.OneLine(error, 160)}".TrimEnd();
+    }
+}

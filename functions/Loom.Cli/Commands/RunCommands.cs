@@ -1,0 +1,148 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Loom.Cli.Rendering;
+
+namespace Loom.Cli.Commands;
+
+/// <summary><c>loom run ...</c>: list, show, watch, cancel, retry.</summary>
+internal static class RunCommands
+{
+    private static readonly string[] Statuses = ["pending", "running", "succeeded", "failed", "cancelled"];
+
+    public static Command Create(CliContext context)
+    {
+        var command = new Command("run", "Inspect and control runs.");
+        command.Aliases.Add("runs");
+        command.Subcommands.Add(List(context));
+        command.Subcommands.Add(ShowRun(context));
+        command.Subcommands.Add(Watch(context));
+        command.Subcommands.Add(Cancel(context));
+        command.Subcommands.Add(Retry(context));
+        return command;
+    }
+
+    /// <summary>Runs as a table (for run list and workflow describe).</summary>
+    public static TextTable RunTable(JsonArray runs)
+    {
+        var table = new TextTable("RUN", "WORKFLOW", "STATUS", "TRIGGER", "CREATED", "FINISHED");
+        foreach (var run in runs.OfType<JsonObject>())
+        {
+            table.Add(Show.Str(run["runId"]), $"{Show.Str(run["workflowId"])} v{Show.Int(run["version"])}", Show.Str(run["status"]), Show.Str(run["trigger"]),
+                Show.Time(run["createdAt"]), Show.Time(run["finishedAt"]));
+        }
+        return table;
+    }
+
+    private static Command List(CliContext context)
+    {
+        var workflow = new Option<string?>("--workflow") { Description = "Only runs of this workflow" };
+        var status = new Option<string?>("--status") { Description = "Only runs with this status", HelpName = string.Join('|', Statuses) };
+        status.AcceptOnlyFromAmong(Statuses);
+        var limit = new Option<int>("--limit", "-n") { Description = "At most this many runs (1-1000)", DefaultValueFactory = _ => 20 };
+        var since = new Option<string?>("--since") { Description = "Only runs created at or after this instant (ISO-8601)" };
+        var output = CliContext.OutputOption();
+        var command = new Command("list", "List runs, newest first.") { workflow, status, limit, since, output };
+        command.Aliases.Add("ls");
+        context.SetApiAction(command, async (parse, client, ct) =>
+        {
+            var n = parse.GetValue(limit);
+            if (n is < 1 or > 1000) return context.UsageError("--limit must be between 1 and 1000");
+            DateTimeOffset? after = null;
+            if (parse.GetValue(since) is { } text)
+            {
+                if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at)) return context.UsageError($"--since '{text}' is not an ISO-8601 instant");
+                after = at;
+            }
+            var body = await client.ListRunsAsync(parse.GetValue(workflow), parse.GetValue(status), n, after, ct);
+            Printer.Write(context.Output, Printer.Parse(parse.GetValue(output)), body, w =>
+            {
+                var table = RunTable(body["items"] as JsonArray ?? []);
+                if (table.Count == 0) w.WriteLine("no runs");
+                else table.WriteTo(w);
+                if (Show.Str(body["continuation"]) is { Length: > 0 }) w.WriteLine($"(more runs exist; raise --limit above {n} to see them)");
+            });
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command ShowRun(CliContext context)
+    {
+        var run = new Argument<string>("run") { Description = "Run id" };
+        var output = CliContext.OutputOption();
+        var command = new Command("show", "Show a run: status, timings, parameters and every task's state.") { run, output };
+        command.Aliases.Add("get");
+        context.SetApiAction(command, async (parse, client, ct) =>
+        {
+            var body = await client.GetRunAsync(parse.GetValue(run)!, ct);
+            Printer.Write(context.Output, Printer.Parse(parse.GetValue(output)), body, w =>
+            {
+                w.WriteLine($"Run:       {Show.Str(body["runId"])}");
+                w.WriteLine($"Workflow:  {Show.Str(body["workflowId"])} v{Show.Int(body["version"])}");
+                w.WriteLine($"Status:    {Show.Str(body["status"])}{(Show.Str(body["reason"]) is { Length: > 0 } r ? " (" + Show.OneLine(r) + ")" : "")}");
+                w.WriteLine($"Trigger:   {Show.Str(body["trigger"])}{(Show.Str(body["retryOf"]) is { Length: > 0 } of ? " of " + of : "")}");
+                w.WriteLine($"Created:   {Show.Time(body["createdAt"])}");
+                w.WriteLine($"Started:   {Show.Time(body["startedAt"])}");
+                w.WriteLine($"Finished:  {Show.Time(body["finishedAt"])}");
+                w.WriteLine($"Duration:  {Show.Millis(body["durationMs"])}");
+                if (body["params"] is JsonObject p && p.Count > 0) w.WriteLine($"Params:    {string.Join(", ", p.Select(kv => $"{kv.Key}={Printer.CompactJson(kv.Value)}"))}");
+                w.WriteLine();
+                RunWatcher.TaskTable(body, context.Time.GetUtcNow()).WriteTo(w);
+            });
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command Watch(CliContext context)
+    {
+        var run = new Argument<string>("run") { Description = "Run id" };
+        var interval = CliContext.IntervalOption();
+        var command = new Command("watch", "Follow a run until it ends: a live tree of tasks on a terminal, one line per status change otherwise. Exit 0 when it succeeded, 1 when it failed or was cancelled.") { run, interval };
+        context.SetApiAction(command, (parse, client, ct) =>
+            new RunWatcher(client, context, CliContext.Interval(parse, interval)).WatchAsync(parse.GetValue(run)!, ct));
+        return command;
+    }
+
+    private static Command Cancel(CliContext context)
+    {
+        var run = new Argument<string>("run") { Description = "Run id" };
+        var reason = new Option<string?>("--reason") { Description = "Why (kept in the run's log)" };
+        var wait = new Option<bool>("--wait", "-w") { Description = "Wait until the run has stopped; exit 0 when it ended cancelled, 1 when it finished otherwise first" };
+        var interval = CliContext.IntervalOption();
+        var command = new Command("cancel", "Cancel a run: no new task starts, running calls are abandoned, the run ends cancelled.") { run, reason, wait, interval };
+        context.SetApiAction(command, async (parse, client, ct) =>
+        {
+            var id = parse.GetValue(run)!;
+            await client.CancelRunAsync(id, parse.GetValue(reason), ct);
+            await context.Output.WriteLineAsync($"cancelling run {id}");
+            if (!parse.GetValue(wait)) return ExitCodes.Ok;
+            JsonObject body;
+            while (!Show.IsFinal(Show.Str((body = await client.GetRunAsync(id, ct))["status"])))
+            {
+                await Task.Delay(CliContext.Interval(parse, interval), context.Time, ct);
+            }
+            var code = await new RunWatcher(client, context, CliContext.Interval(parse, interval)).SummarizeAsync(body);
+            return Show.Str(body["status"]) == "cancelled" ? ExitCodes.Ok : code == ExitCodes.Ok ? ExitCodes.Failure : code;
+        });
+        return command;
+    }
+
+    private static Command Retry(CliContext context)
+    {
+        var run = new Argument<string>("run") { Description = "Id of a failed or cancelled run" };
+        var wait = new Option<bool>("--wait", "-w") { Description = "Watch the new run until it ends; the exit code is its outcome" };
+        var interval = CliContext.IntervalOption();
+        var command = new Command("retry", "Start a new run that re-runs only the failed, cancelled and skipped tasks of a run; succeeded tasks keep their output.") { run, wait, interval };
+        context.SetApiAction(command, async (parse, client, ct) =>
+        {
+            var id = parse.GetValue(run)!;
+            var started = await client.RetryRunAsync(id, ct);
+            await context.Output.WriteLineAsync($"retrying run {id} as {started.RunId}");
+            if (!parse.GetValue(wait)) return ExitCodes.Ok;
+            return await new RunWatcher(client, context, CliContext.Interval(parse, interval)).WatchAsync(started.RunId, ct);
+        });
+        return command;
+    }
+}
