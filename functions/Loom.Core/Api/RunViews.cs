@@ -103,7 +103,7 @@ public static class DefinitionViews
                 ["method"] = t.Method,
                 ["url"] = t.Url,
                 ["dependsOn"] = new JsonArray(t.DependsOn.Select(d => (JsonNode?)JsonValue.Create(d)).ToArray()),
-                ["trigger"] = t.Trigger.ToString(),
+                ["trigger"] = TriggerRules.Name(t.Trigger),
                 ["completion"] = t.Completion.ToString().ToLowerInvariant(),
                 ["timeoutMs"] = t.Timeout.TotalMilliseconds,
                 ["maxAttempts"] = t.Retry.MaxAttempts,

@@ -356,7 +356,8 @@ internal sealed class RunTransitionBuilder
                 FailureClass.Reported => "reported failure",
                 _ => "failed",
             };
-        return Join(head, outcome.Message) ?? head;
+        // The executor's messages already start with "HTTP 503: ..."; do not say it twice.
+        return outcome.Message is { } m && m.StartsWith(head, StringComparison.Ordinal) ? m : Join(head, outcome.Message) ?? head;
     }
 
     private static string? Join(string? first, string? second) =>

@@ -49,6 +49,18 @@ public sealed class RunStateMachineRetryTests
     }
 
     [Fact]
+    public void Apply_ExecutorMessageAlreadyNamesTheStatus_ReasonSaysItOnce()
+    {
+        var wf = Workflow(Task("a") with { Retry = Retries(1) });
+        var state = Start(wf, out _);
+        var outcome = AttemptOutcome.Fail(FailureClass.ServerError, "HTTP 503: busy", 503);
+
+        var t = RunStateMachine.Apply(wf, state, new AttemptCompleted("a", 1, outcome, At(1)));
+
+        Assert.Equal("HTTP 503: busy", t.State.Tasks["a"].Reason);
+    }
+
+    [Fact]
     public void Apply_ClientError_NotRetried()
     {
         var wf = Workflow(Task("a") with { Retry = Retries(5) });
