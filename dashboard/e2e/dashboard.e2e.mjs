@@ -52,7 +52,8 @@ function assert(condition, message) {
 
 async function shot(page, name) {
   const file = path.join(screenshots, `${name}.png`);
-  await page.screenshot({ path: file, fullPage: true });
+  // Colour changes fade in (a CSS transition): finish them so the picture shows the state the check just saw.
+  await page.screenshot({ path: file, fullPage: true, animations: 'disabled' });
   console.log(`       screenshot ${file}`);
 }
 

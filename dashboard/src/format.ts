@@ -94,3 +94,21 @@ export function prettyJson(value: unknown): string {
 function pad2(n: number): string {
   return n < 10 ? `0${n}` : String(n);
 }
+
+/**
+ * An event's data for the event log: its message first, then the other fields as `name value`, leaving out nulls and
+ * empties. The server's event data is an object whose field names may be in either case ("Message" or "message").
+ */
+export function formatEventData(data: unknown): string {
+  if (data === null || data === undefined) return '';
+  if (typeof data !== 'object' || Array.isArray(data)) return typeof data === 'string' ? data : JSON.stringify(data);
+  let message = '';
+  const rest: string[] = [];
+  for (const [name, value] of Object.entries(data as Record<string, unknown>)) {
+    if (value === null || value === undefined || value === '') continue;
+    const text = typeof value === 'string' ? value : JSON.stringify(value);
+    if (name.toLowerCase() === 'message' && message === '') message = text;
+    else rest.push(`${name.charAt(0).toLowerCase()}${name.slice(1)} ${text}`);
+  }
+  return [message, ...rest].filter((part) => part !== '').join(' · ');
+}
