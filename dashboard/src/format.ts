@@ -96,19 +96,20 @@ function pad2(n: number): string {
 }
 
 /**
- * An event's data for the event log: its message first, then the other fields as `name value`, leaving out nulls and
- * empties. The server's event data is an object whose field names may be in either case ("Message" or "message").
+ * An event's data for the event log: its message first, then the other fields as `name value`, leaving out nulls,
+ * empties and fields the message already says. The server's event data is an object whose field names may be in
+ * either case ("Message" or "message").
  */
 export function formatEventData(data: unknown): string {
   if (data === null || data === undefined) return '';
   if (typeof data !== 'object' || Array.isArray(data)) return typeof data === 'string' ? data : JSON.stringify(data);
-  let message = '';
-  const rest: string[] = [];
-  for (const [name, value] of Object.entries(data as Record<string, unknown>)) {
-    if (value === null || value === undefined || value === '') continue;
-    const text = typeof value === 'string' ? value : JSON.stringify(value);
-    if (name.toLowerCase() === 'message' && message === '') message = text;
-    else rest.push(`${name.charAt(0).toLowerCase()}${name.slice(1)} ${text}`);
-  }
+  const entries = Object.entries(data as Record<string, unknown>).filter(([, value]) => value !== null && value !== undefined && value !== '');
+  const text = (value: unknown): string => (typeof value === 'string' ? value : JSON.stringify(value));
+  const messageEntry = entries.find(([name]) => name.toLowerCase() === 'message');
+  const message = messageEntry ? text(messageEntry[1]) : '';
+  const rest = entries
+    .filter((entry) => entry !== messageEntry)
+    .map(([name, value]) => `${name.charAt(0).toLowerCase()}${name.slice(1)} ${text(value)}`)
+    .filter((part) => !message.toLowerCase().includes(part.toLowerCase()));
   return [message, ...rest].filter((part) => part !== '').join(' · ');
 }

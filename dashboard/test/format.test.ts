@@ -77,7 +77,12 @@ describe('helpers', () => {
 
 describe('formatEventData', () => {
   it('puts the message first, drops nulls and lower-cases the first letter of other names', () => {
-    expect(formatEventData({ Attempt: 1, Message: 'attempt 1 of 3' })).toBe('attempt 1 of 3 · attempt 1');
+    expect(formatEventData({ Attempt: 2, Message: 'HTTP 503', Reason: null })).toBe('HTTP 503 · attempt 2');
+  });
+
+  it('leaves out a field the message already says', () => {
+    expect(formatEventData({ Attempt: 1, Message: 'attempt 1 of 3' })).toBe('attempt 1 of 3');
+    expect(formatEventData({ Attempt: 1, Message: null })).toBe('attempt 1');
   });
 
   it('gives nothing for an object of nulls (what the server sends for RunStarted)', () => {
