@@ -1,12 +1,19 @@
 #!/usr/bin/env bash
 # Sets up and runs Loom locally: Azurite (data in .azurite/), the sample backend, the Loom server, the sample
 # workflows registered, one run of daily-report triggered. Ctrl+C stops everything it started.
-#   --check   do all of that, wait for the daily-report run to succeed, then stop (used by the tests)
+#   --check   do all of that on free ports, wait for the daily-report run to succeed, then stop (used by the tests)
+#   --e2e     as --check, then run the dashboard's browser test against it (Debian's Chromium, installed when missing);
+#             screenshots go to artifacts/screenshots/; exits with the test's result (used by the tests)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
-check=false
-[ "${1:-}" = "--check" ] && check=true
+check=false e2e=false
+case "${1:-}" in
+  --check) check=true ;;
+  --e2e) check=true e2e=true ;;
+  "") ;;
+  *) echo "usage: scripts/run.sh [--check | --e2e]" >&2; exit 2 ;;
+esac
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 LOOM_PORT=${LOOM_PORT:-8080}
@@ -104,13 +111,27 @@ See the run it just started:
 MSG
 
 if $check; then
+  status=unknown
   for _ in $(seq 1 120); do
     status=$(curl -sS -H "x-functions-key: $admin_key" "$api/runs/$run_id" | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])')
-    case "$status" in succeeded) echo "run $run_id succeeded"; exit 0 ;; failed|cancelled) echo "run $run_id $status" >&2; exit 1 ;; esac
+    case "$status" in succeeded|failed|cancelled) break ;; esac
     sleep 0.5
   done
-  echo "run $run_id did not finish in 60 s" >&2
-  exit 1
+  case "$status" in
+    succeeded) echo "run $run_id succeeded" ;;
+    failed|cancelled) echo "run $run_id $status" >&2; exit 1 ;;
+    *) echo "run $run_id did not finish in 60 s" >&2; exit 1 ;;
+  esac
+  $e2e || exit 0
+
+  say "Dashboard browser test (screenshots in artifacts/screenshots/)"
+  rm -rf "$root/artifacts/screenshots"
+  mkdir -p "$root/artifacts/screenshots"
+  # dashboard/e2e/run.sh installs Debian's Chromium when /usr/bin/chromium is missing, then runs the test.
+  e2e_status=0
+  LOOM_URL="http://127.0.0.1:$LOOM_PORT" LOOM_KEY="$admin_key" LOOM_SLOW_WORKFLOW=slow-demo \
+    LOOM_SCREENSHOTS="$root/artifacts/screenshots" bash dashboard/e2e/run.sh </dev/null || e2e_status=$?
+  exit "$e2e_status"
 fi
 echo "Press Ctrl+C to stop everything."
 wait

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Sets up and runs every Loom test on a fresh machine: installs Azurite (npm ci), builds, tests.
+# Sets up and runs every Loom test on a fresh machine: installs Azurite (npm ci), builds, tests; then the README's run
+# command (scripts/run.sh --check), the dashboard's unit tests, and its browser test against a real server (--e2e).
 # Tests start what they need themselves (Azurite on free ports, stub backends on 127.0.0.1) and stop it after.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,8 +33,37 @@ for project in tests/*/*.Tests.csproj; do
     --logger "console;verbosity=minimal" || status=1
 done
 
-# One closing line over all projects, counted from the result files.
-python3 - "$results" <<'PY' || true
+# Suites other than dotnet test write "name passed failed skipped" lines here; the closing line adds them in.
+counts="$results/other-suites.txt"
+: >"$counts"
+
+step "README run command (scripts/run.sh --check)"
+if bash scripts/run.sh --check </dev/null; then echo "run-check 1 0 0" >>"$counts"; else echo "run-check 0 1 0" >>"$counts"; status=1; fi
+
+step "Dashboard unit tests (vitest)"
+vitest_json="$results/vitest.json"
+rm -f "$vitest_json"
+if bash dashboard/build.sh && (cd dashboard && npx vitest run --reporter=default --reporter=json --outputFile.json="$vitest_json" </dev/null); then :; else status=1; fi
+python3 - "$vitest_json" >>"$counts" <<'PY'
+import json, sys
+try:
+    r = json.load(open(sys.argv[1]))
+    print(f"vitest {r['numPassedTests']} {r['numFailedTests']} {r['numPendingTests'] + r.get('numTodoTests', 0)}")
+except Exception:
+    print("vitest 0 1 0")  # no report: the build or the run itself failed
+PY
+
+step "Dashboard browser test against the real server (scripts/run.sh --e2e)"
+e2e_log="$results/dashboard-e2e.log"
+bash scripts/run.sh --e2e </dev/null 2>&1 | tee "$e2e_log" || status=1
+python3 - "$e2e_log" >>"$counts" <<'PY'
+import re, sys
+found = re.findall(r"^(\d+) passed, (\d+) failed$", open(sys.argv[1]).read(), re.M)
+print(f"dashboard-e2e {found[-1][0]} {found[-1][1]} 0" if found else "dashboard-e2e 0 1 0")
+PY
+
+# One closing line over every suite: the dotnet result files plus the counts above.
+python3 - "$results" "$counts" <<'PY' || true
 import glob, sys, xml.etree.ElementTree as ET
 ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
 p = f = s = 0
@@ -42,6 +72,12 @@ for path in glob.glob(sys.argv[1] + "/*.trx"):
     if c is None: continue
     p += int(c.get("passed", 0)); f += int(c.get("failed", 0)) + int(c.get("error", 0)) + int(c.get("timeout", 0))
     s += int(c.get("notExecuted", 0))
+parts = [f"dotnet {p}/{f}/{s}"]
+for line in open(sys.argv[2]):
+    name, a, b, c = line.split()
+    parts.append(f"{name} {a}/{b}/{c}")
+    p += int(a); f += int(b); s += int(c)
+print("Suites (passed/failed/skipped): " + ", ".join(parts))
 print(f"Total: {p} passed, {f} failed, {s} skipped")
 PY
 exit $status

@@ -52,7 +52,8 @@ function assert(condition, message) {
 
 async function shot(page, name) {
   const file = path.join(screenshots, `${name}.png`);
-  await page.screenshot({ path: file, fullPage: true });
+  // Colour changes fade in (a CSS transition): finish them so the picture shows the state the check just saw.
+  await page.screenshot({ path: file, fullPage: true, animations: 'disabled' });
   console.log(`       screenshot ${file}`);
 }
 
@@ -219,6 +220,40 @@ try {
     assert(running.length === 0, `tasks still active after cancel: ${running.join(', ')}`);
     assert(!(await page.locator('[data-testid="retry-button"]').isDisabled()), 'retry is not offered for the cancelled run');
     await shot(page, '07-run-cancelled');
+  });
+
+  await check('the runs page lists the runs and filters them by status', async () => {
+    assert(succeededRun, 'no run from the trigger check');
+    await page.goto(hash('/runs'));
+    await page.locator(`[data-testid="run-row"][data-run-id="${succeededRun.replace(/"/g, '\\"')}"]`).waitFor({ timeout: 20_000 });
+    await shot(page, '08-runs');
+    await page.selectOption('[data-testid="runs-status-filter"]', 'cancelled');
+    // The filter goes to the server (?status=cancelled): wait for a list of cancelled runs only, without the succeeded one.
+    await page.waitForFunction(
+      (hidden) => {
+        const rows = [...document.querySelectorAll('[data-testid="run-row"]')];
+        return rows.length > 0 && rows.every((r) => r.querySelector('[data-status]')?.getAttribute('data-status') === 'cancelled') && !rows.some((r) => r.getAttribute('data-run-id') === hidden);
+      },
+      succeededRun,
+      { timeout: 20_000 },
+    );
+  });
+
+  await check('index.html is revalidated, hashed assets are cached immutably, both under the CSP', async () => {
+    const index = await fetch(`${baseUrl}/`);
+    const html = await index.text();
+    const asset = html.match(/(?:src|href)="\/?(assets\/[^"]+\.js)"/)?.[1];
+    assert(asset, 'index.html names no assets/*.js');
+    const script = await fetch(`${baseUrl}/${asset}`);
+    await script.arrayBuffer();
+    const problems = [];
+    if (!/no-cache/.test(index.headers.get('cache-control') ?? '')) problems.push(`index.html Cache-Control: ${index.headers.get('cache-control')}`);
+    if (!/immutable/.test(script.headers.get('cache-control') ?? '')) problems.push(`${asset} Cache-Control: ${script.headers.get('cache-control')}`);
+    for (const [name, response] of [['index.html', index], [asset, script]]) {
+      const policy = response.headers.get('content-security-policy') ?? '';
+      if (!/default-src 'self'/.test(policy) || /unsafe-inline|unsafe-eval/.test(policy)) problems.push(`${name} Content-Security-Policy: ${policy || 'none'}`);
+    }
+    assert(problems.length === 0, problems.join('; '));
   });
 
   await check('no uncaught errors or Content-Security-Policy violations in the page', async () => {

@@ -165,6 +165,8 @@ const server = createServer((req, res) => {
     'content-type': types[path.extname(file)] ?? 'application/octet-stream',
     // The policy the dashboard is built to run under: nothing inline, nothing from elsewhere.
     'content-security-policy': "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+    // As Loom.Server: hashed assets forever, index.html revalidated.
+    'cache-control': path.relative(root, file).startsWith('assets') ? 'public, max-age=31536000, immutable' : 'no-cache',
   });
   createReadStream(file).pipe(res);
 });

@@ -94,3 +94,22 @@ export function prettyJson(value: unknown): string {
 function pad2(n: number): string {
   return n < 10 ? `0${n}` : String(n);
 }
+
+/**
+ * An event's data for the event log: its message first, then the other fields as `name value`, leaving out nulls,
+ * empties and fields the message already says. The server's event data is an object whose field names may be in
+ * either case ("Message" or "message").
+ */
+export function formatEventData(data: unknown): string {
+  if (data === null || data === undefined) return '';
+  if (typeof data !== 'object' || Array.isArray(data)) return typeof data === 'string' ? data : JSON.stringify(data);
+  const entries = Object.entries(data as Record<string, unknown>).filter(([, value]) => value !== null && value !== undefined && value !== '');
+  const text = (value: unknown): string => (typeof value === 'string' ? value : JSON.stringify(value));
+  const messageEntry = entries.find(([name]) => name.toLowerCase() === 'message');
+  const message = messageEntry ? text(messageEntry[1]) : '';
+  const rest = entries
+    .filter((entry) => entry !== messageEntry)
+    .map(([name, value]) => `${name.charAt(0).toLowerCase()}${name.slice(1)} ${text(value)}`)
+    .filter((part) => !message.toLowerCase().includes(part.toLowerCase()));
+  return [message, ...rest].filter((part) => part !== '').join(' · ');
+}

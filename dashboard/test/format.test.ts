@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatAbsolute, formatClock, formatDuration, formatRelative, millisBetween, prettyJson } from '../src/format';
+import { formatAbsolute, formatClock, formatDuration, formatEventData, formatRelative, millisBetween, prettyJson } from '../src/format';
 
 describe('formatDuration', () => {
   it.each([
@@ -72,5 +72,31 @@ describe('helpers', () => {
     expect(prettyJson('<b>not json</b>')).toBe('<b>not json</b>');
     expect(prettyJson({ b: [1] })).toBe('{\n  "b": [\n    1\n  ]\n}');
     expect(prettyJson(null)).toBe('');
+  });
+});
+
+describe('formatEventData', () => {
+  it('puts the message first, drops nulls and lower-cases the first letter of other names', () => {
+    expect(formatEventData({ Attempt: 2, Message: 'HTTP 503', Reason: null })).toBe('HTTP 503 · attempt 2');
+  });
+
+  it('leaves out a field the message already says', () => {
+    expect(formatEventData({ Attempt: 1, Message: 'attempt 1 of 3' })).toBe('attempt 1 of 3');
+    expect(formatEventData({ Attempt: 1, Message: null })).toBe('attempt 1');
+  });
+
+  it('gives nothing for an object of nulls (what the server sends for RunStarted)', () => {
+    expect(formatEventData({ Attempt: null, Message: null })).toBe('');
+  });
+
+  it('keeps fields without a message and writes non-strings as JSON', () => {
+    expect(formatEventData({ statusCode: 503, retry: { due: 'soon' } })).toBe('statusCode 503 · retry {"due":"soon"}');
+  });
+
+  it('passes strings through and writes other values as JSON', () => {
+    expect(formatEventData('plain')).toBe('plain');
+    expect(formatEventData([1, 2])).toBe('[1,2]');
+    expect(formatEventData(null)).toBe('');
+    expect(formatEventData(undefined)).toBe('');
   });
 });

@@ -4,7 +4,7 @@ import { api, ApiError, type Attempt, type RunDetail, type RunEvent, type RunTas
 import { layoutDag } from '../dag/layout';
 import { renderDag, type DagView, type NodeState } from '../dag/render';
 import { h, replaceChildren } from '../dom';
-import { formatAbsolute, formatClock, formatDuration, millisBetween, prettyJson } from '../format';
+import { formatAbsolute, formatClock, formatDuration, formatEventData, millisBetween, prettyJson } from '../format';
 import { computeGantt, renderGantt } from '../gantt';
 import { startPolling } from '../poll';
 import { navigate, runHref, workflowHref } from '../router';
@@ -191,7 +191,7 @@ function renderFacts(target: HTMLElement, run: RunDetail): void {
       h('dt', null, 'Workflow'),
       h('dd', null, h('a', { href: workflowHref(run.workflowId) }, run.workflowId), ` v${run.version}`),
       h('dt', null, 'Trigger'),
-      h('dd', null, run.trigger, run.scheduledAt ? ` · scheduled for ${formatAbsolute(run.scheduledAt)}` : ''),
+      h('dd', null, run.trigger, scheduledNote(run)),
       h('dt', null, 'Started'),
       h('dd', null, formatAbsolute(run.startedAt ?? run.createdAt)),
       h('dt', null, 'Finished'),
@@ -208,6 +208,13 @@ function renderFacts(target: HTMLElement, run: RunDetail): void {
       h('dd', null, run.params && Object.keys(run.params).length > 0 ? h('pre', { class: 'inline-pre' }, prettyJson(run.params)) : h('span', { class: 'muted' }, 'none')),
     ),
   );
+}
+
+/** " · scheduled for …" when the run stands for a scheduled instant other than the moment it was created. */
+function scheduledNote(run: RunDetail): string {
+  if (!run.scheduledAt) return '';
+  const apart = Math.abs(millisBetween(run.createdAt, run.scheduledAt) ?? 0);
+  return run.trigger.toLowerCase() === 'manual' && apart < 1000 ? '' : ` · scheduled for ${formatAbsolute(run.scheduledAt)}`;
 }
 
 function renderInspector(target: HTMLElement, run: RunDetail, taskId: string | null, attempts: readonly Attempt[] | undefined): void {
@@ -284,12 +291,13 @@ function renderEvents(target: HTMLElement, events: readonly RunEvent[]): void {
   }
   const rows = [...events]
     .sort((a, b) => a.sequence - b.sequence)
-    .map((e) => {
-      const data = e.data === null || e.data === undefined ? '' : typeof e.data === 'string' ? e.data : JSON.stringify(e.data);
+    .map((e, index) => {
+      const data = formatEventData(e.data);
+      // Sequence numbers are storage keys with gaps (per-task blocks), so the log numbers its rows instead.
       return h(
         'tr',
-        { 'data-testid': 'event-row', 'data-type': e.type },
-        h('td', { class: 'muted' }, String(e.sequence)),
+        { 'data-testid': 'event-row', 'data-type': e.type, 'data-sequence': e.sequence },
+        h('td', { class: 'muted', title: `sequence ${e.sequence}` }, String(index + 1)),
         h('td', { title: formatAbsolute(e.timestamp) }, formatClock(e.timestamp)),
         h('td', null, e.type),
         h('td', null, e.taskId ?? ''),

@@ -8,6 +8,8 @@ using Loom.Core.Stores;
 using Loom.Core.Templating;
 using Loom.Server.Engine;
 using Loom.Storage;
+using Microsoft.AspNetCore.StaticFiles;
+using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Options;
 
 namespace Loom.Server.Hosting;
@@ -114,11 +116,72 @@ public static class LoomServerBuilder
     /// <summary>Serves the dashboard's static files at / when they were built (dashboard/build.sh).</summary>
     public static WebApplication MapLoomDashboard(this WebApplication app)
     {
-        app.UseDefaultFiles();
-        app.UseStaticFiles();
-        app.MapFallbackToFile("index.html");
+        var folder = FindDashboard(app.Environment, app.Configuration["Loom:DashboardPath"]);
+        if (folder is null)
+        {
+            app.MapGet("/", () => Results.Text(
+                "Loom is running; its API is under /api. The dashboard is not built: run dashboard/build.sh, or set Loom:DashboardPath to its folder.\n",
+                statusCode: StatusCodes.Status404NotFound));
+            return app;
+        }
+
+        var files = new PhysicalFileProvider(folder);
+        var options = new StaticFileOptions { FileProvider = files, OnPrepareResponse = AddDashboardHeaders };
+        app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });
+        app.UseStaticFiles(options);
+        // Routes live in the URL hash, so any other non-file path is a stale or hand-typed link: give it the app.
+        app.MapFallbackToFile("index.html", options);
         return app;
     }
+
+    /// <summary>The policy the dashboard is built to run under: no inline script or style, no third-party origin.</summary>
+    private const string DashboardPolicy =
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; " +
+        "frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'";
+
+    private static void AddDashboardHeaders(StaticFileResponseContext context)
+    {
+        var response = context.Context.Response;
+        // Vite names everything under assets/ by content hash, so those never change; index.html must be revalidated
+        // every time so a new build is picked up at once.
+        response.Headers.CacheControl = context.Context.Request.Path.StartsWithSegments("/assets", StringComparison.Ordinal)
+            ? "public, max-age=31536000, immutable"
+            : "no-cache";
+        response.Headers.ContentSecurityPolicy = DashboardPolicy;
+        response.Headers.XContentTypeOptions = "nosniff";
+        response.Headers["Referrer-Policy"] = "no-referrer";
+    }
+
+    /// <summary>
+    /// The built dashboard: the configured folder, else the web root (content root/wwwroot, or wwwroot beside the
+    /// published binaries), else the project's wwwroot when the server runs from its build output (bin/Release/net10.0).
+    /// </summary>
+    private static string? FindDashboard(IWebHostEnvironment environment, string? configured)
+    {
+        if (!string.IsNullOrWhiteSpace(configured))
+        {
+            var path = Path.GetFullPath(configured, environment.ContentRootPath);
+            return HasIndex(path) ? path : null;
+        }
+
+        string?[] candidates = [environment.WebRootPath, Path.Combine(AppContext.BaseDirectory, "wwwroot")];
+        foreach (var candidate in candidates)
+        {
+            if (HasIndex(candidate)) return candidate;
+        }
+
+        // The Web SDK copies wwwroot only on publish; a plain build runs from bin/<configuration>/<framework>/.
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        for (var up = 0; up < 4 && directory is not null; up++, directory = directory.Parent)
+        {
+            var candidate = Path.Combine(directory.FullName, "wwwroot");
+            if (File.Exists(Path.Combine(directory.FullName, "Loom.Server.csproj")) && HasIndex(candidate)) return candidate;
+        }
+
+        return null;
+    }
+
+    private static bool HasIndex(string? folder) => folder is not null && File.Exists(Path.Combine(folder, "index.html"));
 }
 
 /// <summary>Log messages of the API host.</summary>
