@@ -105,7 +105,8 @@ internal sealed class DurableRunHarness
         Context.AdvanceTo(due > Context.Now ? due : Context.Now);
         foreach (var timer in firing)
         {
-            var command = _referenceTimers.First(t => t.FireAt == timer.FireAt);
+            var command = _referenceTimers.FirstOrDefault(t => t.FireAt == timer.FireAt)
+                ?? throw new InvalidOperationException($"the orchestration has a timer at {timer.FireAt:O} the reference machine never asked for; reference timers [{string.Join(", ", _referenceTimers.Select(r => $"{r.Purpose}/{r.TaskId}#{r.Attempt}@{r.FireAt:O}"))}]; pending [{string.Join(", ", Context.PendingTimers.Select(p => $"{p.FireAt:O}"))}]; ref state {RunStateJson.Serialize(_reference)}");
             _referenceTimers.Remove(command);
             ApplyReference(new TimerFired(command.Purpose, command.TaskId, command.Attempt, Context.Now));
         }
