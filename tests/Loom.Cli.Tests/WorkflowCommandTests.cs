@@ -196,7 +196,7 @@ public sealed class WorkflowCommandTests(AzuriteFixture azurite, BackendFixture 
         var result = await _cli.RunAsync("workflow", "trigger", "no-params", "-p", "x=1");
 
         Assert.Equal(ExitCodes.Rejected, result.Code);
-        Assert.Contains("has no parameter 'x'", result.Err);
+        Assert.Contains("unknown parameter 'x'", result.Err);
     }
 
     [Fact]
