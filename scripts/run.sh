@@ -22,7 +22,16 @@ state="$root/.loom"
 mkdir -p "$state" "$root/.azurite"
 pids=()
 cleanup() {
+  trap - EXIT INT TERM
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  # Give everything 10 s to stop cleanly (the server finishes calls in flight), then make sure nothing is left.
+  for _ in $(seq 1 20); do
+    alive=false
+    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=true; done
+    $alive || break
+    sleep 0.5
+  done
+  for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
 }
 trap cleanup EXIT INT TERM
