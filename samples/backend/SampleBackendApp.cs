@@ -1,5 +1,8 @@
+using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -7,7 +10,7 @@ namespace Loom.SampleBackend;
 
 /// <summary>One request as the backend saw it.</summary>
 /// <param name="Sequence">Arrival order.</param>
-/// <param name="ArrivedAt">Arrival time.</param>
+/// <param name="ArrivedAt">Arrival time (before any delay the switches ask for).</param>
 /// <param name="Task">The task name from the path.</param>
 /// <param name="RunId">X-Loom-Run-Id.</param>
 /// <param name="TaskId">X-Loom-Task-Id.</param>
@@ -17,6 +20,28 @@ namespace Loom.SampleBackend;
 /// <param name="Body">Request body.</param>
 /// <param name="Signature">X-Loom-Signature, if any.</param>
 public sealed record ReceivedRequest(long Sequence, DateTimeOffset ArrivedAt, string Task, string? RunId, string? TaskId, int Attempt, string? IdempotencyKey, int Status, string Body, string? Signature);
+
+/// <summary>A fault the backend's chaos switch injects.</summary>
+public enum ChaosFault
+{
+    /// <summary>No fault: the request is answered normally.</summary>
+    None,
+
+    /// <summary>503 Service Unavailable.</summary>
+    ServerError,
+
+    /// <summary>No answer until the caller gives up (its timeout).</summary>
+    Timeout,
+
+    /// <summary>The connection is aborted without an answer.</summary>
+    Reset,
+}
+
+/// <summary>Chaos rates in percent (their sum at most 100).</summary>
+/// <param name="ServerErrorPercent">Share of attempts answered 503.</param>
+/// <param name="TimeoutPercent">Share of attempts left hanging.</param>
+/// <param name="ResetPercent">Share of attempts whose connection is reset.</param>
+public sealed record ChaosRates(int ServerErrorPercent, int TimeoutPercent, int ResetPercent);
 
 /// <summary>Everything the backend received, for tests and the benchmark.</summary>
 public sealed class RequestLog
@@ -39,7 +64,10 @@ public sealed class RequestLog
 /// <c>failTimes=N</c> (attempts 1..N fail with <c>failStatus</c>, default 503), <c>failCalls=N&amp;key=K</c> (the first N calls with key K fail, across runs), <c>status=CODE</c> (always answer CODE),
 /// <c>delayMs=MS</c>, <c>retryAfter=S</c>, <c>mode=callback</c> (answer 202, then POST the result to the callback URL after
 /// <c>callbackDelayMs</c>, or never when <c>callbackDelayMs=-1</c>; <c>acceptDelayMs</c> delays the 202 itself), <c>result=FAILED</c> (a 200 whose body says FAILED),
-/// <c>bytes=N</c> (an output of about N bytes). <c>GET /requests</c> lists what arrived.
+/// <c>bytes=N</c> (an output of about N bytes), <c>redirect=URL</c> (answer 307 to URL), <c>chaos=SEED</c> (a fault chosen by
+/// <see cref="ChaosFor"/> from the seed, run, task and attempt: 5xx, a hang past the caller's timeout, or a connection reset;
+/// rates in percent by <c>chaos5xx</c>, <c>chaosTimeout</c>, <c>chaosReset</c>, defaults 30, 10, 5; a hang lasts <c>chaosHangMs</c>,
+/// default 10000). In the log, a hang is status 0 and a reset status -1. <c>GET /requests</c> lists what arrived.
 /// </summary>
 public static class SampleBackendApp
 {
@@ -56,12 +84,52 @@ public static class SampleBackendApp
 
         app.MapPost("/api/tasks/{name}", async (string name, HttpContext http, IHttpClientFactory clients) =>
         {
+            // Stamped on arrival, before any delay, so a call can be placed against events (a crash) while it was in flight.
+            var arrivedAt = clock.GetUtcNow();
             var q = http.Request.Query;
             using var reader = new StreamReader(http.Request.Body);
             var body = await reader.ReadToEndAsync(http.RequestAborted);
             var attempt = int.TryParse(http.Request.Headers["X-Loom-Attempt"], CultureInfo.InvariantCulture, out var a) ? a : 1;
             var status = 200;
             IResult result;
+
+            if (Int(q["chaos"]) is { } seed)
+            {
+                var rates = new ChaosRates(Int(q["chaos5xx"]) ?? 30, Int(q["chaosTimeout"]) ?? 10, Int(q["chaosReset"]) ?? 5);
+                var fault = ChaosFor(seed, http.Request.Headers["X-Loom-Run-Id"].ToString(), http.Request.Headers["X-Loom-Task-Id"].ToString(), attempt, rates);
+                if (fault != ChaosFault.None)
+                {
+                    var answered = fault switch { ChaosFault.ServerError => 503, ChaosFault.Timeout => 0, _ => -1 };
+                    log.Add(seq => new ReceivedRequest(seq, arrivedAt, name, http.Request.Headers["X-Loom-Run-Id"], http.Request.Headers["X-Loom-Task-Id"], attempt,
+                        http.Request.Headers["Idempotency-Key"], answered, body, http.Request.Headers["X-Loom-Signature"]));
+                    switch (fault)
+                    {
+                        case ChaosFault.ServerError:
+                            return Results.Json(new { message = $"{name}: chaos fault (503) for attempt {attempt}" }, statusCode: 503);
+                        case ChaosFault.Timeout:
+                            try
+                            {
+                                await Task.Delay(Int(q["chaosHangMs"]) ?? 10_000, http.RequestAborted);
+                            }
+                            catch (OperationCanceledException)
+                            {
+                                // The caller gave up, as intended.
+                            }
+                            return Results.Empty;
+                        default:
+                            http.Abort();
+                            return Results.Empty;
+                    }
+                }
+            }
+
+            if (q["redirect"].ToString() is { Length: > 0 } location)
+            {
+                log.Add(seq => new ReceivedRequest(seq, arrivedAt, name, http.Request.Headers["X-Loom-Run-Id"], http.Request.Headers["X-Loom-Task-Id"], attempt,
+                    http.Request.Headers["Idempotency-Key"], 307, body, http.Request.Headers["X-Loom-Signature"]));
+                http.Response.Headers.Location = location;
+                return Results.StatusCode(307);
+            }
 
             if (Int(q["delayMs"]) is { } delay and > 0)
             {
@@ -133,7 +201,7 @@ public static class SampleBackendApp
                 result = Results.Json(new { status = "SUCCESS", output });
             }
 
-            log.Add(seq => new ReceivedRequest(seq, clock.GetUtcNow(), name, http.Request.Headers["X-Loom-Run-Id"], http.Request.Headers["X-Loom-Task-Id"], attempt,
+            log.Add(seq => new ReceivedRequest(seq, arrivedAt, name, http.Request.Headers["X-Loom-Run-Id"], http.Request.Headers["X-Loom-Task-Id"], attempt,
                 http.Request.Headers["Idempotency-Key"], status, body, http.Request.Headers["X-Loom-Signature"]));
             return result;
         });
@@ -146,6 +214,18 @@ public static class SampleBackendApp
         });
         app.MapGet("/", () => Results.Text("Loom sample backend: POST /api/tasks/{name}; GET /requests\n"));
         return app;
+    }
+
+    /// <summary>The fault <c>chaos=SEED</c> injects into one attempt: a deterministic function of its arguments, so tests can predict every outcome.</summary>
+    public static ChaosFault ChaosFor(int seed, string runId, string taskId, int attempt, ChaosRates rates)
+    {
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{seed}|{runId}|{taskId}|{attempt}")));
+        var roll = (int)(BinaryPrimitives.ReadUInt32LittleEndian(hash) % 100);
+        if (roll < rates.ServerErrorPercent) return ChaosFault.ServerError;
+        roll -= rates.ServerErrorPercent;
+        if (roll < rates.TimeoutPercent) return ChaosFault.Timeout;
+        roll -= rates.TimeoutPercent;
+        return roll < rates.ResetPercent ? ChaosFault.Reset : ChaosFault.None;
     }
 
     private static int? Int(Microsoft.Extensions.Primitives.StringValues value) =>

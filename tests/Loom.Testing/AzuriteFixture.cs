@@ -8,7 +8,7 @@ using Xunit;
 
 namespace Loom.Testing;
 
-/// <summary>Starts one Azurite (in-memory, free ports) from the repository's node_modules and stops it, with its process tree, on dispose or process exit.</summary>
+/// <summary>Starts one Azurite (in-memory, or on disk for restart tests; free ports) from the repository's node_modules and stops it, with its process tree, on dispose or process exit.</summary>
 public sealed class AzuriteFixture : IAsyncLifetime
 {
     /// <summary>Azurite's development account name.</summary>
@@ -18,6 +18,8 @@ public sealed class AzuriteFixture : IAsyncLifetime
     public const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
     private readonly bool _httpsWithOAuth;
+    private readonly bool _persistent;
+    private string? _script;
     private Process? _process;
     private string? _location;
     private readonly List<string> _output = [];
@@ -29,9 +31,67 @@ public sealed class AzuriteFixture : IAsyncLifetime
     }
 
     // xunit wants a single public constructor on a collection fixture, so the HTTPS variant comes from a factory.
-    private AzuriteFixture(bool httpsWithOAuth)
+    private AzuriteFixture(bool httpsWithOAuth, bool persistent = false)
     {
         _httpsWithOAuth = httpsWithOAuth;
+        _persistent = persistent;
+    }
+
+    /// <summary>An Azurite that keeps its data in a temporary folder (<c>--location</c>) so <see cref="RestartAsync"/> keeps it; call <see cref="InitializeAsync"/> and <see cref="DisposeAsync"/> yourself.</summary>
+    public static AzuriteFixture CreatePersistent() => new(httpsWithOAuth: false, persistent: true);
+
+    /// <summary>
+    /// Stops Azurite the way an operator would (SIGTERM, so it saves its data), keeps it down for <paramref name="downtime"/>,
+    /// and starts it again on the same ports with the same data. Only for <see cref="CreatePersistent"/>.
+    /// </summary>
+    public async Task RestartAsync(TimeSpan downtime)
+    {
+        if (!_persistent || _script is null)
+        {
+            throw new InvalidOperationException("Only a started persistent Azurite can restart.");
+        }
+
+        var process = Interlocked.Exchange(ref _process, null);
+        if (process is not null)
+        {
+            using (var term = Process.Start(new ProcessStartInfo("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)]) { UseShellExecute = false }))
+            {
+                await term!.WaitForExitAsync().ConfigureAwait(false);
+            }
+
+            using var exited = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+            try
+            {
+                await process.WaitForExitAsync(exited.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+
+            process.Dispose();
+        }
+
+        await Task.Delay(downtime).ConfigureAwait(false);
+        // The ports were just released; another process could take one in between, so retry for a while.
+        Exception? last = null;
+        for (var attempt = 0; attempt < 20; attempt++)
+        {
+            try
+            {
+                await StartAsync(_script, [BlobPort, QueuePort, TablePort]).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception e) when (e is InvalidOperationException or TimeoutException)
+            {
+                last = e;
+                _process?.Kill(entireProcessTree: true);
+                _process = null;
+                await Task.Delay(250).ConfigureAwait(false);
+            }
+        }
+
+        throw new InvalidOperationException("Azurite did not restart on its ports.", last);
     }
 
     /// <summary>An Azurite that serves HTTPS with a fresh self-signed certificate (<see cref="Certificate"/>) and also accepts bearer tokens (--oauth basic); call <see cref="InitializeAsync"/> and <see cref="DisposeAsync"/> yourself.</summary>
@@ -99,7 +159,8 @@ public sealed class AzuriteFixture : IAsyncLifetime
         {
             try
             {
-                await StartAsync(script).ConfigureAwait(false);
+                _script = script;
+                await StartAsync(script, FreePorts(3)).ConfigureAwait(false);
                 return;
             }
             catch (Exception e) when (e is not OperationCanceledException)
@@ -113,11 +174,10 @@ public sealed class AzuriteFixture : IAsyncLifetime
         throw new InvalidOperationException("Azurite did not start after 5 attempts.", last);
     }
 
-    private async Task StartAsync(string script)
+    private async Task StartAsync(string script, int[] ports)
     {
-        var ports = FreePorts(3);
         (BlobPort, QueuePort, TablePort) = (ports[0], ports[1], ports[2]);
-        _location = Path.Combine(Path.GetTempPath(), "loom-azurite-" + Guid.NewGuid().ToString("N"));
+        _location ??= Path.Combine(Path.GetTempPath(), "loom-azurite-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(_location);
         var start = new ProcessStartInfo("node")
         {
@@ -129,12 +189,17 @@ public sealed class AzuriteFixture : IAsyncLifetime
         };
         foreach (var arg in new[]
         {
-            script, "--inMemoryPersistence", "--silent",
+            script, "--silent", "--disableTelemetry",
             "--blobHost", "127.0.0.1", "--queueHost", "127.0.0.1", "--tableHost", "127.0.0.1",
             "--blobPort", BlobPort.ToString(CultureInfo.InvariantCulture),
             "--queuePort", QueuePort.ToString(CultureInfo.InvariantCulture),
             "--tablePort", TablePort.ToString(CultureInfo.InvariantCulture),
         })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        foreach (var arg in _persistent ? new[] { "--location", _location } : ["--inMemoryPersistence"])
         {
             start.ArgumentList.Add(arg);
         }
@@ -153,6 +218,7 @@ public sealed class AzuriteFixture : IAsyncLifetime
         _process.ErrorDataReceived += (_, e) => Capture(e.Data);
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
+        AppDomain.CurrentDomain.ProcessExit -= OnProcessExit;
         AppDomain.CurrentDomain.ProcessExit += OnProcessExit;
 
         var deadline = DateTime.UtcNow.AddSeconds(30);

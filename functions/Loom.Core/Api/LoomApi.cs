@@ -141,7 +141,8 @@ public sealed record RouteContext(ApiRequest Request, IReadOnlyDictionary<string
         JsonNode? node;
         try
         {
-            node = JsonNode.Parse(Request.Body.Span, documentOptions: new JsonDocumentOptions { MaxDepth = 64 });
+            // Duplicate names are refused while parsing: JsonObject would otherwise throw on first access, deep in a handler.
+            node = JsonNode.Parse(Request.Body.Span, documentOptions: new JsonDocumentOptions { MaxDepth = 64, AllowDuplicateProperties = false });
         }
         catch (JsonException ex)
         {

@@ -39,6 +39,10 @@ internal sealed class RunHandlers(ApiServices services)
         var from = ReadInstant(body, "from");
         var to = ReadInstant(body, "to");
         if (to < from) return ApiResponse.Problem(400, "Bad range", "'to' is before 'from'.");
+        if (body["maxConcurrent"] is { } limit && !(limit is JsonValue v && v.TryGetValue<int>(out var n) && n is >= 1 and <= 1000))
+        {
+            return ApiResponse.Problem(400, "Bad maxConcurrent", "maxConcurrent must be a whole number from 1 to 1000.");
+        }
         var overrides = ReadParams(definition, body["params"]);
         var cron = CronSchedule.Parse(definition.Schedule.Cron, definition.Schedule.Timezone);
         IReadOnlyList<DateTimeOffset> occurrences;
@@ -92,7 +96,16 @@ internal sealed class RunHandlers(ApiServices services)
         {
             return ApiResponse.Problem(400, "Bad limit", "limit must be a whole number from 1 to 1000.");
         }
-        var page = await services.Runs.ListAsync(new RunQuery(r.QueryValue("workflowId"), status, since, limit, r.QueryValue("continuation")), context.CancellationToken);
+        Page<RunRecord> page;
+        try
+        {
+            page = await services.Runs.ListAsync(new RunQuery(r.QueryValue("workflowId"), status, since, limit, r.QueryValue("continuation")), context.CancellationToken);
+        }
+        catch (ArgumentException) when (r.QueryValue("continuation") is not null)
+        {
+            // The store rejects a token it did not issue; that is the caller's mistake, not the server's.
+            return ApiResponse.Problem(400, "Bad continuation", "continuation must be a token from a previous page of this listing.");
+        }
         var items = new JsonArray();
         foreach (var run in page.Items) items.Add(RunViews.Summary(run));
         return ApiResponse.Ok(new JsonObject { ["items"] = items, ["continuation"] = page.Continuation });

@@ -114,7 +114,9 @@ internal sealed class ActiveRun
     private async Task CommitBatchAsync(List<Message> batch)
     {
         if (batch.Count == 0) return;
-        for (var attempt = 0; ; attempt++)
+        // A write that failed with storage unreachable may still have landed (its answer lost); remembered to tell later.
+        (RunState State, List<RunCommand> Commands, List<RunLogEntry> Log, long EventIndex)? unsure = null;
+        for (int conflicts = 0, outages = 0; ;)
         {
             var state = State;
             var commands = new List<RunCommand>();
@@ -128,7 +130,13 @@ internal sealed class ActiveRun
             }
             if (commands.Count == 0 && log.Count == 0)
             {
-                // Every change the machine makes is logged, so no log means nothing but stale events: no write.
+                // Every change the machine makes is logged, so no log means nothing but stale events: no write. If the
+                // stored state is the one an unanswered write carried, that write landed: its commands are still owed here.
+                if (unsure is { } u && Record.State == RunStateJson.Serialize(u.State))
+                {
+                    Execute(u.Commands);
+                    await _engine.AppendLogAsync(u.State, u.EventIndex, u.Log);
+                }
                 return;
             }
             try
@@ -138,13 +146,20 @@ internal sealed class ActiveRun
                 Execute(commands);
                 return;
             }
-            catch (StoreConcurrencyException) when (attempt < 20)
+            catch (StoreConcurrencyException) when (conflicts++ < 20)
             {
-                // Another process committed to this run (a callback or cancel it received): reload and apply again.
-                // The state machine ignores events that no longer apply, so re-applying is safe.
+                // Another process committed to this run (a callback or cancel it received), or an unanswered write of ours
+                // landed: reload and apply again. The state machine ignores events that no longer apply, so re-applying is safe.
                 var fresh = await _engine.ReloadAsync(RunId);
                 Record = fresh.Record;
                 State = fresh.State;
+            }
+            catch (Exception ex) when (RunEngine.IsStorageOutage(ex) && !_engine.Stopping.IsCancellationRequested)
+            {
+                // Storage is unreachable: keep the batch and write it again once storage is back (the events exist only
+                // here, and this live process owns the run's outbox, so no recovery sweep would redo them).
+                unsure = (state, commands, log, State.EventCount);
+                await _engine.WaitOutOutageAsync(RunId, outages++, ex);
             }
         }
     }

@@ -1,9 +1,11 @@
 using System.Collections.Concurrent;
+using Azure;
 using Loom.Core.Api;
 using Loom.Core.Definitions;
 using Loom.Core.Engine;
 using Loom.Core.Orchestration;
 using Loom.Core.Stores;
+using Loom.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace Loom.Server.Engine;
@@ -44,6 +46,7 @@ internal sealed partial class RunEngine(
         var owners = Outbox.Assign(workflow, transition.State, new Dictionary<string, string>(), transition.Commands, identity.Incarnation);
         var record = ToRecord(transition.State, trigger, Outbox.Serialize(owners), etag: null);
         var stored = await runs.CreateAsync(record, cancellationToken);
+        // The run exists from here on: a log write that fails must not keep its first commands from running.
         await AppendLogAsync(transition.State, run.EventCount, transition.Log);
         var active = new ActiveRun(this, workflow, stored, transition.State);
         if (!IsFinal(transition.State.Status))
@@ -105,9 +108,59 @@ internal sealed partial class RunEngine(
 
     internal async Task<(RunRecord Record, RunState State)> ReloadAsync(string runId)
     {
-        var record = await runs.GetAsync(runId, CancellationToken.None) ?? throw new InvalidOperationException($"Run {runId} disappeared from storage.");
-        return (record, RunStateJson.Deserialize(record.State));
+        for (var outages = 0; ; outages++)
+        {
+            try
+            {
+                var record = await runs.GetAsync(runId, CancellationToken.None) ?? throw new InvalidOperationException($"Run {runId} disappeared from storage.");
+                return (record, RunStateJson.Deserialize(record.State));
+            }
+            catch (Exception ex) when (IsStorageOutage(ex) && !Stopping.IsCancellationRequested)
+            {
+                await WaitOutOutageAsync(runId, outages, ex);
+            }
+        }
     }
+
+    /// <summary>Appends a committed transition's log entries, waiting out storage outages (appends are idempotent by sequence).</summary>
+    internal async Task AppendLogAsync(RunState state, long eventIndex, IReadOnlyList<RunLogEntry> log)
+    {
+        for (var outages = 0; ; outages++)
+        {
+            try
+            {
+                if (log.Count > 0) await events.AppendAsync(RunEventLog.ToRecords(state.RunId, eventIndex, log), CancellationToken.None);
+                return;
+            }
+            catch (Exception ex) when (IsStorageOutage(ex) && !Stopping.IsCancellationRequested)
+            {
+                await WaitOutOutageAsync(state.RunId, outages, ex);
+            }
+        }
+    }
+
+    /// <summary>Backs off after the <paramref name="outage"/>-th consecutive failure to reach storage (100 ms doubling to 5 s); throws when the process stops.</summary>
+    internal async Task WaitOutOutageAsync(string runId, int outage, Exception error)
+    {
+        var delay = TimeSpan.FromMilliseconds(Math.Min(5000, 100 * Math.Pow(2, Math.Min(outage, 10))));
+        if (outage == 0) LogOutage(logger, runId, error.Message);
+        await Task.Delay(delay, clock, Stopping);
+    }
+
+    /// <summary>
+    /// True for failures that mean storage could not be reached or was overloaded (connection refused or reset, timeouts,
+    /// 5xx, throttling, and Azure.Core's retries giving up on those), as opposed to a request storage rejected.
+    /// </summary>
+    internal static bool IsStorageOutage(Exception ex) => ex switch
+    {
+        StorageException s => s.Kind is StorageErrorKind.ServerError or StorageErrorKind.Throttled,
+        RequestFailedException r => r.Status is 0 or 408 or 429 or >= 500,
+        AggregateException a => a.InnerExceptions.Count > 0 && a.InnerExceptions.All(IsStorageOutage),
+        HttpRequestException or IOException or TimeoutException or System.Net.Sockets.SocketException => true,
+        // Azure.Core's network timeout surfaces as a cancellation nobody asked for.
+        OperationCanceledException => true,
+        _ => false,
+    };
 
     internal void Forget(ActiveRun run) => _active.TryRemove(new KeyValuePair<string, ActiveRun>(run.RunId, run));
 
@@ -142,9 +195,6 @@ internal sealed partial class RunEngine(
         return _active.GetOrAdd(runId, _ => new ActiveRun(this, workflow, record, state));
     }
 
-    private Task AppendLogAsync(RunState state, long eventIndex, IReadOnlyList<RunLogEntry> log) =>
-        log.Count == 0 ? Task.CompletedTask : events.AppendAsync(RunEventLog.ToRecords(state.RunId, eventIndex, log), CancellationToken.None);
-
     private static RunRecord ToRecord(RunState state, string trigger, string outbox, string? etag) => new()
     {
         RunId = state.RunId,
@@ -167,6 +217,9 @@ internal sealed partial class RunEngine(
 
     [LoggerMessage(EventId = 1002, Level = LogLevel.Warning, Message = "Run {RunId}: took over {Count} orphaned item(s)")]
     private static partial void LogRecovered(ILogger logger, string runId, int count);
+
+    [LoggerMessage(EventId = 1004, Level = LogLevel.Warning, Message = "Run {RunId}: storage unreachable ({Error}); retrying until it is back")]
+    private static partial void LogOutage(ILogger logger, string runId, string error);
 
     [LoggerMessage(EventId = 1003, Level = LogLevel.Error, Message = "Run {RunId}: processing failed")]
     private static partial void LogFailure(ILogger logger, string runId, Exception exception);

@@ -32,7 +32,9 @@ public static class LoomServerBuilder
         });
         services.AddSingleton<IWorkflowStore>(sp => sp.GetRequiredService<LoomStorage>().Workflows);
         services.AddSingleton<IRunStore>(sp => sp.GetRequiredService<LoomStorage>().Runs);
-        services.AddSingleton<IAttemptStore>(sp => sp.GetRequiredService<LoomStorage>().Attempts);
+        // The engine's attempt records survive a storage outage (retried until storage is back); see OutageTolerantAttemptStore.
+        services.AddSingleton<IAttemptStore>(sp => new OutageTolerantAttemptStore(sp.GetRequiredService<LoomStorage>().Attempts, sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping, sp.GetRequiredService<ILogger<OutageTolerantAttemptStore>>()));
         services.AddSingleton<IEventStore>(sp => sp.GetRequiredService<LoomStorage>().Events);
         services.AddSingleton<ISchedulerStateStore>(sp => sp.GetRequiredService<LoomStorage>().SchedulerStates);
         services.AddSingleton<IProcessRegistry>(sp => new TableProcessRegistry(sp.GetRequiredService<LoomStorage>()));
