@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Loom.Core.Stores;
 using Loom.Core.Templating;
 
@@ -51,6 +52,9 @@ public sealed record ApiServices
 
     /// <summary>Limits.</summary>
     public ApiOptions Options { get; init; } = new();
+
+    /// <summary>Process figures for the admin-only <c>GET /api/diagnostics</c>; null when the host offers none (the route answers 404).</summary>
+    public Func<JsonObject>? Diagnostics { get; init; }
 
     /// <summary>Told about unexpected exceptions (the host logs them); the client gets a 500 problem without details.</summary>
     public Action<Exception, ApiRequest>? OnError { get; init; }

@@ -39,6 +39,7 @@ public sealed class LoomApi
             new("POST", "/api/runs/{runId}/retry", ApiRole.Operator, runs.RetryAsync, "Start a new run that re-runs only what failed."),
             new("POST", "/api/callbacks/{token}", ApiRole.Anonymous, runs.CallbackAsync, "Completion of a callback task (authenticated by its token)."),
             new("GET", "/api/health", ApiRole.Anonymous, HealthAsync, "200 when storage answers."),
+            new("GET", "/api/diagnostics", ApiRole.Admin, DiagnosticsAsync, "Process figures of this host: CPU time, memory, storage requests sent."),
             new("GET", "/api/openapi.json", ApiRole.Reader, _ => Task.FromResult(ApiResponse.Ok(OpenApiDocument.Build(_routes!))), "This document."),
         ];
     }
@@ -107,6 +108,10 @@ public sealed class LoomApi
             return ApiResponse.Problem(500, "Internal error", "Loom failed to handle this request; the error is in the server's log.");
         }
     }
+
+    private Task<ApiResponse> DiagnosticsAsync(RouteContext context) => Task.FromResult(_services.Diagnostics is { } diagnostics
+        ? ApiResponse.Ok(diagnostics())
+        : ApiResponse.Problem(404, "Not found", "This host offers no diagnostics."));
 
     private async Task<ApiResponse> HealthAsync(RouteContext context)
     {

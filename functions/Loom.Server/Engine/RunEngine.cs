@@ -36,8 +36,13 @@ internal sealed partial class RunEngine(
 
     public ProcessIdentity Identity => identity;
 
+    private long _finished;
+
     /// <summary>Runs this process holds in memory.</summary>
     public int ActiveCount => _active.Count;
+
+    /// <summary>Runs whose final state this process committed since it started (diagnostics).</summary>
+    public long FinishedCount => Interlocked.Read(ref _finished);
 
     /// <inheritdoc />
     public async Task StartAsync(WorkflowDefinition workflow, RunState run, string trigger, CancellationToken cancellationToken = default)
@@ -55,6 +60,7 @@ internal sealed partial class RunEngine(
         }
         else
         {
+            Interlocked.Increment(ref _finished);
             active.Stop();
         }
         active.Execute(transition.Commands);
@@ -102,7 +108,11 @@ internal sealed partial class RunEngine(
         var next = ToRecord(after, record.Trigger, Outbox.Serialize(owners), record.ETag) with { CreatedAt = record.CreatedAt };
         var stored = await runs.UpdateAsync(next, CancellationToken.None);
         await AppendLogAsync(after, before.EventCount, log);
-        if (IsFinal(after.Status)) LogFinished(logger, after.RunId, RunViews.Name(after.Status));
+        if (IsFinal(after.Status))
+        {
+            Interlocked.Increment(ref _finished);
+            LogFinished(logger, after.RunId, RunViews.Name(after.Status));
+        }
         return stored;
     }
 

@@ -8,6 +8,7 @@ using Loom.Core.Stores;
 using Loom.Core.Templating;
 using Loom.Server.Engine;
 using Loom.Storage;
+using Loom.Storage.Connection;
 using Microsoft.AspNetCore.StaticFiles;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Options;
@@ -28,8 +29,14 @@ public static class LoomServerBuilder
         services.AddSingleton(sp =>
         {
             var o = sp.GetRequiredService<LoomServerOptions>();
-            return LoomStorage.Create(o.StorageConnectionString, o.TablePrefix);
+            var counter = sp.GetService<StorageRequestCounter>();
+            return LoomStorage.Create(o.StorageConnectionString, o.TablePrefix, counter is null ? null : new StorageClientOptions { RequestCounter = counter });
         });
+        if (builder.Configuration.GetValue<bool?>("Loom:Diagnostics:CountStorageRequests") ?? false)
+        {
+            services.AddSingleton<StorageRequestCounter>();
+        }
+        services.AddSingleton(sp => new ServerDiagnostics(sp.GetRequiredService<RunEngine>(), sp.GetService<StorageRequestCounter>()));
         services.AddSingleton<IWorkflowStore>(sp => sp.GetRequiredService<LoomStorage>().Workflows);
         services.AddSingleton<IRunStore>(sp => sp.GetRequiredService<LoomStorage>().Runs);
         // The engine's attempt records survive a storage outage (retried until storage is back); see OutageTolerantAttemptStore.
@@ -94,6 +101,7 @@ public static class LoomServerBuilder
                 Secrets = sp.GetRequiredService<ISecretProvider>(),
                 Options = sp.GetRequiredService<ApiOptions>(),
                 StorageHealthy = storage.PingAsync,
+                Diagnostics = sp.GetRequiredService<ServerDiagnostics>().Snapshot,
                 OnError = (ex, request) => ApiLog.Failed(logger, request.Method, request.Path, ex),
             });
         });

@@ -47,6 +47,16 @@ public sealed class LoomServerOptions
 
     /// <summary>Values for <c>${{ secrets.NAME }}</c> and signing secrets.</summary>
     public Dictionary<string, string> Secrets { get; set; } = [];
+
+    /// <summary>Switches of the admin-only diagnostics route (<c>GET /api/diagnostics</c>).</summary>
+    public DiagnosticsOptions Diagnostics { get; set; } = new();
+}
+
+/// <summary>What the diagnostics route measures (<c>Loom:Diagnostics</c>).</summary>
+public sealed class DiagnosticsOptions
+{
+    /// <summary>Count every request this process sends to storage (a policy in the storage pipeline); off by default.</summary>
+    public bool CountStorageRequests { get; set; }
 }
 
 /// <summary>One configured API key.</summary>

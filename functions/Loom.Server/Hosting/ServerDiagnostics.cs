@@ -1,0 +1,28 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Loom.Server.Engine;
+using Loom.Storage.Connection;
+
+namespace Loom.Server.Hosting;
+
+/// <summary>The figures behind <c>GET /api/diagnostics</c>: this process's CPU time and memory, the engine's run counts and, when counting is on, the storage requests sent.</summary>
+internal sealed class ServerDiagnostics(RunEngine engine, StorageRequestCounter? counter)
+{
+    /// <summary>A snapshot; cheap enough to poll (no storage access).</summary>
+    public JsonObject Snapshot()
+    {
+        using var process = Process.GetCurrentProcess();
+        return new JsonObject
+        {
+            ["cpuSeconds"] = process.TotalProcessorTime.TotalSeconds,
+            ["workingSetBytes"] = process.WorkingSet64,
+            ["peakWorkingSetBytes"] = process.PeakWorkingSet64,
+            ["gcHeapBytes"] = GC.GetTotalMemory(forceFullCollection: false),
+            ["activeRuns"] = engine.ActiveCount,
+            ["runsFinished"] = engine.FinishedCount,
+            ["storage"] = counter is null
+                ? new JsonObject { ["counting"] = false }
+                : new JsonObject { ["counting"] = true, ["tables"] = counter.Tables, ["queues"] = counter.Queues, ["total"] = counter.Total },
+        };
+    }
+}

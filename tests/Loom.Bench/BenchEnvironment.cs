@@ -1,0 +1,183 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using Loom.SampleBackend;
+using Microsoft.AspNetCore.Builder;
+using Loom.Testing;
+
+namespace Loom.Bench;
+
+/// <summary>Everything a benchmark needs running: Azurite (in-memory), the stub backend in this process and the Loom server as a child process.</summary>
+internal sealed class BenchEnvironment : IAsyncDisposable
+{
+    private readonly AzuriteFixture _azurite = new();
+    private WebApplication? _backend;
+    private Process? _server;
+    private StreamWriter? _serverLog;
+
+    public RequestLog Requests { get; } = new();
+
+    public string ConnectionString => _azurite.ConnectionString;
+
+    public string BackendUrl { get; private set; } = "";
+
+    public string ServerUrl { get; private set; } = "";
+
+    public string AdminKey { get; } = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
+
+    public string ServerLogPath { get; private set; } = "";
+
+    public static async Task<BenchEnvironment> StartAsync(string root, CancellationToken cancellationToken)
+    {
+        var env = new BenchEnvironment();
+        try
+        {
+            await env.StartAllAsync(root, cancellationToken);
+            return env;
+        }
+        catch
+        {
+            await env.DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task StartAllAsync(string root, CancellationToken cancellationToken)
+    {
+        var dll = Path.Combine(root, "functions", "Loom.Server", "bin", "Release", "net10.0", "Loom.Server.dll");
+        if (!File.Exists(dll))
+        {
+            throw new InvalidOperationException($"{dll} is missing: build it with `dotnet build functions/Loom.Server -c Release` (dotnet run of the bench builds it).");
+        }
+
+        Console.Error.WriteLine("bench: starting Azurite (in-memory)");
+        await _azurite.InitializeAsync();
+
+        var backendPort = FreePort();
+        BackendUrl = $"http://127.0.0.1:{backendPort}";
+        _backend = SampleBackendApp.Build(["--urls", BackendUrl], Requests);
+        await _backend.StartAsync(cancellationToken);
+        Console.Error.WriteLine($"bench: stub backend on {BackendUrl}");
+
+        var serverPort = FreePort();
+        ServerUrl = $"http://127.0.0.1:{serverPort}";
+        var start = new ProcessStartInfo("dotnet")
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = Path.GetDirectoryName(dll)!,
+        };
+        start.ArgumentList.Add(dll);
+        var environment = new Dictionary<string, string>
+        {
+            ["ASPNETCORE_URLS"] = ServerUrl,
+            ["Loom__StorageConnectionString"] = ConnectionString,
+            ["Loom__ApiKeys__0__Key"] = AdminKey,
+            ["Loom__ApiKeys__0__Role"] = "admin",
+            ["Loom__ApiKeys__0__Name"] = "bench",
+            ["Loom__CallbackSigningKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+            ["Loom__PublicBaseUrl"] = ServerUrl,
+            ["Loom__AllowLoopback"] = "true",
+            ["Loom__InstanceName"] = "bench",
+            ["Loom__Diagnostics__CountStorageRequests"] = "true",
+        };
+        foreach (var (key, value) in environment) start.Environment[key] = value;
+
+        var logDir = Path.Combine(root, "artifacts", "bench");
+        Directory.CreateDirectory(logDir);
+        ServerLogPath = Path.Combine(logDir, "server.log");
+        _serverLog = new StreamWriter(ServerLogPath, append: false) { AutoFlush = false };
+        _server = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start the server.");
+        var log = _serverLog;
+        _server.OutputDataReceived += (_, e) => Write(log, e.Data);
+        _server.ErrorDataReceived += (_, e) => Write(log, e.Data);
+        _server.BeginOutputReadLine();
+        _server.BeginErrorReadLine();
+        AppDomain.CurrentDomain.ProcessExit += OnProcessExit;
+        Console.Error.WriteLine($"bench: Loom server (pid {_server.Id}) on {ServerUrl}; log in {ServerLogPath}");
+
+        using var http = new HttpClient();
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (_server.HasExited) throw new InvalidOperationException($"The server exited with {_server.ExitCode}; see {ServerLogPath}.");
+            try
+            {
+                using var response = await http.GetAsync($"{ServerUrl}/api/health", cancellationToken);
+                if (response.StatusCode == HttpStatusCode.OK) break;
+            }
+            catch (HttpRequestException)
+            {
+            }
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"The server did not become healthy in 60 s; see {ServerLogPath}.");
+            await Task.Delay(200, cancellationToken);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        StopServer();
+        if (_backend is not null)
+        {
+            await _backend.StopAsync();
+            await _backend.DisposeAsync();
+            _backend = null;
+        }
+        await _azurite.DisposeAsync();
+    }
+
+    private void OnProcessExit(object? sender, EventArgs e) => StopServer();
+
+    private void StopServer()
+    {
+        AppDomain.CurrentDomain.ProcessExit -= OnProcessExit;
+        var server = Interlocked.Exchange(ref _server, null);
+        if (server is not null)
+        {
+            try
+            {
+                if (!server.HasExited)
+                {
+                    server.Kill(entireProcessTree: true);
+                    if (server.WaitForExit(5000)) server.WaitForExit();
+                }
+            }
+            catch (InvalidOperationException)
+            {
+            }
+            server.Dispose();
+        }
+        if (_serverLog is { } log)
+        {
+            lock (log) log.Flush();
+            _serverLog = null;
+            log.Dispose();
+        }
+    }
+
+    private static void Write(StreamWriter log, string? line)
+    {
+        if (line is null) return;
+        lock (log)
+        {
+            try
+            {
+                log.WriteLine(line);
+            }
+            catch (ObjectDisposedException)
+            {
+                // Output that arrives after the server was stopped is dropped.
+            }
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return ((IPEndPoint)socket.LocalEndPoint!).Port;
+    }
+}

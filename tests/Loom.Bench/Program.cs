@@ -1,0 +1,3 @@
+using Loom.Bench;
+
+return await BenchProgram.RunAsync(args);
