@@ -9,17 +9,17 @@ namespace Loom.Core.Tests.Orchestration;
 public sealed class RunOrchestratorGeneratedTests
 {
     /// <summary>How many consecutive seeds run: enough workflows to reach rare interleavings, few enough to stay quick.</summary>
-    private const int SeedCount = 3000;
+    private const int SeedCount = 2000;
 
     /// <summary>
-    /// Seeds 0..<see cref="SeedCount"/> plus ones found beyond that range which once failed: 9775 fires a retry backoff at the
-    /// same instant as a callback deadline the orchestration had abandoned.
+    /// Seeds 0..<see cref="SeedCount"/> plus ones beyond that range which once failed through the harness: 2330 and 2454 fire
+    /// several overdue timers in one episode, 9775 a retry backoff at the instant of a callback deadline already abandoned.
     /// </summary>
     public static TheoryData<int> Seeds()
     {
         var seeds = new TheoryData<int>();
         for (var seed = 0; seed < SeedCount; seed++) seeds.Add(seed);
-        seeds.Add(9775);
+        foreach (var seed in (int[])[2330, 2454, 9775]) seeds.Add(seed);
         return seeds;
     }
 
