@@ -97,16 +97,20 @@ internal sealed class DurableRunHarness
         Context.FailActivity(next.Sequence, message);
     }
 
-    /// <summary>Fires the earliest pending timer (and any due at the same instant).</summary>
+    /// <summary>Fires the earliest pending timer and every other timer due by then, as the backend does in one episode.</summary>
     public void FireNextTimer()
     {
         var due = Context.PendingTimers.Min(t => t.FireAt!.Value);
-        var firing = Context.PendingTimers.Where(t => t.FireAt <= due).ToList();
-        Context.AdvanceTo(due > Context.Now ? due : Context.Now);
+        var at = due > Context.Now ? due : Context.Now;
+
+        // The clock is often already past several timers (attempts answered first move it on); AdvanceTo fires every timer
+        // due by the new clock, in sequence order, so the reference must be given each of them, not only the earliest.
+        var firing = Context.PendingTimers.Where(t => t.FireAt <= at).ToList();
+        Context.AdvanceTo(at);
         foreach (var timer in firing)
         {
-            var command = _referenceTimers.FirstOrDefault(t => t.FireAt == timer.FireAt)
-                ?? throw new InvalidOperationException($"the orchestration has a timer at {timer.FireAt:O} the reference machine never asked for; reference timers [{string.Join(", ", _referenceTimers.Select(r => $"{r.Purpose}/{r.TaskId}#{r.Attempt}@{r.FireAt:O}"))}]; pending [{string.Join(", ", Context.PendingTimers.Select(p => $"{p.FireAt:O}"))}]; ref state {RunStateJson.Serialize(_reference)}");
+            var command = ReferenceTimerAt(timer.FireAt!.Value)
+                ?? throw new InvalidOperationException($"the orchestration has a timer at {timer.FireAt:O} the reference machine never asked for; reference timers [{string.Join(", ", _referenceTimers.Select(r => $"{r.Purpose}/{r.TaskId}#{r.Attempt}@{r.FireAt:O}"))}]; firing [{string.Join(", ", firing.Select(p => $"{p.FireAt:O}"))}]; ref state {RunStateJson.Serialize(_reference)}");
             _referenceTimers.Remove(command);
             ApplyReference(new TimerFired(command.Purpose, command.TaskId, command.Attempt, Context.Now));
         }
@@ -157,6 +161,19 @@ internal sealed class DurableRunHarness
         Assert.All(neverSent, a => Assert.Contains(a, AbortedAttempts));
         Assert.Equal(CommandedAttempts.Where(a => !neverSent.Contains(a)), sent);
         Assert.Equal(RunStateJson.Serialize(_reference), RunStateJson.Serialize(LastSaved));
+    }
+
+    /// <summary>
+    /// The reference timer a fired timer of the orchestration stands for. The double knows a timer only by its fire time, and
+    /// a timer the machine no longer needs (a callback deadline after the callback came, which the orchestration abandoned)
+    /// can share it with one the machine still needs (a retry backoff): the one the machine would act on comes first, in the
+    /// order the machine asked for them; a stale one only when no needed one has that time (the machine ignores it).
+    /// </summary>
+    private StartTimer? ReferenceTimerAt(DateTimeOffset fireAt)
+    {
+        var candidates = _referenceTimers.Where(t => t.FireAt == fireAt).ToList();
+        return candidates.FirstOrDefault(t => !RunStateMachine.Apply(_workflow, _reference, new TimerFired(t.Purpose, t.TaskId, t.Attempt, Context.Now)).Ignored)
+            ?? candidates.FirstOrDefault();
     }
 
     private void ApplyReference(RunEvent runEvent)

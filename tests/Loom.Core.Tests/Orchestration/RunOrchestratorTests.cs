@@ -14,6 +14,9 @@ public sealed class RunOrchestratorTests
 
     private static AttemptOutcome Accepted() => new() { Kind = OutcomeKind.Accepted, StatusCode = 202 };
 
+    private static TaskDefinition Retrying(string id, TimeSpan delay) =>
+        Task(id) with { Retry = new RetryPolicy { MaxAttempts = 2, Backoff = BackoffKind.Fixed, Delay = delay, Jitter = 0 } };
+
     [Fact]
     public void RunAsync_Diamond_FansOutInParallelJoinsAndSucceeds()
     {
@@ -173,6 +176,52 @@ public sealed class RunOrchestratorTests
 
         Assert.True(run.Context.IsCompleted);
         Assert.Equal(RunStatus.Succeeded, run.Result.Status);
+    }
+
+    [Fact]
+    public void FireNextTimer_ClockAlreadyPastTwoRetryTimers_BothFireAndTheReferenceSeesBoth()
+    {
+        // The clock passes both backoffs while other attempts are answered; the backend then fires both in one episode.
+        var wf = Of(Retrying("a", TimeSpan.FromSeconds(8)), Retrying("b", TimeSpan.FromSeconds(1)), Task("c"));
+        var run = new DurableRunHarness(wf) { Latency = TimeSpan.FromSeconds(5) };
+        run.CompleteSaves();
+        run.CompleteNextInvoke(AttemptOutcome.Fail(FailureClass.ServerError, "503", 503)); // a, backoff until T0+13s
+        run.CompleteNextInvoke(AttemptOutcome.Fail(FailureClass.ServerError, "503", 503)); // b, backoff until T0+11s
+        run.CompleteNextInvoke(AttemptOutcome.Success()); // c, the clock is now T0+15s
+        run.CompleteSaves();
+
+        run.FireNextTimer();
+        run.RunUntilIdle();
+
+        Assert.True(run.Context.IsCompleted);
+        Assert.Equal(RunStatus.Succeeded, run.Result.Status);
+        Assert.Equal(["a#1", "b#1", "c#1", "a#2", "b#2"], run.SentAttempts);
+        run.AssertMatchesMachine();
+    }
+
+    [Fact]
+    public void FireNextTimer_RetryDueWhenAnAnsweredCallbacksDeadlineWasDue_TheReferenceAppliesTheRetry()
+    {
+        // The callback deadline (T0+61s) is abandoned once the callback comes; the retry backoff ends at that same instant.
+        var wf = Of(
+            Task("async") with { Completion = CompletionMode.Callback, CallbackTimeout = TimeSpan.FromMinutes(1) },
+            Retrying("flaky", TimeSpan.FromSeconds(29)));
+        var run = new DurableRunHarness(wf);
+        run.CompleteSaves();
+        run.CompleteNextInvoke(Accepted());
+        run.Latency = TimeSpan.FromSeconds(31);
+        run.CompleteNextInvoke(AttemptOutcome.Fail(FailureClass.ServerError, "503", 503));
+        run.RaiseCallback("async", 1, AttemptOutcome.Success());
+        run.CompleteSaves();
+        Assert.Equal([T0.AddSeconds(61)], run.Context.PendingTimers.Select(t => t.FireAt));
+
+        run.FireNextTimer();
+        run.RunUntilIdle();
+
+        Assert.True(run.Context.IsCompleted);
+        Assert.Equal(RunStatus.Succeeded, run.Result.Status);
+        Assert.Equal(["async#1", "flaky#1", "flaky#2"], run.SentAttempts);
+        run.AssertMatchesMachine();
     }
 
     [Fact]
