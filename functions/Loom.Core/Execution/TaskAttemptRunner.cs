@@ -9,13 +9,26 @@ namespace Loom.Core.Execution;
 
 /// <summary>
 /// One task attempt, the same in both hosts (the server's engine and the Functions activity): build the request from
-/// the attempt's input (templates, envelope, callback URL, signature), send it, classify the answer, record the attempt.
+/// the attempt's input (templates, envelope, callback URL, signature), send it, classify the answer, record the attempt
+/// (or hand the attempt's row back for the caller to store with the outcome's commit).
 /// Every failure comes back as an outcome; only the caller's cancellation throws.
 /// </summary>
 public sealed class TaskAttemptRunner(HttpTaskExecutor executor, IAttemptStore attempts, ISecretProvider secrets, CallbackUrls callbackUrls, TimeProvider clock)
 {
     /// <summary>Runs the attempt and returns its outcome together with the attempt row it stored.</summary>
     public async Task<(AttemptOutcome Outcome, AttemptRecord Record)> RunAsync(InvokeTaskInput input, CancellationToken cancellationToken)
+    {
+        var (outcome, record) = await AttemptAsync(input, cancellationToken);
+        // The attempt row is history: write it even if the caller is cancelled now, so the outcome it got is not lost.
+        await attempts.PutAsync(record, CancellationToken.None);
+        return (outcome, record);
+    }
+
+    /// <summary>
+    /// Runs the attempt and returns its outcome with the attempt's row without storing it, for a caller that stores the row in the
+    /// same write that commits the outcome (the server's engine).
+    /// </summary>
+    public async Task<(AttemptOutcome Outcome, AttemptRecord Record)> AttemptAsync(InvokeTaskInput input, CancellationToken cancellationToken)
     {
         var callbackUrl = input.Task.Completion == CompletionMode.Callback ? callbackUrls.For(input.RunId, input.TaskId, input.Attempt) : null;
         var invocation = new TaskInvocation(input.RunId, input.WorkflowId, input.TaskId, input.Attempt, input.ScheduledAt, input.Params, input.Inputs, callbackUrl);
@@ -35,9 +48,6 @@ public sealed class TaskAttemptRunner(HttpTaskExecutor executor, IAttemptStore a
         var outcome = build.IsSuccess ? await executor.ExecuteAsync(build.Request, input.Task.Timeout, cancellationToken) : build.Failure;
         var summary = build.Request?.Summary ?? $"{input.Task.Method} (request not built)";
 
-        var record = AttemptRecords.From(input, startedAt, summary, outcome);
-        // The attempt row is history: write it even if the caller is cancelled now, so the outcome it got is not lost.
-        await attempts.PutAsync(record, CancellationToken.None);
-        return (outcome, record);
+        return (outcome, AttemptRecords.From(input, startedAt, summary, outcome));
     }
 }

@@ -37,11 +37,38 @@ public interface IRunStore
     /// <summary>Replaces the run if its ETag still matches; throws <see cref="StoreConcurrencyException"/> otherwise.</summary>
     Task<RunRecord> UpdateAsync(RunRecord run, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Stores a new run together with the history that explains it (its first events), in one atomic write where the store can;
+    /// throws <see cref="StoreConflictException"/> when the id exists.
+    /// </summary>
+    Task<RunRecord> CreateAsync(RunRecord run, RunHistory history, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Replaces the run if its ETag still matches (<see cref="StoreConcurrencyException"/> otherwise) and stores the history of the
+    /// change (events, attempts) in the same atomic write where the store can, so a committed change never lacks its history.
+    /// </summary>
+    Task<RunRecord> UpdateAsync(RunRecord run, RunHistory history, CancellationToken cancellationToken = default);
+
     /// <summary>Newest-first listing.</summary>
     Task<Page<RunRecord>> ListAsync(RunQuery query, CancellationToken cancellationToken = default);
 
-    /// <summary>Runs whose outbox is not empty (for recovery sweeps).</summary>
-    Task<IReadOnlyList<RunRecord>> ListWithOutboxAsync(int limit, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Runs whose outbox is not empty (for recovery sweeps), one page at a time: a page examines at most <paramref name="pageSize"/>
+    /// candidates, so it may hold fewer runs; pass its continuation for the next one until it is null.
+    /// </summary>
+    Task<Page<RunRecord>> ListWithOutboxAsync(int pageSize, string? continuation = null, CancellationToken cancellationToken = default);
+}
+
+/// <summary>The history rows written with a run change: event-log rows and attempt rows.</summary>
+/// <param name="Events">Event-log rows (an event id or sequence already stored is left as it is).</param>
+/// <param name="Attempts">Attempt rows (the same run/task/attempt again replaces the row).</param>
+public sealed record RunHistory(IReadOnlyList<RunEventRecord> Events, IReadOnlyList<AttemptRecord> Attempts)
+{
+    /// <summary>No history.</summary>
+    public static RunHistory None { get; } = new([], []);
+
+    /// <summary>True when there is nothing to write.</summary>
+    public bool IsEmpty => Events.Count == 0 && Attempts.Count == 0;
 }
 
 /// <summary>History of HTTP attempts.</summary>

@@ -19,7 +19,7 @@ namespace Loom.Server.Engine;
 internal sealed partial class RunEngine(
     WorkflowCatalog workflows,
     IRunStore runs,
-    IEventStore events,
+    IAttemptStore attempts,
     TaskRunner runner,
     ProcessIdentity identity,
     TimeProvider clock,
@@ -50,9 +50,8 @@ internal sealed partial class RunEngine(
         var transition = RunStateMachine.Apply(workflow, run, new RunStarted(clock.GetUtcNow()));
         var owners = Outbox.Assign(workflow, transition.State, new Dictionary<string, string>(), transition.Commands, identity.Incarnation);
         var record = ToRecord(transition.State, trigger, Outbox.Serialize(owners), etag: null);
-        var stored = await runs.CreateAsync(record, cancellationToken);
-        // The run exists from here on: a log write that fails must not keep its first commands from running.
-        await AppendLogAsync(transition.State, run.EventCount, transition.Log);
+        var history = new RunHistory(RunEventLog.ToRecords(run.RunId, run.EventCount, transition.Log), []);
+        var stored = await runs.CreateAsync(record, history, cancellationToken);
         var active = new ActiveRun(this, workflow, stored, transition.State);
         if (!IsFinal(transition.State.Status))
         {
@@ -101,13 +100,17 @@ internal sealed partial class RunEngine(
         return true;
     }
 
-    /// <summary>Commits a transition: the run row (state, outbox, status) conditionally on its ETag, then the log.</summary>
-    internal async Task<RunRecord> CommitAsync(WorkflowDefinition workflow, RunRecord record, RunState before, RunState after, IReadOnlyList<RunCommand> commands, IReadOnlyList<RunLogEntry> log)
+    /// <summary>
+    /// Commits a transition: the run row (state, outbox, status) conditionally on its ETag, with the log rows and the rows of the
+    /// attempts whose outcomes it applies, in one write.
+    /// </summary>
+    internal async Task<RunRecord> CommitAsync(WorkflowDefinition workflow, RunRecord record, RunState before, RunState after, IReadOnlyList<RunCommand> commands,
+        IReadOnlyList<RunLogEntry> log, IReadOnlyList<AttemptRecord> attemptRows)
     {
         var owners = Outbox.Assign(workflow, after, Outbox.Deserialize(record.Outbox), commands, identity.Incarnation);
         var next = ToRecord(after, record.Trigger, Outbox.Serialize(owners), record.ETag) with { CreatedAt = record.CreatedAt };
-        var stored = await runs.UpdateAsync(next, CancellationToken.None);
-        await AppendLogAsync(after, before.EventCount, log);
+        var history = new RunHistory(RunEventLog.ToRecords(after.RunId, before.EventCount, log), attemptRows);
+        var stored = await runs.UpdateAsync(next, history, CancellationToken.None);
         if (IsFinal(after.Status))
         {
             Interlocked.Increment(ref _finished);
@@ -132,19 +135,22 @@ internal sealed partial class RunEngine(
         }
     }
 
-    /// <summary>Appends a committed transition's log entries, waiting out storage outages (appends are idempotent by sequence).</summary>
-    internal async Task AppendLogAsync(RunState state, long eventIndex, IReadOnlyList<RunLogEntry> log)
+    /// <summary>Stores attempt rows no commit carries (their outcome no longer applied to the run), waiting out storage outages.</summary>
+    internal async Task PutAttemptsAsync(IReadOnlyList<AttemptRecord> attemptRows)
     {
-        for (var outages = 0; ; outages++)
+        foreach (var row in attemptRows)
         {
-            try
+            for (var outages = 0; ; outages++)
             {
-                if (log.Count > 0) await events.AppendAsync(RunEventLog.ToRecords(state.RunId, eventIndex, log), CancellationToken.None);
-                return;
-            }
-            catch (Exception ex) when (IsStorageOutage(ex) && !Stopping.IsCancellationRequested)
-            {
-                await WaitOutOutageAsync(state.RunId, outages, ex);
+                try
+                {
+                    await attempts.PutAsync(row, CancellationToken.None);
+                    break;
+                }
+                catch (Exception ex) when (IsStorageOutage(ex) && !Stopping.IsCancellationRequested)
+                {
+                    await WaitOutOutageAsync(row.RunId, outages, ex);
+                }
             }
         }
     }

@@ -2,6 +2,7 @@ using Loom.Core.Definitions;
 using Loom.Core.Engine;
 using Loom.Core.Execution;
 using Loom.Core.Orchestration;
+using Loom.Core.Stores;
 using Microsoft.Extensions.Logging;
 
 namespace Loom.Server.Engine;
@@ -11,16 +12,19 @@ internal sealed partial class TaskRunner(TaskAttemptRunner runner, RunEngineOpti
 {
     private readonly SemaphoreSlim _slots = new(options.MaxConcurrentCalls);
 
-    /// <summary>Runs attempt <paramref name="command"/> and returns its outcome; cancellation means the process is stopping or the attempt was aborted.</summary>
-    public async Task<AttemptOutcome> RunAsync(WorkflowDefinition workflow, RunState state, InvokeTask command, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs attempt <paramref name="command"/> and returns its outcome with the attempt's row, not yet stored (the engine writes it with
+    /// the commit of the outcome); cancellation means the process is stopping or the attempt was aborted.
+    /// </summary>
+    public async Task<(AttemptOutcome Outcome, AttemptRecord Record)> RunAsync(WorkflowDefinition workflow, RunState state, InvokeTask command, CancellationToken cancellationToken)
     {
         var input = RunOrchestrator.BuildInvokeInput(workflow, state, command);
         await _slots.WaitAsync(cancellationToken);
         try
         {
-            var (outcome, record) = await runner.RunAsync(input, cancellationToken);
+            var (outcome, record) = await runner.AttemptAsync(input, cancellationToken);
             LogOutcome(logger, state.RunId, command.TaskId, command.Attempt, record.Outcome, outcome.StatusCode);
-            return outcome;
+            return (outcome, record);
         }
         finally
         {

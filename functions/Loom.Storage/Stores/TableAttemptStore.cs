@@ -4,24 +4,35 @@ using Loom.Storage.Tables;
 
 namespace Loom.Storage.Stores;
 
-/// <summary>Attempts in Table storage: PartitionKey = run, RowKey = task|attempt (zero-padded), so one task's attempts are a range in order.</summary>
+/// <summary>
+/// Attempts in Table storage, in the run's own partition of the runs table: RowKey = <c>a|</c> + task|attempt (zero-padded), so one
+/// task's attempts are a range in order, and the run store can write an attempt's row in the same transaction that commits its outcome.
+/// </summary>
 /// <remarks>Outputs longer than <see cref="TableStoreOptions.MaxOutputChars"/> are cut and flagged; long text is split across properties.</remarks>
 public sealed class TableAttemptStore(ITableServiceClient service, TableStoreOptions? options = null) : IAttemptStore
 {
+    /// <summary>Row key prefix of attempt rows within a run's partition.</summary>
+    internal const string RowPrefix = "a|";
     private const int TaskKeyLength = 480;
     private readonly TableStoreOptions _options = options ?? new TableStoreOptions();
-    private readonly StoreTable _table = new(service, (options ?? new TableStoreOptions()).AttemptsTable);
+    private readonly StoreTable _table = new(service, (options ?? new TableStoreOptions()).RunsTable);
 
     /// <inheritdoc />
     public async Task PutAsync(AttemptRecord attempt, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(attempt);
         var table = await _table.GetAsync(cancellationToken).ConfigureAwait(false);
+        await table.UpsertEntityAsync(ToEntity(attempt, _options), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The row of one attempt, its output cut to the configured limit (shared with the run store's commit transaction).</summary>
+    internal static TableEntity ToEntity(AttemptRecord attempt, TableStoreOptions options)
+    {
         var output = attempt.Output;
         var truncated = attempt.OutputTruncated;
-        if (output is not null && output.Length > _options.MaxOutputChars)
+        if (output is not null && output.Length > options.MaxOutputChars)
         {
-            var cut = _options.MaxOutputChars;
+            var cut = options.MaxOutputChars;
             if (cut > 0 && char.IsHighSurrogate(output[cut - 1]))
             {
                 cut--;
@@ -45,19 +56,15 @@ public sealed class TableAttemptStore(ITableServiceClient service, TableStoreOpt
         LargeText.Write(entity, "RequestSummary", attempt.RequestSummary);
         LargeText.Write(entity, "Error", attempt.Error);
         LargeText.Write(entity, "Output", output);
-        await table.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+        return entity;
     }
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<AttemptRecord>> ListAsync(string runId, string? taskId, CancellationToken cancellationToken = default)
     {
         var table = await _table.GetAsync(cancellationToken).ConfigureAwait(false);
-        var filter = $"PartitionKey eq {TableJson.Literal(TableKey.Encode(runId))}";
-        if (taskId is not null)
-        {
-            var prefix = TableKey.Encode(taskId, TaskKeyLength) + TableKey.Separator;
-            filter += $" and RowKey ge {TableJson.Literal(prefix)} and RowKey lt {TableJson.Literal(prefix[..^1] + "}")}";
-        }
+        var prefix = taskId is null ? RowPrefix : RowPrefix + TableKey.Encode(taskId, TaskKeyLength) + TableKey.Separator;
+        var filter = $"PartitionKey eq {TableJson.Literal(TableKey.Encode(runId))} and RowKey ge {TableJson.Literal(prefix)} and RowKey lt {TableJson.Literal(prefix[..^1] + "}")}";
 
         var attempts = new List<AttemptRecord>();
         await foreach (var row in table.QueryAsync(new TableQuery(filter), cancellationToken).ConfigureAwait(false))
@@ -85,5 +92,5 @@ public sealed class TableAttemptStore(ITableServiceClient service, TableStoreOpt
     }
 
     private static string RowKey(string taskId, int attempt) =>
-        TableKey.Encode(taskId, TaskKeyLength) + TableKey.Separator + attempt.ToString("D6", CultureInfo.InvariantCulture);
+        RowPrefix + TableKey.Encode(taskId, TaskKeyLength) + TableKey.Separator + attempt.ToString("D6", CultureInfo.InvariantCulture);
 }

@@ -4,10 +4,15 @@ using Loom.Storage.Tables;
 
 namespace Loom.Storage.Stores;
 
-/// <summary>Run events in Table storage: PartitionKey = run, RowKey = zero-padded sequence; appends are batched per run and never overwrite.</summary>
+/// <summary>
+/// Run events in Table storage, in the run's own partition of the runs table: RowKey = <c>e|</c> + zero-padded sequence, so the run
+/// store can commit a run's state with the events that explain it in one transaction. Appends are batched per run and never overwrite.
+/// </summary>
 public sealed class TableEventStore(ITableServiceClient service, TableStoreOptions? options = null) : IEventStore
 {
-    private readonly StoreTable _table = new(service, (options ?? new TableStoreOptions()).EventsTable);
+    /// <summary>Row key prefix of event rows within a run's partition.</summary>
+    internal const string RowPrefix = "e|";
+    private readonly StoreTable _table = new(service, (options ?? new TableStoreOptions()).RunsTable);
 
     /// <inheritdoc />
     public async Task AppendAsync(IReadOnlyList<RunEventRecord> events, CancellationToken cancellationToken = default)
@@ -22,9 +27,7 @@ public sealed class TableEventStore(ITableServiceClient service, TableStoreOptio
         foreach (var run in events.GroupBy(e => e.RunId, StringComparer.Ordinal))
         {
             // Within one call, the first occurrence of an event id or a sequence wins, as it would across calls.
-            var seenIds = new HashSet<string>(StringComparer.Ordinal);
-            var seenSequences = new HashSet<long>();
-            var entities = run.Where(e => seenIds.Add(e.EventId) && seenSequences.Add(e.Sequence)).Select(ToEntity).ToList();
+            var entities = Distinct(run).Select(ToEntity).ToList();
             foreach (var chunk in entities.Chunk(TableClient.MaxTransactionActions))
             {
                 try
@@ -55,7 +58,7 @@ public sealed class TableEventStore(ITableServiceClient service, TableStoreOptio
     {
         var table = await _table.GetAsync(cancellationToken).ConfigureAwait(false);
         var events = new List<RunEventRecord>();
-        var filter = $"PartitionKey eq {TableJson.Literal(TableKey.Encode(runId))}";
+        var filter = $"PartitionKey eq {TableJson.Literal(TableKey.Encode(runId))} and RowKey ge '{RowPrefix}' and RowKey lt 'e}}'";
         await foreach (var row in table.QueryAsync(new TableQuery(filter), cancellationToken).ConfigureAwait(false))
         {
             events.Add(new RunEventRecord(
@@ -71,14 +74,23 @@ public sealed class TableEventStore(ITableServiceClient service, TableStoreOptio
         return events;
     }
 
-    private static TableEntity ToEntity(RunEventRecord e)
+    /// <summary>Keeps the first occurrence of each event id and sequence, as separate appends would.</summary>
+    internal static IEnumerable<RunEventRecord> Distinct(IEnumerable<RunEventRecord> events)
+    {
+        var seenIds = new HashSet<string>(StringComparer.Ordinal);
+        var seenSequences = new HashSet<long>();
+        return events.Where(e => seenIds.Add(e.EventId) && seenSequences.Add(e.Sequence));
+    }
+
+    /// <summary>The row of one event (shared with the run store's commit transaction).</summary>
+    internal static TableEntity ToEntity(RunEventRecord e)
     {
         if (e.Sequence < 0)
         {
             throw new ArgumentOutOfRangeException(nameof(e), e.Sequence, $"Event '{e.EventId}' has a negative sequence.");
         }
 
-        var entity = new TableEntity(TableKey.Encode(e.RunId), e.Sequence.ToString("D19", CultureInfo.InvariantCulture))
+        var entity = new TableEntity(TableKey.Encode(e.RunId), RowPrefix + e.Sequence.ToString("D19", CultureInfo.InvariantCulture))
         {
             ["RunId"] = e.RunId,
             ["EventId"] = e.EventId,

@@ -16,9 +16,14 @@ namespace Loom.Storage.Stores;
 /// failed or duplicate create) is skipped.</para>
 /// <para>The <c>o|</c> row is deleted when an update leaves the run final with an empty outbox, so the recovery sweep reads only
 /// live runs; the sweep also removes rows it finds stale.</para>
+/// <para>A run's events and attempts live in the run's own partition (<see cref="TableEventStore"/>, <see cref="TableAttemptStore"/>),
+/// so a change and the history that explains it are one entity group transaction: one storage request, and a committed state
+/// never lacks its events. History too large for one transaction (100 operations, 4 MiB) goes in follow-up writes.</para>
 /// </remarks>
 public sealed class TableRunStore(ITableServiceClient service, TableStoreOptions? options = null) : IRunStore
 {
+    // A transaction carries at most 4 MiB; history beyond this estimate goes in follow-up writes after the commit.
+    private const long TransactionBudgetBytes = 3L * 1024 * 1024;
     private const string IndexPartition = "$ix";
     private const string RunRow = "run";
     private const int ReadParallelism = 16;
@@ -33,9 +38,13 @@ public sealed class TableRunStore(ITableServiceClient service, TableStoreOptions
     public static bool IsFinal(string status) => status is "succeeded" or "failed" or "cancelled" or "canceled";
 
     /// <inheritdoc />
-    public async Task<RunRecord> CreateAsync(RunRecord run, CancellationToken cancellationToken = default)
+    public Task<RunRecord> CreateAsync(RunRecord run, CancellationToken cancellationToken = default) => CreateAsync(run, RunHistory.None, cancellationToken);
+
+    /// <inheritdoc />
+    public async Task<RunRecord> CreateAsync(RunRecord run, RunHistory history, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(run);
+        ArgumentNullException.ThrowIfNull(history);
         var table = await _table.GetAsync(cancellationToken).ConfigureAwait(false);
         var entity = ToEntity(run);
         TableJson.EnsureWithinLimits(entity);
@@ -51,15 +60,22 @@ public sealed class TableRunStore(ITableServiceClient service, TableStoreOptions
         };
         await table.SubmitTransactionAsync(
             [.. indexRows.Select(r => new TableTransactionAction(TableTransactionActionType.UpsertReplace, r))], cancellationToken).ConfigureAwait(false);
+        var (inCommit, afterCommit) = SplitHistory(entity, history);
+        string etag;
         try
         {
-            var etag = await table.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false);
-            return run with { ETag = etag };
+            etag = inCommit.Count == 0
+                ? await table.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false)
+                : (await table.SubmitTransactionAsync([new TableTransactionAction(TableTransactionActionType.Add, entity), .. inCommit], cancellationToken).ConfigureAwait(false))[0]!;
         }
         catch (StorageException e) when (e.Kind == StorageErrorKind.Conflict)
         {
+            // The run row exists (a history row cannot: it would belong to a run that was never created).
             throw new StoreConflictException($"Run '{run.RunId}' already exists.");
         }
+
+        await WriteHistoryAsync(table, afterCommit, cancellationToken).ConfigureAwait(false);
+        return run with { ETag = etag };
     }
 
     /// <inheritdoc />
@@ -71,25 +87,42 @@ public sealed class TableRunStore(ITableServiceClient service, TableStoreOptions
     }
 
     /// <inheritdoc />
-    public async Task<RunRecord> UpdateAsync(RunRecord run, CancellationToken cancellationToken = default)
+    public Task<RunRecord> UpdateAsync(RunRecord run, CancellationToken cancellationToken = default) => UpdateAsync(run, RunHistory.None, cancellationToken);
+
+    /// <inheritdoc />
+    public async Task<RunRecord> UpdateAsync(RunRecord run, RunHistory history, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(run);
+        ArgumentNullException.ThrowIfNull(history);
         if (string.IsNullOrEmpty(run.ETag))
         {
             throw new StoreConcurrencyException($"Run '{run.RunId}' has no ETag: read it before updating it.");
         }
 
         var table = await _table.GetAsync(cancellationToken).ConfigureAwait(false);
+        var entity = ToEntity(run);
+        var (inCommit, afterCommit) = SplitHistory(entity, history);
         string etag;
         try
         {
-            etag = await table.UpdateEntityAsync(ToEntity(run), run.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+            etag = inCommit.Count == 0
+                ? await table.UpdateEntityAsync(entity, run.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false)
+                : (await table.SubmitTransactionAsync(
+                    [new TableTransactionAction(TableTransactionActionType.UpdateReplace, entity, run.ETag), .. inCommit], cancellationToken).ConfigureAwait(false))[0]!;
         }
         catch (StorageException e) when (e.Kind is StorageErrorKind.PreconditionFailed or StorageErrorKind.EntityNotFound)
         {
             throw new StoreConcurrencyException($"Run '{run.RunId}' changed since it was read (ETag {run.ETag}).");
         }
+        catch (StorageException e) when (e.Kind == StorageErrorKind.Conflict)
+        {
+            // An event row is already there (appended outside a commit): commit the row alone, then add what is missing one by one.
+            var stored = await UpdateAsync(run, RunHistory.None, cancellationToken).ConfigureAwait(false);
+            await WriteHistoryAsync(table, [.. inCommit, .. afterCommit], cancellationToken).ConfigureAwait(false);
+            return stored;
+        }
 
+        await WriteHistoryAsync(table, afterCommit, cancellationToken).ConfigureAwait(false);
         var runKey = TableKey.Encode(run.RunId, PartLength);
         if (IsFinal(run.Status) && string.IsNullOrEmpty(run.Outbox))
         {
@@ -104,6 +137,98 @@ public sealed class TableRunStore(ITableServiceClient service, TableStoreOptions
 
         return run with { ETag = etag };
     }
+
+    /// <summary>Splits history rows into those that fit beside the run row in one transaction and the rest, in order.</summary>
+    private (List<TableTransactionAction> InCommit, List<TableTransactionAction> AfterCommit) SplitHistory(TableEntity runRow, RunHistory history)
+    {
+        var actions = TableEventStore.Distinct(history.Events)
+            .Select(e => new TableTransactionAction(TableTransactionActionType.Add, TableEventStore.ToEntity(e)))
+            .Concat(history.Attempts.Select(a => new TableTransactionAction(TableTransactionActionType.UpsertReplace, TableAttemptStore.ToEntity(a, _options))));
+        var inCommit = new List<TableTransactionAction>();
+        var afterCommit = new List<TableTransactionAction>();
+        var bytes = EstimateBytes(runRow);
+        foreach (var action in actions)
+        {
+            if (action.Entity.PartitionKey != runRow.PartitionKey)
+            {
+                throw new ArgumentException($"History row {action.Entity.RowKey} belongs to another run than '{runRow.GetString("RunId")}'.", nameof(history));
+            }
+
+            bytes += EstimateBytes(action.Entity);
+            if (afterCommit.Count == 0 && inCommit.Count < TableClient.MaxTransactionActions - 1 && bytes <= TransactionBudgetBytes)
+            {
+                inCommit.Add(action);
+            }
+            else
+            {
+                afterCommit.Add(action);
+            }
+        }
+
+        return (inCommit, afterCommit);
+    }
+
+    /// <summary>Writes history rows that did not go in a commit's transaction, batched; an event row already there is kept.</summary>
+    private static async Task WriteHistoryAsync(ITableClient table, List<TableTransactionAction> actions, CancellationToken cancellationToken)
+    {
+        var bytes = 0L;
+        var batch = new List<TableTransactionAction>();
+        foreach (var action in actions)
+        {
+            var size = EstimateBytes(action.Entity);
+            if (batch.Count == TableClient.MaxTransactionActions || (batch.Count > 0 && bytes + size > TransactionBudgetBytes))
+            {
+                await WriteBatchAsync(table, batch, cancellationToken).ConfigureAwait(false);
+                batch.Clear();
+                bytes = 0;
+            }
+
+            batch.Add(action);
+            bytes += size;
+        }
+
+        await WriteBatchAsync(table, batch, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task WriteBatchAsync(ITableClient table, List<TableTransactionAction> batch, CancellationToken cancellationToken)
+    {
+        if (batch.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await table.SubmitTransactionAsync(batch, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        catch (StorageException e) when (e.Kind == StorageErrorKind.Conflict)
+        {
+            // Some rows were written before (a retried write): go one by one and keep what is there.
+        }
+
+        foreach (var action in batch)
+        {
+            try
+            {
+                if (action.Type == TableTransactionActionType.Add)
+                {
+                    await table.AddEntityAsync(action.Entity, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    await table.UpsertEntityAsync(action.Entity, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            catch (StorageException e) when (e.Kind == StorageErrorKind.Conflict)
+            {
+            }
+        }
+    }
+
+    // UTF-8 takes at most 3 bytes per UTF-16 char; JSON escaping and the multipart framing add a little per property.
+    private static long EstimateBytes(TableEntity entity) =>
+        512 + entity.Sum(p => 64 + (p.Key.Length * 3) + (p.Value is string text ? text.Length * 3L : 32));
 
     /// <inheritdoc />
     public async Task<Page<RunRecord>> ListAsync(RunQuery query, CancellationToken cancellationToken = default)
@@ -166,52 +291,39 @@ public sealed class TableRunStore(ITableServiceClient service, TableStoreOptions
     }
 
     /// <inheritdoc />
-    public async Task<IReadOnlyList<RunRecord>> ListWithOutboxAsync(int limit, CancellationToken cancellationToken = default)
+    public async Task<Page<RunRecord>> ListWithOutboxAsync(int pageSize, string? continuation = null, CancellationToken cancellationToken = default)
     {
         var table = await _table.GetAsync(cancellationToken).ConfigureAwait(false);
+        var after = DecodeContinuation(continuation);
+        var lower = after is null ? "RowKey ge 'o|'" : $"RowKey gt {TableJson.Literal(after)}";
+        var query = new TableQuery($"PartitionKey eq '{IndexPartition}' and {lower} and RowKey lt 'o}}'", ["RowKey", "RunId", "Timestamp"], Math.Clamp(pageSize, 1, 1000));
+        var page = await table.QueryPageAsync(query, null, cancellationToken).ConfigureAwait(false);
+        var runs = await ReadRunsAsync(page.Entities, cancellationToken).ConfigureAwait(false);
         var result = new List<RunRecord>();
-        if (limit <= 0)
+        for (var i = 0; i < page.Entities.Count; i++)
         {
-            return result;
-        }
-
-        var query = new TableQuery($"PartitionKey eq '{IndexPartition}' and RowKey ge 'o|' and RowKey lt 'o}}'", ["RowKey", "RunId", "Timestamp"], 200);
-        TableContinuation? continuation = null;
-        do
-        {
-            var page = await table.QueryPageAsync(query, continuation, cancellationToken).ConfigureAwait(false);
-            var runs = await ReadRunsAsync(page.Entities, cancellationToken).ConfigureAwait(false);
-            for (var i = 0; i < page.Entities.Count; i++)
+            var index = page.Entities[i];
+            var run = runs[i];
+            if (run is not null && !string.IsNullOrEmpty(run.Outbox))
             {
-                var index = page.Entities[i];
-                var run = runs[i];
-                if (run is not null && !string.IsNullOrEmpty(run.Outbox))
+                result.Add(run);
+            }
+            else if (run is not null ? IsFinal(run.Status) : index.Timestamp < _options.TimeProvider.GetUtcNow() - OrphanGrace)
+            {
+                // Self-heal: a final run without commands, or an index row whose create never completed.
+                try
                 {
-                    result.Add(run);
-                    if (result.Count == limit)
-                    {
-                        return result;
-                    }
+                    await table.DeleteEntityAsync(IndexPartition, index.RowKey, index.ETag ?? "*", cancellationToken).ConfigureAwait(false);
                 }
-                else if (run is not null ? IsFinal(run.Status) : index.Timestamp < _options.TimeProvider.GetUtcNow() - OrphanGrace)
+                catch (StorageException e) when (e.Kind is StorageErrorKind.PreconditionFailed or StorageErrorKind.EntityNotFound)
                 {
-                    // Self-heal: a final run without commands, or an index row whose create never completed.
-                    try
-                    {
-                        await table.DeleteEntityAsync(IndexPartition, index.RowKey, index.ETag ?? "*", cancellationToken).ConfigureAwait(false);
-                    }
-                    catch (StorageException e) when (e.Kind == StorageErrorKind.PreconditionFailed)
-                    {
-                        // Rewritten meanwhile (the run owes commands again): keep it.
-                    }
+                    // Rewritten meanwhile (the run owes commands again), or already gone: keep it / nothing to do.
                 }
             }
-
-            continuation = page.Continuation;
         }
-        while (continuation is not null);
 
-        return result;
+        var more = page.Continuation is not null && page.Entities.Count > 0;
+        return new Page<RunRecord>(result, more ? EncodeContinuation(page.Entities[^1].RowKey) : null);
     }
 
     private async Task<RunRecord?[]> ReadRunsAsync(IReadOnlyList<TableEntity> indexRows, CancellationToken cancellationToken)

@@ -17,14 +17,8 @@ public sealed partial record TableStoreOptions
     /// <summary>Table of workflow versions and heads.</summary>
     public string WorkflowsTable => Name("workflows");
 
-    /// <summary>Table of runs and their listing index.</summary>
+    /// <summary>Table of runs, their listing index, and each run's events and attempts (in the run's own partition).</summary>
     public string RunsTable => Name("runs");
-
-    /// <summary>Table of attempts.</summary>
-    public string AttemptsTable => Name("attempts");
-
-    /// <summary>Table of run events.</summary>
-    public string EventsTable => Name("events");
 
     /// <summary>Table of scheduler state.</summary>
     public string SchedulerTable => Name("scheduler");

@@ -134,16 +134,30 @@ public sealed class RunStoreTests(AzuriteFixture azurite) : StoreTestBase(azurit
         var owing = await store.CreateAsync(Run("owing", outbox: "[1]"));
         var idle = await store.CreateAsync(Run("idle"));
         var done = await store.CreateAsync(Run("done", outbox: "[2]"));
-        Assert.Equal(["done", "owing"], (await store.ListWithOutboxAsync(10)).Select(r => r.RunId).Order());
-        Assert.Single(await store.ListWithOutboxAsync(1));
+        Assert.Equal(["done", "owing"], (await store.ListWithOutboxAsync(10)).Items.Select(r => r.RunId).Order());
+
+        // Page by page: one candidate per page, the idle run's page is empty, and the last page has no continuation.
+        var seen = new List<string>();
+        var pages = 0;
+        string? continuation = null;
+        do
+        {
+            var page = await store.ListWithOutboxAsync(1, continuation);
+            seen.AddRange(page.Items.Select(r => r.RunId));
+            continuation = page.Continuation;
+            pages++;
+        }
+        while (continuation is not null && pages < 10);
+        Assert.Equal(["done", "owing"], seen.Order());
+        Assert.InRange(pages, 3, 4);
 
         await store.UpdateAsync(done with { Status = "succeeded", Outbox = "" });
         await store.UpdateAsync(idle with { Status = "failed", Outbox = "[3]" });
-        Assert.Equal(["idle", "owing"], (await store.ListWithOutboxAsync(10)).Select(r => r.RunId).Order());
+        Assert.Equal(["idle", "owing"], (await store.ListWithOutboxAsync(10)).Items.Select(r => r.RunId).Order());
 
         var current = await store.GetAsync("owing");
         await store.UpdateAsync(current! with { Outbox = "" });
-        Assert.Equal(["idle"], (await store.ListWithOutboxAsync(10)).Select(r => r.RunId));
+        Assert.Equal(["idle"], (await store.ListWithOutboxAsync(10)).Items.Select(r => r.RunId));
         Assert.Equal("owing", owing.RunId);
     }
 
