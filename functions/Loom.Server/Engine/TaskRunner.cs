@@ -23,7 +23,14 @@ internal sealed partial class TaskRunner(TaskAttemptRunner runner, RunEngineOpti
         try
         {
             var (outcome, record) = await runner.AttemptAsync(input, cancellationToken);
-            LogOutcome(logger, state.RunId, command.TaskId, command.Attempt, record.Outcome, outcome.StatusCode);
+            if (outcome.Kind is OutcomeKind.Succeeded or OutcomeKind.Accepted)
+            {
+                LogOutcome(logger, state.RunId, command.TaskId, command.Attempt, record.Outcome, outcome.StatusCode);
+            }
+            else
+            {
+                LogFailedOutcome(logger, state.RunId, command.TaskId, command.Attempt, record.Outcome, outcome.StatusCode, record.Error);
+            }
             return (outcome, record);
         }
         finally
@@ -32,6 +39,9 @@ internal sealed partial class TaskRunner(TaskAttemptRunner runner, RunEngineOpti
         }
     }
 
-    [LoggerMessage(EventId = 2002, Level = LogLevel.Information, Message = "Task {RunId}/{TaskId} attempt {Attempt}: {Outcome} ({StatusCode})")]
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Debug, Message = "Task {RunId}/{TaskId} attempt {Attempt}: {Outcome} ({StatusCode})")]
     private static partial void LogOutcome(ILogger logger, string runId, string taskId, int attempt, string outcome, int? statusCode);
+
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Information, Message = "Task {RunId}/{TaskId} attempt {Attempt}: {Outcome} ({StatusCode}): {Error}")]
+    private static partial void LogFailedOutcome(ILogger logger, string runId, string taskId, int attempt, string outcome, int? statusCode, string? error);
 }
