@@ -19,6 +19,9 @@ internal sealed class ActiveRun
     private readonly RunEngine _engine;
     private readonly List<Message> _deferred = [];
 
+    // Attempts sent before their commit landed (retries, see CommitBatchAsync): never sent again by this run's actor.
+    private readonly HashSet<string> _sentEarly = new(StringComparer.Ordinal);
+
     public ActiveRun(RunEngine engine, WorkflowDefinition workflow, RunRecord record, RunState state)
     {
         _engine = engine;
@@ -177,7 +180,12 @@ internal sealed class ActiveRun
                 await _engine.PutAttemptsAsync(attempts);
                 return;
             }
-            Execute(early, state);
+            foreach (var command in early)
+            {
+                bool first;
+                lock (_inflight) first = _sentEarly.Add(Key((InvokeTask)command));
+                if (first) ExecuteOne(command, state, early: true);
+            }
             try
             {
                 Record = await _engine.CommitAsync(Workflow, Record, State, state, commands, log, attempts);
@@ -203,16 +211,19 @@ internal sealed class ActiveRun
         }
     }
 
-    private void ExecuteOne(RunCommand command, RunState state)
+    private static string Key(InvokeTask invoke) => $"{invoke.TaskId}#{invoke.Attempt}";
+
+    private void ExecuteOne(RunCommand command, RunState state, bool early = false)
     {
         switch (command)
         {
             case InvokeTask invoke:
-                var key = $"{invoke.TaskId}#{invoke.Attempt}";
+                var key = Key(invoke);
                 CancellationTokenSource cts;
                 lock (_inflight)
                 {
-                    if (_inflight.ContainsKey(key)) return;
+                    // In flight already, or sent early and maybe answered before its commit came back: either way, sent once.
+                    if (_inflight.ContainsKey(key) || (_sentEarly.Contains(key) && !early)) return;
                     cts = CancellationTokenSource.CreateLinkedTokenSource(_engine.Stopping);
                     _inflight[key] = cts;
                 }
