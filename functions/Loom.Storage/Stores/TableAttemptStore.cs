@@ -5,15 +5,13 @@ using Loom.Storage.Tables;
 namespace Loom.Storage.Stores;
 
 /// <summary>
-/// Attempts in Table storage, in the run's own partition of the runs table: RowKey = <c>a|</c> + task|attempt (zero-padded), so one
-/// task's attempts are a range in order, and the run store can write an attempt's row in the same transaction that commits its outcome.
+/// Attempts in Table storage, in the run's own partition of the runs table (keys: <see cref="RunPartition"/>, ending in
+/// <c>a|task|attempt</c>, zero-padded), so one task's attempts are a range in order, and the run store can write an attempt's row in
+/// the same transaction that commits its outcome.
 /// </summary>
 /// <remarks>Outputs longer than <see cref="TableStoreOptions.MaxOutputChars"/> are cut and flagged; long text is split across properties.</remarks>
 public sealed class TableAttemptStore(ITableServiceClient service, TableStoreOptions? options = null) : IAttemptStore
 {
-    /// <summary>Row key prefix of attempt rows within a run's partition.</summary>
-    internal const string RowPrefix = "a|";
-    private const int TaskKeyLength = 480;
     private readonly TableStoreOptions _options = options ?? new TableStoreOptions();
     private readonly StoreTable _table = new(service, (options ?? new TableStoreOptions()).RunsTable);
 
@@ -42,7 +40,7 @@ public sealed class TableAttemptStore(ITableServiceClient service, TableStoreOpt
             truncated = true;
         }
 
-        var entity = new TableEntity(TableKey.Encode(attempt.RunId), RowKey(attempt.TaskId, attempt.Attempt))
+        var entity = new TableEntity(RunPartition.Key(attempt.RunId), RunPartition.AttemptRow(attempt.RunId, attempt.TaskId, attempt.Attempt))
         {
             ["RunId"] = attempt.RunId,
             ["TaskId"] = attempt.TaskId,
@@ -63,8 +61,7 @@ public sealed class TableAttemptStore(ITableServiceClient service, TableStoreOpt
     public async Task<IReadOnlyList<AttemptRecord>> ListAsync(string runId, string? taskId, CancellationToken cancellationToken = default)
     {
         var table = await _table.GetAsync(cancellationToken).ConfigureAwait(false);
-        var prefix = taskId is null ? RowPrefix : RowPrefix + TableKey.Encode(taskId, TaskKeyLength) + TableKey.Separator;
-        var filter = $"PartitionKey eq {TableJson.Literal(TableKey.Encode(runId))} and RowKey ge {TableJson.Literal(prefix)} and RowKey lt {TableJson.Literal(prefix[..^1] + "}")}";
+        var filter = RunPartition.RangeFilter(runId, RunPartition.AttemptPrefix(runId, taskId));
 
         var attempts = new List<AttemptRecord>();
         await foreach (var row in table.QueryAsync(new TableQuery(filter), cancellationToken).ConfigureAwait(false))
@@ -91,6 +88,4 @@ public sealed class TableAttemptStore(ITableServiceClient service, TableStoreOpt
             : [.. attempts.OrderBy(a => a.StartedAt).ThenBy(a => a.TaskId, StringComparer.Ordinal).ThenBy(a => a.Attempt)];
     }
 
-    private static string RowKey(string taskId, int attempt) =>
-        RowPrefix + TableKey.Encode(taskId, TaskKeyLength) + TableKey.Separator + attempt.ToString("D6", CultureInfo.InvariantCulture);
 }

@@ -5,13 +5,12 @@ using Loom.Storage.Tables;
 namespace Loom.Storage.Stores;
 
 /// <summary>
-/// Run events in Table storage, in the run's own partition of the runs table: RowKey = <c>e|</c> + zero-padded sequence, so the run
-/// store can commit a run's state with the events that explain it in one transaction. Appends are batched per run and never overwrite.
+/// Run events in Table storage, in the run's own partition of the runs table (keys: <see cref="RunPartition"/>, ending in <c>e|</c> and
+/// the zero-padded sequence), so the run store can commit a run's state with the events that explain it in one transaction. Appends
+/// are batched per run and never overwrite.
 /// </summary>
 public sealed class TableEventStore(ITableServiceClient service, TableStoreOptions? options = null) : IEventStore
 {
-    /// <summary>Row key prefix of event rows within a run's partition.</summary>
-    internal const string RowPrefix = "e|";
     private readonly StoreTable _table = new(service, (options ?? new TableStoreOptions()).RunsTable);
 
     /// <inheritdoc />
@@ -58,7 +57,7 @@ public sealed class TableEventStore(ITableServiceClient service, TableStoreOptio
     {
         var table = await _table.GetAsync(cancellationToken).ConfigureAwait(false);
         var events = new List<RunEventRecord>();
-        var filter = $"PartitionKey eq {TableJson.Literal(TableKey.Encode(runId))} and RowKey ge '{RowPrefix}' and RowKey lt 'e}}'";
+        var filter = RunPartition.RangeFilter(runId, RunPartition.EventPrefix(runId));
         await foreach (var row in table.QueryAsync(new TableQuery(filter), cancellationToken).ConfigureAwait(false))
         {
             events.Add(new RunEventRecord(
@@ -90,7 +89,7 @@ public sealed class TableEventStore(ITableServiceClient service, TableStoreOptio
             throw new ArgumentOutOfRangeException(nameof(e), e.Sequence, $"Event '{e.EventId}' has a negative sequence.");
         }
 
-        var entity = new TableEntity(TableKey.Encode(e.RunId), RowPrefix + e.Sequence.ToString("D19", CultureInfo.InvariantCulture))
+        var entity = new TableEntity(RunPartition.Key(e.RunId), RunPartition.EventRow(e.RunId, e.Sequence))
         {
             ["RunId"] = e.RunId,
             ["EventId"] = e.EventId,

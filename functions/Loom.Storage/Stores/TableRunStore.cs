@@ -6,7 +6,7 @@ namespace Loom.Storage.Stores;
 
 /// <summary>Runs in Table storage: one row per run, keyed by run id, plus an immutable listing index.</summary>
 /// <remarks>
-/// <para>The run row (PartitionKey = encoded run id, RowKey "run") is the only row a state change touches: an update is one
+/// <para>The run row (PartitionKey = encoded run id, RowKey: the run key and "run", see <see cref="RunPartition"/>) is the only row a state change touches: an update is one
 /// conditional replace on its ETag, whatever the status does. Listings come from index rows in one partition ("$ix") written
 /// once, in one entity group transaction, before the run row is inserted:
 /// <c>a|{newest-first ticks}|{run}</c> (all runs), <c>w|{workflow}|{newest-first ticks}|{run}</c> (per workflow) and
@@ -25,7 +25,6 @@ public sealed class TableRunStore(ITableServiceClient service, TableStoreOptions
     // A transaction carries at most 4 MiB; history beyond this estimate goes in follow-up writes after the commit.
     private const long TransactionBudgetBytes = 3L * 1024 * 1024;
     private const string IndexPartition = "$ix";
-    private const string RunRow = "run";
     private const int ReadParallelism = 16;
 
     // Index row keys join a workflow key, 19 digits and a run key within the 512-character limit.
@@ -82,7 +81,7 @@ public sealed class TableRunStore(ITableServiceClient service, TableStoreOptions
     public async Task<RunRecord?> GetAsync(string runId, CancellationToken cancellationToken = default)
     {
         var table = await _table.GetAsync(cancellationToken).ConfigureAwait(false);
-        var row = await table.GetEntityAsync(TableKey.Encode(runId), RunRow, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var row = await table.GetEntityAsync(RunPartition.Key(runId), RunPartition.RunRow(runId), cancellationToken: cancellationToken).ConfigureAwait(false);
         return row is null ? null : FromEntity(row);
     }
 
@@ -360,7 +359,7 @@ public sealed class TableRunStore(ITableServiceClient service, TableStoreOptions
 
     private static TableEntity ToEntity(RunRecord run)
     {
-        var entity = new TableEntity(TableKey.Encode(run.RunId), RunRow)
+        var entity = new TableEntity(RunPartition.Key(run.RunId), RunPartition.RunRow(run.RunId))
         {
             ["RunId"] = run.RunId,
             ["WorkflowId"] = run.WorkflowId,
