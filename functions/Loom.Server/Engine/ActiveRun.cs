@@ -22,6 +22,10 @@ internal sealed class ActiveRun
     // Attempts sent before their commit landed (retries, see CommitBatchAsync): never sent again by this run's actor.
     private readonly HashSet<string> _sentEarly = new(StringComparer.Ordinal);
 
+    // Retry timers applied and acted on but not committed yet: they ride along with the run's next commit (see CommitBatchAsync).
+    private readonly List<Message> _carried = [];
+    private bool _flushArmed;
+
     public ActiveRun(RunEngine engine, WorkflowDefinition workflow, RunRecord record, RunState state)
     {
         _engine = engine;
@@ -65,6 +69,9 @@ internal sealed class ActiveRun
     {
         foreach (var command in commands) ExecuteOne(command, state);
     }
+
+    /// <summary>Longest time a retry's start stays uncommitted when nothing else happens in the run.</summary>
+    internal static readonly TimeSpan CarryLimit = TimeSpan.FromMilliseconds(500);
 
     /// <summary>Stops taking events (process shutdown); calls in flight are cancelled by the engine's token.</summary>
     public void Stop() => _inbox.Writer.TryComplete();
@@ -123,14 +130,14 @@ internal sealed class ActiveRun
         }
     }
 
-    private bool IsEarlyCallback(RunEvent runEvent) =>
+    private bool IsEarlyCallback(RunEvent? runEvent) =>
         runEvent is CallbackReceived c && State.Tasks.TryGetValue(c.TaskId, out var t) && t.Status == TaskRunStatus.Running && t.Attempt == c.Attempt;
 
     private async Task RepostAsync(Message message)
     {
         try
         {
-            await PostAsync(message.Event, message.Attempt);
+            await PostAsync(message.Event!, message.Attempt);
             message.Done.TrySetResult();
         }
         catch (Exception ex)
@@ -148,9 +155,13 @@ internal sealed class ActiveRun
     /// timer, so whoever recovers the run fires it and sends the very same attempt: exactly what a crash after the commit would
     /// do. This takes a storage round trip off every retry's delay.
     /// </remarks>
-    private async Task CommitBatchAsync(List<Message> batch)
+    private async Task CommitBatchAsync(List<Message> ready)
     {
-        if (batch.Count == 0) return;
+        if (ready.Count == 0) return;
+        var forced = ready.Any(m => m.Event is null);
+        if (forced) _flushArmed = false;
+        List<Message> batch = [.. _carried, .. ready.Where(m => m.Event is not null)];
+        _carried.Clear();
         var attempts = batch.Where(m => m.Attempt is not null).Select(m => m.Attempt!).ToList();
         // A write that failed with storage unreachable may still have landed (its answer lost); remembered to tell later.
         (RunState State, List<RunCommand> Commands) ? unsure = null;
@@ -162,7 +173,7 @@ internal sealed class ActiveRun
             var log = new List<RunLogEntry>();
             foreach (var m in batch)
             {
-                var t = RunStateMachine.Apply(Workflow, state, m.Event);
+                var t = RunStateMachine.Apply(Workflow, state, m.Event!);
                 state = t.State;
                 commands.AddRange(t.Commands);
                 log.AddRange(t.Log);
@@ -185,6 +196,18 @@ internal sealed class ActiveRun
                 bool first;
                 lock (_inflight) first = _sentEarly.Add(Key((InvokeTask)command));
                 if (first) ExecuteOne(command, state, early: true);
+            }
+            if (!forced && conflicts == 0 && outages == 0 && early.Count == commands.Count && CanCarry(batch))
+            {
+                // Nothing but retries starting, all sent already: their commit can wait for the run's next one (the attempt's
+                // outcome, usually), which saves a storage request per retry; a flush bounds how long it waits.
+                _carried.AddRange(batch);
+                if (!_flushArmed)
+                {
+                    _flushArmed = true;
+                    _ = FlushLaterAsync();
+                }
+                return;
             }
             try
             {
@@ -212,6 +235,24 @@ internal sealed class ActiveRun
     }
 
     private static string Key(InvokeTask invoke) => $"{invoke.TaskId}#{invoke.Attempt}";
+
+    // Only retry timers of tasks answered in the response: a callback task's next attempt must be on record before its callback can be.
+    private bool CanCarry(List<Message> batch) => batch.All(m =>
+        m.Event is TimerFired { Purpose: TimerPurpose.Retry, TaskId: { } taskId }
+        && Workflow.Tasks.FirstOrDefault(t => t.Id == taskId)?.Completion != CompletionMode.Callback);
+
+    private async Task FlushLaterAsync()
+    {
+        try
+        {
+            await Task.Delay(CarryLimit, _engine.Clock, _engine.Stopping);
+        }
+        catch (OperationCanceledException)
+        {
+            return; // Stopping: the stored outbox still owes the timers, so whoever recovers the run fires them again.
+        }
+        _inbox.Writer.TryWrite(new Message(null, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)));
+    }
 
     private void ExecuteOne(RunCommand command, RunState state, bool early = false)
     {
@@ -283,5 +324,6 @@ internal sealed class ActiveRun
 
     private static bool IsFinal(RunStatus status) => status is RunStatus.Succeeded or RunStatus.Failed or RunStatus.Cancelled;
 
-    private sealed record Message(RunEvent Event, TaskCompletionSource Done, AttemptRecord? Attempt = null);
+    /// <summary>A mailbox item: an event to apply (with the attempt row its outcome carries), or, with no event, a request to commit what is carried.</summary>
+    private sealed record Message(RunEvent? Event, TaskCompletionSource Done, AttemptRecord? Attempt = null);
 }
