@@ -106,6 +106,36 @@ public sealed class RunsEndToEndTests(AzuriteFixture azurite, BackendFixture bac
     }
 
     [Fact]
+    public async Task Retry_SlowNextAttempt_IsOnRecordAsRunningWhileItRuns_AndSentOnce()
+    {
+        // A retry's attempt is sent before its start is committed, and that commit rides along with the next one; a flush
+        // must still put the running attempt on record well before a slow call answers.
+        await _server.RegisterAsync($"""
+            id: slow-retry
+            tasks:
+              - id: slow
+                url: {B}/api/tasks/slow?failTimes=1&delayMs=2000
+                retry:
+                  maxAttempts: 3
+                  backoff: fixed
+                  delay: 100ms
+                  jitter: 0
+            """);
+        var runId = await _server.TriggerAsync("slow-retry");
+
+        var during = await _server.WaitForRunAsync(runId, TimeSpan.FromSeconds(20), r =>
+            LoomTestServer.Task(r, "slow") is var t && t["attempt"]!.GetValue<int>() == 2 && t["status"]!.GetValue<string>() == "running");
+        Assert.Equal("running", during["status"]!.GetValue<string>());
+        Assert.DoesNotContain(backend.Log.Items, r => r.RunId == runId && r.Attempt == 2);
+
+        var run = await _server.WaitForRunAsync(runId);
+        Assert.Equal("succeeded", run["status"]!.GetValue<string>());
+        Assert.Equal([1, 2], backend.Log.Items.Where(r => r.RunId == runId).Select(r => r.Attempt).Order());
+        var attempts = await _server.Client.GetFromJsonAsync<JsonObject>($"/api/runs/{Uri.EscapeDataString(runId)}/tasks/slow/attempts");
+        Assert.Equal([503, 200], attempts!["items"]!.AsArray().Select(a => a!["statusCode"]!.GetValue<int>()));
+    }
+
+    [Fact]
     public async Task BadRequest_FailsWithoutRetry_RunFailsAndDownstreamSkipped()
     {
         await _server.RegisterAsync($"""

@@ -127,6 +127,82 @@ public sealed class RunStoreTests(AzuriteFixture azurite) : StoreTestBase(azurit
         await Assert.ThrowsAsync<ArgumentException>(() => Stores.Runs.ListAsync(new RunQuery(Continuation: "not-a-token!")));
     }
 
+    private static RunEventRecord Event(string run, long sequence) =>
+        new(run, $"{run}#{sequence}", sequence, T0.AddSeconds(sequence), "taskSucceeded", "t", $"{{\"n\":{sequence}}}");
+
+    private static AttemptRecord Attempt(string run, string task, int attempt) => new()
+    {
+        RunId = run,
+        TaskId = task,
+        Attempt = attempt,
+        StartedAt = T0.AddSeconds(attempt),
+        Duration = TimeSpan.FromMilliseconds(12),
+        Outcome = "succeeded",
+        StatusCode = 200,
+        RequestSummary = "POST http://backend/x",
+        Output = "{\"rows\":1}",
+    };
+
+    [Fact]
+    public async Task CreateAndUpdate_WithHistory_WriteTheRunItsEventsAndAttemptsTogether()
+    {
+        var created = await Stores.Runs.CreateAsync(Run("h1", outbox: "[1]"), new RunHistory([Event("h1", 0), Event("h1", 1)], []));
+        var updated = await Stores.Runs.UpdateAsync(
+            created with { Status = "running" }, new RunHistory([Event("h1", 2)], [Attempt("h1", "t", 1), Attempt("h1", "u", 1)]));
+
+        Assert.Equal(updated, await Stores.Runs.GetAsync("h1"));
+        Assert.Equal([0L, 1, 2], (await Stores.Events.ListAsync("h1")).Select(e => e.Sequence));
+        Assert.Equal(Attempt("h1", "t", 1), Assert.Single(await Stores.Attempts.ListAsync("h1", "t")));
+        Assert.Equal(2, (await Stores.Attempts.ListAsync("h1", null)).Count);
+    }
+
+    [Fact]
+    public async Task Update_WithHistory_StaleETag_WritesNothingAtAll()
+    {
+        var created = await Stores.Runs.CreateAsync(Run("h2"), new RunHistory([Event("h2", 0)], []));
+        var current = await Stores.Runs.UpdateAsync(created with { Status = "running" });
+
+        await Assert.ThrowsAsync<StoreConcurrencyException>(() => Stores.Runs.UpdateAsync(
+            created with { Status = "failed" }, new RunHistory([Event("h2", 1)], [Attempt("h2", "t", 1)])));
+
+        // The transaction is atomic: the losing writer's events and attempts are not stored either.
+        Assert.Equal(current, await Stores.Runs.GetAsync("h2"));
+        Assert.Equal([0L], (await Stores.Events.ListAsync("h2")).Select(e => e.Sequence));
+        Assert.Empty(await Stores.Attempts.ListAsync("h2", null));
+    }
+
+    [Fact]
+    public async Task Update_WithMoreHistoryThanOneTransactionHolds_StoresAllOfIt()
+    {
+        var created = await Stores.Runs.CreateAsync(Run("h3"));
+        var events = Enumerable.Range(0, 250).Select(i => Event("h3", i)).ToList();
+        var attempts = Enumerable.Range(1, 30).Select(i => Attempt("h3", "t", i)).ToList();
+
+        await Stores.Runs.UpdateAsync(created with { Status = "running" }, new RunHistory(events, attempts));
+
+        Assert.Equal(Enumerable.Range(0, 250).Select(i => (long)i), (await Stores.Events.ListAsync("h3")).Select(e => e.Sequence));
+        Assert.Equal(Enumerable.Range(1, 30), (await Stores.Attempts.ListAsync("h3", "t")).Select(a => a.Attempt));
+        Assert.Equal("running", (await Stores.Runs.GetAsync("h3"))!.Status);
+    }
+
+    [Fact]
+    public async Task Create_WithHistory_ExistingRun_ConflictsAndKeepsTheFirst()
+    {
+        await Stores.Runs.CreateAsync(Run("h4"), new RunHistory([Event("h4", 0)], []));
+        await Assert.ThrowsAsync<StoreConflictException>(() => Stores.Runs.CreateAsync(Run("h4", status: "running"), new RunHistory([Event("h4", 0), Event("h4", 1)], [])));
+
+        Assert.Equal("pending", (await Stores.Runs.GetAsync("h4"))!.Status);
+        Assert.Equal([0L], (await Stores.Events.ListAsync("h4")).Select(e => e.Sequence));
+    }
+
+    [Fact]
+    public async Task Update_HistoryOfAnotherRun_IsRefusedBeforeAnythingIsWritten()
+    {
+        var created = await Stores.Runs.CreateAsync(Run("h5"));
+        await Assert.ThrowsAsync<ArgumentException>(() => Stores.Runs.UpdateAsync(created with { Status = "running" }, new RunHistory([Event("other", 0)], [])));
+        Assert.Equal(created, await Stores.Runs.GetAsync("h5"));
+    }
+
     [Fact]
     public async Task ListWithOutbox_FindsRunsOwingCommands()
     {
