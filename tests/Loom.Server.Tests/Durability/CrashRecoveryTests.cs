@@ -110,6 +110,43 @@ public sealed class CrashRecoveryTests(AzuriteFixture azurite, BackendFixture ba
         return yaml.ToString();
     }
 
+    [Fact]
+    public async Task Sigkill_OneOfTwoServers_TheSurvivorAdoptsItsRunsOnceItsHeartbeatGoesStale()
+    {
+        // Two processes share one storage; the one running the work is killed and never comes back. The survivor scans for
+        // orphans when the registry shows the death, well before its periodic safety-net scan (30 intervals = 15 s here).
+        var prefix = "pair" + Guid.NewGuid().ToString("N")[..8];
+        var timing = new Dictionary<string, string> { ["Loom__ProcessTimeout"] = "00:00:02" };
+        await using var doomed = new ChildLoomServer(azurite, prefix, timing);
+        await doomed.StartAsync();
+        await using var survivor = await LoomTestServer.StartAsync(azurite, new Dictionary<string, string?>
+        {
+            ["Loom:ProcessTimeout"] = "00:00:02",
+            ["Loom:RecoveryInterval"] = "00:00:00.500",
+        }, prefix);
+        await doomed.RegisterAsync(FanOutYaml("pair", backend.BaseUrl, i => 300 + (100 * i)));
+        var runIds = new List<string>();
+        for (var i = 0; i < 4; i++) runIds.Add(await doomed.TriggerAsync("pair"));
+
+        var killDeadline = DateTime.UtcNow.AddSeconds(20);
+        while (SuccessfulCalls(runIds).Count(c => c.TaskId!.StartsWith('b')) < 8 && DateTime.UtcNow < killDeadline) await Task.Delay(10);
+        doomed.Kill();
+        var killTime = DateTimeOffset.UtcNow;
+        var killedAt = Stopwatch.StartNew();
+        var committed = (await CommittedSucceededAsync(prefix, runIds)).ToDictionary(k => k, _ => killTime);
+        Assert.True(committed.Count < runIds.Count * 10, "every task had finished before the kill; the test would prove nothing");
+
+        foreach (var runId in runIds)
+        {
+            var run = await survivor.WaitForRunAsync(runId, TimeSpan.FromSeconds(30));
+            Assert.Equal("succeeded", run["status"]!.GetValue<string>());
+        }
+        var recovery = killedAt.Elapsed;
+        output.WriteLine($"takeover: kill -> all {runIds.Count} runs finished on the survivor in {ChildLoomServer.Format(recovery)}");
+        Assert.True(recovery < TimeSpan.FromSeconds(12), $"the survivor took {ChildLoomServer.Format(recovery)}: it found the orphans by its safety-net scan, not by the death");
+        AssertNoSecondSuccess(runIds, committed);
+    }
+
     private List<Loom.SampleBackend.ReceivedRequest> SuccessfulCalls(IReadOnlyCollection<string> runIds)
     {
         var set = runIds.ToHashSet(StringComparer.Ordinal);
