@@ -256,6 +256,8 @@ internal sealed class ActiveRun
 
     private void ExecuteOne(RunCommand command, RunState state, bool early = false)
     {
+        // Shutting down: nothing new starts; the outbox owes it under this incarnation and the next owner runs it.
+        if (_engine.IsDraining && command is InvokeTask or StartTimer) return;
         switch (command)
         {
             case InvokeTask invoke:
@@ -268,6 +270,7 @@ internal sealed class ActiveRun
                     cts = CancellationTokenSource.CreateLinkedTokenSource(_engine.Stopping);
                     _inflight[key] = cts;
                 }
+                _engine.CallStarted();
                 _ = InvokeAsync(invoke, state, key, cts);
                 break;
             case StartTimer timer:
@@ -305,6 +308,7 @@ internal sealed class ActiveRun
         {
             lock (_inflight) _inflight.Remove(key);
             cts.Dispose();
+            _engine.CallEnded();
         }
     }
 

@@ -37,6 +37,8 @@ internal sealed partial class RunEngine(
     public ProcessIdentity Identity => identity;
 
     private long _finished;
+    private int _draining;
+    private int _callsInFlight;
 
     /// <summary>Runs this process holds in memory.</summary>
     public int ActiveCount => _active.Count;
@@ -182,12 +184,29 @@ internal sealed partial class RunEngine(
 
     internal void ReportFailure(string runId, Exception ex) => LogFailure(logger, runId, ex);
 
-    /// <summary>Stops taking work and waits (bounded) for calls in flight to finish and commit.</summary>
+    /// <summary>True once the process is shutting down: no new calls or timers start (what is committed stays owed in the outbox).</summary>
+    public bool IsDraining => Volatile.Read(ref _draining) == 1;
+
+    /// <summary>Counts a task call from its start until its outcome is committed (or found not to apply).</summary>
+    internal void CallStarted() => Interlocked.Increment(ref _callsInFlight);
+
+    /// <summary>The counterpart of <see cref="CallStarted"/>.</summary>
+    internal void CallEnded() => Interlocked.Decrement(ref _callsInFlight);
+
+    /// <summary>
+    /// Drains: from now on no call or timer starts, calls in flight finish and their outcomes are committed, within
+    /// <paramref name="grace"/>; then whatever is left is cancelled. Work committed but not started stays owed in the
+    /// outbox under this incarnation, which the caller then marks gone so another process (or this one restarted) adopts it
+    /// at once. A deploy thus neither cuts calls off mid-way (which would repeat them) nor waits for whole runs to finish.
+    /// </summary>
     public async Task StopAsync(TimeSpan grace)
     {
-        var pending = _active.Values.Select(a => a.Completion).ToArray();
-        var finished = Task.WhenAll(pending);
-        await Task.WhenAny(finished, Task.Delay(grace, clock));
+        Volatile.Write(ref _draining, 1);
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (Volatile.Read(ref _callsInFlight) > 0 && waited.Elapsed < grace)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(20), CancellationToken.None);
+        }
         await _stopping.CancelAsync();
         foreach (var a in _active.Values) a.Stop();
     }
