@@ -3,7 +3,7 @@ using Loom.Core.Stores;
 
 namespace Loom.Core.Orchestration;
 
-/// <summary>What the <c>SaveRun</c> activity does: append the log rows, then store the snapshot unless a newer one is already stored.</summary>
+/// <summary>What the <c>SaveRun</c> activity does: store the snapshot with its log rows, unless a newer snapshot is already stored.</summary>
 public static class RunSnapshots
 {
     /// <summary>Attempts against concurrent writers (a re-delivered save, an API write) before giving up.</summary>
@@ -39,7 +39,10 @@ public static class RunSnapshots
         };
     }
 
-    /// <summary>Appends <see cref="SaveRunInput.Events"/> (idempotent by event id), then writes the snapshot with optimistic concurrency.</summary>
+    /// <summary>
+    /// Writes the snapshot with optimistic concurrency together with <see cref="SaveRunInput.Events"/> (one transaction where the
+    /// store can); when a newer snapshot is already stored, only appends the events (idempotent by event id).
+    /// </summary>
     /// <param name="runs">The run store.</param>
     /// <param name="events">The event store.</param>
     /// <param name="input">The activity input.</param>
@@ -47,16 +50,21 @@ public static class RunSnapshots
     /// <returns>True when the snapshot was written, false when a newer one was already stored.</returns>
     public static async Task<bool> SaveAsync(IRunStore runs, IEventStore events, SaveRunInput input, CancellationToken cancellationToken = default)
     {
-        if (input.Events.Count > 0) await events.AppendAsync(input.Events, cancellationToken);
+        var history = new RunHistory(input.Events, []);
         for (var attempt = 1; ; attempt++)
         {
             var stored = await runs.GetAsync(input.State.RunId, cancellationToken);
             var next = Merge(stored, input.State);
-            if (next is null) return false;
+            if (next is null)
+            {
+                // A save delivered again after a newer one: its events belong in the log all the same.
+                if (input.Events.Count > 0) await events.AppendAsync(input.Events, cancellationToken);
+                return false;
+            }
             try
             {
-                if (stored is null) await runs.CreateAsync(next, cancellationToken);
-                else await runs.UpdateAsync(next, cancellationToken);
+                if (stored is null) await runs.CreateAsync(next, history, cancellationToken);
+                else await runs.UpdateAsync(next, history, cancellationToken);
                 return true;
             }
             catch (Exception ex) when (ex is StoreConcurrencyException or StoreConflictException && attempt < MaxAttempts)

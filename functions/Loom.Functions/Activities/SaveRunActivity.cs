@@ -7,7 +7,7 @@ namespace Loom.Functions.Activities;
 /// <summary>The <c>SaveRun</c> activity: writes the run's snapshot and event-log rows to Loom's tables, so the API reads runs as on the server.</summary>
 public sealed class SaveRunActivity(IRunStore runs, IEventStore events)
 {
-    /// <summary>Appends the rows and stores the snapshot unless a newer one is stored; see <see cref="RunSnapshots.SaveAsync"/>.</summary>
+    /// <summary>Stores the snapshot with its rows in one write, unless a newer one is stored; see <see cref="RunSnapshots.SaveAsync"/>.</summary>
     /// <param name="input">Snapshot and rows.</param>
     /// <param name="cancellationToken">Cancelled when the host shuts down.</param>
     [Function(RunOrchestrator.SaveRunActivity)]
