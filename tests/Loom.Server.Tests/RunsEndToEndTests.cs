@@ -136,6 +136,27 @@ public sealed class RunsEndToEndTests(AzuriteFixture azurite, BackendFixture bac
     }
 
     [Fact]
+    public async Task BigOutputs_MoreThanARunRowHolds_RunFailsWithAClearReasonInsteadOfStalling()
+    {
+        var yaml = new System.Text.StringBuilder("id: big-outputs\ntasks:\n");
+        for (var i = 1; i <= 24; i++)
+        {
+            yaml.Append($"  - id: t{i}\n    url: {B}/api/tasks/t{i}?bytes=60000\n");
+            if (i > 1) yaml.Append($"    dependsOn: [t{i - 1}]\n");
+        }
+        await _server.RegisterAsync(yaml.ToString());
+        var runId = await _server.TriggerAsync("big-outputs");
+        var run = await _server.WaitForRunAsync(runId, TimeSpan.FromSeconds(30));
+
+        // The run does not stall on a state too large to store: the task whose output does not fit fails, saying why.
+        Assert.Equal("failed", run["status"]!.GetValue<string>());
+        var failed = run["tasks"]!.AsArray().Select(t => t!.AsObject()).Single(t => t["status"]!.GetValue<string>() == "failed");
+        Assert.Contains("return a reference", failed["reason"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(1, failed["attempt"]!.GetValue<int>());
+        Assert.True(run["tasks"]!.AsArray().Count(t => t!["status"]!.GetValue<string>() == "succeeded") >= 2);
+    }
+
+    [Fact]
     public async Task BadRequest_FailsWithoutRetry_RunFailsAndDownstreamSkipped()
     {
         await _server.RegisterAsync($"""

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json.Nodes;
 using Loom.Core.Definitions;
 using Loom.Core.Execution;
 
@@ -94,7 +95,7 @@ internal sealed class RunTransitionBuilder
         switch (outcome.Kind)
         {
             case OutcomeKind.Succeeded:
-                Succeed(def, task, outcome, null);
+                Succeed(def, task, outcome, null, fromCallback);
                 break;
             case OutcomeKind.Accepted when fromCallback:
                 // Progress report: keep waiting, keep the deadline.
@@ -105,7 +106,7 @@ internal sealed class RunTransitionBuilder
                 Wait(def, task, outcome);
                 return true;
             case OutcomeKind.Accepted:
-                Succeed(def, task, outcome, "accepted by a sync task, which counts as success");
+                Succeed(def, task, outcome, "accepted by a sync task, which counts as success", fromCallback);
                 break;
             default:
                 Fail(def, task, outcome, fromCallback);
@@ -179,8 +180,16 @@ internal sealed class RunTransitionBuilder
         AddLog(RunLogTypes.TaskStarted, def.Id, attempt, $"attempt {attempt} of {Math.Max(1, def.Retry.MaxAttempts)}");
     }
 
-    private void Succeed(TaskDefinition def, TaskState task, AttemptOutcome outcome, string? note)
+    private void Succeed(TaskDefinition def, TaskState task, AttemptOutcome outcome, string? note, bool fromCallback)
     {
+        if (OverOutputBudget(def.Id, outcome.Output) is { } tooLarge)
+        {
+            // Kept, the run's state could no longer be stored (a table row holds 1 MiB) and the run would stall; the same
+            // output would come back on a retry, so this failure is final.
+            Fail(def, task, outcome with { Kind = OutcomeKind.Failed, Failure = FailureClass.Invalid, Message = tooLarge, Output = null, Retryable = false }, fromCallback);
+            return;
+        }
+
         tasks[def.Id] = task with
         {
             Status = TaskRunStatus.Succeeded,
@@ -192,6 +201,25 @@ internal sealed class RunTransitionBuilder
             OutputTruncated = outcome.OutputTruncated,
         };
         AddLog(RunLogTypes.TaskSucceeded, def.Id, task.Attempt, Join(note, outcome.Message));
+    }
+
+    /// <summary>Why <paramref name="output"/> cannot be kept in the run's state, or null when it fits the run's output budget.</summary>
+    private string? OverOutputBudget(string taskId, JsonNode? output)
+    {
+        if (output is null)
+        {
+            return null;
+        }
+
+        var size = output.ToJsonString().Length;
+        var held = tasks.Where(t => t.Key != taskId && t.Value.Output is not null).Sum(t => (long)t.Value.Output!.ToJsonString().Length);
+        if (held + size <= RunLimits.MaxOutputChars)
+        {
+            return null;
+        }
+
+        return string.Create(CultureInfo.InvariantCulture,
+            $"output of {size:N0} characters would bring the outputs this run keeps for downstream tasks to {held + size:N0}, over the limit of {RunLimits.MaxOutputChars:N0}; return a reference (a URL or a key) to large data instead of the data");
     }
 
     private void Wait(TaskDefinition def, TaskState task, AttemptOutcome outcome)

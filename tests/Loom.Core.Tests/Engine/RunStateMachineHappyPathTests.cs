@@ -50,6 +50,28 @@ public sealed class RunStateMachineHappyPathTests
     }
 
     [Fact]
+    public void Apply_OutputsBeyondTheRunsBudget_TaskFailsForGoodWithTheReason()
+    {
+        var wf = Workflow(Task("a") with { Retry = Retries(3) }, Task("b", "a") with { Retry = Retries(3) }, Task("c", "b"));
+        var state = Start(wf, out _);
+        var big = new JsonObject { ["data"] = new string('x', (RunLimits.MaxOutputChars / 2) + 10) };
+
+        var a = RunStateMachine.Apply(wf, state, new AttemptCompleted("a", 1, AttemptOutcome.Success(big), At(1)));
+        Assert.Equal(TaskRunStatus.Succeeded, StatusOf(a.State, "a"));
+        var b = RunStateMachine.Apply(wf, a.State, new AttemptCompleted("b", 1, AttemptOutcome.Success(big.DeepClone()), At(2)));
+
+        // The second half-budget output does not fit beside the first: b fails without a retry, c is skipped, the run fails.
+        Assert.Equal(TaskRunStatus.Failed, StatusOf(b.State, "b"));
+        Assert.Null(b.State.Tasks["b"].Output);
+        Assert.Contains("over the limit", b.State.Tasks["b"].Reason, StringComparison.Ordinal);
+        Assert.Empty(b.Commands.OfType<StartTimer>());
+        Assert.Equal(TaskRunStatus.Skipped, StatusOf(b.State, "c"));
+        Assert.Equal(RunStatus.Failed, b.State.Status);
+        // What was kept still fits a table row.
+        Assert.True(RunStateJson.Serialize(b.State).Length < 512 * 1024);
+    }
+
+    [Fact]
     public void Apply_FanOut_InvokesAllRootsInDeclarationOrder()
     {
         var wf = Workflow(Task("z"), Task("a"), Task("m", "z", "a"));
