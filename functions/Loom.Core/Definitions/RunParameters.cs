@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json.Nodes;
 
 namespace Loom.Core.Definitions;
@@ -7,6 +8,9 @@ namespace Loom.Core.Definitions;
 /// <param name="Errors">Overrides naming undeclared parameters and declared parameters left without a value; empty when the run may start.</param>
 public sealed record RunParameters(JsonObject Values, IReadOnlyList<string> Errors)
 {
+    /// <summary>Most characters a run's parameters may take as JSON: they travel in every task call and in the run's state.</summary>
+    public const int MaxChars = 64 * 1024;
+
     /// <summary>True when every parameter has a value and no override is unknown.</summary>
     public bool IsValid => Errors.Count == 0;
 
@@ -40,6 +44,12 @@ public sealed record RunParameters(JsonObject Values, IReadOnlyList<string> Erro
             {
                 errors.Add($"parameter '{name}' has no default and needs a value");
             }
+        }
+
+        if (values.ToJsonString().Length is var size && size > MaxChars)
+        {
+            errors.Add(string.Create(CultureInfo.InvariantCulture,
+                $"parameters take {size:N0} characters as JSON; a run takes at most {MaxChars:N0} (they go into every task call and the run's state): pass large data by reference"));
         }
 
         return new RunParameters(values, errors);

@@ -338,6 +338,13 @@ internal sealed partial class WorkflowReader(string source, List<ValidationError
 
             into[name] = Json(value, null, "params." + name);
         }
+
+        var size = new JsonObject(into.Select(p => KeyValuePair.Create(p.Key, p.Value?.DeepClone()))).ToJsonString().Length;
+        if (size > RunParameters.MaxChars)
+        {
+            Error(node, string.Create(CultureInfo.InvariantCulture,
+                $"parameter defaults take {size:N0} characters as JSON; a run takes at most {RunParameters.MaxChars:N0} (they go into every task call and the run's state): pass large data by reference"), "params");
+        }
     }
 
     private void ReadTasks(YamlNode node, WorkflowSyntax workflow)

@@ -38,4 +38,29 @@ public class RunParametersTests
 
         Assert.Equal(["unknown parameter 'limt'; did you mean 'limit'?"], result.Errors);
     }
+
+    [Fact]
+    public void Resolve_ValuesLargerThanARunTakes_ReportedWithTheLimit()
+    {
+        var result = RunParameters.Resolve(Definition, new JsonObject { ["day"] = new string('x', RunParameters.MaxChars) });
+
+        var error = Assert.Single(result.Errors);
+        Assert.Contains("a run takes at most 65,536", error, StringComparison.Ordinal);
+        Assert.True(RunParameters.Resolve(Definition, new JsonObject { ["day"] = new string('x', RunParameters.MaxChars - 100) }).IsValid);
+    }
+
+    [Fact]
+    public void Parse_DefaultsLargerThanARunTakes_ErrorAtTheParamsBlock()
+    {
+        var result = WorkflowParser.Parse($$"""
+            id: w
+            params:
+              blob: {{new string('x', RunParameters.MaxChars + 1)}}
+            tasks: [{ id: t, url: "http://localhost/x" }]
+            """);
+
+        var error = Assert.Single(result.Errors);
+        Assert.Equal(3, error.Line);
+        Assert.Contains("parameter defaults take", error.Message, StringComparison.Ordinal);
+    }
 }

@@ -251,6 +251,8 @@ public sealed class HostileInputTests(AzuriteFixture azurite, BackendFixture bac
             "{\"params\":{}, \"params\":{\"n\":2}}", "{'params': {}}", "{\"params\":{\"n\":NaN}}", "{\"params\":{\"n\":Infinity}}",
             "{\"params\":{\"n\":" + new string('[', 10000) + new string(']', 10000) + "}}",
             "{\"params\":{\"n\":\"" + new string('x', 1100 * 1024) + "\"}}",
+            // Under the body limit, but a run state holding it would not fit a table row (1 MiB, UTF-16).
+            "{\"params\":{\"n\":\"" + new string('x', 700 * 1024) + "\"}}",
             "\uFEFF{\"params\":", "{\"params\":{}}\u0000garbage", "{\"params\":{}} {\"params\":{}}",
         ];
         foreach (var body in jsonBodies)
