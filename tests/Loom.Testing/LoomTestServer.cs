@@ -73,7 +73,8 @@ public sealed class LoomTestServer : IAsyncDisposable
     public IServiceProvider Services => _app.Services;
 
     /// <summary>Starts a server on Azurite with loopback callbacks allowed.</summary>
-    public static async Task<LoomTestServer> StartAsync(AzuriteFixture azurite, IDictionary<string, string?>? settings = null, string? prefix = null)
+    public static async Task<LoomTestServer> StartAsync(AzuriteFixture azurite, IDictionary<string, string?>? settings = null, string? prefix = null,
+        Action<IServiceCollection>? services = null)
     {
         prefix ??= "t" + Guid.NewGuid().ToString("N")[..10];
         var port = FreePort();
@@ -100,6 +101,8 @@ public sealed class LoomTestServer : IAsyncDisposable
         {
             builder.Configuration.AddInMemoryCollection(config);
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
+            // Before Loom's own services, which add theirs only where none is registered (a test's fault-injecting decorator).
+            services?.Invoke(builder.Services);
         });
         await app.StartAsync();
         return new LoomTestServer(app, baseUrl, prefix);

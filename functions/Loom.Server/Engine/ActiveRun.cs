@@ -84,26 +84,17 @@ internal sealed class ActiveRun
             batch.Clear();
             batch.Add(first);
             while (batch.Count < 256 && _inbox.Reader.TryRead(out var more)) batch.Add(more);
-            try
+            // A backend may post its callback before Loom has processed the 202 that announced it: hold such a
+            // callback until the attempt's outcome is committed, then apply it.
+            var ready = batch.Where(m => !IsEarlyCallback(m.Event)).ToList();
+            _deferred.AddRange(batch.Where(m => IsEarlyCallback(m.Event)));
+            if (!await CommitWithRetriesAsync(ready)) break;
+            foreach (var m in ready) m.Done.TrySetResult();
+            var released = _deferred.Where(m => !IsEarlyCallback(m.Event)).ToList();
+            foreach (var m in released)
             {
-                // A backend may post its callback before Loom has processed the 202 that announced it: hold such a
-                // callback until the attempt's outcome is committed, then apply it.
-                var ready = batch.Where(m => !IsEarlyCallback(m.Event)).ToList();
-                _deferred.AddRange(batch.Where(m => IsEarlyCallback(m.Event)));
-                await CommitBatchAsync(ready);
-                foreach (var m in ready) m.Done.TrySetResult();
-                var released = _deferred.Where(m => !IsEarlyCallback(m.Event)).ToList();
-                foreach (var m in released)
-                {
-                    _deferred.Remove(m);
-                    _ = RepostAsync(m);
-                }
-            }
-            catch (Exception ex)
-            {
-                foreach (var m in batch) m.Done.TrySetException(ex);
-                _engine.ReportFailure(RunId, ex);
-                if (ex is OperationCanceledException) break;
+                _deferred.Remove(m);
+                _ = RepostAsync(m);
             }
             if (IsFinal(State.Status))
             {
@@ -127,6 +118,47 @@ internal sealed class ActiveRun
         catch (Exception ex)
         {
             _engine.ReportFailure(RunId, ex);
+        }
+    }
+
+    /// <summary>
+    /// Commits a batch, retrying with a growing pause (1 s to 1 min) when it fails for a reason that is neither a conflict nor
+    /// an outage (those are handled inside): the events exist only here, so dropping them would leave the run waiting forever.
+    /// The run shows as stalled in the diagnostics meanwhile. False when the process stops first.
+    /// </summary>
+    private async Task<bool> CommitWithRetriesAsync(List<Message> ready)
+    {
+        for (var failures = 0; ; failures++)
+        {
+            try
+            {
+                await CommitBatchAsync(ready);
+                if (failures > 0) _engine.ReportRecovered(RunId);
+                return true;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException && !_engine.Stopping.IsCancellationRequested)
+            {
+                _engine.ReportStalled(RunId, ex, failures + 1);
+                try
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(Math.Min(60, Math.Pow(2, Math.Min(failures, 6)))), _engine.Clock, _engine.Stopping);
+                }
+                catch (OperationCanceledException)
+                {
+                    // Stopping: fall through to answering the batch below.
+                }
+            }
+            catch (Exception ex)
+            {
+                // Stopping (or cancelled): what is not committed is still owed in the stored outbox, to the next owner.
+                foreach (var m in ready) m.Done.TrySetException(ex);
+                return false;
+            }
+            if (_engine.Stopping.IsCancellationRequested)
+            {
+                foreach (var m in ready) m.Done.TrySetCanceled();
+                return false;
+            }
         }
     }
 
@@ -160,8 +192,8 @@ internal sealed class ActiveRun
         if (ready.Count == 0) return;
         var forced = ready.Any(m => m.Event is null);
         if (forced) _flushArmed = false;
+        // Carried messages stay carried until a commit (or a new carry) takes them, so a failed attempt loses none.
         List<Message> batch = [.. _carried, .. ready.Where(m => m.Event is not null)];
-        _carried.Clear();
         var attempts = batch.Where(m => m.Attempt is not null).Select(m => m.Attempt!).ToList();
         // A write that failed with storage unreachable may still have landed (its answer lost); remembered to tell later.
         (RunState State, List<RunCommand> Commands) ? unsure = null;
@@ -189,6 +221,7 @@ internal sealed class ActiveRun
                 // history): its commands are still owed here.
                 if (unsure is { } u && Record.State == RunStateJson.Serialize(u.State)) Execute(u.Commands, u.State);
                 await _engine.PutAttemptsAsync(attempts);
+                _carried.Clear();
                 return;
             }
             foreach (var command in early)
@@ -201,6 +234,7 @@ internal sealed class ActiveRun
             {
                 // Nothing but retries starting, all sent already: their commit can wait for the run's next one (the attempt's
                 // outcome, usually), which saves a storage request per retry; a flush bounds how long it waits.
+                _carried.Clear();
                 _carried.AddRange(batch);
                 if (!_flushArmed)
                 {
@@ -213,6 +247,7 @@ internal sealed class ActiveRun
             {
                 Record = await _engine.CommitAsync(Workflow, Record, State, state, commands, log, attempts);
                 State = state;
+                _carried.Clear();
                 Execute(commands, state);
                 return;
             }

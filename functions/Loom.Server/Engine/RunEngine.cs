@@ -184,6 +184,25 @@ internal sealed partial class RunEngine(
 
     internal void ReportFailure(string runId, Exception ex) => LogFailure(logger, runId, ex);
 
+    private readonly ConcurrentDictionary<string, StalledRun> _stalled = new(StringComparer.Ordinal);
+
+    /// <summary>Runs whose changes this process cannot commit at the moment (it keeps retrying them), oldest first.</summary>
+    public IReadOnlyList<StalledRun> Stalled => [.. _stalled.Values.OrderBy(s => s.Since)];
+
+    /// <summary>Records that a run's change failed to commit for the <paramref name="failures"/>-th time in a row.</summary>
+    internal void ReportStalled(string runId, Exception ex, int failures)
+    {
+        _stalled.AddOrUpdate(runId, _ => new StalledRun(runId, ex.Message, clock.GetUtcNow(), failures), (_, s) => s with { Error = ex.Message, Failures = failures });
+        // The first failure with its stack, then every tenth: a run retried for hours must not flood the log.
+        if (failures == 1 || failures % 10 == 0) LogStalled(logger, runId, failures, ex);
+    }
+
+    /// <summary>Records that a stalled run committed again.</summary>
+    internal void ReportRecovered(string runId)
+    {
+        if (_stalled.TryRemove(runId, out var s)) LogUnstalled(logger, runId, s.Failures);
+    }
+
     /// <summary>True once the process is shutting down: no new calls or timers start (what is committed stays owed in the outbox).</summary>
     public bool IsDraining => Volatile.Read(ref _draining) == 1;
 
@@ -256,6 +275,19 @@ internal sealed partial class RunEngine(
     [LoggerMessage(EventId = 1004, Level = LogLevel.Warning, Message = "Run {RunId}: storage unreachable ({Error}); retrying until it is back")]
     private static partial void LogOutage(ILogger logger, string runId, string error);
 
+    [LoggerMessage(EventId = 1005, Level = LogLevel.Error, Message = "Run {RunId}: its change could not be committed ({Failures} time(s) in a row); retrying")]
+    private static partial void LogStalled(ILogger logger, string runId, int failures, Exception exception);
+
+    [LoggerMessage(EventId = 1006, Level = LogLevel.Warning, Message = "Run {RunId}: committed again after {Failures} failed attempt(s)")]
+    private static partial void LogUnstalled(ILogger logger, string runId, int failures);
+
     [LoggerMessage(EventId = 1003, Level = LogLevel.Error, Message = "Run {RunId}: processing failed")]
     private static partial void LogFailure(ILogger logger, string runId, Exception exception);
 }
+
+/// <summary>A run whose changes this process cannot commit at the moment, and keeps retrying.</summary>
+/// <param name="RunId">The run.</param>
+/// <param name="Error">The last failure's message.</param>
+/// <param name="Since">When the first failure in a row happened.</param>
+/// <param name="Failures">Failures in a row.</param>
+internal sealed record StalledRun(string RunId, string Error, DateTimeOffset Since, int Failures);

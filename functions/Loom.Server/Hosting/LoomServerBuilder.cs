@@ -10,6 +10,7 @@ using Loom.Server.Engine;
 using Loom.Storage;
 using Loom.Storage.Connection;
 using Microsoft.AspNetCore.StaticFiles;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Options;
 
@@ -38,7 +39,7 @@ public static class LoomServerBuilder
         }
         services.AddSingleton(sp => new ServerDiagnostics(sp.GetRequiredService<RunEngine>(), sp.GetService<StorageRequestCounter>()));
         services.AddSingleton<IWorkflowStore>(sp => sp.GetRequiredService<LoomStorage>().Workflows);
-        services.AddSingleton<IRunStore>(sp => sp.GetRequiredService<LoomStorage>().Runs);
+        services.TryAddSingleton<IRunStore>(sp => sp.GetRequiredService<LoomStorage>().Runs);
         // The engine's attempt records survive a storage outage (retried until storage is back); see OutageTolerantAttemptStore.
         services.AddSingleton<IAttemptStore>(sp => new OutageTolerantAttemptStore(sp.GetRequiredService<LoomStorage>().Attempts, sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping, sp.GetRequiredService<ILogger<OutageTolerantAttemptStore>>()));

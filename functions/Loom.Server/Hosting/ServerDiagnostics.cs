@@ -20,6 +20,13 @@ internal sealed class ServerDiagnostics(RunEngine engine, StorageRequestCounter?
             ["gcHeapBytes"] = GC.GetTotalMemory(forceFullCollection: false),
             ["activeRuns"] = engine.ActiveCount,
             ["runsFinished"] = engine.FinishedCount,
+            ["stalledRuns"] = new JsonArray([.. engine.Stalled.Take(50).Select(r => (JsonNode)new JsonObject
+            {
+                ["runId"] = r.RunId,
+                ["error"] = r.Error,
+                ["since"] = r.Since,
+                ["failures"] = r.Failures,
+            })]),
             ["storage"] = counter is null
                 ? new JsonObject { ["counting"] = false }
                 : new JsonObject { ["counting"] = true, ["tables"] = counter.Tables, ["queues"] = counter.Queues, ["total"] = counter.Total },

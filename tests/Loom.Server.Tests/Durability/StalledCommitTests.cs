@@ -1,0 +1,100 @@
+using System.Text.Json.Nodes;
+using Loom.Core.Stores;
+using Loom.Storage;
+using Loom.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Loom.Server.Tests.Durability;
+
+/// <summary>A run whose change storage refuses for a while (neither a conflict nor an outage): the change is kept and retried, and the run shows as stalled meanwhile.</summary>
+[Collection("server")]
+public sealed class StalledCommitTests(AzuriteFixture azurite, BackendFixture backend)
+{
+    [Fact]
+    public async Task Commit_RefusedTwice_IsRetriedAndTheRunFinishes_ShownAsStalledMeanwhile()
+    {
+        var flaky = new RefusingRunStore("stall", refusals: 2);
+        await using var server = await LoomTestServer.StartAsync(azurite, services: s =>
+            s.AddSingleton<IRunStore>(sp => flaky.Wrap(sp.GetRequiredService<LoomStorage>().Runs)));
+        await server.RegisterAsync($"""
+            id: stall
+            tasks:
+              - id: a
+                url: {backend.BaseUrl}/api/tasks/a
+              - id: b
+                url: {backend.BaseUrl}/api/tasks/b
+                dependsOn: [a]
+            """);
+        var runId = await server.TriggerAsync("stall");
+
+        var sawStalled = false;
+        JsonObject run;
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        do
+        {
+            var diagnostics = JsonNode.Parse(await server.Client.GetStringAsync("/api/diagnostics"))!;
+            sawStalled |= diagnostics["stalledRuns"]!.AsArray().Any(r => r!["runId"]!.GetValue<string>() == runId && r["error"]!.GetValue<string>().Contains("injected", StringComparison.Ordinal));
+            run = await server.GetRunAsync(runId);
+            await Task.Delay(100);
+        }
+        while (run["status"]!.GetValue<string>() is not ("succeeded" or "failed" or "cancelled") && DateTime.UtcNow < deadline);
+
+        Assert.Equal("succeeded", run["status"]!.GetValue<string>());
+        Assert.Equal(2, flaky.Refused);
+        Assert.True(sawStalled, "the diagnostics never showed the run as stalled");
+        var after = JsonNode.Parse(await server.Client.GetStringAsync("/api/diagnostics"))!;
+        Assert.Empty(after["stalledRuns"]!.AsArray());
+        // Each task was called once: the refused change was retried, not the call.
+        Assert.Equal(["a", "b"], backend.Log.Items.Where(r => r.RunId == runId).Select(r => r.TaskId).Order());
+    }
+
+    /// <summary>Fault injection around the real store: refuses the first commits that carry an attempt's outcome for one workflow.</summary>
+    private sealed class RefusingRunStore(string workflowId, int refusals)
+    {
+        private readonly Lock _gate = new();
+        private int _refused;
+
+        public int Refused
+        {
+            get
+            {
+                lock (_gate) return _refused;
+            }
+        }
+
+        public IRunStore Wrap(IRunStore inner) => new Store(this, inner);
+
+        private bool Refuse(RunRecord run, RunHistory history)
+        {
+            if (run.WorkflowId != workflowId || history.Attempts.Count == 0) return false;
+            lock (_gate)
+            {
+                if (_refused == refusals) return false;
+                _refused++;
+                return true;
+            }
+        }
+
+        private sealed class Store(RefusingRunStore owner, IRunStore inner) : IRunStore
+        {
+            public Task<RunRecord> UpdateAsync(RunRecord run, RunHistory history, CancellationToken cancellationToken = default)
+            {
+                if (owner.Refuse(run, history)) throw new InvalidOperationException("injected: storage refused the write");
+                return inner.UpdateAsync(run, history, cancellationToken);
+            }
+
+            public Task<RunRecord> CreateAsync(RunRecord run, CancellationToken cancellationToken = default) => inner.CreateAsync(run, cancellationToken);
+
+            public Task<RunRecord> CreateAsync(RunRecord run, RunHistory history, CancellationToken cancellationToken = default) => inner.CreateAsync(run, history, cancellationToken);
+
+            public Task<RunRecord?> GetAsync(string runId, CancellationToken cancellationToken = default) => inner.GetAsync(runId, cancellationToken);
+
+            public Task<RunRecord> UpdateAsync(RunRecord run, CancellationToken cancellationToken = default) => inner.UpdateAsync(run, cancellationToken);
+
+            public Task<Page<RunRecord>> ListAsync(RunQuery query, CancellationToken cancellationToken = default) => inner.ListAsync(query, cancellationToken);
+
+            public Task<Page<RunRecord>> ListWithOutboxAsync(int pageSize, string? continuation = null, CancellationToken cancellationToken = default) =>
+                inner.ListWithOutboxAsync(pageSize, continuation, cancellationToken);
+        }
+    }
+}
