@@ -157,6 +157,35 @@ public sealed class RunsEndToEndTests(AzuriteFixture azurite, BackendFixture bac
     }
 
     [Fact]
+    public async Task Retry_LongBackoff_TheFailureIsOnRecordWhileItWaits()
+    {
+        // A failure that leads to a retry is acted on before it is committed; a flush must still put it on record well
+        // before the backoff ends.
+        await _server.RegisterAsync($"""
+            id: long-backoff
+            tasks:
+              - id: t
+                url: {B}/api/tasks/t?failTimes=1
+                retry:
+                  maxAttempts: 2
+                  backoff: fixed
+                  delay: 4s
+                  jitter: 0
+            """);
+        var runId = await _server.TriggerAsync("long-backoff");
+
+        var waiting = await _server.WaitForRunAsync(runId, TimeSpan.FromSeconds(3), r =>
+            LoomTestServer.Task(r, "t") is var t && t["status"]!.GetValue<string>() == "retrying");
+        Assert.Equal(1, LoomTestServer.Task(waiting, "t")["attempt"]!.GetValue<int>());
+        var attempts = await _server.Client.GetFromJsonAsync<JsonObject>($"/api/runs/{Uri.EscapeDataString(runId)}/tasks/t/attempts");
+        Assert.Equal([503], attempts!["items"]!.AsArray().Select(a => a!["statusCode"]!.GetValue<int>()));
+
+        var run = await _server.WaitForRunAsync(runId);
+        Assert.Equal("succeeded", run["status"]!.GetValue<string>());
+        Assert.Equal([1, 2], backend.Log.Items.Where(r => r.RunId == runId).Select(r => r.Attempt).Order());
+    }
+
+    [Fact]
     public async Task BadRequest_FailsWithoutRetry_RunFailsAndDownstreamSkipped()
     {
         await _server.RegisterAsync($"""

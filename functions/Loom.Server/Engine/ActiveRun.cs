@@ -9,8 +9,7 @@ namespace Loom.Server.Engine;
 /// The in-memory owner of one run in this process: a mailbox of events processed one batch at a time. Each batch is
 /// applied to the state machine and committed with one conditional write on the run's ETag that also carries the batch's
 /// event-log rows and attempt rows (group commit: several completions that arrive together cost one storage request); only
-/// then are the new commands executed. One exception: the next attempt a retry timer starts is sent while its commit is
-/// in flight (see <see cref="CommitBatchAsync"/>).
+/// then are the new commands executed. One exception: retries are acted on before their commit (see <see cref="CommitBatchAsync"/>).
 /// </summary>
 internal sealed class ActiveRun
 {
@@ -22,7 +21,11 @@ internal sealed class ActiveRun
     // Attempts sent before their commit landed (retries, see CommitBatchAsync): never sent again by this run's actor.
     private readonly HashSet<string> _sentEarly = new(StringComparer.Ordinal);
 
-    // Retry timers applied and acted on but not committed yet: they ride along with the run's next commit (see CommitBatchAsync).
+    // Timers this actor started (by purpose, task and attempt): each runs once.
+    private readonly HashSet<string> _timersStarted = new(StringComparer.Ordinal);
+
+    // Retries (attempts failing into a retry, and the retries starting) applied and acted on but not committed yet: they ride
+    // along with the run's next commit (see CommitBatchAsync).
     private readonly List<Message> _carried = [];
     private bool _flushArmed;
 
@@ -68,6 +71,13 @@ internal sealed class ActiveRun
     private void Execute(IEnumerable<RunCommand> commands, RunState state)
     {
         foreach (var command in commands) ExecuteOne(command, state);
+    }
+
+    /// <summary>Commits whatever is carried; completes when that is done (or the run stopped taking events).</summary>
+    public Task FlushAsync()
+    {
+        var message = new Message(null, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        return _inbox.Writer.TryWrite(message) ? message.Done.Task : Task.CompletedTask;
     }
 
     /// <summary>Longest time a retry's start stays uncommitted when nothing else happens in the run.</summary>
@@ -182,10 +192,13 @@ internal sealed class ActiveRun
     /// Applies a batch and commits it (run row, event-log rows and attempt rows in one transaction), then executes its commands.
     /// </summary>
     /// <remarks>
-    /// The attempt a retry timer starts is sent before its commit lands: it carries nothing the stored state does not already
-    /// hold (same attempt number, same inputs, same Idempotency-Key), and if the commit is lost the stored outbox still owes the
-    /// timer, so whoever recovers the run fires it and sends the very same attempt: exactly what a crash after the commit would
-    /// do. This takes a storage round trip off every retry's delay.
+    /// Retries do not wait for storage. The attempt a retry timer starts is sent before its commit lands: it carries nothing the
+    /// stored state does not already hold (same attempt number, same inputs, same Idempotency-Key), and if the commit is lost the
+    /// stored outbox still owes the timer, so whoever recovers the run fires it and sends the very same attempt: exactly what a
+    /// crash after the commit would do. Likewise an attempt that fails into a retry need not be committed before its timer
+    /// starts: lost, the stored state still shows the attempt running, and the next owner sends that attempt again, as after a
+    /// crash before its answer. So a batch of nothing but such retries is carried: applied and acted on, committed with the
+    /// run's next commit or by a flush within <see cref="CarryLimit"/>.
     /// </remarks>
     private async Task CommitBatchAsync(List<Message> ready)
     {
@@ -202,7 +215,9 @@ internal sealed class ActiveRun
             var state = State;
             var commands = new List<RunCommand>();
             var early = new List<RunCommand>();
+            var timers = new List<RunCommand>();
             var log = new List<RunLogEntry>();
+            var carryable = true;
             foreach (var m in batch)
             {
                 var t = RunStateMachine.Apply(Workflow, state, m.Event!);
@@ -211,7 +226,18 @@ internal sealed class ActiveRun
                 log.AddRange(t.Log);
                 if (m.Event is TimerFired { Purpose: TimerPurpose.Retry } fired)
                 {
-                    early.AddRange(t.Commands.Where(c => c is InvokeTask i && i.TaskId == fired.TaskId));
+                    var invokes = t.Commands.Where(c => c is InvokeTask i && i.TaskId == fired.TaskId).ToList();
+                    early.AddRange(invokes);
+                    carryable &= invokes.Count == t.Commands.Count && !IsCallbackTask(fired.TaskId);
+                }
+                else if (m.Event is AttemptCompleted && t.Commands.Count > 0 && t.Commands.All(c => c is StartTimer { Purpose: TimerPurpose.Retry }))
+                {
+                    // An attempt failed and waits to be retried.
+                    timers.AddRange(t.Commands);
+                }
+                else if (t.Commands.Count > 0 || t.Log.Count > 0)
+                {
+                    carryable = false;
                 }
             }
             if (commands.Count == 0 && log.Count == 0)
@@ -230,10 +256,12 @@ internal sealed class ActiveRun
                 lock (_inflight) first = _sentEarly.Add(Key((InvokeTask)command));
                 if (first) ExecuteOne(command, state, early: true);
             }
-            if (!forced && conflicts == 0 && outages == 0 && early.Count == commands.Count && CanCarry(batch))
+            if (carryable && !forced && conflicts == 0 && outages == 0 && !_engine.IsDraining)
             {
-                // Nothing but retries starting, all sent already: their commit can wait for the run's next one (the attempt's
-                // outcome, usually), which saves a storage request per retry; a flush bounds how long it waits.
+                // Nothing but attempts failing into a retry and retries starting: their commit can wait for the run's next
+                // one (usually the outcome of the last attempt), saving two storage requests per retry; a flush bounds how
+                // long it waits. The retry timers start now, as the commit would have started them.
+                Execute(timers, state);
                 _carried.Clear();
                 _carried.AddRange(batch);
                 if (!_flushArmed)
@@ -271,10 +299,10 @@ internal sealed class ActiveRun
 
     private static string Key(InvokeTask invoke) => $"{invoke.TaskId}#{invoke.Attempt}";
 
-    // Only retry timers of tasks answered in the response: a callback task's next attempt must be on record before its callback can be.
-    private bool CanCarry(List<Message> batch) => batch.All(m =>
-        m.Event is TimerFired { Purpose: TimerPurpose.Retry, TaskId: { } taskId }
-        && Workflow.Tasks.FirstOrDefault(t => t.Id == taskId)?.Completion != CompletionMode.Callback);
+    // A callback task's attempt must be on record before its callback can be, so the start of one is never carried.
+    private bool IsCallbackTask(string? taskId) => Workflow.Tasks.FirstOrDefault(t => t.Id == taskId)?.Completion == CompletionMode.Callback;
+
+    private static string TimerKey(StartTimer timer) => $"{timer.Purpose}:{timer.TaskId}#{timer.Attempt}";
 
     private async Task FlushLaterAsync()
     {
@@ -286,7 +314,7 @@ internal sealed class ActiveRun
         {
             return; // Stopping: the stored outbox still owes the timers, so whoever recovers the run fires them again.
         }
-        _inbox.Writer.TryWrite(new Message(null, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)));
+        _ = FlushAsync();
     }
 
     private void ExecuteOne(RunCommand command, RunState state, bool early = false)
@@ -309,6 +337,11 @@ internal sealed class ActiveRun
                 _ = InvokeAsync(invoke, state, key, cts);
                 break;
             case StartTimer timer:
+                // A carried batch starts its timers before it is committed; applied again with the commit, they must not start twice.
+                lock (_inflight)
+                {
+                    if (!_timersStarted.Add(TimerKey(timer))) return;
+                }
                 _ = TimerAsync(timer);
                 break;
             case AbortTask abort:

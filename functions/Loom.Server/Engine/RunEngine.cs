@@ -222,7 +222,9 @@ internal sealed partial class RunEngine(
     {
         Volatile.Write(ref _draining, 1);
         var waited = System.Diagnostics.Stopwatch.StartNew();
-        while (Volatile.Read(ref _callsInFlight) > 0 && waited.Elapsed < grace)
+        // Retries carried uncommitted are committed now, so the next owner does not send the failed attempts again.
+        var flushes = Task.WhenAll(_active.Values.Select(a => a.FlushAsync()));
+        while ((Volatile.Read(ref _callsInFlight) > 0 || !flushes.IsCompleted) && waited.Elapsed < grace)
         {
             await Task.Delay(TimeSpan.FromMilliseconds(20), CancellationToken.None);
         }
