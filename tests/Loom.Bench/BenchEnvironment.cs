@@ -14,6 +14,7 @@ internal sealed class BenchEnvironment : IAsyncDisposable
     private readonly AzuriteFixture _azurite = new();
     private WebApplication? _backend;
     private Process? _server;
+    private ProcessStartInfo? _serverStart;
     private StreamWriter? _serverLog;
 
     public RequestLog Requests { get; } = new();
@@ -62,14 +63,14 @@ internal sealed class BenchEnvironment : IAsyncDisposable
 
         var serverPort = FreePort();
         ServerUrl = $"http://127.0.0.1:{serverPort}";
-        var start = new ProcessStartInfo("dotnet")
+        _serverStart = new ProcessStartInfo("dotnet")
         {
             UseShellExecute = false,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             WorkingDirectory = Path.GetDirectoryName(dll)!,
         };
-        start.ArgumentList.Add(dll);
+        _serverStart.ArgumentList.Add(dll);
         var environment = new Dictionary<string, string>
         {
             ["ASPNETCORE_URLS"] = ServerUrl,
@@ -80,30 +81,59 @@ internal sealed class BenchEnvironment : IAsyncDisposable
             ["Loom__CallbackSigningKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
             ["Loom__PublicBaseUrl"] = ServerUrl,
             ["Loom__AllowLoopback"] = "true",
+            // A stable name: a server started again after a kill takes over its predecessor's work at once.
             ["Loom__InstanceName"] = "bench",
             ["Loom__Diagnostics__CountStorageRequests"] = "true",
         };
-        foreach (var (key, value) in environment) start.Environment[key] = value;
+        foreach (var (key, value) in environment) _serverStart.Environment[key] = value;
 
         var logDir = Path.Combine(root, "artifacts", "bench");
         Directory.CreateDirectory(logDir);
         ServerLogPath = Path.Combine(logDir, "server.log");
         _serverLog = new StreamWriter(ServerLogPath, append: false) { AutoFlush = false };
-        _server = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start the server.");
-        var log = _serverLog;
-        _server.OutputDataReceived += (_, e) => Write(log, e.Data);
-        _server.ErrorDataReceived += (_, e) => Write(log, e.Data);
-        _server.BeginOutputReadLine();
-        _server.BeginErrorReadLine();
         AppDomain.CurrentDomain.ProcessExit += OnProcessExit;
-        Console.Error.WriteLine($"bench: Loom server (pid {_server.Id}) on {ServerUrl}; log in {ServerLogPath}");
+        await StartServerAsync(cancellationToken);
+    }
+
+    /// <summary>Kills the server with SIGKILL, as a crash would (no drain, no goodbye heartbeat).</summary>
+    public void KillServer()
+    {
+        var server = Interlocked.Exchange(ref _server, null);
+        if (server is null) return;
+        try
+        {
+            if (!server.HasExited)
+            {
+                server.Kill(entireProcessTree: true);
+                server.WaitForExit(5000);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+        }
+        server.Dispose();
+    }
+
+    /// <summary>Starts the server (again, after <see cref="KillServer"/>) on the same port and instance name, and waits until it is healthy.</summary>
+    public async Task StartServerAsync(CancellationToken cancellationToken)
+    {
+        if (_server is not null) throw new InvalidOperationException("The server is running.");
+        var start = _serverStart ?? throw new InvalidOperationException("The environment is not started.");
+        var log = _serverLog ?? throw new InvalidOperationException("The environment is stopped.");
+        var server = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start the server.");
+        _server = server;
+        server.OutputDataReceived += (_, e) => Write(log, e.Data);
+        server.ErrorDataReceived += (_, e) => Write(log, e.Data);
+        server.BeginOutputReadLine();
+        server.BeginErrorReadLine();
+        Console.Error.WriteLine($"bench: Loom server (pid {server.Id}) on {ServerUrl}; log in {ServerLogPath}");
 
         using var http = new HttpClient();
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (_server.HasExited) throw new InvalidOperationException($"The server exited with {_server.ExitCode}; see {ServerLogPath}.");
+            if (server.HasExited) throw new InvalidOperationException($"The server exited with {server.ExitCode}; see {ServerLogPath}.");
             try
             {
                 using var response = await http.GetAsync($"{ServerUrl}/api/health", cancellationToken);
@@ -113,7 +143,7 @@ internal sealed class BenchEnvironment : IAsyncDisposable
             {
             }
             if (DateTime.UtcNow > deadline) throw new TimeoutException($"The server did not become healthy in 60 s; see {ServerLogPath}.");
-            await Task.Delay(200, cancellationToken);
+            await Task.Delay(100, cancellationToken);
         }
     }
 
@@ -134,22 +164,7 @@ internal sealed class BenchEnvironment : IAsyncDisposable
     private void StopServer()
     {
         AppDomain.CurrentDomain.ProcessExit -= OnProcessExit;
-        var server = Interlocked.Exchange(ref _server, null);
-        if (server is not null)
-        {
-            try
-            {
-                if (!server.HasExited)
-                {
-                    server.Kill(entireProcessTree: true);
-                    if (server.WaitForExit(5000)) server.WaitForExit();
-                }
-            }
-            catch (InvalidOperationException)
-            {
-            }
-            server.Dispose();
-        }
+        KillServer();
         if (_serverLog is { } log)
         {
             lock (log) log.Flush();

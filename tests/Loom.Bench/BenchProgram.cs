@@ -10,16 +10,19 @@ internal static class BenchProgram
 {
     private const string Usage = """
         Loom benchmark: starts Azurite, the stub backend and the Loom server (child process), measures the floor, then runs workloads.
-          dotnet run -c Release --project tests/Loom.Bench -- [--workload W1,W2,W3,W4] [--runs SCALE] [--soak]
-            --workload  which workloads (default: all)
+          dotnet run -c Release --project tests/Loom.Bench -- [--workload W1,W2,W3,W4,K1] [--runs SCALE] [--soak]
+            --workload  which workloads (default: W1,W2,W3,W4); K1 is the kill -9 chaos: fan-out diamonds while the
+                        server is killed with SIGKILL and restarted, 5 times (exit code 1 if a run is lost, stuck or
+                        failed, or a task committed before a kill is called successfully again)
             --runs      scale every workload's run count (default 1: 200, 100, 50, 5000 runs)
-            --soak      repeat the workloads until Ctrl+C
+            --soak      repeat the workloads until Ctrl+C, each round ending with K1 at 20 kills
         One JSON line per workload (and one for the floor) on stdout, also appended to artifacts/bench/results.jsonl; progress on stderr.
         """;
 
     public static async Task<int> RunAsync(string[] args)
     {
         var selected = Workload.All.ToList();
+        var chaos = false;
         var scale = 1.0;
         var soak = false;
         for (var i = 0; i < args.Length; i++)
@@ -28,9 +31,11 @@ internal static class BenchProgram
             {
                 case "--workload" when i + 1 < args.Length:
                     var names = args[++i].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-                    var unknown = names.Where(n => Workload.All.All(w => !w.Name.Equals(n, StringComparison.OrdinalIgnoreCase))).ToList();
-                    if (unknown.Count > 0) return Fail($"Unknown workload(s): {string.Join(", ", unknown)}; choose from W1, W2, W3, W4.");
+                    var unknown = names.Where(n => !n.Equals("K1", StringComparison.OrdinalIgnoreCase)
+                        && Workload.All.All(w => !w.Name.Equals(n, StringComparison.OrdinalIgnoreCase))).ToList();
+                    if (unknown.Count > 0) return Fail($"Unknown workload(s): {string.Join(", ", unknown)}; choose from W1, W2, W3, W4, K1.");
                     selected = [.. Workload.All.Where(w => names.Contains(w.Name, StringComparer.OrdinalIgnoreCase))];
+                    chaos = names.Contains("K1", StringComparer.OrdinalIgnoreCase);
                     break;
                 case "--runs" when i + 1 < args.Length:
                     if (!double.TryParse(args[++i], NumberStyles.Float, CultureInfo.InvariantCulture, out scale) || scale <= 0 || scale > 100)
@@ -70,7 +75,9 @@ internal static class BenchProgram
             Emit(Figures.FloorLine(floor), results);
 
             var runner = new WorkloadRunner(env, client, TimeProvider.System);
+            var killChaos = new KillChaos(env, client);
             var round = 0;
+            var violations = false;
             do
             {
                 round++;
@@ -82,9 +89,22 @@ internal static class BenchProgram
                     line["round"] = round;
                     Emit(line, results);
                 }
+                if (chaos || soak)
+                {
+                    var kills = soak ? 20 : 5;
+                    Console.Error.WriteLine($"bench: K1 (round {round}): {kills} kills with SIGKILL during fan-out runs");
+                    var (line, passed) = await killChaos.RunAsync(kills, seed: 20261122 + round, round, stop.Token);
+                    line["round"] = round;
+                    Emit(line, results);
+                    if (!passed)
+                    {
+                        violations = true;
+                        Console.Error.WriteLine("bench: K1 FAILED: a run was lost, stuck or failed, or a task committed before a kill was called successfully again; see the line above and artifacts/bench/server.log");
+                    }
+                }
             }
             while (soak && !stop.IsCancellationRequested);
-            return 0;
+            return violations ? 1 : 0;
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {

@@ -40,6 +40,15 @@ internal sealed class LoomClient : IDisposable
         return JsonNode.Parse(body)?["runId"]?.GetValue<string>() ?? throw new InvalidOperationException($"No runId in {body}");
     }
 
+    /// <summary>The run, or null when the server does not know it (404).</summary>
+    public async Task<JsonObject?> TryGetRunAsync(string runId, CancellationToken cancellationToken)
+    {
+        using var response = await _http.GetAsync($"/api/runs/{Uri.EscapeDataString(runId)}", cancellationToken);
+        if (response.StatusCode == HttpStatusCode.NotFound) return null;
+        response.EnsureSuccessStatusCode();
+        return (JsonObject)JsonNode.Parse(await response.Content.ReadAsStringAsync(cancellationToken))!;
+    }
+
     public async Task<JsonObject> GetRunAsync(string runId, CancellationToken cancellationToken) =>
         await GetObjectAsync($"/api/runs/{Uri.EscapeDataString(runId)}", cancellationToken);
 
