@@ -215,5 +215,20 @@ public sealed class WorkflowCommandTests(AzuriteFixture azurite, BackendFixture 
         Assert.Equal(3, body["alreadyExisting"]!.AsArray().Count);
     }
 
+    [Fact]
+    public async Task Backfill_MaxConcurrent_StartsThatManyAndQueuesTheRest()
+    {
+        await _server.RegisterAsync(DailyReport("bounded-cli"));
+
+        var result = await _cli.RunAsync("workflow", "backfill", "bounded-cli", "--from", "2026-11-01", "--to", "2026-11-04T23:59:59Z", "--max-concurrent", "1");
+        var bad = await _cli.RunAsync("workflow", "backfill", "bounded-cli", "--from", "2026-11-01", "--to", "2026-11-02", "--max-concurrent", "0");
+
+        Assert.True(result.Code == 0, result.ToString());
+        Assert.Contains("4 occurrence(s): started 1 run(s), 0 already existed, 3 queued (at most 1 at once)", result.Out);
+        Assert.Contains("queued   bounded-cli@20261104T030000Z", result.Out);
+        Assert.Equal(2, bad.Code);
+        Assert.Contains("--max-concurrent", bad.Err);
+    }
+
     private static string Regex(string text) => System.Text.RegularExpressions.Regex.Escape(text);
 }

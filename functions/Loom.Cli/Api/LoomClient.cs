@@ -137,13 +137,17 @@ public sealed class LoomClient : IDisposable
         return new StartedRun(body["runId"]?.GetValue<string>() ?? "", body);
     }
 
-    /// <summary>POST /api/workflows/{id}/backfill over [from, to].</summary>
-    public Task<JsonObject> BackfillAsync(string id, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default) =>
-        SendJsonAsync($"api/workflows/{Segment(id)}/backfill", new JsonObject
+    /// <summary>POST /api/workflows/{id}/backfill over [from, to], at most <paramref name="maxConcurrent"/> runs at once when given.</summary>
+    public Task<JsonObject> BackfillAsync(string id, DateTimeOffset from, DateTimeOffset to, int? maxConcurrent = null, CancellationToken cancellationToken = default)
+    {
+        var body = new JsonObject
         {
             ["from"] = from.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
             ["to"] = to.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
-        }, cancellationToken);
+        };
+        if (maxConcurrent is { } limit) body["maxConcurrent"] = limit;
+        return SendJsonAsync($"api/workflows/{Segment(id)}/backfill", body, cancellationToken);
+    }
 
     /// <summary>GET /api/runs, newest first.</summary>
     public Task<JsonObject> ListRunsAsync(string? workflowId = null, string? status = null, int? limit = null, DateTimeOffset? since = null, CancellationToken cancellationToken = default)

@@ -248,21 +248,26 @@ internal static class WorkflowCommands
         var id = new Argument<string>("id") { Description = "Workflow id" };
         var from = new Option<string>("--from") { Description = "First instant (ISO-8601, e.g. 2026-11-01 or 2026-11-01T00:00:00Z; UTC unless an offset is given)", Required = true };
         var to = new Option<string>("--to") { Description = "Last instant, inclusive", Required = true };
+        var maxConcurrent = new Option<int?>("--max-concurrent") { Description = "At most this many of the backfill's runs at once (1-1000); the rest are queued and started as earlier ones finish" };
         var output = CliContext.OutputOption();
-        var command = new Command("backfill", "Start the runs of every scheduled occurrence in a time range (each occurrence runs at most once).") { id, from, to, output };
+        var command = new Command("backfill", "Start the runs of every scheduled occurrence in a time range (each occurrence runs at most once).") { id, from, to, maxConcurrent, output };
         context.SetApiAction(command, async (parse, client, ct) =>
         {
             if (!TryInstant(parse.GetValue(from)!, out var start)) return context.UsageError($"--from '{parse.GetValue(from)}' is not an ISO-8601 instant (e.g. 2026-11-01T00:00:00Z)");
             if (!TryInstant(parse.GetValue(to)!, out var end)) return context.UsageError($"--to '{parse.GetValue(to)}' is not an ISO-8601 instant (e.g. 2026-11-08T00:00:00Z)");
             if (end < start) return context.UsageError("--to is before --from");
-            var body = await client.BackfillAsync(parse.GetValue(id)!, start, end, ct);
+            if (parse.GetValue(maxConcurrent) is { } limit && limit is < 1 or > 1000) return context.UsageError($"--max-concurrent must be from 1 to 1000, not {limit}");
+            var body = await client.BackfillAsync(parse.GetValue(id)!, start, end, parse.GetValue(maxConcurrent), ct);
             Printer.Write(context.Output, Printer.Parse(parse.GetValue(output)), body, w =>
             {
                 var started = (body["runIds"] as JsonArray ?? []).Select(Show.Str).ToList();
                 var existing = (body["alreadyExisting"] as JsonArray ?? []).Select(Show.Str).ToList();
-                w.WriteLine($"{Show.Int(body["occurrences"])} occurrence(s): started {started.Count} run(s), {existing.Count} already existed");
+                var queued = (body["queued"] as JsonArray ?? []).Select(Show.Str).ToList();
+                w.WriteLine($"{Show.Int(body["occurrences"])} occurrence(s): started {started.Count} run(s), {existing.Count} already existed" +
+                    (queued.Count > 0 ? $", {queued.Count} queued (at most {Show.Int(body["maxConcurrent"])} at once)" : ""));
                 foreach (var run in started) w.WriteLine($"  started  {run}");
                 foreach (var run in existing) w.WriteLine($"  exists   {run}");
+                foreach (var run in queued) w.WriteLine($"  queued   {run}");
             });
             return ExitCodes.Ok;
         });

@@ -35,6 +35,9 @@ public sealed record ApiServices
     /// <summary>The engine that runs the state machine.</summary>
     public required IRunDriver Driver { get; init; }
 
+    /// <summary>Scheduler bookkeeping: where a backfill with <c>maxConcurrent</c> keeps the occurrences it has not started yet.</summary>
+    public required ISchedulerStateStore SchedulerStates { get; init; }
+
     /// <summary>Key checks.</summary>
     public required IApiAuthorizer Authorizer { get; init; }
 

@@ -39,9 +39,14 @@ internal sealed class RunHandlers(ApiServices services)
         var from = ReadInstant(body, "from");
         var to = ReadInstant(body, "to");
         if (to < from) return ApiResponse.Problem(400, "Bad range", "'to' is before 'from'.");
-        if (body["maxConcurrent"] is { } limit && !(limit is JsonValue v && v.TryGetValue<int>(out var n) && n is >= 1 and <= 1000))
+        int? maxConcurrent = null;
+        if (body["maxConcurrent"] is { } limit)
         {
-            return ApiResponse.Problem(400, "Bad maxConcurrent", "maxConcurrent must be a whole number from 1 to 1000.");
+            if (!(limit is JsonValue v && v.TryGetValue<int>(out var n) && n is >= 1 and <= 1000))
+            {
+                return ApiResponse.Problem(400, "Bad maxConcurrent", "maxConcurrent must be a whole number from 1 to 1000.");
+            }
+            maxConcurrent = n;
         }
         var overrides = ReadParams(definition, body["params"]);
         var cron = CronSchedule.Parse(definition.Schedule.Cron, definition.Schedule.Timezone);
@@ -53,6 +58,10 @@ internal sealed class RunHandlers(ApiServices services)
         catch (ArgumentException ex)
         {
             return ApiResponse.Problem(400, "Range too large", ex.Message);
+        }
+        if (maxConcurrent is { } bound)
+        {
+            return await BoundedBackfillAsync(head, definition, overrides, occurrences, bound, context.CancellationToken);
         }
         var started = new JsonArray();
         var existing = new JsonArray();
@@ -72,6 +81,51 @@ internal sealed class RunHandlers(ApiServices services)
             }
         }
         return ApiResponse.Json(202, new JsonObject { ["runIds"] = started, ["alreadyExisting"] = existing, ["occurrences"] = occurrences.Count });
+    }
+
+    /// <summary>
+    /// A backfill of at most <paramref name="maxConcurrent"/> active runs: the occurrences are stored as a queue first (so none is
+    /// lost if this process dies), the first ones start now, and the scheduler tick starts the rest as earlier runs finish.
+    /// </summary>
+    private async Task<ApiResponse> BoundedBackfillAsync(WorkflowHead head, WorkflowDefinition definition, JsonObject overrides,
+        IReadOnlyList<DateTimeOffset> occurrences, int maxConcurrent, CancellationToken cancellationToken)
+    {
+        var queue = new BackfillQueue(definition.Id, maxConcurrent, overrides.ToJsonString(), occurrences, [], null);
+        if (occurrences.Count == 0 || !await services.SchedulerStates.TrySaveBackfillAsync(queue, cancellationToken))
+        {
+            if (occurrences.Count > 0 && await services.SchedulerStates.GetBackfillAsync(definition.Id, cancellationToken) is { } current)
+            {
+                return ApiResponse.Problem(409, "Backfill under way",
+                    $"Workflow '{definition.Id}' has a backfill under way ({current.Pending.Count} occurrence(s) queued, at most {current.MaxConcurrent} at once); " +
+                    $"wait for it, or drop what it has not started with DELETE /api/workflows/{definition.Id}/backfill.");
+            }
+            if (occurrences.Count > 0) return ApiResponse.Problem(409, "Backfill under way", "Another backfill request for this workflow was stored at the same moment; try again.");
+        }
+        var tick = new SchedulerTick(services.Workflows, services.SchedulerStates, services.Runs, services.Driver);
+        var progress = await tick.ContinueBackfillAsync(head, definition, services.Clock.GetUtcNow(), cancellationToken);
+        var started = new JsonArray([.. (progress?.Started ?? []).Select(id => (JsonNode)id)]);
+        var queued = new JsonArray([.. occurrences.Skip(occurrences.Count - (progress?.Queued ?? 0)).Select(at => (JsonNode)RunIds.ForOccurrence(definition.Id, at))]);
+        return ApiResponse.Json(202, new JsonObject
+        {
+            ["runIds"] = started,
+            ["queued"] = queued,
+            ["alreadyExisting"] = new JsonArray(),
+            ["occurrences"] = occurrences.Count,
+            ["maxConcurrent"] = maxConcurrent,
+        });
+    }
+
+    public async Task<ApiResponse> CancelBackfillAsync(RouteContext context)
+    {
+        var workflows = new WorkflowHandlers(services);
+        var (head, _) = await workflows.RequireCurrentAsync(context);
+        var queue = await services.SchedulerStates.GetBackfillAsync(head.WorkflowId, context.CancellationToken);
+        if (queue is null)
+        {
+            return ApiResponse.Problem(404, "No backfill", $"Workflow '{head.WorkflowId}' has no backfill under way.");
+        }
+        await services.SchedulerStates.TryDeleteBackfillAsync(head.WorkflowId, null, context.CancellationToken);
+        return ApiResponse.Ok(new JsonObject { ["id"] = head.WorkflowId, ["dropped"] = queue.Pending.Count, ["stillRunning"] = new JsonArray([.. queue.Active.Select(a => (JsonNode)a)]) });
     }
 
     public async Task<ApiResponse> ListAsync(RouteContext context)

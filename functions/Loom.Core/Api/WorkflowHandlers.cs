@@ -61,6 +61,10 @@ internal sealed class WorkflowHandlers(ApiServices services)
         var source = await services.Workflows.Store.GetVersionAsync(head.WorkflowId, head.CurrentVersion, context.CancellationToken);
         body["source"] = source?.Source;
         body["definition"] = DefinitionViews.ToJson(definition);
+        if (await services.SchedulerStates.GetBackfillAsync(head.WorkflowId, context.CancellationToken) is { } backfill)
+        {
+            body["backfill"] = new JsonObject { ["queued"] = backfill.Pending.Count, ["active"] = backfill.Active.Count, ["maxConcurrent"] = backfill.MaxConcurrent };
+        }
         return ApiResponse.Ok(body);
     }
 
@@ -99,9 +103,10 @@ internal sealed class WorkflowHandlers(ApiServices services)
     public async Task<ApiResponse> DeleteAsync(RouteContext context)
     {
         var id = context["id"];
-        return await services.Workflows.Store.DeleteAsync(id, services.Clock.GetUtcNow(), context.CancellationToken)
-            ? ApiResponse.Ok(new JsonObject { ["id"] = id, ["deleted"] = true })
-            : NotFound(id);
+        if (!await services.Workflows.Store.DeleteAsync(id, services.Clock.GetUtcNow(), context.CancellationToken)) return NotFound(id);
+        // A deleted workflow starts nothing more, so a backfill under way is dropped (its runs finish on their own).
+        await services.SchedulerStates.TryDeleteBackfillAsync(id, null, context.CancellationToken);
+        return ApiResponse.Ok(new JsonObject { ["id"] = id, ["deleted"] = true });
     }
 
     public async Task<ApiResponse> SetPausedAsync(RouteContext context, bool paused)

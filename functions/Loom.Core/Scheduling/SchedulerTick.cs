@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Loom.Core.Api;
 using Loom.Core.Definitions;
 using Loom.Core.Engine;
@@ -10,7 +11,14 @@ namespace Loom.Core.Scheduling;
 /// <param name="Started">Runs started.</param>
 /// <param name="AlreadyStarted">Occurrences another tick or server had started already.</param>
 /// <param name="Skipped">Occurrences skipped by the concurrency policy, with the reason.</param>
-public sealed record TickResult(string WorkflowId, IReadOnlyList<string> Started, IReadOnlyList<string> AlreadyStarted, IReadOnlyList<string> Skipped);
+public sealed record TickResult(string WorkflowId, IReadOnlyList<string> Started, IReadOnlyList<string> AlreadyStarted, IReadOnlyList<string> Skipped)
+{
+    /// <summary>Runs of a bounded backfill this tick started.</summary>
+    public IReadOnlyList<string> BackfillStarted { get; init; } = [];
+
+    /// <summary>Occurrences of a bounded backfill still waiting for a free slot after this tick.</summary>
+    public int BackfillQueued { get; init; }
+}
 
 /// <summary>
 /// One scheduler tick, shared by both hosts (a Timer trigger in Functions, a loop in the server): for every active,
@@ -29,13 +37,70 @@ public sealed class SchedulerTick(WorkflowCatalog workflows, ISchedulerStateStor
         var results = new List<TickResult>();
         foreach (var head in await workflows.Store.ListHeadsAsync(false, cancellationToken))
         {
+            // Paused holds both the schedule and a backfill under way.
             if (head.Paused) continue;
             var definition = await workflows.GetAsync(head.WorkflowId, head.CurrentVersion, cancellationToken);
-            if (definition?.Schedule is null) continue;
-            results.Add(await EvaluateAsync(head, definition, now, cancellationToken));
+            if (definition is null) continue;
+            var backfill = await ContinueBackfillAsync(head, definition, now, cancellationToken);
+            if (definition.Schedule is not null)
+            {
+                var result = await EvaluateAsync(head, definition, now, cancellationToken);
+                results.Add(backfill is { } b ? result with { BackfillStarted = b.Started, BackfillQueued = b.Queued } : result);
+            }
+            else if (backfill is { } b)
+            {
+                results.Add(new TickResult(definition.Id, [], [], []) { BackfillStarted = b.Started, BackfillQueued = b.Queued });
+            }
         }
         return results;
     }
+
+    /// <summary>
+    /// Starts the next occurrences of a bounded backfill while fewer than its <c>maxConcurrent</c> runs are active, oldest first.
+    /// Two ticks at once read the same queue and so start the same next occurrences, which their deterministic run ids
+    /// deduplicate; only one of them saves the queue (ETag). Null when the workflow has no backfill under way.
+    /// </summary>
+    public async Task<(IReadOnlyList<string> Started, int Queued)?> ContinueBackfillAsync(WorkflowHead head, WorkflowDefinition definition, DateTimeOffset now,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(head);
+        ArgumentNullException.ThrowIfNull(definition);
+        var queue = await states.GetBackfillAsync(definition.Id, cancellationToken);
+        if (queue is null) return null;
+        var active = new List<string>();
+        foreach (var runId in queue.Active)
+        {
+            if (await runs.GetAsync(runId, cancellationToken) is { } run && !IsFinal(run.Status)) active.Add(runId);
+        }
+        var pending = queue.Pending.ToList();
+        var started = new List<string>();
+        var overrides = JsonNode.Parse(queue.Params) as JsonObject;
+        while (active.Count < queue.MaxConcurrent && pending.Count > 0)
+        {
+            var at = pending[0];
+            pending.RemoveAt(0);
+            var runId = RunIds.ForOccurrence(definition.Id, at);
+            var state = RunStateMachine.Create(definition, head.CurrentVersion, runId, (JsonObject?)overrides?.DeepClone(), at, now);
+            try
+            {
+                await driver.StartAsync(definition, state, "backfill", cancellationToken);
+                started.Add(runId);
+                active.Add(runId);
+            }
+            catch (StoreConflictException)
+            {
+                // Started already (by a tick that ran at the same time, or the schedule): it counts while it is active.
+                if (await runs.GetAsync(runId, cancellationToken) is { } run && !IsFinal(run.Status)) active.Add(runId);
+            }
+        }
+        // Nothing left to start: the backfill is done once its active runs finish on their own.
+        var saved = pending.Count == 0
+            ? await states.TryDeleteBackfillAsync(definition.Id, queue.ETag, cancellationToken)
+            : await states.TrySaveBackfillAsync(queue with { Pending = pending, Active = active }, cancellationToken);
+        return saved ? (started, pending.Count) : (started, queue.Pending.Count);
+    }
+
+    private static bool IsFinal(string status) => status is "succeeded" or "failed" or "cancelled";
 
     private async Task<TickResult> EvaluateAsync(WorkflowHead head, WorkflowDefinition definition, DateTimeOffset now, CancellationToken cancellationToken)
     {

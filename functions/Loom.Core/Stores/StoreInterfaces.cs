@@ -99,6 +99,15 @@ public interface ISchedulerStateStore
 
     /// <summary>Writes the state if its ETag matches (null ETag: only if absent); false when another writer got there first.</summary>
     Task<bool> TrySaveAsync(SchedulerState state, CancellationToken cancellationToken = default);
+
+    /// <summary>The workflow's backfill under way, or null.</summary>
+    Task<BackfillQueue?> GetBackfillAsync(string workflowId, CancellationToken cancellationToken = default);
+
+    /// <summary>Writes the backfill if its ETag matches (null ETag: only if absent); false when another writer got there first.</summary>
+    Task<bool> TrySaveBackfillAsync(BackfillQueue queue, CancellationToken cancellationToken = default);
+
+    /// <summary>Removes the backfill (finished or cancelled) if its ETag matches (null: whatever is stored); false when it changed or is gone.</summary>
+    Task<bool> TryDeleteBackfillAsync(string workflowId, string? etag, CancellationToken cancellationToken = default);
 }
 
 /// <summary>Thrown when a stored item changed since it was read.</summary>

@@ -76,6 +76,7 @@ public static class LoomFunctionsBuilder
                 Events = sp.GetRequiredService<IEventStore>(),
                 // Replaced per request by a driver over that invocation's DurableTaskClient (see LoomHttpDispatcher).
                 Driver = DurableRunDrivers.Unbound,
+                SchedulerStates = sp.GetRequiredService<ISchedulerStateStore>(),
                 Authorizer = sp.GetRequiredService<IApiAuthorizer>(),
                 CallbackTokens = sp.GetRequiredService<CallbackTokens>(),
                 Clock = sp.GetRequiredService<TimeProvider>(),

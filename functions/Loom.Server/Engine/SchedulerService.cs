@@ -7,17 +7,22 @@ namespace Loom.Server.Engine;
 /// <summary>The server's scheduler loop: runs Core's scheduler tick at a fixed interval. Several servers may tick at once; run ids make that safe.</summary>
 internal sealed partial class SchedulerService(SchedulerTick tick, TimeProvider clock, TimeSpan interval, ILogger<SchedulerService> logger) : BackgroundService
 {
+    /// <summary>How soon the next tick comes while a bounded backfill waits for free slots (its runs finish in seconds, not minutes).</summary>
+    internal static readonly TimeSpan BackfillInterval = TimeSpan.FromSeconds(1);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(interval, clock);
-        do
+        while (!stoppingToken.IsCancellationRequested)
         {
+            var next = interval;
             try
             {
                 foreach (var result in await tick.RunAsync(clock.GetUtcNow(), stoppingToken))
                 {
                     foreach (var runId in result.Started) LogStarted(logger, result.WorkflowId, runId);
+                    foreach (var runId in result.BackfillStarted) LogBackfillStarted(logger, result.WorkflowId, runId, result.BackfillQueued);
                     foreach (var reason in result.Skipped) LogSkipped(logger, result.WorkflowId, reason);
+                    if (result.BackfillQueued > 0 && BackfillInterval < next) next = BackfillInterval;
                 }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -28,21 +33,19 @@ internal sealed partial class SchedulerService(SchedulerTick tick, TimeProvider 
             {
                 LogTickFailed(logger, ex);
             }
+            try
+            {
+                await Task.Delay(next, clock, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
         }
-        while (await NextAsync(timer, stoppingToken));
     }
 
-    private static async Task<bool> NextAsync(PeriodicTimer timer, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await timer.WaitForNextTickAsync(cancellationToken);
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
-    }
+    [LoggerMessage(EventId = 1203, Level = LogLevel.Information, Message = "Backfill run {RunId} of {WorkflowId} started; {Queued} occurrence(s) still queued")]
+    private static partial void LogBackfillStarted(ILogger logger, string workflowId, string runId, int queued);
 
     [LoggerMessage(EventId = 1201, Level = LogLevel.Information, Message = "Scheduled run {RunId} of {WorkflowId} started")]
     private static partial void LogStarted(ILogger logger, string workflowId, string runId);

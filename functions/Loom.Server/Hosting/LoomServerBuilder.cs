@@ -96,6 +96,7 @@ public static class LoomServerBuilder
                 Attempts = sp.GetRequiredService<IAttemptStore>(),
                 Events = sp.GetRequiredService<IEventStore>(),
                 Driver = sp.GetRequiredService<IRunDriver>(),
+                SchedulerStates = sp.GetRequiredService<ISchedulerStateStore>(),
                 Authorizer = sp.GetRequiredService<IApiAuthorizer>(),
                 CallbackTokens = sp.GetRequiredService<CallbackTokens>(),
                 Clock = sp.GetRequiredService<TimeProvider>(),

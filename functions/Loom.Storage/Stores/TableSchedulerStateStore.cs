@@ -1,12 +1,14 @@
+using System.Text.Json;
 using Loom.Core.Stores;
 using Loom.Storage.Tables;
 
 namespace Loom.Storage.Stores;
 
-/// <summary>Scheduler state in Table storage: one row per workflow, written only if its ETag still matches.</summary>
+/// <summary>Scheduler state in Table storage: per workflow one row of scheduler state and, while one is under way, one row of backfill; written only if their ETag still matches.</summary>
 public sealed class TableSchedulerStateStore(ITableServiceClient service, TableStoreOptions? options = null) : ISchedulerStateStore
 {
     private const string StateRow = "state";
+    private const string BackfillRow = "backfill";
     private readonly StoreTable _table = new(service, (options ?? new TableStoreOptions()).SchedulerTable);
 
     /// <inheritdoc />
@@ -43,6 +45,68 @@ public sealed class TableSchedulerStateStore(ITableServiceClient service, TableS
             return true;
         }
         catch (StorageException e) when (e.Kind is StorageErrorKind.Conflict or StorageErrorKind.PreconditionFailed or StorageErrorKind.EntityNotFound)
+        {
+            return false;
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<BackfillQueue?> GetBackfillAsync(string workflowId, CancellationToken cancellationToken = default)
+    {
+        var table = await _table.GetAsync(cancellationToken).ConfigureAwait(false);
+        var row = await table.GetEntityAsync(TableKey.Encode(workflowId), BackfillRow, cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (row is null)
+        {
+            return null;
+        }
+
+        var pending = JsonSerializer.Deserialize<List<DateTimeOffset>>(LargeText.Read(row, "Pending") ?? "[]") ?? [];
+        var active = JsonSerializer.Deserialize<List<string>>(LargeText.Read(row, "Active") ?? "[]") ?? [];
+        return new BackfillQueue(row.GetString("WorkflowId") ?? workflowId, row.GetInt32("MaxConcurrent") ?? 1, LargeText.Read(row, "Params") ?? "{}", pending, active, row.ETag);
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> TrySaveBackfillAsync(BackfillQueue queue, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(queue);
+        var table = await _table.GetAsync(cancellationToken).ConfigureAwait(false);
+        var entity = new TableEntity(TableKey.Encode(queue.WorkflowId), BackfillRow)
+        {
+            ["WorkflowId"] = queue.WorkflowId,
+            ["MaxConcurrent"] = queue.MaxConcurrent,
+            ["PendingCount"] = queue.Pending.Count,
+        };
+        LargeText.Write(entity, "Pending", JsonSerializer.Serialize(queue.Pending));
+        LargeText.Write(entity, "Active", JsonSerializer.Serialize(queue.Active));
+        LargeText.Write(entity, "Params", queue.Params);
+        try
+        {
+            if (queue.ETag is null)
+            {
+                await table.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await table.UpdateEntityAsync(entity, queue.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+            }
+
+            return true;
+        }
+        catch (StorageException e) when (e.Kind is StorageErrorKind.Conflict or StorageErrorKind.PreconditionFailed or StorageErrorKind.EntityNotFound)
+        {
+            return false;
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> TryDeleteBackfillAsync(string workflowId, string? etag, CancellationToken cancellationToken = default)
+    {
+        var table = await _table.GetAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await table.DeleteEntityAsync(TableKey.Encode(workflowId), BackfillRow, etag ?? "*", cancellationToken).ConfigureAwait(false);
+        }
+        catch (StorageException e) when (e.Kind == StorageErrorKind.PreconditionFailed)
         {
             return false;
         }

@@ -153,4 +153,30 @@ public sealed class SchedulerStateStoreTests(AzuriteFixture azurite) : StoreTest
         var results = await Task.WhenAll(Enumerable.Range(1, 6).Select(i => store.TrySaveAsync(state! with { LastEvaluated = T0.AddMinutes(i) })));
         Assert.Single(results, r => r);
     }
+
+    [Fact]
+    public async Task Backfill_ThousandOccurrences_RoundTripsFollowsETagsAndIsDeleted()
+    {
+        var store = Stores.SchedulerState;
+        var pending = Enumerable.Range(0, 1000).Select(i => T0.AddHours(i)).ToList();
+        Assert.Null(await store.GetBackfillAsync("wf/b"));
+        Assert.True(await store.TrySaveBackfillAsync(new BackfillQueue("wf/b", 3, "{\"day\":\"x\"}", pending, [], null)));
+        Assert.False(await store.TrySaveBackfillAsync(new BackfillQueue("wf/b", 5, "{}", pending, [], null)));
+        // The scheduler state of the same workflow is a separate row.
+        Assert.True(await store.TrySaveAsync(new SchedulerState("wf/b", T0, null)));
+
+        var queue = (await store.GetBackfillAsync("wf/b"))!;
+        Assert.Equal(pending, queue.Pending);
+        Assert.Equal((3, "{\"day\":\"x\"}"), (queue.MaxConcurrent, queue.Params));
+        Assert.True(await store.TrySaveBackfillAsync(queue with { Pending = pending[2..], Active = ["wf/b@1", "wf/b@2"] }));
+        Assert.False(await store.TrySaveBackfillAsync(queue with { Pending = [] }));
+        Assert.False(await store.TryDeleteBackfillAsync("wf/b", queue.ETag));
+
+        var current = (await store.GetBackfillAsync("wf/b"))!;
+        Assert.Equal(["wf/b@1", "wf/b@2"], current.Active);
+        Assert.Equal(998, current.Pending.Count);
+        Assert.True(await store.TryDeleteBackfillAsync("wf/b", current.ETag));
+        Assert.Null(await store.GetBackfillAsync("wf/b"));
+        Assert.NotNull(await store.GetAsync("wf/b"));
+    }
 }
