@@ -214,7 +214,7 @@ public sealed class ApiTests(AzuriteFixture azurite, BackendFixture backend) : I
     public async Task Backfill_StartsOneRunPerOccurrence_AndIsIdempotent()
     {
         await _server.RegisterAsync(Workflow("backfill", "0 6 * * *"));
-        var body = new { from = "2026-01-01T00:00:00Z", to = "2026-01-03T23:00:00Z", maxConcurrent = 2 };
+        var body = new { from = "2026-01-01T00:00:00Z", to = "2026-01-03T23:00:00Z" };
 
         var first = await _server.Client.PostAsJsonAsync("/api/workflows/backfill/backfill", body);
         var again = await _server.Client.PostAsJsonAsync("/api/workflows/backfill/backfill", body);
