@@ -31,23 +31,7 @@ public sealed class TableSchedulerStateStore(ITableServiceClient service, TableS
             ["WorkflowId"] = state.WorkflowId,
             ["LastEvaluated"] = state.LastEvaluated,
         };
-        try
-        {
-            if (state.ETag is null)
-            {
-                await table.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false);
-            }
-            else
-            {
-                await table.UpdateEntityAsync(entity, state.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
-            }
-
-            return true;
-        }
-        catch (StorageException e) when (e.Kind is StorageErrorKind.Conflict or StorageErrorKind.PreconditionFailed or StorageErrorKind.EntityNotFound)
-        {
-            return false;
-        }
+        return await TryWriteAsync(table, entity, state.ETag, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -79,23 +63,7 @@ public sealed class TableSchedulerStateStore(ITableServiceClient service, TableS
         LargeText.Write(entity, "Pending", JsonSerializer.Serialize(queue.Pending));
         LargeText.Write(entity, "Active", JsonSerializer.Serialize(queue.Active));
         LargeText.Write(entity, "Params", queue.Params);
-        try
-        {
-            if (queue.ETag is null)
-            {
-                await table.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false);
-            }
-            else
-            {
-                await table.UpdateEntityAsync(entity, queue.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
-            }
-
-            return true;
-        }
-        catch (StorageException e) when (e.Kind is StorageErrorKind.Conflict or StorageErrorKind.PreconditionFailed or StorageErrorKind.EntityNotFound)
-        {
-            return false;
-        }
+        return await TryWriteAsync(table, entity, queue.ETag, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -107,6 +75,28 @@ public sealed class TableSchedulerStateStore(ITableServiceClient service, TableS
             return await table.DeleteEntityAsync(TableKey.Encode(workflowId), BackfillRow, etag ?? "*", cancellationToken).ConfigureAwait(false);
         }
         catch (StorageException e) when (e.Kind == StorageErrorKind.PreconditionFailed)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Inserts the row when <paramref name="etag"/> is null, else replaces it if the ETag still matches; false when another writer got there first.</summary>
+    private static async Task<bool> TryWriteAsync(ITableClient table, TableEntity entity, string? etag, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (etag is null)
+            {
+                await table.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await table.UpdateEntityAsync(entity, etag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+            }
+
+            return true;
+        }
+        catch (StorageException e) when (e.Kind is StorageErrorKind.Conflict or StorageErrorKind.PreconditionFailed or StorageErrorKind.EntityNotFound)
         {
             return false;
         }
