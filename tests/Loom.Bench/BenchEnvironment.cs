@@ -52,6 +52,17 @@ internal sealed class BenchEnvironment : IAsyncDisposable
             throw new InvalidOperationException($"{dll} is missing: build it with `dotnet build functions/Loom.Server -c Release` (dotnet run of the bench builds it).");
         }
 
+        if (!File.Exists(Path.Combine(root, "node_modules", "azurite", "dist", "src", "azurite.js")))
+        {
+            // A clean clone: install the pinned Azurite the way the test command does, so this stays one command.
+            Console.Error.WriteLine("bench: Azurite is not installed; running npm ci");
+            var npm = new ProcessStartInfo("npm") { WorkingDirectory = root, UseShellExecute = false };
+            foreach (var arg in new[] { "ci", "--no-audit", "--no-fund" }) npm.ArgumentList.Add(arg);
+            using var install = Process.Start(npm) ?? throw new InvalidOperationException("npm did not start; install Node 20 and npm.");
+            await install.WaitForExitAsync(cancellationToken);
+            if (install.ExitCode != 0) throw new InvalidOperationException($"npm ci failed with exit code {install.ExitCode}.");
+        }
+
         Console.Error.WriteLine("bench: starting Azurite (in-memory)");
         await _azurite.InitializeAsync();
 
