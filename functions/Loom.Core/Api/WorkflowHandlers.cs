@@ -18,6 +18,7 @@ internal sealed class WorkflowHandlers(ApiServices services)
             ["valid"] = result.IsValid,
             ["id"] = result.Definition?.Id,
             ["errors"] = ErrorsJson(result.Errors),
+            ["warnings"] = WarningsJson(result.Definition),
         }));
     }
 
@@ -32,7 +33,7 @@ internal sealed class WorkflowHandlers(ApiServices services)
         var definition = result.Definition!;
         var outcome = await services.Workflows.Store.RegisterAsync(definition.Id, WorkflowSource.ContentHash(source), source, services.Clock.GetUtcNow(), context.CancellationToken);
         services.Workflows.Remember(definition, outcome.Version);
-        var body = new JsonObject { ["id"] = definition.Id, ["version"] = outcome.Version, ["created"] = outcome.Created };
+        var body = new JsonObject { ["id"] = definition.Id, ["version"] = outcome.Version, ["created"] = outcome.Created, ["warnings"] = WarningsJson(definition) };
         return outcome.Created
             ? ApiResponse.Json(201, body, new Dictionary<string, string> { ["Location"] = $"/api/workflows/{Uri.EscapeDataString(definition.Id)}" })
             : ApiResponse.Ok(body);
@@ -138,6 +139,9 @@ internal sealed class WorkflowHandlers(ApiServices services)
             throw new ApiProblemException(ApiResponse.Problem(400, "Bad encoding", "The workflow must be UTF-8 text."));
         }
     }
+
+    private JsonArray WarningsJson(WorkflowDefinition? definition) =>
+        definition is null ? [] : new JsonArray([.. WorkflowWarnings.For(definition, services.Secrets).Select(w => (JsonNode?)JsonValue.Create(w))]);
 
     internal static JsonArray ErrorsJson(IReadOnlyList<ValidationError> errors)
     {

@@ -46,6 +46,9 @@ public sealed record RunParameters(JsonObject Values, IReadOnlyList<string> Erro
             }
         }
 
+        // A parameter that is a task's host, port or base URL is checked as a literal URL is, before any call goes out.
+        errors.AddRange(HttpTaskUrls.CheckRunParams(definition, values));
+
         if (values.ToJsonString().Length is var size && size > MaxChars)
         {
             errors.Add(string.Create(CultureInfo.InvariantCulture,

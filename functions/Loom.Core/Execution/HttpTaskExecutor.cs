@@ -82,7 +82,12 @@ public sealed class HttpTaskExecutor
             using var response = await httpClient.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
             if (hop < options.MaxRedirects && Redirect(current, response) is { } next)
             {
-                current = next;
+                if (next.Refusal is not null)
+                {
+                    return AttemptOutcome.Fail(FailureClass.ClientError, next.Refusal, (int)response.StatusCode);
+                }
+
+                current = next.Request!;
                 continue;
             }
 
@@ -91,8 +96,16 @@ public sealed class HttpTaskExecutor
         }
     }
 
-    /// <summary>The request of the next hop, or null when the response is not a redirect Loom follows.</summary>
-    private static PreparedRequest? Redirect(PreparedRequest current, HttpResponseMessage response)
+    /// <summary>
+    /// The request of the next hop; a refusal when the redirect would carry the body to another origin; null when the response is
+    /// not a redirect Loom follows.
+    /// </summary>
+    /// <remarks>
+    /// Across origins the next hop carries no body and none of the task's headers (its User-Agent included): only Loom's own
+    /// identifying headers. A 307 or 308 (or a 301 or 302 of anything but POST) of a request with a body is therefore not
+    /// followed across origins: re-sending the body would hand its rendered secrets and the callback URL to the new origin.
+    /// </remarks>
+    private static NextHop? Redirect(PreparedRequest current, HttpResponseMessage response)
     {
         var code = (int)response.StatusCode;
         if (code is not (301 or 302 or 303 or 307 or 308) || response.Headers.Location is not { } location)
@@ -115,22 +128,30 @@ public sealed class HttpTaskExecutor
             _ => false,
         };
         var sameOrigin = Uri.Compare(current.Uri, target, UriComponents.SchemeAndServer, UriFormat.UriEscaped, StringComparison.OrdinalIgnoreCase) == 0;
+        if (!sameOrigin && !toGet && (current.ContentType is not null || !current.Body.IsEmpty))
+        {
+            return new NextHop(null, current.Redact(
+                $"HTTP {code}: redirect to {HttpTaskRequestFactory.MaskUri(target)} not followed: it leaves the origin and would re-send the request body there"));
+        }
+
         var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (var (name, value) in current.Headers)
         {
             // Leaving the origin drops the task's own headers (they may hold secrets); Loom's identify the call anywhere.
             var keep = sameOrigin || name.StartsWith("X-Loom-", StringComparison.OrdinalIgnoreCase)
-                || name.Equals("Idempotency-Key", StringComparison.OrdinalIgnoreCase)
-                || name.Equals("User-Agent", StringComparison.OrdinalIgnoreCase);
-            if (keep && !(toGet && name.Equals("X-Loom-Signature", StringComparison.OrdinalIgnoreCase)))
+                || name.Equals("Idempotency-Key", StringComparison.OrdinalIgnoreCase);
+            var signature = name.Equals("X-Loom-Signature", StringComparison.OrdinalIgnoreCase);
+            if (keep && !(signature && (toGet || !sameOrigin)))
             {
                 headers[name] = value;
             }
         }
 
-        return toGet
+        // A task's own User-Agent is one of its headers: another origin sees Loom's.
+        headers.TryAdd("User-Agent", HttpTaskRequestFactory.UserAgent);
+        return new NextHop(toGet
             ? current with { Method = "GET", Uri = target, Headers = headers, Body = ReadOnlyMemory<byte>.Empty, ContentType = null }
-            : current with { Uri = target, Headers = headers };
+            : current with { Uri = target, Headers = headers }, null);
     }
 
     private static HttpRequestMessage CreateMessage(PreparedRequest request)
@@ -399,6 +420,9 @@ public sealed class HttpTaskExecutor
         duration == Timeout.InfiniteTimeSpan ? "no limit"
         : duration.TotalSeconds >= 1 && duration.Milliseconds == 0 ? $"{duration.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s"
         : $"{duration.TotalMilliseconds.ToString(CultureInfo.InvariantCulture)} ms";
+
+    /// <summary>The next hop of a redirect, or why it is not followed.</summary>
+    private sealed record NextHop(PreparedRequest? Request, string? Refusal);
 
     /// <summary>The start of a response body as read (at most the cap), whether it went on, and its full size when known.</summary>
     private readonly record struct ResponseBody(byte[] Buffer, int Length, bool Truncated, long TotalBytes)

@@ -45,13 +45,17 @@ public static class HttpTaskRequestFactory
             return RequestBuildResult.Invalid($"task '{task.Id}': '{task.Method}' is not a valid HTTP method");
         }
 
-        if (!TryRender(task.Id, "url", () => TemplateEngine.Render(task.Url, scope), out var url, out var failure))
+        // Every secret a template renders is remembered, so whatever is recorded about this request can be redacted.
+        var secrets = new RecordingSecrets(scope.Secrets ?? NoSecrets.Instance);
+        scope = scope with { Secrets = secrets };
+        if (!TryRender(task.Id, "url", () => HttpTaskUrls.Render(task.Url, scope), out var url, out var failure))
         {
             return failure;
         }
 
         // The message quotes the template, not the rendered URL, which may hold a secret.
-        if (!Uri.TryCreate(url.Trim(), UriKind.Absolute, out var uri)
+        if (HttpTaskUrls.Check(url.Trim()) is not null
+            || !Uri.TryCreate(url.Trim(), UriKind.Absolute, out var uri)
             || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)
             || uri.Host.Length == 0)
         {
@@ -141,14 +145,15 @@ public static class HttpTaskRequestFactory
 
         headers.TryAdd("User-Agent", UserAgent);
 
-        return RequestBuildResult.Success(new PreparedRequest(method, uri, headers, body, contentType, Summarize(method, uri)));
+        var summary = SecretRedaction.Redact(Summarize(method, uri), secrets.Used);
+        return RequestBuildResult.Success(new PreparedRequest(method, uri, headers, body, contentType, summary) { Secrets = secrets.Used });
     }
 
     /// <summary>The value of <c>X-Loom-Signature</c> for a body: <c>sha256=</c> and the lowercase hex HMAC-SHA256 of the exact bytes.</summary>
     public static string Sign(byte[] key, ReadOnlySpan<byte> body) =>
         "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(key, body));
 
-    /// <summary>"METHOD scheme://host:port/path?key=***" with every query value and any user info masked, for the attempts history.</summary>
+    /// <summary>"METHOD scheme://host:port/path?key=***" with every query value and any user info masked (secret values elsewhere are the caller's to redact).</summary>
     public static string Summarize(string method, Uri uri) => $"{method} {MaskUri(uri)}";
 
     /// <summary>An absolute URL with every query value and any user info replaced by "***", and no fragment.</summary>

@@ -16,7 +16,18 @@ public sealed record PreparedRequest(
     IReadOnlyDictionary<string, string> Headers,
     ReadOnlyMemory<byte> Body,
     string? ContentType,
-    string Summary);
+    string Summary)
+{
+    /// <summary>The secret values rendered into this request (url, headers, body); never stored, only used to redact.</summary>
+    public IReadOnlyList<string> Secrets { get; init; } = [];
+
+    /// <summary>The text with every secret value of this request (as rendered or percent-encoded) replaced by "***".</summary>
+    public string Redact(string text) => SecretRedaction.Redact(text, Secrets);
+
+    /// <summary><see cref="Redact(string)"/> for an optional text.</summary>
+    [return: NotNullIfNotNull(nameof(text))]
+    public string? RedactOrNull(string? text) => text is null ? null : Redact(text);
+}
 
 /// <summary>The result of building a request: the request, or a failure of class <see cref="FailureClass.Invalid"/>.</summary>
 public sealed record RequestBuildResult

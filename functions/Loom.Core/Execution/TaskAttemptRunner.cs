@@ -41,12 +41,19 @@ public sealed class TaskAttemptRunner(HttpTaskExecutor executor, IAttemptStore a
             Outputs = input.Outputs,
             Secrets = secrets,
         };
-        var signingKey = input.SigningSecret is { } name && secrets.GetSecret(name) is { } secret ? Encoding.UTF8.GetBytes(secret) : null;
-
         var startedAt = clock.GetUtcNow();
-        var build = HttpTaskRequestFactory.Create(input.Task, invocation, scope, signingKey);
+        var signingSecret = input.SigningSecret is { } name ? secrets.GetSecret(name) : null;
+        var build = input.SigningSecret is not null && string.IsNullOrEmpty(signingSecret)
+            // A call the backend expects signed must not go out unsigned: fail as a missing ${{ secrets.X }} does.
+            ? RequestBuildResult.Invalid($"task '{input.TaskId}': signing secret '{input.SigningSecret}' is not configured on this host, so the call cannot be signed")
+            : HttpTaskRequestFactory.Create(input.Task, invocation, scope, signingSecret is null ? null : Encoding.UTF8.GetBytes(signingSecret));
         var outcome = build.IsSuccess ? await executor.ExecuteAsync(build.Request, input.Task.Timeout, cancellationToken) : build.Failure;
         var summary = build.Request?.Summary ?? $"{input.Task.Method} (request not built)";
+        if (build.Request is { } request)
+        {
+            // A secret rendered into the URL can come back in an error (a host in a DNS failure, a redirect's Location, a body snippet).
+            outcome = outcome with { Message = request.RedactOrNull(outcome.Message) };
+        }
 
         return (outcome, AttemptRecords.From(input, startedAt, summary, outcome));
     }

@@ -41,7 +41,7 @@ public static partial class TemplateEngine
         foreach (var reference in references)
         {
             text.Append(template, position, reference.Offset - position);
-            text.Append(ToText(Resolve(reference, scope)));
+            text.Append(ResolveText(reference, scope));
             position = reference.Offset + reference.Length;
         }
 
@@ -117,6 +117,10 @@ public static partial class TemplateEngine
                     : JsonValue.Create(secret);
         }
     }
+
+    /// <summary>The text an expression is replaced by in a string template: a string as it is, any other JSON compact.</summary>
+    /// <exception cref="TemplateException">The expression is malformed or its value is missing.</exception>
+    public static string ResolveText(TemplateReference reference, TemplateScope scope) => ToText(Resolve(reference, scope));
 
     /// <summary>How <c>run.scheduledAt</c> is written: ISO-8601 in UTC, fractions of a second only when present.</summary>
     public static string FormatInstant(DateTimeOffset instant) =>
