@@ -250,10 +250,9 @@ internal sealed class RunHandlers(ApiServices services)
         var found = await services.Runs.GetAsync(target.RunId, context.CancellationToken);
         if (found is null) return ApiResponse.Problem(404, "Unknown callback", "This callback URL is not valid.");
         var state = RunStateJson.Deserialize(found.State);
-        // Running counts too: a fast backend may call back before Loom has recorded the 202 that announced the callback.
-        if (!state.Tasks.TryGetValue(target.TaskId, out var task) || task.Status is not (TaskRunStatus.Waiting or TaskRunStatus.Running) || task.Attempt != target.Attempt)
+        if (RunStateMachine.CallbackRefusal(state, target.TaskId, target.Attempt) is { } refusal)
         {
-            return ApiResponse.Problem(409, "Callback not expected", $"Task '{target.TaskId}' of run '{target.RunId}' is not waiting for this callback (it was used already, timed out, or the run ended).");
+            return ApiResponse.Problem(409, "Callback not expected", refusal);
         }
         var outcome = ReadCallbackOutcome(context.BodyObject());
         await services.Driver.SendAsync(target.RunId, new CallbackReceived(target.TaskId, target.Attempt, outcome, services.Clock.GetUtcNow()), context.CancellationToken);

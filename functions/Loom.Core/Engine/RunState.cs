@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Loom.Core.Execution;
 
 namespace Loom.Core.Engine;
 
@@ -121,4 +122,10 @@ public sealed record TaskState
 
     /// <summary>True when the output was capped.</summary>
     public bool OutputTruncated { get; init; }
+
+    /// <summary>
+    /// A callback task's result posted to its callback URL while the call that announced the URL was still in flight (Running):
+    /// the result of the current attempt once the call answers, whatever it answers.
+    /// </summary>
+    public AttemptOutcome? HeldCallback { get; init; }
 }

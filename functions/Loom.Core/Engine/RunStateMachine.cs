@@ -59,6 +59,24 @@ public static class RunStateMachine
         };
     }
 
+    /// <summary>
+    /// Why a callback for attempt <paramref name="attempt"/> of a task would not be applied (used, timed out, run ended, a result
+    /// already held), or null when it will be: the callback endpoint answers "accepted" only for what it does not drop.
+    /// </summary>
+    /// <remarks>A task still Running counts: a backend may post before its call answers (see <see cref="TaskState.HeldCallback"/>).</remarks>
+    public static string? CallbackRefusal(RunState state, string taskId, int attempt)
+    {
+        if (state.Status != RunStatus.Running || !state.Tasks.TryGetValue(taskId, out var task)
+            || task.Status is not (TaskRunStatus.Waiting or TaskRunStatus.Running) || task.Attempt != attempt)
+        {
+            return $"Task '{taskId}' of run '{state.RunId}' is not waiting for this callback (it was used already, timed out, or the run ended).";
+        }
+
+        return task.HeldCallback is null
+            ? null
+            : $"Task '{taskId}' of run '{state.RunId}' already has a result for attempt {attempt}, posted before its call answered; it is applied when the call answers.";
+    }
+
     /// <summary>Applies one event. Events that no longer apply (a late attempt, a stale timer, anything after the run ended) change nothing and yield no commands.</summary>
     public static Transition Apply(WorkflowDefinition workflow, RunState state, RunEvent runEvent)
     {

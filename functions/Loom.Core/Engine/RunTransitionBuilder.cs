@@ -85,11 +85,26 @@ internal sealed class RunTransitionBuilder
 
     public bool CompleteAttempt(string taskId, int attempt, AttemptOutcome outcome, bool fromCallback)
     {
+        if (fromCallback && HoldEarlyCallback(taskId, attempt, outcome) is { } held)
+        {
+            return held;
+        }
+
         var expected = fromCallback ? TaskRunStatus.Waiting : TaskRunStatus.Running;
         if (status != RunStatus.Running || !definitions.TryGetValue(taskId, out var def)
             || Get(taskId) is not { } task || task.Status != expected || task.Attempt != attempt)
         {
             return false;
+        }
+
+        if (!fromCallback && task.HeldCallback is { } early)
+        {
+            // The backend reported the attempt's result before its call answered: that report decides the attempt (the
+            // callback endpoint told it the result was accepted), and the call's own answer only ends the wait for it.
+            task = task with { HeldCallback = null, LastStatusCode = outcome.StatusCode ?? task.LastStatusCode };
+            tasks[taskId] = task;
+            outcome = early;
+            fromCallback = true;
         }
 
         switch (outcome.Kind)
@@ -114,6 +129,35 @@ internal sealed class RunTransitionBuilder
         }
 
         Advance();
+        return true;
+    }
+
+    /// <summary>
+    /// A callback posted while the attempt's call is still in flight (a backend may post before it answers, or before Loom has
+    /// read its 202): a final result is held in the state and decides the attempt when the call answers; a progress report is
+    /// ignored (the call's answer decides whether to wait). Null when the task is not in flight, so the usual rules apply.
+    /// </summary>
+    private bool? HoldEarlyCallback(string taskId, int attempt, AttemptOutcome outcome)
+    {
+        if (status != RunStatus.Running || !definitions.TryGetValue(taskId, out var def) || def.Completion != CompletionMode.Callback
+            || Get(taskId) is not { Status: TaskRunStatus.Running } task || task.Attempt != attempt)
+        {
+            return null;
+        }
+
+        if (task.HeldCallback is not null)
+        {
+            return false;
+        }
+
+        if (outcome.Kind == OutcomeKind.Accepted)
+        {
+            AddLog(RunLogTypes.TaskWaiting, taskId, attempt, Join("still running (reported before the call answered)", outcome.Message));
+            return true;
+        }
+
+        tasks[taskId] = task with { HeldCallback = outcome };
+        AddLog(RunLogTypes.TaskWaiting, taskId, attempt, $"callback ({(outcome.Kind == OutcomeKind.Succeeded ? "SUCCESS" : "FAILED")}) received before the call answered; it decides this attempt once the call answers");
         return true;
     }
 

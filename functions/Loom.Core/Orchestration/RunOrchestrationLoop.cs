@@ -177,6 +177,11 @@ internal sealed class RunOrchestrationLoop(IRunOrchestrationContext context, Run
         var activityInput = RunOrchestrator.BuildInvokeInput(_workflow, _state, command);
         var result = context.CallActivityAsync<AttemptOutcome>(RunOrchestrator.InvokeTaskActivity, activityInput);
         _outstanding.Add(new ActivityWork(command, result));
+        if (activityInput.Task.Completion == CompletionMode.Callback)
+        {
+            // The backend may post its result before the call answers: listen from now, so the machine can hold it.
+            WaitForCallback(new WaitForCallback(command.TaskId, command.Attempt, DateTimeOffset.MaxValue));
+        }
     }
 
     private void StartTimer(StartTimer command)
@@ -226,8 +231,20 @@ internal sealed class RunOrchestrationLoop(IRunOrchestrationContext context, Run
             CancelWork => false,
             TimerWork { Command.Purpose: TimerPurpose.RunTimeout } => false,
             TimerWork { Command.Purpose: TimerPurpose.Retry } t => !HasStatus(t.TaskId, t.Attempt, TaskRunStatus.Retrying),
+            CallbackWork c => !(HasStatus(c.TaskId, c.Attempt, TaskRunStatus.Waiting) || (HasStatus(c.TaskId, c.Attempt, TaskRunStatus.Running) && _state.Tasks[c.TaskId!].HeldCallback is null)),
             _ => !HasStatus(o.TaskId, o.Attempt, TaskRunStatus.Waiting),
         });
+
+        // A progress report posted while the call is in flight used up the wait; listen again for the result.
+        foreach (var activity in _outstanding.OfType<ActivityWork>().ToList())
+        {
+            var (taskId, attempt) = (activity.Command.TaskId, activity.Command.Attempt);
+            if (HasStatus(taskId, attempt, TaskRunStatus.Running) && _state.Tasks[taskId].HeldCallback is null
+                && _workflow.Tasks.Any(t => t.Id == taskId && t.Completion == CompletionMode.Callback))
+            {
+                WaitForCallback(new WaitForCallback(taskId, attempt, DateTimeOffset.MaxValue));
+            }
+        }
     }
 
     private bool HasStatus(string? taskId, int attempt, TaskRunStatus status) =>

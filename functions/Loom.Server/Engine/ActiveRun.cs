@@ -16,7 +16,6 @@ internal sealed class ActiveRun
     private readonly Channel<Message> _inbox = Channel.CreateUnbounded<Message>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Dictionary<string, CancellationTokenSource> _inflight = new(StringComparer.Ordinal);
     private readonly RunEngine _engine;
-    private readonly List<Message> _deferred = [];
 
     // Attempts sent before their commit landed (retries, see CommitBatchAsync): never sent again by this run's actor.
     private readonly HashSet<string> _sentEarly = new(StringComparer.Ordinal);
@@ -94,18 +93,9 @@ internal sealed class ActiveRun
             batch.Clear();
             batch.Add(first);
             while (batch.Count < 256 && _inbox.Reader.TryRead(out var more)) batch.Add(more);
-            // A backend may post its callback before Loom has processed the 202 that announced it: hold such a
-            // callback until the attempt's outcome is committed, then apply it.
-            var ready = batch.Where(m => !IsEarlyCallback(m.Event)).ToList();
-            _deferred.AddRange(batch.Where(m => IsEarlyCallback(m.Event)));
-            if (!await CommitWithRetriesAsync(ready)) break;
-            foreach (var m in ready) m.Done.TrySetResult();
-            var released = _deferred.Where(m => !IsEarlyCallback(m.Event)).ToList();
-            foreach (var m in released)
-            {
-                _deferred.Remove(m);
-                _ = RepostAsync(m);
-            }
+            // A callback posted before its call answered is held by the state machine itself (in the committed state).
+            if (!await CommitWithRetriesAsync(batch)) break;
+            foreach (var m in batch) m.Done.TrySetResult();
             if (IsFinal(State.Status))
             {
                 _inbox.Writer.TryComplete();
@@ -120,7 +110,6 @@ internal sealed class ActiveRun
             if (left.Attempt is not null) leftovers.Add(left.Attempt);
             left.Done.TrySetResult();
         }
-        foreach (var m in _deferred) m.Done.TrySetResult();
         try
         {
             await _engine.PutAttemptsAsync(leftovers);
@@ -169,22 +158,6 @@ internal sealed class ActiveRun
                 foreach (var m in ready) m.Done.TrySetCanceled();
                 return false;
             }
-        }
-    }
-
-    private bool IsEarlyCallback(RunEvent? runEvent) =>
-        runEvent is CallbackReceived c && State.Tasks.TryGetValue(c.TaskId, out var t) && t.Status == TaskRunStatus.Running && t.Attempt == c.Attempt;
-
-    private async Task RepostAsync(Message message)
-    {
-        try
-        {
-            await PostAsync(message.Event!, message.Attempt);
-            message.Done.TrySetResult();
-        }
-        catch (Exception ex)
-        {
-            message.Done.TrySetException(ex);
         }
     }
 
