@@ -194,7 +194,13 @@ internal sealed class RunOrchestrationLoop(IRunOrchestrationContext context, Run
 
     private void WaitForCallback(WaitForCallback command)
     {
-        if (_outstanding.OfType<CallbackWork>().Any(c => c.Command.TaskId == command.TaskId && c.Command.Attempt == command.Attempt)) return;
+        if (_outstanding.OfType<CallbackWork>().FirstOrDefault(c => c.Command.TaskId == command.TaskId && c.Command.Attempt == command.Attempt) is { } listening)
+        {
+            // Listening since the call went out: the same wait, now with the deadline the machine set (what ContinueAsNew carries).
+            if (command.Deadline != DateTimeOffset.MaxValue) listening.Command = command;
+            return;
+        }
+
         var cancellation = new CancellationTokenSource();
         var received = context.WaitForExternalEvent<AttemptOutcome>(RunOrchestrator.CallbackEvent(command.TaskId, command.Attempt), cancellation.Token);
         _outstanding.Add(new CallbackWork(command, received, cancellation));
@@ -337,7 +343,7 @@ internal sealed class RunOrchestrationLoop(IRunOrchestrationContext context, Run
     private sealed class CallbackWork(WaitForCallback command, Task<AttemptOutcome> received, CancellationTokenSource cancellation)
         : Waiting(received, cancellation, command.TaskId, command.Attempt)
     {
-        public WaitForCallback Command { get; } = command;
+        public WaitForCallback Command { get; set; } = command;
 
         public Task<AttemptOutcome> Received { get; } = received;
     }

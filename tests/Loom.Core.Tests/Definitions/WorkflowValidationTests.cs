@@ -322,7 +322,12 @@ public class WorkflowValidationTests
     [InlineData("ftp://example.com/x", "use an absolute http:// or https:// URL")]
     [InlineData("/api/tasks/x", "use an absolute http:// or https:// URL")]
     [InlineData("http://user:pw@example.com/x", "must not hold credentials")]
-    [InlineData("http://localhost:${{ params.port }}x/y", "expressions may stand for its parts")]
+    [InlineData("http://localhost:${{ params.port }}x/y", "the whole host or port")]
+    [InlineData("http://${{ params.port }}.example.com/y", "the whole host or port")]
+    [InlineData("http://${{ params.port }}@example.com/y", "the whole host or port")]
+    [InlineData("http://u:${{ secrets.PW }}@example.com/y", "the whole host or port")]
+    [InlineData("http://${{ secrets.HOST }}/y", "must be a parameter")]
+    [InlineData("http://example.com:${{ run.id }}/y", "must be a parameter")]
     public void Parse_BadUrl_Reported(string url, string message)
     {
         AssertSingleError($"""

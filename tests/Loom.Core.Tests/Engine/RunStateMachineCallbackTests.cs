@@ -141,4 +141,56 @@ public sealed class RunStateMachineCallbackTests
         Assert.Equal(["b#1"], Invoked(t));
         Assert.DoesNotContain(t.Commands, c => c is WaitForCallback);
     }
+
+    [Fact]
+    public void Apply_FailedCallbackWhileCallInFlight_DecidesAttemptWhenCallAnswers200()
+    {
+        var wf = CallbackWorkflow();
+        var state = Start(wf, out _);
+
+        var held = RunStateMachine.Apply(wf, state, new CallbackReceived("job", 1, AttemptOutcome.Fail(FailureClass.Reported, "disk full"), At(1)));
+        Assert.False(held.Ignored);
+        Assert.Equal(TaskRunStatus.Running, StatusOf(held.State, "job"));
+        Assert.NotNull(held.State.Tasks["job"].HeldCallback);
+        Assert.Empty(held.Commands);
+        Assert.Equal(RunLogTypes.TaskWaiting, Assert.Single(held.Log).Type);
+        Assert.Equal("Task 'job' of run 'run-1' already has a result for attempt 1, posted before its call answered; it is applied when the call answers.",
+            RunStateMachine.CallbackRefusal(held.State, "job", 1));
+
+        var answered = RunStateMachine.Apply(wf, held.State, Ok("job", at: 2));
+
+        Assert.Equal(TaskRunStatus.Failed, StatusOf(answered.State, "job"));
+        Assert.Equal(RunStatus.Failed, answered.State.Status);
+        Assert.Contains("disk full", answered.State.Tasks["job"].Reason, StringComparison.Ordinal);
+        Assert.Null(answered.State.Tasks["job"].HeldCallback);
+        Assert.Empty(Invoked(answered));
+    }
+
+    [Fact]
+    public void Apply_SuccessCallbackWhileCallInFlight_SucceedsWhenCallAnswers202()
+    {
+        var wf = CallbackWorkflow();
+        var state = Start(wf, out _);
+
+        var held = RunStateMachine.Apply(wf, state, new CallbackReceived("job", 1, AttemptOutcome.Success(7), At(1)));
+        var answered = RunStateMachine.Apply(wf, held.State, new AttemptCompleted("job", 1, Accepted, At(2)));
+
+        Assert.Equal(TaskRunStatus.Succeeded, StatusOf(answered.State, "job"));
+        Assert.Equal(7, answered.State.Tasks["job"].Output!.GetValue<int>());
+        Assert.DoesNotContain(answered.Commands, c => c is WaitForCallback);
+        Assert.Equal(["next#1"], Invoked(answered));
+    }
+
+    [Fact]
+    public void Apply_SecondCallbackWhileOneHeld_IgnoredAndRefused()
+    {
+        var wf = CallbackWorkflow();
+        var held = RunStateMachine.Apply(wf, Start(wf, out _), new CallbackReceived("job", 1, AttemptOutcome.Success(1), At(1)));
+
+        var second = RunStateMachine.Apply(wf, held.State, new CallbackReceived("job", 1, AttemptOutcome.Success(2), At(2)));
+
+        Assert.True(second.Ignored);
+        Assert.NotNull(RunStateMachine.CallbackRefusal(held.State, "job", 1));
+        Assert.Null(RunStateMachine.CallbackRefusal(Start(wf, out _), "job", 1));
+    }
 }

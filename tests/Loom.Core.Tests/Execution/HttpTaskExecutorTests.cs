@@ -413,25 +413,66 @@ public sealed class HttpTaskExecutorTests : IClassFixture<BackendFixture>, IDisp
     }
 
     [Fact]
-    public async Task ExecuteAsync_RedirectToOtherOrigin_DropsTaskHeadersKeepsLoomHeaders()
+    public async Task ExecuteAsync_302PostToOtherOrigin_GetWithLoomHeadersOnly()
     {
-        var (target, received) = Capture(nameof(ExecuteAsync_RedirectToOtherOrigin_DropsTaskHeadersKeepsLoomHeaders) + "-target");
-        // localhost is another origin than 127.0.0.1, though the same server.
-        var elsewhere = new UriBuilder(target) { Host = "localhost" }.Uri;
-        var url = RedirectTo(nameof(ExecuteAsync_RedirectToOtherOrigin_DropsTaskHeadersKeepsLoomHeaders), 308, elsewhere);
-        var key = Encoding.UTF8.GetBytes("k");
-        var request = Prepare(url, signingKey: key, headers: new Dictionary<string, string> { ["Authorization"] = "Bearer secret", ["X-Api-Key"] = "k1" });
+        var name = nameof(ExecuteAsync_302PostToOtherOrigin_GetWithLoomHeadersOnly);
+        var (target, received) = Capture(name + "-target");
+        var url = RedirectTo(name, 302, OtherOrigin(target));
+        var headers = new Dictionary<string, string> { ["Authorization"] = "Bearer secret", ["X-Api-Key"] = "k1", ["User-Agent"] = "team-agent secret" };
+        var request = Prepare(url, signingKey: Encoding.UTF8.GetBytes("k"), headers: headers);
 
         var outcome = await executor.ExecuteAsync(request, Generous, CancellationToken.None);
 
         Assert.Equal(OutcomeKind.Succeeded, outcome.Kind);
         var hop = await received.Task;
+        Assert.Equal("GET", hop.Method);
+        Assert.Empty(hop.Body);
         Assert.False(hop.Headers.ContainsKey("Authorization"));
         Assert.False(hop.Headers.ContainsKey("X-Api-Key"));
+        Assert.False(hop.Headers.ContainsKey("X-Loom-Signature"));
+        Assert.Equal(HttpTaskRequestFactory.UserAgent, hop.Headers["User-Agent"]);
         Assert.Equal("run-42:process", hop.Headers["Idempotency-Key"]);
         Assert.Equal("process", hop.Headers["X-Loom-Task-Id"]);
-        Assert.Equal("sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(key, hop.Body)), hop.Headers["X-Loom-Signature"]);
     }
+
+    [Theory]
+    [InlineData(307)]
+    [InlineData(308)]
+    public async Task ExecuteAsync_BodyRedirectedToOtherOrigin_NotFollowed(int status)
+    {
+        var name = nameof(ExecuteAsync_BodyRedirectedToOtherOrigin_NotFollowed) + status;
+        var (target, _) = Capture(name + "-target");
+        var url = RedirectTo(name, status, OtherOrigin(target));
+        // A callback task's envelope: its body holds the callback URL, which must not reach another origin.
+        var request = HttpTaskRequestFactory.Create(TaskDef(url.ToString()), Invocation(callbackUrl: "http://loom/api/callbacks/tok"), Scope()).Request!;
+
+        var outcome = await executor.ExecuteAsync(request, Generous, CancellationToken.None);
+
+        Assert.Equal(FailureClass.ClientError, outcome.Failure);
+        Assert.Equal(status, outcome.StatusCode);
+        Assert.Contains("leaves the origin and would re-send the request body", outcome.Message, StringComparison.Ordinal);
+        Assert.Equal(0, backend.Hits(name + "-target"));
+    }
+
+    [Fact]
+    public async Task ExecuteAsync_307GetToOtherOrigin_FollowedWithoutTaskHeaders()
+    {
+        var name = nameof(ExecuteAsync_307GetToOtherOrigin_FollowedWithoutTaskHeaders);
+        var (target, received) = Capture(name + "-target");
+        var url = RedirectTo(name, 307, OtherOrigin(target));
+        var request = Prepare(url, "GET", headers: new Dictionary<string, string> { ["X-Api-Key"] = "k1", ["User-Agent"] = "team-agent" });
+
+        var outcome = await executor.ExecuteAsync(request, Generous, CancellationToken.None);
+
+        Assert.Equal(OutcomeKind.Succeeded, outcome.Kind);
+        var hop = await received.Task;
+        Assert.Equal("GET", hop.Method);
+        Assert.False(hop.Headers.ContainsKey("X-Api-Key"));
+        Assert.Equal(HttpTaskRequestFactory.UserAgent, hop.Headers["User-Agent"]);
+    }
+
+    // localhost is another origin than 127.0.0.1, though the same server.
+    private static Uri OtherOrigin(Uri target) => new UriBuilder(target) { Host = "localhost" }.Uri;
 
     private (Uri Url, TaskCompletionSource<ReceivedRequest> Received) Capture(string name)
     {

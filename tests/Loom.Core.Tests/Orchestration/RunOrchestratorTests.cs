@@ -179,6 +179,26 @@ public sealed class RunOrchestratorTests
     }
 
     [Fact]
+    public void RunAsync_FailedCallbackWhileTheCallIsInFlightThenAnswer200_TaskFails()
+    {
+        var run = new DurableRunHarness(Of(Task("async") with { Completion = CompletionMode.Callback }, Task("after", "async")));
+        run.CompleteSaves();
+
+        // The backend posts FAILED to its callback URL, then its synchronous answer is a 200.
+        Assert.Contains(RunOrchestrator.CallbackEvent("async", 1), run.Context.PendingEventWaits);
+        run.RaiseCallback("async", 1, AttemptOutcome.Fail(FailureClass.Reported, "the backend reported FAILED"));
+        run.CompleteSaves();
+        run.CompleteNextInvoke(AttemptOutcome.Success());
+        run.RunUntilIdle();
+
+        Assert.True(run.Context.IsCompleted);
+        Assert.Equal(RunStatus.Failed, run.Result.Status);
+        Assert.Equal(TaskRunStatus.Failed, run.LastSaved.Tasks["async"].Status);
+        Assert.Equal(["async#1"], run.SentAttempts);
+        run.AssertMatchesMachine();
+    }
+
+    [Fact]
     public void FireNextTimer_ClockAlreadyPastTwoRetryTimers_BothFireAndTheReferenceSeesBoth()
     {
         // The clock passes both backoffs while other attempts are answered; the backend then fires both in one episode.
