@@ -43,8 +43,10 @@ public sealed class SsrfEndToEndTests(AzuriteFixture azurite, BackendFixture bac
         var guard = new SsrfGuardOptions { AllowLoopback = true, AllowPrivateNetworks = false };
         RequireRefused(guard, "10.0.0.1", "169.254.169.254");
         await using var server = await LoomTestServer.StartAsync(azurite);
-        await AssertRefusedAsync(server, "redirect-private", $"{backend.BaseUrl}/api/tasks/redir?redirect={Uri.EscapeDataString("http://10.0.0.1/internal")}");
-        await AssertRefusedAsync(server, "redirect-metadata", $"{backend.BaseUrl}/api/tasks/redir?redirect={Uri.EscapeDataString("http://169.254.169.254/latest/meta-data/")}");
+        // The sample answers a POST with 307: its body is never re-sent to another origin, so the attempt fails before any hop
+        // (HostileBackendTests shows a bodiless redirect followed, and refused by the guard at the hop).
+        await AssertRefusedAsync(server, "redirect-private", $"{backend.BaseUrl}/api/tasks/redir?redirect={Uri.EscapeDataString("http://10.0.0.1/internal")}", "failed", "leaves the origin");
+        await AssertRefusedAsync(server, "redirect-metadata", $"{backend.BaseUrl}/api/tasks/redir?redirect={Uri.EscapeDataString("http://169.254.169.254/latest/meta-data/")}", "failed", "leaves the origin");
         Assert.Equal(2, backend.Log.Items.Count(r => r.Task == "redir" && r.Status == 307));
     }
 
@@ -58,7 +60,7 @@ public sealed class SsrfEndToEndTests(AzuriteFixture azurite, BackendFixture bac
         }
     }
 
-    private static async Task AssertRefusedAsync(LoomTestServer server, string id, string url)
+    private static async Task AssertRefusedAsync(LoomTestServer server, string id, string url, string outcome = "refused", string because = "SSRF guard")
     {
         await server.RegisterAsync($"""
             id: {id}
@@ -78,9 +80,9 @@ public sealed class SsrfEndToEndTests(AzuriteFixture azurite, BackendFixture bac
         Assert.Equal(1, task["attempt"]!.GetValue<int>());
         var attempts = (await server.Client.GetFromJsonAsync<JsonObject>($"/api/runs/{Uri.EscapeDataString(runId)}/tasks/call/attempts"))!["items"]!.AsArray();
         var attempt = Assert.Single(attempts)!;
-        Assert.Equal("refused", attempt["outcome"]!.GetValue<string>());
+        Assert.Equal(outcome, attempt["outcome"]!.GetValue<string>());
         var error = attempt["error"]!.GetValue<string>();
-        Assert.Contains("SSRF guard", error, StringComparison.Ordinal);
-        Assert.StartsWith("refused:", error, StringComparison.Ordinal);
+        Assert.Contains(because, error, StringComparison.Ordinal);
+        if (outcome == "refused") Assert.StartsWith("refused:", error, StringComparison.Ordinal);
     }
 }
