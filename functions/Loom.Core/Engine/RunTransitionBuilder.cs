@@ -156,7 +156,13 @@ internal sealed class RunTransitionBuilder
             return true;
         }
 
-        tasks[taskId] = task with { HeldCallback = outcome };
+        // Held in the run's state, so it must fit the state: the output budget is checked now, as success would check it,
+        // and a failure keeps no output.
+        var kept = outcome.Kind != OutcomeKind.Succeeded ? outcome with { Output = null }
+            : OverOutputBudget(taskId, outcome.Output) is { } tooLarge
+                ? outcome with { Kind = OutcomeKind.Failed, Failure = FailureClass.Invalid, Message = tooLarge, Output = null, Retryable = false }
+                : outcome;
+        tasks[taskId] = task with { HeldCallback = kept };
         AddLog(RunLogTypes.TaskWaiting, taskId, attempt, $"callback ({(outcome.Kind == OutcomeKind.Succeeded ? "SUCCESS" : "FAILED")}) received before the call answered; it decides this attempt once the call answers");
         return true;
     }

@@ -193,4 +193,18 @@ public sealed class RunStateMachineCallbackTests
         Assert.NotNull(RunStateMachine.CallbackRefusal(held.State, "job", 1));
         Assert.Null(RunStateMachine.CallbackRefusal(Start(wf, out _), "job", 1));
     }
+
+    [Fact]
+    public void Apply_EarlyCallbackOutputOverTheRunsBudget_HeldWithoutItAndFailsTheTask()
+    {
+        var wf = CallbackWorkflow();
+        var huge = System.Text.Json.Nodes.JsonValue.Create(new string('x', RunLimits.MaxOutputChars + 1));
+
+        var held = RunStateMachine.Apply(wf, Start(wf, out _), new CallbackReceived("job", 1, AttemptOutcome.Success(huge), At(1)));
+        Assert.Null(held.State.Tasks["job"].HeldCallback!.Output);
+        var answered = RunStateMachine.Apply(wf, held.State, new AttemptCompleted("job", 1, Accepted, At(2)));
+
+        Assert.Equal(TaskRunStatus.Failed, StatusOf(answered.State, "job"));
+        Assert.Contains("over the limit", answered.State.Tasks["job"].Reason, StringComparison.Ordinal);
+    }
 }
