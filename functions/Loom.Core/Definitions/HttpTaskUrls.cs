@@ -151,23 +151,29 @@ public static class HttpTaskUrls
         var errors = new List<string>();
         foreach (var task in workflow.Tasks)
         {
-            var references = TemplateEngine.FindReferences(task.Url);
-            if (references.Count == 0)
-            {
-                continue;
-            }
-
-            foreach (var (reference, part) in Locate(task.Url, references, out _))
-            {
-                if (part is UrlPart.BaseUrl or UrlPart.Host or UrlPart.Port && values[reference.Name!] is { } value
-                    && PlaceError(part, value is JsonValue v && v.TryGetValue<string>(out var s) ? s : value.ToJsonString()) is { } error)
-                {
-                    errors.Add($"parameter '{reference.Name}' {error} in task '{task.Id}'");
-                }
-            }
+            errors.AddRange(CheckParams(task.Url, name => values[name]).Select(error => $"{error} in task '{task.Id}'"));
         }
 
         return errors;
+    }
+
+    /// <summary>Checks the values <paramref name="valueOf"/> gives the parameters that are a URL template's host, port or base URL; null ones are not checked.</summary>
+    internal static IEnumerable<string> CheckParams(string url, Func<string, JsonNode?> valueOf)
+    {
+        var references = TemplateEngine.FindReferences(url);
+        if (references.Count == 0)
+        {
+            yield break;
+        }
+
+        foreach (var (reference, part) in Locate(url, references, out _))
+        {
+            if (part is UrlPart.BaseUrl or UrlPart.Host or UrlPart.Port && valueOf(reference.Name!) is { } value
+                && PlaceError(part, value is JsonValue v && v.TryGetValue<string>(out var s) ? s : value.ToJsonString()) is { } error)
+            {
+                yield return $"parameter '{reference.Name}' {error}";
+            }
+        }
     }
 
     /// <summary>Why a value cannot be the host, port or base URL it stands for; null when it can.</summary>

@@ -162,6 +162,14 @@ internal static class WorkflowRules
             foreach (var use in task.Templates)
             {
                 CheckUse(use, task, graph, workflow, byId, report);
+                if (use.Path == task.Path + ".url")
+                {
+                    // A default that is a task's host, port or base URL is checked as a literal URL is, here rather than at each run.
+                    foreach (var error in HttpTaskUrls.CheckParams(use.Text, name => workflow.Params.GetValueOrDefault(name)))
+                    {
+                        report.Error(use.Node, $"the default of {error}", use.Path);
+                    }
+                }
             }
         }
     }

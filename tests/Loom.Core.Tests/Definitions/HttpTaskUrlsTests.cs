@@ -129,5 +129,21 @@ public sealed class HttpTaskUrlsTests
         Assert.Contains("the whole host or port", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Parse_DefaultHostThatIsNotAHost_ErrorAtTheUrlWithLineAndColumn()
+    {
+        var result = WorkflowParser.Parse("""
+            id: w
+            params: { host: "127.0.0.1:1@evil" }
+            tasks:
+              - id: t
+                url: http://${{ params.host }}:8080/x
+            """);
+
+        var error = Assert.Single(result.Errors);
+        Assert.Equal((5, 10), (error.Line, error.Column));
+        Assert.Equal("the default of parameter 'host' must be a host name or IP address (it is the URL's host)", error.Message);
+    }
+
     private static TemplateScope Scope(string value) => ExecutionTestData.Scope() with { Params = new JsonObject { ["p"] = value } };
 }
