@@ -225,18 +225,30 @@ public sealed class HostileBackendTests(AzuriteFixture azurite)
         Assert.Contains("parameter 'host' must be a host name or IP address", problem["detail"]!.GetValue<string>(), StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task FailedCallbackWhileCallInFlight_AcceptedAndApplied()
+    /// <param name="awaitTheCallback">
+    /// True: the backend answers its call only once its callback was answered (on the old code that deadlocked until the
+    /// attempt timed out). False: it posts the callback, answers the call 200 a moment later, then reads the callback's answer.
+    /// </param>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task FailedCallbackWhileCallInFlight_AcceptedAndAppliedOrRefused(bool awaitTheCallback)
     {
         await using var backend = await HostileBackend.StartAsync();
         var callbackAnswer = new TaskCompletionSource<(int Status, string Body)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
         backend.On("early", async context =>
         {
             // Report FAILED to the callback URL first, then answer the call itself 200.
             var envelope = JsonNode.Parse(await new StreamReader(context.Request.Body).ReadToEndAsync())!;
-            using var http = new HttpClient();
-            var posted = await http.PostAsJsonAsync(envelope["callbackUrl"]!.GetValue<string>(), new JsonObject { ["status"] = "FAILED", ["message"] = "disk full" });
-            callbackAnswer.TrySetResult(((int)posted.StatusCode, await posted.Content.ReadAsStringAsync()));
+            var posting = http.PostAsJsonAsync(envelope["callbackUrl"]!.GetValue<string>(), new JsonObject { ["status"] = "FAILED", ["message"] = "disk full" });
+            _ = posting.ContinueWith(async p =>
+            {
+                var posted = await p;
+                callbackAnswer.TrySetResult(((int)posted.StatusCode, await posted.Content.ReadAsStringAsync()));
+            }, TaskScheduler.Default);
+            if (awaitTheCallback) await callbackAnswer.Task;
+            else await Task.Delay(300);
             await context.Response.WriteAsync("{}");
         });
         backend.On("ok", context => context.Response.WriteAsync("{}"));
@@ -253,13 +265,22 @@ public sealed class HostileBackendTests(AzuriteFixture azurite)
                 dependsOn: [t]
             """);
 
-        var run = await server.WaitForRunAsync(await server.TriggerAsync("early-callback"));
-        var (status, body) = await callbackAnswer.Task;
+        var run = await server.WaitForRunAsync(await server.TriggerAsync("early-callback"), TimeSpan.FromSeconds(20));
+        var (status, body) = await callbackAnswer.Task.WaitAsync(TimeSpan.FromSeconds(20));
+
+        var task = LoomTestServer.Task(run, "t");
+        if (status == 409)
+        {
+            // Slower than the call's answer: refused with the reason, and the call's answer stands.
+            Assert.False(awaitTheCallback);
+            Assert.Contains("not waiting for this callback", JsonNode.Parse(body)!["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+            Assert.Equal("succeeded", task["status"]!.GetValue<string>());
+            return;
+        }
 
         Assert.Equal(202, status);
         Assert.True(JsonNode.Parse(body)!["accepted"]!.GetValue<bool>());
         Assert.Equal("failed", run["status"]!.GetValue<string>());
-        var task = LoomTestServer.Task(run, "t");
         Assert.Equal("failed", task["status"]!.GetValue<string>());
         Assert.Contains("disk full", task["reason"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.DoesNotContain(backend.Received, r => r.Path == "/ok");
