@@ -36,7 +36,13 @@ public sealed class HostileBackendTests(AzuriteFixture azurite)
             context.Response.StatusCode = 500;
             await context.Response.WriteAsync($"no handler for {context.Request.Path}");
         });
-        await using var server = await StartAsync();
+        var log = new CapturedLog();
+        await using var server = await LoomTestServer.StartAsync(azurite, new Dictionary<string, string?>
+        {
+            ["Loom:Secrets:PATHSECRET"] = PathSecret,
+            // The failed attempt is logged at Information, below the test server's default level.
+            ["Logging:LogLevel:Loom.Server.Engine"] = "Information",
+        }, services: s => s.AddSingleton<ILoggerProvider>(log));
         await server.RegisterAsync($$$"""
             id: path-secret
             tasks:
@@ -60,6 +66,9 @@ public sealed class HostileBackendTests(AzuriteFixture azurite)
         var attempt = (await reader.GetFromJsonAsync<JsonObject>($"/api/runs/{id}/tasks/t/attempts"))!["items"]![0]!;
         Assert.EndsWith("/echo/p/***/x", attempt["request"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Contains("/echo/p/***/x", attempt["error"]!.GetValue<string>(), StringComparison.Ordinal);
+        var logged = Assert.Single(log.Lines, l => l.Contains("Task " + runId + "/t attempt 1", StringComparison.Ordinal));
+        Assert.Contains("/echo/p/***/x", logged, StringComparison.Ordinal);
+        Assert.DoesNotContain(log.Lines, l => l.Contains(PathSecret, StringComparison.OrdinalIgnoreCase));
     }
 
     [Fact]
@@ -291,6 +300,28 @@ public sealed class HostileBackendTests(AzuriteFixture azurite)
         ["Loom:Secrets:PATHSECRET"] = PathSecret,
         ["Loom:Secrets:KEY"] = KeySecret,
     });
+
+    /// <summary>Every log line the server writes, formatted.</summary>
+    private sealed class CapturedLog : ILoggerProvider, ILogger
+    {
+        private readonly ConcurrentQueue<string> _lines = new();
+
+        public IReadOnlyList<string> Lines => [.. _lines];
+
+        public ILogger CreateLogger(string categoryName) => this;
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            _lines.Enqueue($"{logLevel}: {formatter(state, exception)} {exception}");
+
+        public void Dispose()
+        {
+        }
+    }
 
     /// <summary>A request as the hostile backend saw it.</summary>
     private sealed record Seen(string Method, string Path, Dictionary<string, string> Headers, string Body);
