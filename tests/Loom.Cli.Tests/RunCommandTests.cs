@@ -144,7 +144,7 @@ public sealed partial class RunCommandTests(AzuriteFixture azurite, BackendFixtu
         Assert.Contains($"run {runId} cancelled", result.Out);
         Assert.Equal("cancelled", (await _server.GetRunAsync(runId))["status"]!.GetValue<string>());
         Assert.Equal(ExitCodes.Rejected, again.Code);
-        Assert.Contains("nothing to cancel", again.Err);
+        Assert.Contains($"run '{runId}' already cancelled; there is nothing to cancel", again.Err);
     }
 
     [Fact]

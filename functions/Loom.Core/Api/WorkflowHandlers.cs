@@ -12,7 +12,9 @@ internal sealed class WorkflowHandlers(ApiServices services)
 {
     public Task<ApiResponse> ValidateAsync(RouteContext context)
     {
-        var result = Parse(context.Request);
+        var source = SourceText(context.Request);
+        if (WorkflowUpload.Check(context.Request.ContentType, source) is { } mangled) return Task.FromResult(mangled);
+        var result = WorkflowParser.Parse(source);
         return Task.FromResult(ApiResponse.Ok(new JsonObject
         {
             ["valid"] = result.IsValid,
@@ -24,6 +26,7 @@ internal sealed class WorkflowHandlers(ApiServices services)
     public async Task<ApiResponse> RegisterAsync(RouteContext context)
     {
         var source = SourceText(context.Request);
+        if (WorkflowUpload.Check(context.Request.ContentType, source) is { } mangled) return mangled;
         var result = WorkflowParser.Parse(source);
         if (!result.IsValid)
         {
@@ -124,8 +127,6 @@ internal sealed class WorkflowHandlers(ApiServices services)
     }
 
     internal static ApiResponse NotFound(string id) => ApiResponse.Problem(404, "Not found", $"No workflow with id '{id}'.");
-
-    private static ParseResult Parse(ApiRequest request) => WorkflowParser.Parse(SourceText(request));
 
     private static string SourceText(ApiRequest request)
     {
