@@ -1,6 +1,6 @@
 // Browser test of the dashboard against a running Loom server, driving Debian's Chromium through playwright-core.
 //
-//   LOOM_URL            the server's base URL, e.g. http://127.0.0.1:5000 (required)
+//   LOOM_URL            the server's base URL, e.g. http://127.0.0.1:8080 (required)
 //   LOOM_KEY            an API key with the operator role (required)
 //   LOOM_SLOW_WORKFLOW  a workflow whose run lasts long enough to be cancelled (required for the cancel check)
 //   LOOM_SCREENSHOTS    where screenshots go (default: <repo>/artifacts/screenshots)
@@ -24,7 +24,7 @@ const runTimeout = Number(process.env.LOOM_E2E_TIMEOUT_MS ?? 90_000);
 const SAMPLES = ['daily-report', 'etl-fanout', 'retry-demo', 'callback-demo'];
 
 if (!baseUrl || !key) {
-  console.error('dashboard e2e: set LOOM_URL (the server, e.g. http://127.0.0.1:5000) and LOOM_KEY (an operator key).');
+  console.error('dashboard e2e: set LOOM_URL (the server, e.g. http://127.0.0.1:8080) and LOOM_KEY (an operator key).');
   console.log('0 passed, 1 failed');
   process.exit(2);
 }

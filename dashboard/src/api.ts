@@ -108,6 +108,9 @@ export interface Attempt {
   error: string | null;
   output: string | null;
   outputTruncated: boolean;
+  /** Set when another attempt followed this one (or is due): when it started, and after how long. */
+  retryAt?: string | null;
+  retryDelayMs?: number | null;
 }
 
 export interface RunEvent {
