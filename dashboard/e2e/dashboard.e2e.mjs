@@ -120,6 +120,11 @@ try {
   const page = await context.newPage();
   page.setDefaultTimeout(15_000);
   page.on('pageerror', (error) => pageErrors.push(error.message));
+  // The run page's live updates: which event streams it opened, and how the server answered.
+  const streams = [];
+  page.on('response', (response) => {
+    if (/\/api\/runs\/[^/]+\/stream$/.test(new URL(response.url()).pathname)) streams.push({ url: response.url(), status: response.status(), type: response.headers()['content-type'] ?? '' });
+  });
   page.on('console', (message) => {
     if (message.type() === 'error' && /Content.Security.Policy/i.test(message.text())) pageErrors.push(message.text());
   });
@@ -180,6 +185,24 @@ try {
     await page.locator('[data-testid="run-status"][data-status="succeeded"]').waitFor({ timeout: 10_000 });
     await page.locator('[data-testid="gantt-bar"]').first().waitFor();
     await shot(page, '04-run-succeeded');
+  });
+
+  await check('the run page follows the run through its event stream', async () => {
+    assert(succeededRun, 'no run from the previous check');
+    const opened = streams.filter((x) => x.url.includes(`/api/runs/${encodeURIComponent(succeededRun)}/stream`));
+    assert(opened.length > 0, `the page opened no stream for ${succeededRun}`);
+    assert(opened.every((x) => x.status === 200 && x.type.startsWith('text/event-stream')), `stream answers: ${opened.map((x) => `${x.status} ${x.type}`).join(', ')}`);
+  });
+
+  await check('a retried attempt reads "failed, retried in" in the inspector (retry-demo)', async () => {
+    const runId = await triggerFromPage(page, 'retry-demo');
+    await page.locator('[data-testid="run-status"][data-status="succeeded"]').waitFor({ timeout: runTimeout });
+    await page.locator('[data-testid="run-dag"] [data-testid="dag-node"][data-task-id="flaky"]').click();
+    await page.locator('[data-testid="attempt-inspector"] [data-testid="attempt"][data-attempt="3"]').waitFor();
+    const outcomes = await page.locator('[data-testid="attempt-inspector"] [data-testid="attempt-outcome"]').allTextContents();
+    const retried = outcomes.filter((t) => /failed, retried in \d/.test(t));
+    assert(retried.length === 2, `run ${runId} attempts read: ${outcomes.map((t) => t.trim()).join(' | ')}`);
+    await shot(page, '05b-run-retried');
   });
 
   await check('the attempt inspector shows the attempts of a clicked task', async () => {
