@@ -262,6 +262,33 @@ try {
     );
   });
 
+  await check("the trigger form has a field per param of etl-fanout, and a changed value reaches the run typed", async () => {
+    await page.goto(hash('/workflows/etl-fanout'));
+    const batch = page.locator('[data-testid="param-batchSize"]');
+    await batch.waitFor({ timeout: 20_000 });
+    assert((await page.locator('[data-testid="param-region"]').inputValue()) === 'eu-west', 'region is not prefilled with its default');
+    await batch.fill('42');
+    await page.click('[data-testid="trigger-button"]');
+    const runId = await waitForRunPage(page);
+    const run = await (await fetch(`${baseUrl}/api/runs/${encodeURIComponent(runId)}`, { headers: { 'x-functions-key': key } })).json();
+    assert(run.params?.batchSize === 42 && run.params?.region === undefined, `run ${runId} params: ${JSON.stringify(run.params)}`);
+  });
+
+  await check('a backfill of daily-report from the page starts one run per occurrence, one at a time', async () => {
+    await page.goto(hash('/workflows/daily-report'));
+    await page.locator('[data-testid="backfill-from"]').waitFor({ timeout: 20_000 });
+    await page.fill('[data-testid="backfill-from"]', '2026-11-01T00:00:00');
+    await page.fill('[data-testid="backfill-to"]', '2026-11-03T23:59:00');
+    await page.fill('[data-testid="backfill-max"]', '1');
+    await page.click('[data-testid="backfill-button"]');
+    await page.waitForFunction(() => /occurrence/.test(document.querySelector('[data-testid="backfill-result"]')?.textContent ?? ''), null, { timeout: 20_000 });
+    const text = (await page.locator('[data-testid="backfill-result"]').textContent()) ?? '';
+    assert(/^3 occurrence\(s\): started 1, 0 already existed, 2 queued \(at most 1 at once\)/.test(text), `backfill said: ${text}`);
+    await shot(page, '09-workflow-backfill');
+    const first = await fetch(`${baseUrl}/api/runs/${encodeURIComponent('daily-report@20261101T030000Z')}`, { headers: { 'x-functions-key': key } });
+    assert(first.ok, `the first occurrence's run is not there (${first.status})`);
+  });
+
   await check('index.html is revalidated, hashed assets are cached immutably, both under the CSP', async () => {
     const index = await fetch(`${baseUrl}/`);
     const html = await index.text();
