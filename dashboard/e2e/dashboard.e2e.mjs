@@ -271,7 +271,7 @@ try {
     await page.click('[data-testid="trigger-button"]');
     const runId = await waitForRunPage(page);
     const run = await (await fetch(`${baseUrl}/api/runs/${encodeURIComponent(runId)}`, { headers: { 'x-functions-key': key } })).json();
-    assert(run.params?.batchSize === 42 && run.params?.region === undefined, `run ${runId} params: ${JSON.stringify(run.params)}`);
+    assert(run.params?.batchSize === 42 && run.params?.region === 'eu-west', `run ${runId} params: ${JSON.stringify(run.params)}`);
   });
 
   await check('a backfill of daily-report from the page starts one run per occurrence, one at a time', async () => {

@@ -12,9 +12,7 @@ internal sealed class WorkflowHandlers(ApiServices services)
 {
     public Task<ApiResponse> ValidateAsync(RouteContext context)
     {
-        var source = SourceText(context.Request);
-        if (WorkflowUpload.Check(context.Request.ContentType, source) is { } mangled) return Task.FromResult(mangled);
-        var result = WorkflowParser.Parse(source);
+        var result = Parse(context.Request);
         return Task.FromResult(ApiResponse.Ok(new JsonObject
         {
             ["valid"] = result.IsValid,
@@ -26,7 +24,6 @@ internal sealed class WorkflowHandlers(ApiServices services)
     public async Task<ApiResponse> RegisterAsync(RouteContext context)
     {
         var source = SourceText(context.Request);
-        if (WorkflowUpload.Check(context.Request.ContentType, source) is { } mangled) return mangled;
         var result = WorkflowParser.Parse(source);
         if (!result.IsValid)
         {
@@ -128,16 +125,21 @@ internal sealed class WorkflowHandlers(ApiServices services)
 
     internal static ApiResponse NotFound(string id) => ApiResponse.Problem(404, "Not found", $"No workflow with id '{id}'.");
 
+    private static ParseResult Parse(ApiRequest request) => WorkflowParser.Parse(SourceText(request));
+
     private static string SourceText(ApiRequest request)
     {
+        string source;
         try
         {
-            return new UTF8Encoding(false, true).GetString(request.Body.Span);
+            source = new UTF8Encoding(false, true).GetString(request.Body.Span);
         }
         catch (DecoderFallbackException)
         {
             throw new ApiProblemException(ApiResponse.Problem(400, "Bad encoding", "The workflow must be UTF-8 text."));
         }
+        // YAML labelled as JSON, or flattened by curl -d: say how to send it rather than report parse errors in text nobody wrote.
+        return WorkflowUpload.Check(request.ContentType, source) is { } mangled ? throw new ApiProblemException(mangled) : source;
     }
 
     internal static JsonArray ErrorsJson(IReadOnlyList<ValidationError> errors)
