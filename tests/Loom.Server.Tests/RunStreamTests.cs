@@ -107,6 +107,38 @@ public sealed class RunStreamTests(AzuriteFixture azurite, BackendFixture backen
     }
 
     [Fact]
+    public async Task Stream_ServerStopping_EndsTheStreamInsteadOfHoldingTheShutdown()
+    {
+        var server = await LoomTestServer.StartAsync(azurite);
+        // Waiting a minute for its retry: no call in flight, so the engine itself stops at once.
+        await server.RegisterAsync($"""
+            id: stopped
+            tasks:
+              - id: first
+                url: {backend.BaseUrl}/api/tasks/first?failTimes=1
+                retry: {"{"} maxAttempts: 2, backoff: fixed, delay: 1m, jitter: 0 {"}"}
+            """);
+        var runId = await server.TriggerAsync("stopped");
+        using var client = server.NewClient(LoomTestServer.ReaderKey);
+        using var response = await client.GetAsync($"/api/runs/{Uri.EscapeDataString(runId)}/stream", HttpCompletionOption.ResponseHeadersRead);
+        var body = await response.Content.ReadAsStreamAsync();
+
+        var stopping = Stopwatch.StartNew();
+        var disposed = server.DisposeAsync().AsTask();
+        var drained = Task.Run(async () =>
+        {
+            var buffer = new byte[4096];
+            while (await body.ReadAsync(buffer) > 0)
+            {
+            }
+        });
+
+        // An open stream must not hold the stop for Kestrel's shutdown timeout (30 s).
+        await Task.WhenAll(disposed, drained).WaitAsync(TimeSpan.FromSeconds(40));
+        Assert.True(stopping.Elapsed < TimeSpan.FromSeconds(15), $"stopping took {stopping.Elapsed}");
+    }
+
+    [Fact]
     public async Task HostWithoutStreaming_Answers501AndItsOpenApiSaysSo()
     {
         await using var server = await LoomTestServer.StartAsync(azurite);

@@ -17,7 +17,7 @@ public static class LoomApiEndpoints
     }
 
     /// <summary>GET /api/runs/{runId}/stream: Core checks and opens the stream; the server writes and flushes its frames.</summary>
-    private static async Task StreamAsync(HttpContext http, LoomApi api)
+    private static async Task StreamAsync(HttpContext http, LoomApi api, IHostApplicationLifetime lifetime)
     {
         var (problem, stream) = await api.OpenStreamAsync(ToApiRequest(http, ReadOnlyMemory<byte>.Empty), http.RequestAborted);
         if (stream is null)
@@ -32,17 +32,20 @@ public static class LoomApiEndpoints
             http.Response.Headers.CacheControl = "no-cache";
             // Reverse proxies (nginx) would otherwise hold the frames back.
             http.Response.Headers["X-Accel-Buffering"] = "no";
+            // A stopping server ends its streams at once (clients resume elsewhere with Last-Event-ID) rather than holding
+            // the shutdown until they close.
+            using var ended = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, lifetime.ApplicationStopping);
             try
             {
                 await stream.RunAsync(async (frame, ct) =>
                 {
                     await http.Response.WriteAsync(frame, ct);
                     await http.Response.Body.FlushAsync(ct);
-                }, http.RequestAborted);
+                }, ended.Token);
             }
-            catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
+            catch (OperationCanceledException) when (ended.IsCancellationRequested)
             {
-                // The client went away: nothing to answer.
+                // The client went away or the server is stopping: nothing more to send.
             }
         }
     }
