@@ -13,7 +13,14 @@ namespace Loom.Cli.Commands;
 /// </summary>
 internal sealed class RunWatcher(LoomClient client, CliContext context, TimeSpan interval)
 {
+    // Whether to (still) try the server's stream; false once it answered that it has none.
     private bool _streams = true;
+    private EventStreamConnection? _open;
+    private IAsyncEnumerator<JsonObject>? _reading;
+    private bool _polled;
+
+    // Set when a final run's log turned out to have no closing event: nothing more will come.
+    private bool _finished;
 
     /// <summary>Watches <paramref name="runId"/>; 0 when it succeeded, 1 when it failed or was cancelled.</summary>
     public async Task<int> WatchAsync(string runId, CancellationToken cancellationToken)
@@ -88,12 +95,6 @@ internal sealed class RunWatcher(LoomClient client, CliContext context, TimeSpan
         }
         return fresh;
     }
-
-    private EventStreamConnection? _open;
-    private IAsyncEnumerator<JsonObject>? _reading;
-    private bool _polled;
-
-    private bool _finished;
 
     private static IReadOnlyList<JsonObject> Advance(RunEventCursor cursor, IEnumerable<JsonObject> events) =>
         cursor.Advance(events, e => Show.Long(e["sequence"]) ?? -1, e => Show.Str(e["type"]));
