@@ -40,10 +40,8 @@ say() { printf '==> %s\n' "$*"; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-say "Installing Azurite (npm ci)"
-if [ ! -x node_modules/.bin/azurite ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund --loglevel=error
-fi
+say "Installing Azurite (npm ci) unless node_modules holds the pinned version"
+bash scripts/ensure-azurite.sh
 if [ -f dashboard/build.sh ]; then
   say "Building the dashboard"
   bash dashboard/build.sh
@@ -114,7 +112,10 @@ Loom is running.
   Backend:    http://127.0.0.1:$BACKEND_PORT  (GET /requests shows what it received)
   Logs:       .loom/server.log, .loom/backend.log, .loom/azurite.log
 
-See the run it just started:
+See the run it just started, with the CLI (its default address is this server's when LOOM_PORT is 8080):
+  export LOOM_URL=http://127.0.0.1:$LOOM_PORT LOOM_KEY=$admin_key
+  dotnet run --project functions/Loom.Cli -- run watch $run_id
+or with curl:
   curl -s -H "x-functions-key: $admin_key" "$api/runs/$run_id"
 
 MSG

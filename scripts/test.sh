@@ -10,11 +10,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 step() { printf '\n==> %s\n' "$*"; }
 
 step "npm ci (Azurite for the storage and server tests)"
-if [ ! -x node_modules/.bin/azurite ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund --loglevel=error
-else
-  echo "node_modules is current"
-fi
+bash scripts/ensure-azurite.sh
 
 step "Loom.Functions"
 bash scripts/functions-check.sh

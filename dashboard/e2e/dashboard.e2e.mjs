@@ -1,6 +1,6 @@
 // Browser test of the dashboard against a running Loom server, driving Debian's Chromium through playwright-core.
 //
-//   LOOM_URL            the server's base URL, e.g. http://127.0.0.1:5000 (required)
+//   LOOM_URL            the server's base URL, e.g. http://127.0.0.1:8080 (required)
 //   LOOM_KEY            an API key with the operator role (required)
 //   LOOM_SLOW_WORKFLOW  a workflow whose run lasts long enough to be cancelled (required for the cancel check)
 //   LOOM_SCREENSHOTS    where screenshots go (default: <repo>/artifacts/screenshots)
@@ -24,7 +24,7 @@ const runTimeout = Number(process.env.LOOM_E2E_TIMEOUT_MS ?? 90_000);
 const SAMPLES = ['daily-report', 'etl-fanout', 'retry-demo', 'callback-demo'];
 
 if (!baseUrl || !key) {
-  console.error('dashboard e2e: set LOOM_URL (the server, e.g. http://127.0.0.1:5000) and LOOM_KEY (an operator key).');
+  console.error('dashboard e2e: set LOOM_URL (the server, e.g. http://127.0.0.1:8080) and LOOM_KEY (an operator key).');
   console.log('0 passed, 1 failed');
   process.exit(2);
 }
@@ -120,6 +120,11 @@ try {
   const page = await context.newPage();
   page.setDefaultTimeout(15_000);
   page.on('pageerror', (error) => pageErrors.push(error.message));
+  // The run page's live updates: which event streams it opened, and how the server answered.
+  const streams = [];
+  page.on('response', (response) => {
+    if (/\/api\/runs\/[^/]+\/stream$/.test(new URL(response.url()).pathname)) streams.push({ url: response.url(), status: response.status(), type: response.headers()['content-type'] ?? '' });
+  });
   page.on('console', (message) => {
     if (message.type() === 'error' && /Content.Security.Policy/i.test(message.text())) pageErrors.push(message.text());
   });
@@ -182,6 +187,24 @@ try {
     await shot(page, '04-run-succeeded');
   });
 
+  await check('the run page follows the run through its event stream', async () => {
+    assert(succeededRun, 'no run from the previous check');
+    const opened = streams.filter((x) => x.url.includes(`/api/runs/${encodeURIComponent(succeededRun)}/stream`));
+    assert(opened.length > 0, `the page opened no stream for ${succeededRun}`);
+    assert(opened.every((x) => x.status === 200 && x.type.startsWith('text/event-stream')), `stream answers: ${opened.map((x) => `${x.status} ${x.type}`).join(', ')}`);
+  });
+
+  await check('a retried attempt reads "failed, retried in" in the inspector (retry-demo)', async () => {
+    const runId = await triggerFromPage(page, 'retry-demo');
+    await page.locator('[data-testid="run-status"][data-status="succeeded"]').waitFor({ timeout: runTimeout });
+    await page.locator('[data-testid="run-dag"] [data-testid="dag-node"][data-task-id="flaky"]').click();
+    await page.locator('[data-testid="attempt-inspector"] [data-testid="attempt"][data-attempt="3"]').waitFor();
+    const outcomes = await page.locator('[data-testid="attempt-inspector"] [data-testid="attempt-outcome"]').allTextContents();
+    const retried = outcomes.filter((t) => /failed, retried in \d/.test(t));
+    assert(retried.length === 2, `run ${runId} attempts read: ${outcomes.map((t) => t.trim()).join(' | ')}`);
+    await shot(page, '05b-run-retried');
+  });
+
   await check('the attempt inspector shows the attempts of a clicked task', async () => {
     assert(succeededRun, 'no run from the previous check');
     await page.goto(hash(`/runs/${encodeURIComponent(succeededRun)}`));
@@ -237,6 +260,33 @@ try {
       succeededRun,
       { timeout: 20_000 },
     );
+  });
+
+  await check("the trigger form has a field per param of etl-fanout, and a changed value reaches the run typed", async () => {
+    await page.goto(hash('/workflows/etl-fanout'));
+    const batch = page.locator('[data-testid="param-batchSize"]');
+    await batch.waitFor({ timeout: 20_000 });
+    assert((await page.locator('[data-testid="param-region"]').inputValue()) === 'eu-west', 'region is not prefilled with its default');
+    await batch.fill('42');
+    await page.click('[data-testid="trigger-button"]');
+    const runId = await waitForRunPage(page);
+    const run = await (await fetch(`${baseUrl}/api/runs/${encodeURIComponent(runId)}`, { headers: { 'x-functions-key': key } })).json();
+    assert(run.params?.batchSize === 42 && run.params?.region === 'eu-west', `run ${runId} params: ${JSON.stringify(run.params)}`);
+  });
+
+  await check('a backfill of daily-report from the page starts one run per occurrence, one at a time', async () => {
+    await page.goto(hash('/workflows/daily-report'));
+    await page.locator('[data-testid="backfill-from"]').waitFor({ timeout: 20_000 });
+    await page.fill('[data-testid="backfill-from"]', '2026-11-01T00:00:00');
+    await page.fill('[data-testid="backfill-to"]', '2026-11-03T23:59:00');
+    await page.fill('[data-testid="backfill-max"]', '1');
+    await page.click('[data-testid="backfill-button"]');
+    await page.waitForFunction(() => /occurrence/.test(document.querySelector('[data-testid="backfill-result"]')?.textContent ?? ''), null, { timeout: 20_000 });
+    const text = (await page.locator('[data-testid="backfill-result"]').textContent()) ?? '';
+    assert(/^3 occurrence\(s\): started 1, 0 already existed, 2 queued \(at most 1 at once\)/.test(text), `backfill said: ${text}`);
+    await shot(page, '09-workflow-backfill');
+    const first = await fetch(`${baseUrl}/api/runs/${encodeURIComponent('daily-report@20261101T030000Z')}`, { headers: { 'x-functions-key': key } });
+    assert(first.ok, `the first occurrence's run is not there (${first.status})`);
   });
 
   await check('index.html is revalidated, hashed assets are cached immutably, both under the CSP', async () => {

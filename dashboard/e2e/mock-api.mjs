@@ -140,7 +140,7 @@ async function api(req, res, url) {
       return send(res, 200, { runId: b, taskId: d, items });
     }
     if (c === 'cancel' && req.method === 'POST') {
-      if (view.status !== 'running' && view.status !== 'pending') return problem(res, 409, 'Run already finished', `Run '${b}' is ${view.status}; there is nothing to cancel.`);
+      if (view.status !== 'running' && view.status !== 'pending') return problem(res, 409, 'Run already finished', `Run '${b}' already ${view.status}; there is nothing to cancel.`);
       run.cancelled = Date.now();
       return send(res, 202, { runId: b, status: 'cancelling' });
     }

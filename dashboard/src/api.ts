@@ -59,6 +59,16 @@ export interface DefinitionView {
 export interface WorkflowDetail extends WorkflowSummary {
   source: string | null;
   definition: DefinitionView;
+  /** A bounded backfill under way: occurrences not started yet, its runs active now, and its bound. */
+  backfill?: { queued: number; active: number; maxConcurrent: number } | null;
+}
+
+export interface BackfillResult {
+  runIds: string[];
+  queued?: string[];
+  alreadyExisting: string[];
+  occurrences: number;
+  maxConcurrent?: number;
 }
 
 export interface VersionItem {
@@ -108,6 +118,9 @@ export interface Attempt {
   error: string | null;
   output: string | null;
   outputTruncated: boolean;
+  /** Set when another attempt followed this one (or is due): when it started, and after how long. */
+  retryAt?: string | null;
+  retryDelayMs?: number | null;
 }
 
 export interface RunEvent {
@@ -198,6 +211,14 @@ export class ApiClient {
     return this.request('POST', `/api/workflows/${enc(id)}/runs`, { params });
   }
 
+  backfill(id: string, body: { from: string; to: string; params?: Record<string, unknown>; maxConcurrent?: number }): Promise<BackfillResult> {
+    return this.request('POST', `/api/workflows/${enc(id)}/backfill`, body);
+  }
+
+  cancelBackfill(id: string): Promise<{ id: string; dropped: number }> {
+    return this.request('DELETE', `/api/workflows/${enc(id)}/backfill`);
+  }
+
   listRuns(query: { workflowId?: string; status?: string; limit?: number; continuation?: string }): Promise<Page<RunSummary>> {
     const q = new URLSearchParams();
     if (query.workflowId) q.set('workflowId', query.workflowId);
@@ -241,7 +262,7 @@ export class ApiClient {
     return { ok: false, message: response.status === 401 ? 'That key was not accepted (401).' : problem.message };
   }
 
-  private async request<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+  private async request<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json' };
     const key = keyStore.get();
     if (key) headers['x-functions-key'] = key;

@@ -113,3 +113,8 @@ export function formatEventData(data: unknown): string {
     .filter((part) => !message.toLowerCase().includes(part.toLowerCase()));
   return [message, ...rest].filter((part) => part !== '').join(' · ');
 }
+
+/** An attempt's outcome for people: "failed, retried in 300 ms" when another attempt followed it, so it never reads as final. */
+export function attemptOutcome(a: { outcome: string; retryDelayMs?: number | null }): string {
+  return a.retryDelayMs !== null && a.retryDelayMs !== undefined ? `${a.outcome}, retried in ${formatDuration(a.retryDelayMs)}` : a.outcome;
+}

@@ -8,23 +8,35 @@ export interface Poller {
 }
 
 /**
- * Calls `tick` now and then every `intervalMs` after the previous tick finished (never overlapping);
+ * Calls `tick` now and then every `intervalMs` (a number, or asked anew each time) after the previous tick finished (never overlapping);
  * `tick` returns false to stop polling (the run reached a final status). Pauses while the document is hidden.
  */
-export function startPolling(tick: () => Promise<boolean>, intervalMs: number): Poller {
+export function startPolling(tick: () => Promise<boolean>, intervalMs: number | (() => number)): Poller {
   let stopped = false;
   let done = false;
   let running = false;
+  // A refresh asked for while a tick runs: that tick may have read the data before the change, so one more follows at once.
+  let again = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
 
   const schedule = (): void => {
-    if (stopped || done || document.hidden) return;
+    if (stopped || document.hidden) return;
     clearTimeout(timer);
-    timer = setTimeout(() => void run(), intervalMs);
+    if (again) {
+      again = false;
+      void run();
+      return;
+    }
+    if (done) return;
+    timer = setTimeout(() => void run(), typeof intervalMs === 'number' ? intervalMs : intervalMs());
   };
 
   const run = async (): Promise<void> => {
-    if (stopped || running) return;
+    if (stopped) return;
+    if (running) {
+      again = true;
+      return;
+    }
     running = true;
     clearTimeout(timer);
     try {

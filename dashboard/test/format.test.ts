@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatAbsolute, formatClock, formatDuration, formatEventData, formatRelative, millisBetween, prettyJson } from '../src/format';
+import { attemptOutcome, formatAbsolute, formatClock, formatDuration, formatEventData, formatRelative, millisBetween, prettyJson } from '../src/format';
 
 describe('formatDuration', () => {
   it.each([
@@ -98,5 +98,14 @@ describe('formatEventData', () => {
     expect(formatEventData([1, 2])).toBe('[1,2]');
     expect(formatEventData(null)).toBe('');
     expect(formatEventData(undefined)).toBe('');
+  });
+});
+
+describe('attemptOutcome', () => {
+  it('says a failed attempt was retried, and after how long', () => {
+    expect(attemptOutcome({ outcome: 'failed', retryDelayMs: 300 })).toBe('failed, retried in 300 ms');
+    expect(attemptOutcome({ outcome: 'timeout', retryDelayMs: 2500 })).toBe('timeout, retried in 2.5 s');
+    expect(attemptOutcome({ outcome: 'failed', retryDelayMs: null })).toBe('failed');
+    expect(attemptOutcome({ outcome: 'succeeded' })).toBe('succeeded');
   });
 });

@@ -66,6 +66,27 @@ describe('startPolling', () => {
     poller.stop();
   });
 
+  it('runs once more right after a tick when refreshed during it, and asks a function for the interval', async () => {
+    let calls = 0;
+    let release: () => void = () => undefined;
+    const poller = startPolling(async () => {
+      calls++;
+      if (calls === 1) await new Promise<void>((r) => (release = r));
+      return true;
+    }, () => 60_000);
+    await vi.advanceTimersByTimeAsync(0);
+    poller.refresh();
+    poller.refresh();
+    release();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(calls).toBe(2);
+    await vi.advanceTimersByTimeAsync(59_000);
+    expect(calls).toBe(2);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(calls).toBe(3);
+    poller.stop();
+  });
+
   it('does nothing after stop', async () => {
     const tick = vi.fn(() => Promise.resolve(true));
     const poller = startPolling(tick, 1000);

@@ -48,11 +48,68 @@ public sealed partial class RunCommandTests(AzuriteFixture azurite, BackendFixtu
         Assert.True(result.Code == 0, result.ToString());
         Assert.StartsWith($"run {runId} (watch-ok v1)", result.Out);
         Assert.Matches(@"first\s+running\s+attempt 1/1", result.Out);
-        Assert.Matches(@"first\s+succeeded\s+attempt 1/1\s+HTTP 200", result.Out);
+        Assert.Matches(@"first\s+succeeded\s+attempt 1/1", result.Out);
         Assert.Matches(@"second\s+succeeded", result.Out);
         Assert.Contains($"run {runId} succeeded in", result.Out);
         // Only changes are printed: each (task, status) appears once.
         Assert.Single(StatusLine("first", "succeeded").Matches(result.Out));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task TriggerWait_RetriedTask_ShowsThe503AndItsRetryAtTheirEventTimes(bool streams)
+    {
+        // MaxPerKey 0: every stream is refused (429), so the CLI polls the event log, as against the Function App.
+        await using var server = streams ? null : await LoomTestServer.StartAsync(azurite, new Dictionary<string, string?> { ["Loom:Streams:MaxPerKey"] = "0" });
+        var target = server ?? _server;
+        var cli = new Cli(target.BaseUrl, LoomTestServer.AdminKey);
+        await target.RegisterAsync($"""
+            id: wait-retry
+            tasks:
+              - id: first
+                url: {B}/api/tasks/first?failTimes=1&delayMs=100
+                retry: {"{"} maxAttempts: 3, backoff: fixed, delay: 300ms, jitter: 0 {"}"}
+              - id: second
+                url: {B}/api/tasks/second
+                dependsOn: [first]
+            """);
+
+        var result = await cli.RunAsync("workflow", "trigger", "wait-retry", "--wait", "--interval", "2s");
+
+        Assert.True(result.Code == 0, result.ToString());
+        var lines = result.Out.Split('\n');
+        var retrying = Array.FindIndex(lines, l => Regex.IsMatch(l, @"first\s+retrying\s+attempt 1/3\s+HTTP 503.*attempt 2 in 300ms"));
+        var second = Array.FindIndex(lines, l => Regex.IsMatch(l, @"first\s+running\s+attempt 2/3"));
+        Assert.True(retrying > 0 && second > retrying, result.ToString());
+        // The retry's offset is the event's: about the 100 ms call plus the 300 ms delay after the run started (timers may fire a little early).
+        Assert.True(Offset(lines[second]) >= TimeSpan.FromMilliseconds(350), lines[second]);
+        Assert.Matches(@"run\s+succeeded", result.Out);
+    }
+
+    [Fact]
+    public async Task Watch_FinishedRun_ShowsItsHistoryWithTheRealOffsets()
+    {
+        await RegisterAsync("watch-done", $"{B}/api/tasks/first?delayMs=300");
+        var runId = await _server.TriggerAsync("watch-done");
+        await _server.WaitForRunAsync(runId);
+
+        var result = await _cli.RunAsync("run", "watch", runId);
+
+        Assert.True(result.Code == 0, result.ToString());
+        var lines = result.Out.Split('\n');
+        var started = Offset(lines.First(l => Regex.IsMatch(l, @"first\s+running")));
+        var done = Offset(lines.First(l => Regex.IsMatch(l, @"first\s+succeeded")));
+        Assert.True(done - started >= TimeSpan.FromMilliseconds(280), result.ToString());
+        Assert.True(started < TimeSpan.FromMilliseconds(300), result.ToString());
+    }
+
+    private static TimeSpan Offset(string line)
+    {
+        var m = Regex.Match(line, @"^\s*\+(\d+(?:\.\d+)?)(ms|s)\b");
+        Assert.True(m.Success, $"no offset in '{line}'");
+        var value = double.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        return m.Groups[2].Value == "ms" ? TimeSpan.FromMilliseconds(value) : TimeSpan.FromSeconds(value);
     }
 
     [Fact]
@@ -144,7 +201,7 @@ public sealed partial class RunCommandTests(AzuriteFixture azurite, BackendFixtu
         Assert.Contains($"run {runId} cancelled", result.Out);
         Assert.Equal("cancelled", (await _server.GetRunAsync(runId))["status"]!.GetValue<string>());
         Assert.Equal(ExitCodes.Rejected, again.Code);
-        Assert.Contains("nothing to cancel", again.Err);
+        Assert.Contains($"Run '{runId}' already cancelled; there is nothing to cancel.", again.Err);
     }
 
     [Fact]
@@ -179,6 +236,9 @@ public sealed partial class RunCommandTests(AzuriteFixture azurite, BackendFixtu
         var first503 = Array.FindIndex(lines, l => Regex.IsMatch(l, @"^first\s+1\s+503\s+\w+"));
         var then200 = Array.FindIndex(lines, l => Regex.IsMatch(l, @"^first\s+2\s+200\s+succeeded"));
         Assert.True(first503 >= 0 && then200 > first503, table.ToString());
+        // The delay is the gap the history shows between the attempts (timers fire within a few ms of the configured 100 ms).
+        Assert.Matches(@"failed, retried in \d+ms", lines[first503]);
+        Assert.True(JsonNode.Parse(json.Out)![0]!["items"]![0]!["retryDelayMs"]!.GetValue<double>() >= 50, json.Out);
         Assert.Matches(@"second\s+1\s+200\s+succeeded", table.Out);
         var answers = JsonNode.Parse(json.Out)!.AsArray();
         Assert.Equal([503, 200], answers.Single()!["items"]!.AsArray().Select(a => a!["statusCode"]!.GetValue<int>()));

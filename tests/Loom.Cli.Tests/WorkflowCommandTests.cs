@@ -93,6 +93,24 @@ public sealed class WorkflowCommandTests(AzuriteFixture azurite, BackendFixture 
     }
 
     [Fact]
+    public async Task Apply_BareFileArgument_RegistersLikeDashF()
+    {
+        var file = Write("bare.yaml", DailyReport("apply-bare"));
+
+        var bare = await _cli.RunAsync("workflow", "apply", file);
+        var flagged = await _cli.RunAsync("workflow", "apply", "-f", file);
+        var none = await _cli.RunAsync("workflow", "apply");
+        var both = await _cli.RunAsync("workflow", "apply", file, "-f", Path.Combine(_dir, "other.yaml"));
+
+        Assert.True(bare.Code == 0, bare.ToString());
+        Assert.Equal("created apply-bare v1", bare.Out.Trim());
+        Assert.Equal("unchanged apply-bare v1", flagged.Out.Trim());
+        Assert.Equal(ExitCodes.Usage, none.Code);
+        Assert.Contains("loom workflow apply FILE", none.Err);
+        Assert.Equal(ExitCodes.Usage, both.Code);
+    }
+
+    [Fact]
     public async Task Apply_MissingFile_ExitUsage()
     {
         var result = await _cli.RunAsync("workflow", "apply", "-f", Path.Combine(_dir, "nope.yaml"));

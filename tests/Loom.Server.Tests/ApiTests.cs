@@ -65,6 +65,42 @@ public sealed class ApiTests(AzuriteFixture azurite, BackendFixture backend) : I
         Assert.Equal("succeeded", (await _server.WaitForRunAsync(runId))["status"]!.GetValue<string>());
     }
 
+    [Theory]
+    [InlineData("application/json", 415, "YAML sent as JSON")]
+    [InlineData("application/x-www-form-urlencoded", 400, "YAML without line breaks")]
+    public async Task Register_YamlThroughCurlDashD_4xxSayingToSendTheFileAsYaml(string contentType, int status, string title)
+    {
+        // What `curl -H "Content-Type: ..." -d @workflow.yaml` sends: the file with every line break removed.
+        var seed = "# the seed's workflow\n" + Workflow("curl-d");
+        var sent = seed.Replace("\r", "", StringComparison.Ordinal).Replace("\n", "", StringComparison.Ordinal);
+
+        foreach (var route in new[] { "/api/workflows", "/api/workflows/validate" })
+        {
+            var response = await _server.Client.PostAsync(route, new StringContent(sent, Encoding.UTF8, contentType));
+            var problem = await response.Content.ReadFromJsonAsync<JsonObject>();
+
+            Assert.Equal(status, (int)response.StatusCode);
+            Assert.Equal(title, problem!["title"]!.GetValue<string>());
+            Assert.Contains("--data-binary @workflow.yaml -H 'Content-Type: application/yaml'", problem["detail"]!.GetValue<string>());
+            Assert.Contains("line breaks", problem["detail"]!.GetValue<string>());
+        }
+        Assert.Equal(HttpStatusCode.NotFound, (await _server.Client.GetAsync("/api/workflows/curl-d")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Register_YamlAsJsonWithItsLines_415AndTheWorkingCurlRegisters()
+    {
+        var asJson = await _server.Client.PostAsync("/api/workflows", new StringContent(Workflow("curl-json"), Encoding.UTF8, "application/json"));
+        // `curl --data-binary @workflow.yaml` without -H labels the body as a form, but its lines survive: that still registers.
+        var binaryNoType = await _server.Client.PostAsync("/api/workflows", new StringContent(Workflow("curl-form"), Encoding.UTF8, "application/x-www-form-urlencoded"));
+        var working = await _server.Client.PostAsync("/api/workflows", Yaml(Workflow("curl-json")));
+
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, asJson.StatusCode);
+        Assert.DoesNotContain("line breaks are gone", (await asJson.Content.ReadFromJsonAsync<JsonObject>())!["detail"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.Created, binaryNoType.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, working.StatusCode);
+    }
+
     [Fact]
     public async Task Register_InvalidYaml_400WithLineAndColumnAndNothingStored()
     {

@@ -1,10 +1,12 @@
-// One run: live DAG, Gantt timeline, attempt inspector, event log, cancel and retry. Polls every second until final.
+// One run: live DAG, Gantt timeline, attempt inspector, event log, cancel and retry. Follows the run's event stream and
+// refreshes at each event; where the host has no stream (the Function App), polls every second until the run is final.
 
 import { api, ApiError, type Attempt, type RunDetail, type RunEvent, type RunTask } from '../api';
 import { layoutDag } from '../dag/layout';
 import { renderDag, type DagView, type NodeState } from '../dag/render';
 import { h, replaceChildren } from '../dom';
-import { formatAbsolute, formatClock, formatDuration, formatEventData, millisBetween, prettyJson } from '../format';
+import { attemptOutcome, formatAbsolute, formatClock, formatDuration, formatEventData, millisBetween, prettyJson } from '../format';
+import { followRunStream } from '../live';
 import { computeGantt, renderGantt } from '../gantt';
 import { startPolling } from '../poll';
 import { navigate, runHref, workflowHref } from '../router';
@@ -132,9 +134,20 @@ export function mountRun(root: HTMLElement, runId: string): () => void {
     return !final;
   };
 
-  const poller = startPolling(tick, 1000);
+  // While the stream delivers, each event triggers a refresh and the slow poll is only a safety net.
+  let streaming = true;
+  const poller = startPolling(tick, () => (streaming ? 15_000 : 1000));
+  const closeStream = followRunStream(runId, {
+    onEvent: () => poller.refresh(),
+    onEnd: () => poller.refresh(),
+    onFallback: () => {
+      streaming = false;
+      poller.refresh();
+    },
+  });
   return () => {
     disposed = true;
+    closeStream();
     poller.stop();
   };
 }
@@ -257,7 +270,8 @@ function renderInspector(target: HTMLElement, run: RunDetail, taskId: string | n
 }
 
 function attemptItem(a: Attempt): HTMLElement {
-  const outcomeStatus = a.outcome === 'succeeded' ? 'succeeded' : a.outcome === 'accepted' ? 'waiting' : a.outcome === 'retryable' ? 'retrying' : 'failed';
+  const outcomeStatus =
+    a.outcome === 'succeeded' ? 'succeeded' : a.outcome === 'accepted' ? 'waiting' : a.outcome === 'retryable' || a.retryDelayMs != null ? 'retrying' : 'failed';
   return h(
     'li',
     { class: 'attempt', 'data-testid': 'attempt', 'data-attempt': a.attempt, 'data-outcome': a.outcome },
@@ -267,7 +281,7 @@ function attemptItem(a: Attempt): HTMLElement {
       h('strong', null, `#${a.attempt}`),
       ' ',
       statusBadge(outcomeStatus),
-      h('span', { class: 'mono' }, ` ${a.outcome}`),
+      h('span', { class: 'mono', 'data-testid': 'attempt-outcome' }, ` ${attemptOutcome(a)}`),
       a.statusCode !== null ? h('span', { class: 'code' }, ` HTTP ${a.statusCode}`) : null,
       h('span', { class: 'muted' }, ` · ${formatDuration(a.durationMs)} · ${formatAbsolute(a.startedAt)}`),
     ),

@@ -1,10 +1,12 @@
-// One workflow: its DAG (coloured by the latest run), trigger form, runs grid and versions.
+// One workflow: its DAG (coloured by the latest run), a trigger form generated from its params, a backfill form with the
+// progress of a backfill under way, the runs grid and versions.
 
 import { api, ApiError, type RunDetail, type RunSummary, type VersionItem, type WorkflowDetail } from '../api';
 import { layoutDag } from '../dag/layout';
 import { renderDag, type DagView, type NodeState } from '../dag/render';
 import { h, replaceChildren } from '../dom';
 import { formatAbsolute, formatRelative } from '../format';
+import { backfillRange, paramFields, readParams, type ParamField } from '../params';
 import { buildGrid, renderGrid, type GridRun } from '../grid';
 import { startPolling } from '../poll';
 import { navigate, runHref } from '../router';
@@ -22,14 +24,19 @@ export function mountWorkflow(root: HTMLElement, workflowId: string): () => void
   const gridHolder = h('div');
   const versionsHolder = h('div');
   const triggerHolder = h('div');
+  const backfillHolder = h('div');
+  const backfillSection = section('Backfill', backfillHolder);
+  backfillSection.hidden = true;
   root.append(
     head,
     errors,
     h('div', { class: 'card' }, summary),
     section('Graph', dagHolder, dagCaption),
     h('div', { class: 'columns' }, section('Runs', gridHolder), section('Trigger a run', triggerHolder)),
+    backfillSection,
     section('Versions', versionsHolder),
   );
+  let backfill: BackfillView | null = null;
 
   let detail: WorkflowDetail | null = null;
   let dag: DagView | null = null;
@@ -59,8 +66,12 @@ export function mountWorkflow(root: HTMLElement, workflowId: string): () => void
         dag = renderDag(layout, new Map());
         dagVersion = wf.version;
         replaceChildren(dagHolder, dag.element);
-        if (triggerHolder.childElementCount === 0) triggerHolder.appendChild(triggerForm(wf));
+        replaceChildren(triggerHolder, triggerForm(wf));
+        backfillSection.hidden = wf.schedule === null;
+        backfill = wf.schedule === null ? null : backfillForm(wf, () => poller.refresh());
+        replaceChildren(backfillHolder, backfill?.element ?? null);
       }
+      backfill?.progress(wf.backfill ?? null);
       const latest = runs.items[0] ? details.get(runs.items[0].runId) : undefined;
       dag.update(nodeStates(wf, latest));
       dagCaption.textContent = latest ? `Coloured by the latest run, ${latest.runId} (${toStatus(latest.status)}).` : 'No runs yet: every task is shown as pending.';
@@ -153,34 +164,43 @@ function renderSummary(target: HTMLElement, wf: WorkflowDetail, changed: () => v
   );
 }
 
+/** One labelled input per parameter, prefilled with its default; returns the inputs' texts by name. */
+function paramInputs(fields: readonly ParamField[], testid: string): { element: HTMLElement; texts: () => Map<string, string> } {
+  const inputs = fields.map((f) =>
+    h('input', {
+      type: 'text',
+      class: f.kind === 'json' ? 'mono' : '',
+      value: f.text,
+      required: f.required,
+      placeholder: f.required ? 'required' : '',
+      'data-testid': `${testid}-${f.name}`,
+      'data-param': f.name,
+      'aria-label': f.name,
+    }),
+  );
+  const rows = fields.map((f, i) => h('label', { class: 'param' }, h('span', { class: 'mono' }, f.name, f.required ? ' *' : ''), inputs[i]!));
+  return {
+    element: h('div', { class: 'params' }, ...(rows.length > 0 ? rows : [h('p', { class: 'muted small' }, 'This workflow takes no parameters.')])),
+    texts: () => new Map(inputs.map((input, i) => [fields[i]!.name, input.value])),
+  };
+}
+
 function triggerForm(wf: WorkflowDetail): HTMLElement {
-  const params = h('textarea', {
-    rows: 6,
-    spellcheck: 'false',
-    class: 'mono',
-    'data-testid': 'params-input',
-    'aria-label': 'Parameters as JSON',
-    value: JSON.stringify(wf.definition.params ?? {}, null, 2),
-  });
+  const fields = paramFields(wf.definition.params);
+  const params = paramInputs(fields, 'param');
   const message = errorSlot('trigger-error');
   const button = h('button', { type: 'submit', class: 'primary', 'data-testid': 'trigger-button' }, 'Trigger');
-  const form = h('form', { class: 'trigger' }, h('label', null, 'Parameters (JSON object; defaults from the definition)'), params, h('div', { class: 'row' }, button), message);
+  const form = h('form', { class: 'trigger' }, params.element, h('div', { class: 'row' }, button), message);
   form.addEventListener('submit', (e) => {
     e.preventDefault();
-    let values: unknown;
-    try {
-      values = params.value.trim() === '' ? {} : (JSON.parse(params.value) as unknown);
-    } catch (err) {
-      showError(message, new Error(`The parameters are not valid JSON: ${err instanceof Error ? err.message : String(err)}`));
-      return;
-    }
-    if (typeof values !== 'object' || values === null || Array.isArray(values)) {
-      showError(message, new Error('The parameters must be a JSON object such as {"date": "2026-11-01"}.'));
+    const read = readParams(fields, params.texts());
+    if (read.errors.length > 0) {
+      showError(message, new Error(read.errors.join('; ')));
       return;
     }
     button.disabled = true;
     showError(message, null);
-    api.trigger(wf.id, values as Record<string, unknown>).then(
+    api.trigger(wf.id, read.values).then(
       (accepted) => navigate(runHref(accepted.runId)),
       (err: unknown) => {
         button.disabled = false;
@@ -189,6 +209,79 @@ function triggerForm(wf: WorkflowDetail): HTMLElement {
     );
   });
   return form;
+}
+
+interface BackfillView {
+  element: HTMLElement;
+  /** Shows the backfill under way (from the workflow's detail), or nothing. */
+  progress(state: WorkflowDetail['backfill'] | null): void;
+}
+
+/** The backfill form: a UTC range, parameters and a bound on concurrent runs, with the progress of a bounded backfill. */
+function backfillForm(wf: WorkflowDetail, changed: () => void): BackfillView {
+  const fields = paramFields(wf.definition.params);
+  const params = paramInputs(fields, 'backfill-param');
+  const from = h('input', { type: 'datetime-local', step: 1, 'data-testid': 'backfill-from', 'aria-label': 'From (UTC)' });
+  const to = h('input', { type: 'datetime-local', step: 1, 'data-testid': 'backfill-to', 'aria-label': 'To (UTC)' });
+  const bound = h('input', { type: 'number', min: 1, max: 1000, placeholder: 'all at once', 'data-testid': 'backfill-max', 'aria-label': 'At most this many runs at once' });
+  const message = errorSlot('backfill-error');
+  const result = h('p', { class: 'muted small', 'data-testid': 'backfill-result' });
+  const status = h('div', { 'data-testid': 'backfill-progress' });
+  const button = h('button', { type: 'submit', 'data-testid': 'backfill-button' }, 'Backfill');
+  const form = h(
+    'form',
+    { class: 'trigger' },
+    h('p', { class: 'muted small' }, `One run per occurrence of ${wf.schedule?.cron ?? ''} in the range (UTC, both ends included); an occurrence that already ran is not run again.`),
+    h('div', { class: 'row' }, h('label', { class: 'param' }, 'From', from), h('label', { class: 'param' }, 'To', to), h('label', { class: 'param' }, 'Max concurrent', bound)),
+    params.element,
+    h('div', { class: 'row' }, button),
+    message,
+    result,
+    status,
+  );
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const range = backfillRange(from.value, to.value);
+    const read = readParams(fields, params.texts());
+    const limit = bound.value.trim() === '' ? undefined : Number(bound.value);
+    const problems = [...('error' in range ? [range.error] : []), ...read.errors];
+    if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1 && limit <= 1000)) problems.push('Max concurrent must be a whole number from 1 to 1000.');
+    if (problems.length > 0 || 'error' in range) {
+      showError(message, new Error(problems.join(' ')));
+      return;
+    }
+    button.disabled = true;
+    showError(message, null);
+    api.backfill(wf.id, { from: range.from, to: range.to, params: read.values, ...(limit !== undefined ? { maxConcurrent: limit } : {}) }).then(
+      (r) => {
+        button.disabled = false;
+        result.textContent =
+          `${r.occurrences} occurrence(s): started ${r.runIds.length}, ${r.alreadyExisting.length} already existed` +
+          (r.queued && r.queued.length > 0 ? `, ${r.queued.length} queued (at most ${r.maxConcurrent} at once)` : '') +
+          '.';
+        changed();
+      },
+      (err: unknown) => {
+        button.disabled = false;
+        showError(message, err);
+      },
+    );
+  });
+  return {
+    element: form,
+    progress(state): void {
+      if (!state) {
+        replaceChildren(status);
+        return;
+      }
+      const drop = h('button', { type: 'button', class: 'link', 'data-testid': 'backfill-cancel' }, 'drop the rest');
+      drop.addEventListener('click', () => {
+        drop.disabled = true;
+        api.cancelBackfill(wf.id).then(changed, (err: unknown) => showError(message, err));
+      });
+      replaceChildren(status, h('p', null, `Backfill under way: ${state.queued} queued, ${state.active} running (at most ${state.maxConcurrent} at once) · `, drop));
+    },
+  };
 }
 
 function renderVersions(target: HTMLElement, workflowId: string, items: readonly VersionItem[], current: number): void {

@@ -169,6 +169,44 @@ public sealed class LoomClient : IDisposable
     public Task<JsonObject> GetEventsAsync(string runId, CancellationToken cancellationToken = default) =>
         SendAsync(HttpMethod.Get, $"api/runs/{Segment(runId)}/events", null, cancellationToken);
 
+    /// <summary>
+    /// Opens GET /api/runs/{runId}/stream after <paramref name="after"/> (the last event id seen, -1 for all); null when the server
+    /// does not stream (the Function App answers 501; an older server has no such route) or the key holds its share of streams (429),
+    /// so the caller polls instead.
+    /// </summary>
+    public async Task<EventStreamConnection?> OpenEventStreamAsync(string runId, long after, CancellationToken cancellationToken = default)
+    {
+        var path = $"api/runs/{Segment(runId)}/stream";
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Accept.Clear();
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
+        if (after >= 0) request.Headers.Add("Last-Event-ID", after.ToString(CultureInfo.InvariantCulture));
+        HttpResponseMessage response;
+        try
+        {
+            response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        }
+        catch (HttpRequestException ex)
+        {
+            throw new LoomApiException(ApiFailure.Unreachable, null, Describe(ex), inner: ex);
+        }
+        catch (TaskCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new LoomApiException(ApiFailure.Unreachable, null, $"no answer within {_http.Timeout.TotalSeconds:0} s", inner: ex);
+        }
+        if (response.IsSuccessStatusCode && response.Content.Headers.ContentType?.MediaType == "text/event-stream")
+        {
+            return new EventStreamConnection(response, await response.Content.ReadAsStreamAsync(cancellationToken));
+        }
+        using (response)
+        {
+            // 429: this key holds its share of streams already; polling works as well, a little later.
+            if ((int)response.StatusCode is 404 or 405 or 429 or 501 || response.IsSuccessStatusCode) return null;
+            var text = await response.Content.ReadAsStringAsync(cancellationToken);
+            throw Problem(response.StatusCode, TryParse(text) as JsonObject, text, $"GET {new Uri(_http.BaseAddress!, path)}");
+        }
+    }
+
     /// <summary>GET /api/runs/{runId}/tasks/{taskId}/attempts.</summary>
     public Task<JsonObject> GetAttemptsAsync(string runId, string taskId, CancellationToken cancellationToken = default) =>
         SendAsync(HttpMethod.Get, $"api/runs/{Segment(runId)}/tasks/{Segment(taskId)}/attempts", null, cancellationToken);

@@ -9,7 +9,7 @@ namespace Loom.Cli.Commands;
 internal sealed class CliContext
 {
     /// <summary>The URL used when neither --url nor LOOM_URL is set.</summary>
-    public const string DefaultUrl = "http://127.0.0.1:8080";
+    public const string DefaultUrl = Loom.Core.Api.LocalAddress.Url;
 
     private readonly Func<string, string?> _environment;
 

@@ -121,12 +121,19 @@ internal static class LogsCommand
 
     private static int Width(JsonObject run) => Math.Max(4, TaskObjects(run).Select(t => Show.Str(t["id"])?.Length ?? 0).DefaultIfEmpty(0).Max());
 
-    private static string Header(int width) => $"{"TASK".PadRight(width)}  {"#",3}  {"CODE",4}  {"OUTCOME",-9}  {"DURATION",8}  {"STARTED",-20}  ERROR";
+    // Wide enough for "timeout, retried in 1m05s".
+    private const int OutcomeWidth = 26;
+
+    private static string Header(int width) => $"{"TASK".PadRight(width)}  {"#",3}  {"CODE",4}  {"OUTCOME".PadRight(OutcomeWidth)}  {"DURATION",8}  {"STARTED",-20}  ERROR";
+
+    /// <summary>"failed, retried in 100ms" for an attempt another followed (or will), so a retried failure never reads as final.</summary>
+    internal static string Outcome(JsonObject item) =>
+        Show.Num(item["retryDelayMs"]) is { } delay ? $"{Show.Str(item["outcome"])}, retried in {Show.Duration(TimeSpan.FromMilliseconds(delay))}" : Show.Str(item["outcome"]) ?? "";
 
     private static string Line(JsonObject item, int width)
     {
         var code = Show.Int(item["statusCode"])?.ToString(CultureInfo.InvariantCulture) ?? "-";
         var error = Show.Str(item["error"]);
-        return $"{(Show.Str(item["taskId"]) ?? "").PadRight(width)}  {Show.Int(item["attempt"]),3}  {code,4}  {Show.Str(item["outcome"]),-9}  {Show.Millis(item["durationMs"]),8}  {Show.Time(item["startedAt"]),-20}  {Show.OneLine(error, 160)}".TrimEnd();
+        return $"{(Show.Str(item["taskId"]) ?? "").PadRight(width)}  {Show.Int(item["attempt"]),3}  {code,4}  {Outcome(item).PadRight(OutcomeWidth)}  {Show.Millis(item["durationMs"]),8}  {Show.Time(item["startedAt"]),-20}  {Show.OneLine(error, 160)}".TrimEnd();
     }
 }

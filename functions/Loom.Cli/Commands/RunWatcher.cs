@@ -1,39 +1,103 @@
 using System.Text.Json.Nodes;
 using Loom.Cli.Api;
 using Loom.Cli.Rendering;
+using Loom.Core.Api.Streaming;
 
 namespace Loom.Cli.Commands;
 
 /// <summary>
-/// Follows a run until it ends. On a terminal it redraws a tree of tasks in place; otherwise it prints one line per task status
-/// change, so logs and tests see every transition the polls caught.
+/// Follows a run until it ends, from its event log: the server's event stream where it has one, else by polling the log
+/// every interval. On a terminal it redraws a tree of tasks in place at every event; otherwise it prints one line per event,
+/// stamped with the event's own time since the run started, so a finished run shows its real history and a retry is never
+/// missed between two polls.
 /// </summary>
 internal sealed class RunWatcher(LoomClient client, CliContext context, TimeSpan interval)
 {
+    // Whether to (still) try the server's stream; false once it answered that it has none.
+    private bool _streams = true;
+    private EventStreamConnection? _open;
+    private IAsyncEnumerator<JsonObject>? _reading;
+    private bool _polled;
+
+    // Set when a final run's log turned out to have no closing event: nothing more will come.
+    private bool _finished;
+
     /// <summary>Watches <paramref name="runId"/>; 0 when it succeeded, 1 when it failed or was cancelled.</summary>
     public async Task<int> WatchAsync(string runId, CancellationToken cancellationToken)
     {
-        var output = context.Output;
-        var seen = new Dictionary<string, (string Status, int Attempt)>(StringComparer.Ordinal);
+        var run = await client.GetRunAsync(runId, cancellationToken);
+        var lines = new EventLines(run);
         var drawn = 0;
-        JsonObject run;
-        while (true)
+        if (context.Interactive) drawn = Redraw(run, drawn);
+        else await context.Output.WriteLineAsync($"run {runId} ({Show.Str(run["workflowId"])} v{Show.Int(run["version"])}): {Show.Str(run["status"])}");
+
+        var cursor = new RunEventCursor();
+        try
         {
-            run = await client.GetRunAsync(runId, cancellationToken);
-            if (context.Interactive)
+            while (!cursor.Ended && !_finished)
             {
-                drawn = Redraw(run, drawn);
+                var batch = await NextEventsAsync(runId, cursor, cancellationToken);
+                if (batch.Count == 0) continue;
+                if (context.Interactive)
+                {
+                    drawn = Redraw(await client.GetRunAsync(runId, cancellationToken), drawn);
+                }
+                else
+                {
+                    foreach (var e in batch) await context.Output.WriteLineAsync(lines.Line(e));
+                }
             }
-            else
-            {
-                if (seen.Count == 0) await output.WriteLineAsync($"run {runId} ({Show.Str(run["workflowId"])} v{Show.Int(run["version"])}): {Show.Str(run["status"])}");
-                await PrintChangesAsync(run, seen);
-            }
-            if (Show.IsFinal(Show.Str(run["status"]))) break;
-            await Task.Delay(interval, context.Time, cancellationToken);
         }
+        finally
+        {
+            if (_reading is not null) await _reading.DisposeAsync();
+            _open?.Dispose();
+        }
+        run = await client.GetRunAsync(runId, cancellationToken);
+        if (context.Interactive) Redraw(run, drawn);
         return await SummarizeAsync(run);
     }
+
+    /// <summary>
+    /// The next events after the cursor: from the stream while the server offers one (reconnecting after its last event when
+    /// the connection ends early), else from one poll of the log after waiting the interval.
+    /// </summary>
+    private async Task<IReadOnlyList<JsonObject>> NextEventsAsync(string runId, RunEventCursor cursor, CancellationToken cancellationToken)
+    {
+        if (_streams && _open is null)
+        {
+            _open = await client.OpenEventStreamAsync(runId, cursor.Position, cancellationToken);
+            _streams = _open is not null;
+            _reading = _open?.ReadAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
+        }
+        if (_open is not null && _reading is not null)
+        {
+            if (await _reading.MoveNextAsync())
+            {
+                return Advance(cursor, [_reading.Current]);
+            }
+            await _reading.DisposeAsync();
+            _open.Dispose();
+            (_open, _reading) = (null, null);
+            // A stream that ended without its end event dropped (or reached its time limit): resume after a pause.
+            if (!cursor.Ended) await Task.Delay(interval, context.Time, cancellationToken);
+            return [];
+        }
+        if (_polled) await Task.Delay(interval, context.Time, cancellationToken);
+        _polled = true;
+        var items = (await client.GetEventsAsync(runId, cancellationToken))["items"] as JsonArray ?? [];
+        var fresh = Advance(cursor, items.OfType<JsonObject>());
+        if (!cursor.Ended && fresh.Count == 0 && Show.IsFinal(Show.Str((await client.GetRunAsync(runId, cancellationToken))["status"])))
+        {
+            // A final run whose log has no closing event (written by an older version): nothing more will come.
+            fresh = Advance(cursor, ((await client.GetEventsAsync(runId, cancellationToken))["items"] as JsonArray ?? []).OfType<JsonObject>());
+            _finished = !cursor.Ended;
+        }
+        return fresh;
+    }
+
+    private static IReadOnlyList<JsonObject> Advance(RunEventCursor cursor, IEnumerable<JsonObject> events) =>
+        cursor.Advance(events, e => Show.Long(e["sequence"]) ?? -1, e => Show.Str(e["type"]));
 
     /// <summary>Prints the closing line of a finished run and returns the exit code its outcome means.</summary>
     public async Task<int> SummarizeAsync(JsonObject run)
@@ -60,25 +124,6 @@ internal sealed class RunWatcher(LoomClient client, CliContext context, TimeSpan
                 Elapsed(task, now), Show.OneLine(Show.Str(task["reason"]), 80));
         }
         return table;
-    }
-
-    private async Task PrintChangesAsync(JsonObject run, Dictionary<string, (string Status, int Attempt)> seen)
-    {
-        var tasks = Tasks(run).ToList();
-        var width = tasks.Count == 0 ? 0 : tasks.Max(t => Show.Str(t["id"])!.Length);
-        var started = Show.Instant(run["startedAt"]) ?? Show.Instant(run["createdAt"]);
-        var offset = started is { } s ? "+" + Show.Duration(context.Time.GetUtcNow() - s) : "";
-        foreach (var task in tasks)
-        {
-            var id = Show.Str(task["id"])!;
-            var now = (Show.Str(task["status"]) ?? "?", Show.Int(task["attempt"]) ?? 0);
-            if (seen.TryGetValue(id, out var before) && before == now) continue;
-            seen[id] = now;
-            var reason = Show.Str(task["reason"]) is { Length: > 0 } r ? "  " + Show.OneLine(r, 100) : "";
-            // The reason usually starts with the status code already; name it only when it does not.
-            var code = Show.Int(task["statusCode"]) is { } c && !reason.Contains($"HTTP {c}", StringComparison.Ordinal) ? $"  HTTP {c}" : "";
-            await context.Output.WriteLineAsync($"{offset,8}  {id.PadRight(width)}  {now.Item1,-9}  attempt {Attempt(task)}{code}{reason}");
-        }
     }
 
     private int Redraw(JsonObject run, int drawn)

@@ -27,12 +27,16 @@ internal static class WorkflowCommands
 
     private static Command Apply(CliContext context)
     {
-        var file = new Option<string>("--file", "-f") { Description = "Workflow file (YAML or JSON)", Required = true };
+        // A bare file is what people type; -f is kubectl's habit. Both work.
+        var positional = new Argument<string?>("file") { Description = "Workflow file (YAML or JSON)", Arity = ArgumentArity.ZeroOrOne };
+        var file = new Option<string?>("--file", "-f") { Description = "The same as FILE (kubectl's spelling)", HelpName = "file" };
         var output = CliContext.OutputOption();
-        var command = new Command("apply", "Validate a workflow file locally, then register it: prints created, unchanged, or updated with the new version.") { file, output };
+        var command = new Command("apply", "Validate a workflow file locally, then register it: prints created, unchanged, or updated with the new version.") { positional, file, output };
         context.SetApiAction(command, async (parse, client, ct) =>
         {
-            var path = parse.GetValue(file)!;
+            var (bare, flagged) = (parse.GetValue(positional), parse.GetValue(file));
+            if (bare is not null && flagged is not null && bare != flagged) return context.UsageError($"give one file: '{bare}' or -f '{flagged}'");
+            if ((bare ?? flagged) is not { } path) return context.UsageError("give the workflow file: loom workflow apply FILE (or -f FILE)");
             var (source, result, problem) = WorkflowFiles.Read(path);
             if (result is null) return context.UsageError(problem!.Replace($"{path}: error: ", $"{path}: ", StringComparison.Ordinal));
             if (!result.IsValid)
@@ -82,7 +86,7 @@ internal static class WorkflowCommands
                         Show.Bool(item["paused"]) ? "yes" : "no",
                         last is null ? "-" : $"{Show.Str(last["status"])} {Show.Time(last["createdAt"])}");
                 }
-                if (table.Count == 0) w.WriteLine("no workflows; register one with 'loom workflow apply -f FILE'");
+                if (table.Count == 0) w.WriteLine("no workflows; register one with 'loom workflow apply FILE'");
                 else table.WriteTo(w);
             });
             return ExitCodes.Ok;

@@ -112,6 +112,9 @@ internal static class Show
     /// <summary>An integer field, or null.</summary>
     public static int? Int(JsonNode? node) => node is JsonValue v && v.TryGetValue<int>(out var i) ? i : node is JsonValue d && d.TryGetValue<double>(out var x) ? (int)x : null;
 
+    /// <summary>A whole-number field that may exceed an int (an event's sequence), or null.</summary>
+    public static long? Long(JsonNode? node) => node is JsonValue v && v.TryGetValue<long>(out var l) ? l : null;
+
     /// <summary>A number field, or null.</summary>
     public static double? Num(JsonNode? node) => node is JsonValue v && v.TryGetValue<double>(out var d) ? d : null;
 

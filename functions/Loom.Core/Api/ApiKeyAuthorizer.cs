@@ -24,7 +24,7 @@ public sealed class ApiKeyAuthorizer(IEnumerable<ApiKey> keys) : IApiAuthorizer
     /// <inheritdoc />
     public ApiRole? Authorize(ApiRequest request)
     {
-        var presented = request.HeaderValue("x-functions-key") ?? request.QueryValue("code");
+        var presented = PresentedKey(request);
         if (presented is null) return null;
         var hash = Hash(presented);
         ApiRole? best = null;
@@ -35,6 +35,9 @@ public sealed class ApiKeyAuthorizer(IEnumerable<ApiKey> keys) : IApiAuthorizer
         }
         return best;
     }
+
+    /// <summary>The key a request presents: header <c>x-functions-key</c>, else query <c>code</c>; null when none.</summary>
+    public static string? PresentedKey(ApiRequest request) => request.HeaderValue("x-functions-key") ?? request.QueryValue("code");
 
     private static byte[] Hash(string key) => SHA256.HashData(Encoding.UTF8.GetBytes(key));
 }

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Loom.Core.Api.Streaming;
 using Loom.Core.Stores;
 using Loom.Core.Templating;
 
@@ -13,8 +14,8 @@ public sealed record ApiOptions
     /// <summary>Most runs one backfill may start.</summary>
     public int MaxBackfillRuns { get; init; } = 1000;
 
-    /// <summary>Base URL the backend uses to reach the callback endpoint, e.g. http://loom:8080.</summary>
-    public string PublicBaseUrl { get; init; } = "http://localhost:8080";
+    /// <summary>Base URL the backend uses to reach the callback endpoint, e.g. http://loom:8080 (default: <see cref="LocalAddress.Url"/>).</summary>
+    public string PublicBaseUrl { get; init; } = LocalAddress.Url;
 }
 
 /// <summary>Everything the API handlers need, supplied by the host.</summary>
@@ -58,6 +59,15 @@ public sealed record ApiServices
 
     /// <summary>Process figures for the admin-only <c>GET /api/diagnostics</c>; null when the host offers none (the route answers 404).</summary>
     public Func<JsonObject>? Diagnostics { get; init; }
+
+    /// <summary>
+    /// Signalled by the host's engine at every commit of a run; null on a host that cannot hold connections open (the Function
+    /// App), where <c>GET /api/runs/{runId}/stream</c> answers 501 and clients poll <c>/events</c>.
+    /// </summary>
+    public RunCommitSignal? CommitSignal { get; init; }
+
+    /// <summary>Limits of the event streams.</summary>
+    public StreamOptions Streams { get; init; } = new();
 
     /// <summary>Told about unexpected exceptions (the host logs them); the client gets a 500 problem without details.</summary>
     public Action<Exception, ApiRequest>? OnError { get; init; }

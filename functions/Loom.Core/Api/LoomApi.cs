@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Loom.Core.Api.Streaming;
 
 namespace Loom.Core.Api;
 
@@ -9,13 +10,18 @@ namespace Loom.Core.Api;
 /// </summary>
 public sealed class LoomApi
 {
+    /// <summary>The route of a run's event stream.</summary>
+    public const string StreamRoute = "/api/runs/{runId}/stream";
+
     private readonly ApiServices _services;
     private readonly IReadOnlyList<Route> _routes;
+    private readonly StreamLimiter _streams;
 
     /// <summary>Creates the API over the host's services.</summary>
     public LoomApi(ApiServices services)
     {
         _services = services;
+        _streams = new StreamLimiter(services.Streams.MaxPerKey);
         var workflows = new WorkflowHandlers(services);
         var runs = new RunHandlers(services);
         _routes =
@@ -35,13 +41,16 @@ public sealed class LoomApi
             new("GET", "/api/runs", ApiRole.Reader, runs.ListAsync, "List runs, newest first, filtered and paged."),
             new("GET", "/api/runs/{runId}", ApiRole.Reader, runs.GetAsync, "A run with the state of every task."),
             new("GET", "/api/runs/{runId}/events", ApiRole.Reader, runs.EventsAsync, "The run's event log."),
+            new("GET", StreamRoute, ApiRole.Reader, _ => Task.FromResult(NoStreaming()), services.CommitSignal is null
+                ? "Not on this host (it cannot hold connections open): answers 501; poll GET /api/runs/{runId}/events instead."
+                : "The run's events as server-sent events, as they commit; resume with Last-Event-ID; an 'end' event once the run is final."),
             new("GET", "/api/runs/{runId}/tasks/{taskId}/attempts", ApiRole.Reader, runs.AttemptsAsync, "Every HTTP attempt of a task."),
             new("POST", "/api/runs/{runId}/cancel", ApiRole.Operator, runs.CancelAsync, "Cancel a run."),
             new("POST", "/api/runs/{runId}/retry", ApiRole.Operator, runs.RetryAsync, "Start a new run that re-runs only what failed."),
             new("POST", "/api/callbacks/{token}", ApiRole.Anonymous, runs.CallbackAsync, "Completion of a callback task (authenticated by its token)."),
             new("GET", "/api/health", ApiRole.Anonymous, HealthAsync, "200 when storage answers."),
             new("GET", "/api/diagnostics", ApiRole.Admin, DiagnosticsAsync, "Process figures of this host: CPU time, memory, storage requests sent."),
-            new("GET", "/api/openapi.json", ApiRole.Reader, _ => Task.FromResult(ApiResponse.Ok(OpenApiDocument.Build(_routes!))), "This document."),
+            new("GET", "/api/openapi.json", ApiRole.Reader, _ => Task.FromResult(ApiResponse.Ok(OpenApiDocument.Build(_routes!, services.CommitSignal is not null))), "This document."),
         ];
     }
 
@@ -72,19 +81,7 @@ public sealed class LoomApi
                 : ApiResponse.Problem(404, "Not found", $"No API route matches {request.Path}.");
         }
 
-        if (match.Role != ApiRole.Anonymous)
-        {
-            var role = _services.Authorizer.Authorize(request);
-            if (role is null)
-            {
-                return ApiResponse.Problem(401, "Unauthorized", "Send a valid API key in the x-functions-key header (or the code query parameter).",
-                    headers: new Dictionary<string, string> { ["WWW-Authenticate"] = "ApiKey header=\"x-functions-key\"" });
-            }
-            if (role < match.Role)
-            {
-                return ApiResponse.Problem(403, "Forbidden", $"This key has the {role.Value.ToString().ToLowerInvariant()} role; {request.Method} {match.Template} needs {match.Role.ToString().ToLowerInvariant()}.");
-            }
-        }
+        if (Refuse(request, match) is { } refused) return refused;
 
         if (request.Body.Length > _services.Options.MaxBodyBytes)
         {
@@ -108,6 +105,55 @@ public sealed class LoomApi
             _services.OnError?.Invoke(ex, request);
             return ApiResponse.Problem(500, "Internal error", "Loom failed to handle this request; the error is in the server's log.");
         }
+    }
+
+    /// <summary>
+    /// Opens <c>GET /api/runs/{runId}/stream</c> for a host that can hold the connection: the same key checks as every read,
+    /// the resume position from <c>Last-Event-ID</c> (or the <c>lastEventId</c> query value), the run must exist, and the key
+    /// may hold at most <see cref="StreamOptions.MaxPerKey"/> streams. Either a problem to answer with, or the stream to run.
+    /// </summary>
+    public async Task<(ApiResponse? Problem, RunEventStream? Stream)> OpenStreamAsync(ApiRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var route = _routes.First(r => r.Template == StreamRoute);
+        var values = route.Match(request.Path);
+        if (values is null || request.Method != "GET") return (ApiResponse.Problem(404, "Not found", $"No API route matches {request.Path}."), null);
+        if (Refuse(request, route) is { } refused) return (refused, null);
+        if (_services.CommitSignal is not { } signal) return (NoStreaming(), null);
+        var runId = values["runId"];
+        if (!RunEventCursor.TryParsePosition(request.HeaderValue("Last-Event-ID") ?? request.QueryValue("lastEventId"), out var after))
+        {
+            return (ApiResponse.Problem(400, "Bad Last-Event-ID", "Last-Event-ID must be the id of an event this stream sent (a whole number)."), null);
+        }
+        if (await _services.Runs.GetAsync(runId, cancellationToken) is null)
+        {
+            return (ApiResponse.Problem(404, "Not found", $"No run with id '{runId}'."), null);
+        }
+        if (_streams.TryAcquire(request) is not { } slot)
+        {
+            return (ApiResponse.Problem(429, "Too many streams", $"This key holds {_streams.MaxPerKey} event streams open already; close one, or poll GET /api/runs/{{runId}}/events.",
+                headers: new Dictionary<string, string> { ["Retry-After"] = "5" }), null);
+        }
+        return (null, new RunEventStream(runId, after, _services.Events, signal, slot, _services.Streams, _services.Clock));
+    }
+
+    private static ApiResponse NoStreaming() => ApiResponse.Problem(501, "Streaming not available",
+        "This host cannot hold connections open (the Function App), so it does not stream events. Poll GET /api/runs/{runId}/events " +
+        "(every second) and GET /api/runs/{runId}; loom run watch and the dashboard do so by themselves.");
+
+    /// <summary>401 without a valid key, 403 when its role is below the route's; null when the request may go on.</summary>
+    private ApiResponse? Refuse(ApiRequest request, Route route)
+    {
+        if (route.Role == ApiRole.Anonymous) return null;
+        var role = _services.Authorizer.Authorize(request);
+        if (role is null)
+        {
+            return ApiResponse.Problem(401, "Unauthorized", "Send a valid API key in the x-functions-key header (or the code query parameter).",
+                headers: new Dictionary<string, string> { ["WWW-Authenticate"] = "ApiKey header=\"x-functions-key\"" });
+        }
+        return role < route.Role
+            ? ApiResponse.Problem(403, "Forbidden", $"This key has the {role.Value.ToString().ToLowerInvariant()} role; {request.Method} {route.Template} needs {route.Role.ToString().ToLowerInvariant()}.")
+            : null;
     }
 
     private Task<ApiResponse> DiagnosticsAsync(RouteContext context) => Task.FromResult(_services.Diagnostics is { } diagnostics

@@ -5,7 +5,8 @@ namespace Loom.Core.Api;
 /// <summary>Builds the OpenAPI 3.1 document of the API from its route table, so it cannot drift from the routes.</summary>
 internal static class OpenApiDocument
 {
-    public static JsonObject Build(IReadOnlyList<Route> routes)
+    /// <summary>The document of <paramref name="routes"/>; <paramref name="streams"/> says whether this host streams events (else the stream route is documented as 501).</summary>
+    public static JsonObject Build(IReadOnlyList<Route> routes, bool streams)
     {
         var paths = new JsonObject();
         foreach (var route in routes)
@@ -35,6 +36,20 @@ internal static class OpenApiDocument
                     },
                 },
             };
+            if (route.Template == LoomApi.StreamRoute)
+            {
+                var answers = (JsonObject)operation["responses"]!;
+                answers.Remove("200");
+                if (streams)
+                {
+                    answers["200"] = new JsonObject { ["description"] = "Server-sent events", ["content"] = new JsonObject { ["text/event-stream"] = new JsonObject() } };
+                    parameters.Add(new JsonObject { ["name"] = "Last-Event-ID", ["in"] = "header", ["required"] = false, ["schema"] = new JsonObject { ["type"] = "string" } });
+                }
+                else
+                {
+                    answers["501"] = new JsonObject { ["description"] = "This host does not stream; poll /api/runs/{runId}/events" };
+                }
+            }
             operation["security"] = route.Role == ApiRole.Anonymous ? new JsonArray() : new JsonArray(new JsonObject { ["functionKey"] = new JsonArray() });
             item[route.Method.ToLowerInvariant()] = operation;
         }

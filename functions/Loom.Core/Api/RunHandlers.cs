@@ -179,14 +179,7 @@ internal sealed class RunHandlers(ApiServices services)
         var items = new JsonArray();
         foreach (var e in await services.Events.ListAsync(runId, context.CancellationToken))
         {
-            items.Add(new JsonObject
-            {
-                ["sequence"] = e.Sequence,
-                ["timestamp"] = e.Timestamp,
-                ["type"] = e.Type,
-                ["taskId"] = e.TaskId,
-                ["data"] = ParseOrText(e.Data),
-            });
+            items.Add(RunViews.Event(e));
         }
         return ApiResponse.Ok(new JsonObject { ["runId"] = runId, ["items"] = items });
     }
@@ -196,15 +189,13 @@ internal sealed class RunHandlers(ApiServices services)
         var runId = context["runId"];
         var taskId = context["taskId"];
         var (_, state) = await RequireRunAsync(runId, context.CancellationToken);
-        if (!state.Tasks.ContainsKey(taskId))
+        if (!state.Tasks.TryGetValue(taskId, out var task))
         {
             return ApiResponse.Problem(404, "Not found", $"Run '{runId}' has no task '{taskId}'.");
         }
-        var items = new JsonArray();
-        foreach (var a in await services.Attempts.ListAsync(runId, taskId, context.CancellationToken))
-        {
-            items.Add(RunViews.Attempt(a));
-        }
+        var attempts = await services.Attempts.ListAsync(runId, taskId, context.CancellationToken);
+        var events = RunViews.NeedsEvents(attempts, task) ? await services.Events.ListAsync(runId, context.CancellationToken) : null;
+        var items = RunViews.Attempts(attempts, task, events);
         return ApiResponse.Ok(new JsonObject { ["runId"] = runId, ["taskId"] = taskId, ["items"] = items });
     }
 
@@ -214,7 +205,7 @@ internal sealed class RunHandlers(ApiServices services)
         var (_, state) = await RequireRunAsync(runId, context.CancellationToken);
         if (IsFinal(state.Status))
         {
-            return ApiResponse.Problem(409, "Run already finished", $"Run '{runId}' is {Name(state.Status)}; there is nothing to cancel.");
+            return ApiResponse.Problem(409, "Run already finished", $"Run '{runId}' already {Name(state.Status)}; there is nothing to cancel.");
         }
         var body = context.BodyObject();
         var reason = body["reason"] is JsonValue v && v.TryGetValue<string>(out var text) ? text : "cancelled through the API";
@@ -319,16 +310,4 @@ internal sealed class RunHandlers(ApiServices services)
     private static bool IsFinal(RunStatus status) => status is RunStatus.Succeeded or RunStatus.Failed or RunStatus.Cancelled;
 
     private static string Name(RunStatus status) => status.ToString().ToLowerInvariant();
-
-    private static JsonNode? ParseOrText(string data)
-    {
-        try
-        {
-            return JsonNode.Parse(data);
-        }
-        catch (System.Text.Json.JsonException)
-        {
-            return data;
-        }
-    }
 }

@@ -67,6 +67,78 @@ public static class RunViews
         return body;
     }
 
+    /// <summary>
+    /// A task's attempts in attempt order. An attempt that did not succeed and was followed by another carries <c>retryAt</c> (when
+    /// the next attempt started, or is due while the task waits to retry) and <c>retryDelayMs</c> (from its end to then), so
+    /// "failed" never reads as final when it was not.
+    /// </summary>
+    /// <param name="attempts">The task's attempt rows.</param>
+    /// <param name="task">The task's state in the run, for a retry that is due but has not started yet.</param>
+    /// <param name="events">The run's events, for the start of a retry whose own row is not written yet (it is written with its outcome).</param>
+    public static JsonArray Attempts(IReadOnlyList<AttemptRecord> attempts, TaskState? task, IReadOnlyList<RunEventRecord>? events = null)
+    {
+        var ordered = attempts.OrderBy(a => a.Attempt).ToList();
+        var items = new JsonArray();
+        foreach (var a in ordered)
+        {
+            var view = Attempt(a);
+            if (a.Outcome != "succeeded" && RetryStart(a, ordered, task, events) is { } at)
+            {
+                view["retryAt"] = at;
+                view["retryDelayMs"] = Math.Max(0, (at - (a.StartedAt + a.Duration)).TotalMilliseconds);
+            }
+            items.Add(view);
+        }
+        return items;
+    }
+
+    /// <summary>True when <see cref="Attempts"/> needs the run's events: a later attempt has started but has no row yet.</summary>
+    public static bool NeedsEvents(IReadOnlyList<AttemptRecord> attempts, TaskState? task) =>
+        task is not null && attempts.Count > 0 && task.Attempt > attempts.Max(a => a.Attempt);
+
+    private static DateTimeOffset? RetryStart(AttemptRecord a, List<AttemptRecord> ordered, TaskState? task, IReadOnlyList<RunEventRecord>? events)
+    {
+        if (ordered.FirstOrDefault(b => b.Attempt == a.Attempt + 1) is { } next) return next.StartedAt;
+        if (task is { Status: TaskRunStatus.Retrying, DueAt: { } due } && task.Attempt == a.Attempt) return due;
+        if (task is null || task.Attempt <= a.Attempt) return null;
+        return events?.FirstOrDefault(e => e.Type == RunLogTypes.TaskStarted && e.TaskId == a.TaskId && EventAttempt(e) == a.Attempt + 1)?.Timestamp;
+    }
+
+    // The event log's data is {"Attempt": n, "Message": ...} (RunEventLog).
+    private static int? EventAttempt(RunEventRecord e)
+    {
+        try
+        {
+            return JsonNode.Parse(e.Data) is JsonObject o && o["Attempt"] is JsonValue v && v.TryGetValue<int>(out var n) ? n : null;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>One entry of a run's event log, as listed and as streamed.</summary>
+    public static JsonObject Event(RunEventRecord e) => new()
+    {
+        ["sequence"] = e.Sequence,
+        ["timestamp"] = e.Timestamp,
+        ["type"] = e.Type,
+        ["taskId"] = e.TaskId,
+        ["data"] = ParseOrText(e.Data),
+    };
+
+    private static JsonNode? ParseOrText(string data)
+    {
+        try
+        {
+            return JsonNode.Parse(data);
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return data;
+        }
+    }
+
     /// <summary>One attempt of the history.</summary>
     public static JsonObject Attempt(AttemptRecord a) => new()
     {

@@ -130,14 +130,17 @@ internal sealed class WorkflowHandlers(ApiServices services)
 
     private static string SourceText(ApiRequest request)
     {
+        string source;
         try
         {
-            return new UTF8Encoding(false, true).GetString(request.Body.Span);
+            source = new UTF8Encoding(false, true).GetString(request.Body.Span);
         }
         catch (DecoderFallbackException)
         {
             throw new ApiProblemException(ApiResponse.Problem(400, "Bad encoding", "The workflow must be UTF-8 text."));
         }
+        // YAML labelled as JSON, or flattened by curl -d: say how to send it rather than report parse errors in text nobody wrote.
+        return WorkflowUpload.Check(request.ContentType, source) is { } mangled ? throw new ApiProblemException(mangled) : source;
     }
 
     private JsonArray WarningsJson(WorkflowDefinition? definition) =>

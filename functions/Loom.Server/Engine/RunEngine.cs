@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Azure;
 using Loom.Core.Api;
+using Loom.Core.Api.Streaming;
 using Loom.Core.Definitions;
 using Loom.Core.Engine;
 using Loom.Core.Orchestration;
@@ -23,6 +24,7 @@ internal sealed partial class RunEngine(
     TaskRunner runner,
     ProcessIdentity identity,
     TimeProvider clock,
+    RunCommitSignal commits,
     ILogger<RunEngine> logger) : IRunDriver, IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, ActiveRun> _active = new(StringComparer.Ordinal);
@@ -54,6 +56,7 @@ internal sealed partial class RunEngine(
         var record = ToRecord(transition.State, trigger, Outbox.Serialize(owners), etag: null);
         var history = new RunHistory(RunEventLog.ToRecords(run.RunId, run.EventCount, transition.Log), []);
         var stored = await runs.CreateAsync(record, history, cancellationToken);
+        commits.Committed(run.RunId);
         var active = new ActiveRun(this, workflow, stored, transition.State);
         if (!IsFinal(transition.State.Status))
         {
@@ -113,6 +116,8 @@ internal sealed partial class RunEngine(
         var next = ToRecord(after, record.Trigger, Outbox.Serialize(owners), record.ETag) with { CreatedAt = record.CreatedAt };
         var history = new RunHistory(RunEventLog.ToRecords(after.RunId, before.EventCount, log), attemptRows);
         var stored = await runs.UpdateAsync(next, history, CancellationToken.None);
+        // Readers of the run's event stream read the new events now rather than at their next poll.
+        commits.Committed(after.RunId);
         if (IsFinal(after.Status))
         {
             Interlocked.Increment(ref _finished);

@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using Loom.Core.Api;
+using Loom.Core.Api.Streaming;
 using Loom.Core.Execution;
 using Loom.Core.Scheduling;
 using Loom.Core.Stores;
@@ -74,6 +75,7 @@ public static class LoomServerBuilder
             return new RunEngineOptions(o.MaxConcurrentCalls, o.PublicBaseUrl, o.ProcessTimeout, TimeSpan.FromSeconds(10));
         });
         services.AddSingleton(sp => new CallbackUrls(sp.GetRequiredService<LoomServerOptions>().PublicBaseUrl, sp.GetRequiredService<CallbackTokens>()));
+        services.AddSingleton<RunCommitSignal>();
         services.AddSingleton<TaskAttemptRunner>();
         services.AddSingleton<TaskRunner>();
         services.AddSingleton<RunEngine>();
@@ -104,6 +106,8 @@ public static class LoomServerBuilder
                 Options = sp.GetRequiredService<ApiOptions>(),
                 StorageHealthy = storage.PingAsync,
                 Diagnostics = sp.GetRequiredService<ServerDiagnostics>().Snapshot,
+                CommitSignal = sp.GetRequiredService<RunCommitSignal>(),
+                Streams = sp.GetRequiredService<LoomServerOptions>().Streams,
                 OnError = (ex, request) => ApiLog.Failed(logger, request.Method, request.Path, ex),
             });
         });

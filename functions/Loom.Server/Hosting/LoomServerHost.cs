@@ -1,3 +1,4 @@
+using Loom.Core.Api;
 using Loom.Server.Apis;
 using Microsoft.Extensions.Configuration.Memory;
 
@@ -14,7 +15,12 @@ public static class LoomServerHost
         // lines per HTTP request would otherwise cost more than the engine's own work at a few hundred tasks a second.
         builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource
         {
-            InitialData = new Dictionary<string, string?> { ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning" },
+            InitialData = new Dictionary<string, string?>
+            {
+                ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
+                // ASP.NET's own default is localhost:5000; Loom's is the address the CLI calls when given none.
+                ["urls"] = LocalAddress.Url,
+            },
         });
         configure?.Invoke(builder);
         builder.AddLoomServer();

@@ -16,7 +16,7 @@ public sealed class LoomServerOptions
     public string CallbackSigningKey { get; set; } = "";
 
     /// <summary>Base URL backends use to reach this server's callback endpoint.</summary>
-    public string PublicBaseUrl { get; set; } = "http://localhost:8080";
+    public string PublicBaseUrl { get; set; } = Loom.Core.Api.LocalAddress.Url;
 
     /// <summary>Allow task URLs on loopback addresses (local development).</summary>
     public bool AllowLoopback { get; set; }
@@ -47,6 +47,9 @@ public sealed class LoomServerOptions
 
     /// <summary>Values for <c>${{ secrets.NAME }}</c> and signing secrets.</summary>
     public Dictionary<string, string> Secrets { get; set; } = [];
+
+    /// <summary>Limits of the event streams (<c>GET /api/runs/{runId}/stream</c>): streams per key, poll interval, keep-alive, longest stream.</summary>
+    public Loom.Core.Api.Streaming.StreamOptions Streams { get; set; } = new();
 
     /// <summary>Switches of the admin-only diagnostics route (<c>GET /api/diagnostics</c>).</summary>
     public DiagnosticsOptions Diagnostics { get; set; } = new();
