@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text;
-using Azure;
 using Azure.Data.Tables;
 using Azure.Storage.Queues;
 
@@ -22,7 +21,8 @@ internal static class Floor
 
     public static async Task<FloorFigures> MeasureAsync(BenchEnvironment env, CancellationToken cancellationToken)
     {
-        var queues = new QueueServiceClient(env.ConnectionString);
+        // The SDK's newest service version is newer than the pinned Azurite knows; 2021-12-02 is what both speak.
+        var queues = new QueueServiceClient(env.ConnectionString, new QueueClientOptions(QueueClientOptions.ServiceVersion.V2021_12_02));
         var tables = new TableServiceClient(env.ConnectionString);
         var table = tables.GetTableClient("benchfloor");
         await table.CreateIfNotExistsAsync(cancellationToken);
@@ -30,7 +30,7 @@ internal static class Floor
         for (var i = 0; i < 16; i++)
         {
             var q = queues.GetQueueClient($"bench-floor-{i}");
-            await q.CreateIfNotExistsAsync(cancellationToken);
+            await q.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
             queueClients.Add(q);
             await table.UpsertEntityAsync(new TableEntity("floor", $"row{i}") { ["N"] = 0 }, TableUpdateMode.Replace, cancellationToken);
         }
@@ -67,7 +67,7 @@ internal static class Floor
             await RateAsync(HttpPost, 1, cancellationToken),
             await RateAsync(HttpPost, 16, cancellationToken));
         foreach (var q in queueClients) await q.DeleteIfExistsAsync(cancellationToken);
-        await table.DeleteIfExistsAsync(cancellationToken);
+        await table.DeleteAsync(cancellationToken);
         env.Requests.Clear();
         return figures;
     }

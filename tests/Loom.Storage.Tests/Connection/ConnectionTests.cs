@@ -84,6 +84,13 @@ public sealed class ConnectionTests(AzuriteFixture azurite)
         counter.Reset();
         await storage.Runs.UpdateAsync(run with { Status = "succeeded", FinishedAt = now });
         Assert.Equal(2, counter.Total); // the run row, then its recovery index row dropped
+        counter.Reset();
+        Assert.True((await storage.Workflows.RegisterAsync("wf", "h1", "id: wf", now)).Created);
+        Assert.Equal(2, counter.Total); // read the head, commit version and head
+        counter.Reset();
+        Assert.Single((await storage.Runs.ListAsync(new RunQuery(Limit: 10))).Items);
+        Assert.Equal(2, counter.Total); // a page of index rows, then the run itself
+
         Assert.Single(await storage.Events.ListAsync("r1"));
         Assert.Single(await storage.Attempts.ListAsync("r1", null));
     }
