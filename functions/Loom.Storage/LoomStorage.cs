@@ -66,12 +66,9 @@ public sealed class LoomStorage
             await Tables.GetTableClient(Options.WorkflowsTable).GetEntityIfExistsAsync<TableEntity>("$health", "$health", cancellationToken: cancellationToken);
             return true;
         }
-        catch (Azure.RequestFailedException)
+        catch (Exception e) when (e is Azure.RequestFailedException or HttpRequestException or AggregateException)
         {
-            return false;
-        }
-        catch (HttpRequestException)
-        {
+            // Azure.Core gathers the failures of its retries in an AggregateException when no response ever came.
             return false;
         }
     }

@@ -1,6 +1,6 @@
 using System.Globalization;
-using Loom.Core.Stores;
 using Azure.Data.Tables;
+using Loom.Core.Stores;
 
 namespace Loom.Storage.Stores;
 

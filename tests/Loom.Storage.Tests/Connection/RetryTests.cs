@@ -138,5 +138,8 @@ public sealed class RetryTests : IAsyncLifetime
         var failures = e is AggregateException all ? all.InnerExceptions : [e!];
         Assert.Equal(2, failures.Count);
         Assert.All(failures, f => Assert.Equal(0, Assert.IsType<Azure.RequestFailedException>(f).Status));
+
+        // The health probe says "unhealthy" rather than throwing what the retries gathered.
+        Assert.False(await LoomStorage.Create(connection, "down", options).PingAsync(default));
     }
 }
