@@ -1,15 +1,14 @@
 using Azure.Core;
+using Azure.Data.Tables;
 using Loom.Core.Stores;
-using Loom.Storage.Connection;
 using Loom.Storage.Stores;
-using Loom.Storage.Tables;
 
 namespace Loom.Storage;
 
 /// <summary>Everything a Loom host needs from one storage account: the stores, the table service for host bookkeeping, a health probe.</summary>
 public sealed class LoomStorage
 {
-    private LoomStorage(ITableServiceClient tables, TableStoreOptions options)
+    private LoomStorage(TableServiceClient tables, TableStoreOptions options)
     {
         Tables = tables;
         Options = options;
@@ -21,20 +20,24 @@ public sealed class LoomStorage
         SchedulerStates = stores.SchedulerState;
     }
 
-    /// <summary>From a connection string (<c>UseDevelopmentStorage=true</c>, account key, or explicit endpoints).</summary>
-    public static LoomStorage Create(string connectionString, string tablePrefix, StorageClientOptions? clientOptions = null) =>
-        Create(StorageConnection.Parse(connectionString), tablePrefix, clientOptions);
+    /// <summary>From a connection string: <c>UseDevelopmentStorage=true</c>, an account key, a shared access signature, or explicit endpoints (Azurite on other ports).</summary>
+    /// <exception cref="FormatException">The connection string is not one the SDK can use.</exception>
+    public static LoomStorage Create(string connectionString, string tablePrefix, TableClientOptions? clientOptions = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        return Create(new TableServiceClient(connectionString, clientOptions ?? new TableClientOptions()), tablePrefix);
+    }
 
-    /// <summary>From service URIs and a token credential (managed identity in Azure).</summary>
-    public static LoomStorage Create(Uri tableServiceUri, Uri queueServiceUri, TokenCredential credential, string tablePrefix, StorageClientOptions? clientOptions = null) =>
-        Create(StorageConnection.ForTokenCredential(tableServiceUri, queueServiceUri, credential), tablePrefix, clientOptions);
+    /// <summary>From the Table service's URI and a token credential (managed identity in Azure).</summary>
+    public static LoomStorage Create(Uri tableServiceUri, TokenCredential credential, string tablePrefix, TableClientOptions? clientOptions = null) =>
+        Create(new TableServiceClient(tableServiceUri, credential, clientOptions ?? new TableClientOptions()), tablePrefix);
 
-    /// <summary>From a parsed connection.</summary>
-    public static LoomStorage Create(StorageConnection connection, string tablePrefix, StorageClientOptions? clientOptions = null) =>
-        new(new TableServiceClient(connection, clientOptions), new TableStoreOptions { TablePrefix = tablePrefix });
+    /// <summary>Over a Table service client built by the caller.</summary>
+    public static LoomStorage Create(TableServiceClient tables, string tablePrefix) =>
+        new(tables, new TableStoreOptions { TablePrefix = tablePrefix });
 
     /// <summary>The table service, for host bookkeeping tables.</summary>
-    public ITableServiceClient Tables { get; }
+    public TableServiceClient Tables { get; }
 
     /// <summary>Table names and limits.</summary>
     public TableStoreOptions Options { get; }
@@ -54,25 +57,18 @@ public sealed class LoomStorage
     /// <summary>Scheduler bookkeeping.</summary>
     public ISchedulerStateStore SchedulerStates { get; }
 
-    /// <summary>True when the table service answers (a point read of a row that need not exist).</summary>
+    /// <summary>True when the table service answers (a point read of a row that need not exist, in a table that need not exist).</summary>
     public async Task<bool> PingAsync(CancellationToken cancellationToken)
     {
-        var table = Tables.GetTableClient(Options.WorkflowsTable);
         try
         {
-            await table.GetEntityAsync("$health", "$health", cancellationToken: cancellationToken);
+            // A missing row or table is a 404 the SDK answers without an exception: the service answered.
+            await Tables.GetTableClient(Options.WorkflowsTable).GetEntityIfExistsAsync<TableEntity>("$health", "$health", cancellationToken: cancellationToken);
             return true;
         }
-        catch (StorageException e) when (e.Kind == StorageErrorKind.TableNotFound)
+        catch (Exception e) when (e is Azure.RequestFailedException or HttpRequestException or AggregateException)
         {
-            return true; // The service answered; the table is created on first write.
-        }
-        catch (StorageException)
-        {
-            return false;
-        }
-        catch (HttpRequestException)
-        {
+            // Azure.Core gathers the failures of its retries in an AggregateException when no response ever came.
             return false;
         }
     }

@@ -12,12 +12,6 @@ public enum StorageErrorKind
     /// <summary>The entity does not exist.</summary>
     EntityNotFound,
 
-    /// <summary>The queue does not exist.</summary>
-    QueueNotFound,
-
-    /// <summary>The message does not exist or its pop receipt is no longer valid.</summary>
-    MessageNotFound,
-
     /// <summary>The item already exists.</summary>
     Conflict,
 
@@ -27,7 +21,7 @@ public enum StorageErrorKind
     /// <summary>The service asked the caller to slow down (429 or 503 ServerBusy) even after retries.</summary>
     Throttled,
 
-    /// <summary>An entity, property, batch or message exceeds a service limit.</summary>
+    /// <summary>An entity, property or transaction exceeds a service limit.</summary>
     TooLarge,
 
     /// <summary>The service rejected the request as malformed.</summary>

@@ -39,7 +39,6 @@ var appSettings = {
   LoomSchedulerCron: schedulerCron
   // Loom's own tables, on the same account and the same identity.
   Loom__TableServiceUri: endpoints.table
-  Loom__QueueServiceUri: endpoints.queue
   Loom__ManagedIdentityClientId: identityClientId
   Loom__TablePrefix: 'loom'
   Loom__CallbackSigningKey: callbackSigningKey

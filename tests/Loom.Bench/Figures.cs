@@ -113,7 +113,7 @@ internal static class Figures
 
     public static JsonObject FloorLine(FloorFigures floor) => new()
     {
-        ["floor"] = "same storage client as Loom (Loom.Storage), Azurite in-memory; stub backend over loopback",
+        ["floor"] = "tables on the same client as Loom (Azure.Data.Tables), queues on Azure.Storage.Queues, Azurite in-memory; stub backend over loopback",
         ["queueRoundTripsPerSecond"] = Round(floor.QueueRoundTripsPerSecond, 1),
         ["queueRoundTripsPerSecond16InFlight"] = Round(floor.QueueRoundTripsPerSecond16, 1),
         ["tableEtagMergesPerSecond"] = Round(floor.TableMergesPerSecond, 1),

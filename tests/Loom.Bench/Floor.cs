@@ -1,12 +1,11 @@
 using System.Diagnostics;
 using System.Text;
-using Loom.Storage.Connection;
-using Loom.Storage.Queues;
-using Loom.Storage.Tables;
+using Azure.Data.Tables;
+using Azure.Storage.Queues;
 
 namespace Loom.Bench;
 
-/// <summary>What this machine's storage and loopback HTTP can do at best, measured with Loom's own storage client.</summary>
+/// <summary>What this machine's storage and loopback HTTP can do at best, measured with the Azure SDKs (Loom's tables are on the same Azure.Data.Tables client).</summary>
 internal sealed record FloorFigures(
     double QueueRoundTripsPerSecond,
     double QueueRoundTripsPerSecond16,
@@ -22,16 +21,16 @@ internal static class Floor
 
     public static async Task<FloorFigures> MeasureAsync(BenchEnvironment env, CancellationToken cancellationToken)
     {
-        var options = new StorageClientOptions();
-        var queues = new QueueServiceClient(env.ConnectionString, options);
-        var tables = new TableServiceClient(env.ConnectionString, options);
+        // The SDK's newest service version is newer than the pinned Azurite knows; 2021-12-02 is what both speak.
+        var queues = new QueueServiceClient(env.ConnectionString, new QueueClientOptions(QueueClientOptions.ServiceVersion.V2021_12_02));
+        var tables = new TableServiceClient(env.ConnectionString);
         var table = tables.GetTableClient("benchfloor");
         await table.CreateIfNotExistsAsync(cancellationToken);
         var queueClients = new List<QueueClient>();
         for (var i = 0; i < 16; i++)
         {
             var q = queues.GetQueueClient($"bench-floor-{i}");
-            await q.CreateIfNotExistsAsync(cancellationToken);
+            await q.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
             queueClients.Add(q);
             await table.UpsertEntityAsync(new TableEntity("floor", $"row{i}") { ["N"] = 0 }, TableUpdateMode.Replace, cancellationToken);
         }
@@ -39,16 +38,16 @@ internal static class Floor
         async Task QueueRoundTrip(int worker)
         {
             var q = queueClients[worker];
-            await q.SendMessageAsync("floor", cancellationToken: cancellationToken);
+            await q.SendMessageAsync("floor", cancellationToken);
             var received = await q.ReceiveMessagesAsync(1, TimeSpan.FromSeconds(30), cancellationToken);
-            foreach (var m in received) await q.DeleteMessageAsync(m.MessageId, m.PopReceipt, cancellationToken);
+            foreach (var m in received.Value) await q.DeleteMessageAsync(m.MessageId, m.PopReceipt, cancellationToken);
         }
 
         async Task TableMerge(int worker)
         {
-            var row = await table.GetEntityAsync("floor", $"row{worker}", cancellationToken: cancellationToken) ?? throw new InvalidOperationException("floor row missing");
+            var row = (await table.GetEntityAsync<TableEntity>("floor", $"row{worker}", cancellationToken: cancellationToken)).Value;
             var n = row.GetInt32("N") ?? 0;
-            await table.UpdateEntityAsync(new TableEntity("floor", $"row{worker}") { ["N"] = n + 1 }, row.ETag!, TableUpdateMode.Merge, cancellationToken);
+            await table.UpdateEntityAsync(new TableEntity("floor", $"row{worker}") { ["N"] = n + 1 }, row.ETag, TableUpdateMode.Merge, cancellationToken);
         }
 
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64 });
@@ -68,7 +67,7 @@ internal static class Floor
             await RateAsync(HttpPost, 1, cancellationToken),
             await RateAsync(HttpPost, 16, cancellationToken));
         foreach (var q in queueClients) await q.DeleteIfExistsAsync(cancellationToken);
-        await table.DeleteIfExistsAsync(cancellationToken);
+        await table.DeleteAsync(cancellationToken);
         env.Requests.Clear();
         return figures;
     }

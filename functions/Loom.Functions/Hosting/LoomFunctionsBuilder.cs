@@ -93,15 +93,15 @@ public static class LoomFunctionsBuilder
     private static LoomStorage CreateStorage(LoomFunctionsOptions o)
     {
         if (o.StorageConnectionString.Length > 0) return LoomStorage.Create(o.StorageConnectionString, o.TablePrefix);
-        if (o.TableServiceUri.Length == 0 || o.QueueServiceUri.Length == 0)
+        if (o.TableServiceUri.Length == 0)
         {
-            throw new InvalidOperationException("Set Loom__StorageConnectionString, or Loom__TableServiceUri and Loom__QueueServiceUri for managed identity.");
+            throw new InvalidOperationException("Set Loom__StorageConnectionString, or Loom__TableServiceUri for managed identity.");
         }
 
         TokenCredential credential = o.ManagedIdentityClientId.Length > 0
             ? new ManagedIdentityCredential(ManagedIdentityId.FromUserAssignedClientId(o.ManagedIdentityClientId))
             : new ManagedIdentityCredential(ManagedIdentityId.SystemAssigned);
-        return LoomStorage.Create(new Uri(o.TableServiceUri), new Uri(o.QueueServiceUri), credential, o.TablePrefix);
+        return LoomStorage.Create(new Uri(o.TableServiceUri), credential, o.TablePrefix);
     }
 
     private static string PublicBaseUrl(LoomFunctionsOptions o) =>

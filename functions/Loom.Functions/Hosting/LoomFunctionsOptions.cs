@@ -9,9 +9,6 @@ public sealed class LoomFunctionsOptions
     /// <summary>Table service endpoint reached with the managed identity (Azure).</summary>
     public string TableServiceUri { get; set; } = "";
 
-    /// <summary>Queue service endpoint reached with the managed identity (Azure).</summary>
-    public string QueueServiceUri { get; set; } = "";
-
     /// <summary>Client id of the user-assigned managed identity; empty for the system-assigned one.</summary>
     public string ManagedIdentityClientId { get; set; } = "";
 

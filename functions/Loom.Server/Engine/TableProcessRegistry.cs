@@ -1,5 +1,5 @@
+using Azure.Data.Tables;
 using Loom.Storage;
-using Loom.Storage.Tables;
 
 namespace Loom.Server.Engine;
 
@@ -7,7 +7,7 @@ namespace Loom.Server.Engine;
 internal sealed class TableProcessRegistry(LoomStorage storage) : IProcessRegistry
 {
     private const string Partition = "process";
-    private readonly ITableClient _table = storage.Tables.GetTableClient($"{storage.Options.TablePrefix}processes");
+    private readonly TableClient _table = storage.Tables.GetTableClient($"{storage.Options.TablePrefix}processes");
     private int _created;
 
     public async Task BeatAsync(ProcessHeartbeat heartbeat, CancellationToken cancellationToken = default)
@@ -25,17 +25,10 @@ internal sealed class TableProcessRegistry(LoomStorage storage) : IProcessRegist
     {
         await EnsureAsync(cancellationToken);
         var beats = new List<ProcessHeartbeat>();
-        TableContinuation? continuation = null;
-        do
+        await foreach (var row in _table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {Partition}"), cancellationToken: cancellationToken))
         {
-            var page = await _table.QueryPageAsync(new TableQuery($"PartitionKey eq '{Partition}'"), continuation, cancellationToken);
-            foreach (var row in page.Entities)
-            {
-                beats.Add(new ProcessHeartbeat(row.RowKey, row.GetString("Incarnation") ?? "", row.GetDateTimeOffset("LastSeen") ?? DateTimeOffset.MinValue));
-            }
-            continuation = page.Continuation;
+            beats.Add(new ProcessHeartbeat(row.RowKey, row.GetString("Incarnation") ?? "", row.GetDateTimeOffset("LastSeen") ?? DateTimeOffset.MinValue));
         }
-        while (continuation is not null);
         return beats;
     }
 

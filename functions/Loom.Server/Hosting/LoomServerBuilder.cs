@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
+using Azure.Data.Tables;
 using Loom.Core.Api;
 using Loom.Core.Api.Streaming;
 using Loom.Core.Execution;
@@ -9,7 +10,6 @@ using Loom.Core.Stores;
 using Loom.Core.Templating;
 using Loom.Server.Engine;
 using Loom.Storage;
-using Loom.Storage.Connection;
 using Microsoft.AspNetCore.StaticFiles;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.FileProviders;
@@ -32,7 +32,7 @@ public static class LoomServerBuilder
         {
             var o = sp.GetRequiredService<LoomServerOptions>();
             var counter = sp.GetService<StorageRequestCounter>();
-            return LoomStorage.Create(o.StorageConnectionString, o.TablePrefix, counter is null ? null : new StorageClientOptions { RequestCounter = counter });
+            return LoomStorage.Create(o.StorageConnectionString, o.TablePrefix, counter?.AddTo(new TableClientOptions()));
         });
         if (builder.Configuration.GetValue<bool?>("Loom:Diagnostics:CountStorageRequests") ?? false)
         {

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Loom.Server.Engine;
-using Loom.Storage.Connection;
+using Loom.Storage;
 
 namespace Loom.Server.Hosting;
 
@@ -29,7 +29,7 @@ internal sealed class ServerDiagnostics(RunEngine engine, StorageRequestCounter?
             })]),
             ["storage"] = counter is null
                 ? new JsonObject { ["counting"] = false }
-                : new JsonObject { ["counting"] = true, ["tables"] = counter.Tables, ["queues"] = counter.Queues, ["total"] = counter.Total },
+                : new JsonObject { ["counting"] = true, ["tables"] = counter.Total, ["total"] = counter.Total },
         };
     }
 }

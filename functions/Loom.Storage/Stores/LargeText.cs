@@ -1,4 +1,4 @@
-using Loom.Storage.Tables;
+using Azure.Data.Tables;
 
 namespace Loom.Storage.Stores;
 

@@ -1,5 +1,5 @@
 using System.Globalization;
-using Loom.Storage.Tables;
+using Azure.Data.Tables;
 
 namespace Loom.Storage.Stores;
 
@@ -42,7 +42,7 @@ internal static class RunPartition
 
     /// <summary>A filter for the rows of <paramref name="runId"/>'s partition whose row key starts with <paramref name="prefix"/> (ending in the separator).</summary>
     public static string RangeFilter(string runId, string prefix) =>
-        $"PartitionKey eq {TableJson.Literal(Key(runId))} and RowKey ge {TableJson.Literal(prefix)} and RowKey lt {TableJson.Literal(prefix[..^1] + "}")}";
+        TableClient.CreateQueryFilter($"PartitionKey eq {Key(runId)} and RowKey ge {prefix} and RowKey lt {prefix[..^1] + "}"}");
 
     private static string Prefix(string runId) => TableKey.Encode(runId, RunKeyLength) + TableKey.Separator;
 }

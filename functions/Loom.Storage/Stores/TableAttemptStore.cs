@@ -1,6 +1,6 @@
 using System.Globalization;
+using Azure.Data.Tables;
 using Loom.Core.Stores;
-using Loom.Storage.Tables;
 
 namespace Loom.Storage.Stores;
 
@@ -10,7 +10,7 @@ namespace Loom.Storage.Stores;
 /// the same transaction that commits its outcome.
 /// </summary>
 /// <remarks>Outputs longer than <see cref="TableStoreOptions.MaxOutputChars"/> are cut and flagged; long text is split across properties.</remarks>
-public sealed class TableAttemptStore(ITableServiceClient service, TableStoreOptions? options = null) : IAttemptStore
+public sealed class TableAttemptStore(TableServiceClient service, TableStoreOptions? options = null) : IAttemptStore
 {
     private readonly TableStoreOptions _options = options ?? new TableStoreOptions();
     private readonly StoreTable _table = new(service, (options ?? new TableStoreOptions()).RunsTable);
@@ -19,8 +19,7 @@ public sealed class TableAttemptStore(ITableServiceClient service, TableStoreOpt
     public async Task PutAsync(AttemptRecord attempt, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(attempt);
-        var table = await _table.GetAsync(cancellationToken).ConfigureAwait(false);
-        await table.UpsertEntityAsync(ToEntity(attempt, _options), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+        await _table.UpsertAsync(ToEntity(attempt, _options), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The row of one attempt, its output cut to the configured limit (shared with the run store's commit transaction).</summary>
@@ -60,11 +59,10 @@ public sealed class TableAttemptStore(ITableServiceClient service, TableStoreOpt
     /// <inheritdoc />
     public async Task<IReadOnlyList<AttemptRecord>> ListAsync(string runId, string? taskId, CancellationToken cancellationToken = default)
     {
-        var table = await _table.GetAsync(cancellationToken).ConfigureAwait(false);
         var filter = RunPartition.RangeFilter(runId, RunPartition.AttemptPrefix(runId, taskId));
 
         var attempts = new List<AttemptRecord>();
-        await foreach (var row in table.QueryAsync(new TableQuery(filter), cancellationToken).ConfigureAwait(false))
+        await foreach (var row in _table.QueryAsync(filter, null, cancellationToken).ConfigureAwait(false))
         {
             attempts.Add(new AttemptRecord
             {

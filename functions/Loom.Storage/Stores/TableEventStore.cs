@@ -1,6 +1,6 @@
 using System.Globalization;
+using Azure.Data.Tables;
 using Loom.Core.Stores;
-using Loom.Storage.Tables;
 
 namespace Loom.Storage.Stores;
 
@@ -9,7 +9,7 @@ namespace Loom.Storage.Stores;
 /// the zero-padded sequence), so the run store can commit a run's state with the events that explain it in one transaction. Appends
 /// are batched per run and never overwrite.
 /// </summary>
-public sealed class TableEventStore(ITableServiceClient service, TableStoreOptions? options = null) : IEventStore
+public sealed class TableEventStore(TableServiceClient service, TableStoreOptions? options = null) : IEventStore
 {
     private readonly StoreTable _table = new(service, (options ?? new TableStoreOptions()).RunsTable);
 
@@ -22,16 +22,15 @@ public sealed class TableEventStore(ITableServiceClient service, TableStoreOptio
             return;
         }
 
-        var table = await _table.GetAsync(cancellationToken).ConfigureAwait(false);
         foreach (var run in events.GroupBy(e => e.RunId, StringComparer.Ordinal))
         {
             // Within one call, the first occurrence of an event id or a sequence wins, as it would across calls.
             var entities = Distinct(run).Select(ToEntity).ToList();
-            foreach (var chunk in entities.Chunk(TableClient.MaxTransactionActions))
+            foreach (var chunk in entities.Chunk(TableLimits.MaxTransactionActions))
             {
                 try
                 {
-                    await table.SubmitTransactionAsync(
+                    await _table.SubmitAsync(
                         [.. chunk.Select(e => new TableTransactionAction(TableTransactionActionType.Add, e))], cancellationToken).ConfigureAwait(false);
                 }
                 catch (StorageException e) when (e.Kind == StorageErrorKind.Conflict)
@@ -41,7 +40,7 @@ public sealed class TableEventStore(ITableServiceClient service, TableStoreOptio
                     {
                         try
                         {
-                            await table.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false);
+                            await _table.AddAsync(entity, cancellationToken).ConfigureAwait(false);
                         }
                         catch (StorageException inner) when (inner.Kind == StorageErrorKind.Conflict)
                         {
@@ -55,10 +54,9 @@ public sealed class TableEventStore(ITableServiceClient service, TableStoreOptio
     /// <inheritdoc />
     public async Task<IReadOnlyList<RunEventRecord>> ListAsync(string runId, CancellationToken cancellationToken = default)
     {
-        var table = await _table.GetAsync(cancellationToken).ConfigureAwait(false);
         var events = new List<RunEventRecord>();
         var filter = RunPartition.RangeFilter(runId, RunPartition.EventPrefix(runId));
-        await foreach (var row in table.QueryAsync(new TableQuery(filter), cancellationToken).ConfigureAwait(false))
+        await foreach (var row in _table.QueryAsync(filter, null, cancellationToken).ConfigureAwait(false))
         {
             events.Add(new RunEventRecord(
                 row.GetString("RunId") ?? runId,

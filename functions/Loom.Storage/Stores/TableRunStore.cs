@@ -1,6 +1,6 @@
 using System.Text;
+using Azure.Data.Tables;
 using Loom.Core.Stores;
-using Loom.Storage.Tables;
 
 namespace Loom.Storage.Stores;
 
@@ -20,7 +20,7 @@ namespace Loom.Storage.Stores;
 /// so a change and the history that explains it are one entity group transaction: one storage request, and a committed state
 /// never lacks its events. History too large for one transaction (100 operations, 4 MiB) goes in follow-up writes.</para>
 /// </remarks>
-public sealed class TableRunStore(ITableServiceClient service, TableStoreOptions? options = null) : IRunStore
+public sealed class TableRunStore(TableServiceClient service, TableStoreOptions? options = null) : IRunStore
 {
     // A transaction carries at most 4 MiB; history beyond this estimate goes in follow-up writes after the commit.
     private const long TransactionBudgetBytes = 3L * 1024 * 1024;
@@ -44,9 +44,8 @@ public sealed class TableRunStore(ITableServiceClient service, TableStoreOptions
     {
         ArgumentNullException.ThrowIfNull(run);
         ArgumentNullException.ThrowIfNull(history);
-        var table = await _table.GetAsync(cancellationToken).ConfigureAwait(false);
         var entity = ToEntity(run);
-        TableJson.EnsureWithinLimits(entity);
+        TableLimits.Prepare(entity);
 
         // Index first: a crash in between leaves an index row without a run, which listings skip; never a run nobody can find.
         var runKey = TableKey.Encode(run.RunId, PartLength);
@@ -57,15 +56,15 @@ public sealed class TableRunStore(ITableServiceClient service, TableStoreOptions
             IndexRow($"w|{TableKey.Encode(run.WorkflowId, PartLength)}|{ticks}|{runKey}", run),
             IndexRow($"o|{runKey}", run),
         };
-        await table.SubmitTransactionAsync(
+        await _table.SubmitAsync(
             [.. indexRows.Select(r => new TableTransactionAction(TableTransactionActionType.UpsertReplace, r))], cancellationToken).ConfigureAwait(false);
         var (inCommit, afterCommit) = SplitHistory(entity, history);
         string etag;
         try
         {
             etag = inCommit.Count == 0
-                ? await table.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false)
-                : (await table.SubmitTransactionAsync([new TableTransactionAction(TableTransactionActionType.Add, entity), .. inCommit], cancellationToken).ConfigureAwait(false))[0]!;
+                ? await _table.AddAsync(entity, cancellationToken).ConfigureAwait(false)
+                : (await _table.SubmitAsync([new TableTransactionAction(TableTransactionActionType.Add, entity), .. inCommit], cancellationToken).ConfigureAwait(false))[0];
         }
         catch (StorageException e) when (e.Kind == StorageErrorKind.Conflict)
         {
@@ -73,15 +72,14 @@ public sealed class TableRunStore(ITableServiceClient service, TableStoreOptions
             throw new StoreConflictException($"Run '{run.RunId}' already exists.");
         }
 
-        await WriteHistoryAsync(table, afterCommit, cancellationToken).ConfigureAwait(false);
+        await WriteHistoryAsync(afterCommit, cancellationToken).ConfigureAwait(false);
         return run with { ETag = etag };
     }
 
     /// <inheritdoc />
     public async Task<RunRecord?> GetAsync(string runId, CancellationToken cancellationToken = default)
     {
-        var table = await _table.GetAsync(cancellationToken).ConfigureAwait(false);
-        var row = await table.GetEntityAsync(RunPartition.Key(runId), RunPartition.RunRow(runId), cancellationToken: cancellationToken).ConfigureAwait(false);
+        var row = await _table.GetAsync(RunPartition.Key(runId), RunPartition.RunRow(runId), cancellationToken).ConfigureAwait(false);
         return row is null ? null : FromEntity(row);
     }
 
@@ -98,16 +96,15 @@ public sealed class TableRunStore(ITableServiceClient service, TableStoreOptions
             throw new StoreConcurrencyException($"Run '{run.RunId}' has no ETag: read it before updating it.");
         }
 
-        var table = await _table.GetAsync(cancellationToken).ConfigureAwait(false);
         var entity = ToEntity(run);
         var (inCommit, afterCommit) = SplitHistory(entity, history);
         string etag;
         try
         {
             etag = inCommit.Count == 0
-                ? await table.UpdateEntityAsync(entity, run.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false)
-                : (await table.SubmitTransactionAsync(
-                    [new TableTransactionAction(TableTransactionActionType.UpdateReplace, entity, run.ETag), .. inCommit], cancellationToken).ConfigureAwait(false))[0]!;
+                ? await _table.UpdateAsync(entity, run.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false)
+                : (await _table.SubmitAsync(
+                    [new TableTransactionAction(TableTransactionActionType.UpdateReplace, entity, new Azure.ETag(run.ETag)), .. inCommit], cancellationToken).ConfigureAwait(false))[0];
         }
         catch (StorageException e) when (e.Kind is StorageErrorKind.PreconditionFailed or StorageErrorKind.EntityNotFound)
         {
@@ -117,21 +114,21 @@ public sealed class TableRunStore(ITableServiceClient service, TableStoreOptions
         {
             // An event row is already there (appended outside a commit): commit the row alone, then add what is missing one by one.
             var stored = await UpdateAsync(run, RunHistory.None, cancellationToken).ConfigureAwait(false);
-            await WriteHistoryAsync(table, [.. inCommit, .. afterCommit], cancellationToken).ConfigureAwait(false);
+            await WriteHistoryAsync([.. inCommit, .. afterCommit], cancellationToken).ConfigureAwait(false);
             return stored;
         }
 
-        await WriteHistoryAsync(table, afterCommit, cancellationToken).ConfigureAwait(false);
+        await WriteHistoryAsync(afterCommit, cancellationToken).ConfigureAwait(false);
         var runKey = TableKey.Encode(run.RunId, PartLength);
         if (IsFinal(run.Status) && string.IsNullOrEmpty(run.Outbox))
         {
             // Done for good: drop it from the recovery sweep. Losing this write only costs the sweep one read later.
-            await table.DeleteEntityAsync(IndexPartition, $"o|{runKey}", cancellationToken: cancellationToken).ConfigureAwait(false);
+            await _table.DeleteAsync(IndexPartition, $"o|{runKey}", "*", cancellationToken).ConfigureAwait(false);
         }
         else if (IsFinal(run.Status))
         {
             // A final run that still owes commands must stay visible to the sweep (it may have been dropped by an earlier update).
-            await table.UpsertEntityAsync(IndexRow($"o|{runKey}", run), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+            await _table.UpsertAsync(IndexRow($"o|{runKey}", run), cancellationToken).ConfigureAwait(false);
         }
 
         return run with { ETag = etag };
@@ -153,8 +150,8 @@ public sealed class TableRunStore(ITableServiceClient service, TableStoreOptions
                 throw new ArgumentException($"History row {action.Entity.RowKey} belongs to another run than '{runRow.GetString("RunId")}'.", nameof(history));
             }
 
-            bytes += EstimateBytes(action.Entity);
-            if (afterCommit.Count == 0 && inCommit.Count < TableClient.MaxTransactionActions - 1 && bytes <= TransactionBudgetBytes)
+            bytes += EstimateBytes((TableEntity)action.Entity);
+            if (afterCommit.Count == 0 && inCommit.Count < TableLimits.MaxTransactionActions - 1 && bytes <= TransactionBudgetBytes)
             {
                 inCommit.Add(action);
             }
@@ -168,16 +165,16 @@ public sealed class TableRunStore(ITableServiceClient service, TableStoreOptions
     }
 
     /// <summary>Writes history rows that did not go in a commit's transaction, batched; an event row already there is kept.</summary>
-    private static async Task WriteHistoryAsync(ITableClient table, List<TableTransactionAction> actions, CancellationToken cancellationToken)
+    private async Task WriteHistoryAsync(List<TableTransactionAction> actions, CancellationToken cancellationToken)
     {
         var bytes = 0L;
         var batch = new List<TableTransactionAction>();
         foreach (var action in actions)
         {
-            var size = EstimateBytes(action.Entity);
-            if (batch.Count == TableClient.MaxTransactionActions || (batch.Count > 0 && bytes + size > TransactionBudgetBytes))
+            var size = EstimateBytes((TableEntity)action.Entity);
+            if (batch.Count == TableLimits.MaxTransactionActions || (batch.Count > 0 && bytes + size > TransactionBudgetBytes))
             {
-                await WriteBatchAsync(table, batch, cancellationToken).ConfigureAwait(false);
+                await WriteBatchAsync(batch, cancellationToken).ConfigureAwait(false);
                 batch.Clear();
                 bytes = 0;
             }
@@ -186,10 +183,10 @@ public sealed class TableRunStore(ITableServiceClient service, TableStoreOptions
             bytes += size;
         }
 
-        await WriteBatchAsync(table, batch, cancellationToken).ConfigureAwait(false);
+        await WriteBatchAsync(batch, cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task WriteBatchAsync(ITableClient table, List<TableTransactionAction> batch, CancellationToken cancellationToken)
+    private async Task WriteBatchAsync(List<TableTransactionAction> batch, CancellationToken cancellationToken)
     {
         if (batch.Count == 0)
         {
@@ -198,7 +195,7 @@ public sealed class TableRunStore(ITableServiceClient service, TableStoreOptions
 
         try
         {
-            await table.SubmitTransactionAsync(batch, cancellationToken).ConfigureAwait(false);
+            await _table.SubmitAsync(batch, cancellationToken).ConfigureAwait(false);
             return;
         }
         catch (StorageException e) when (e.Kind == StorageErrorKind.Conflict)
@@ -210,13 +207,14 @@ public sealed class TableRunStore(ITableServiceClient service, TableStoreOptions
         {
             try
             {
-                if (action.Type == TableTransactionActionType.Add)
+                var entity = (TableEntity)action.Entity;
+                if (action.ActionType == TableTransactionActionType.Add)
                 {
-                    await table.AddEntityAsync(action.Entity, cancellationToken).ConfigureAwait(false);
+                    await _table.AddAsync(entity, cancellationToken).ConfigureAwait(false);
                 }
                 else
                 {
-                    await table.UpsertEntityAsync(action.Entity, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+                    await _table.UpsertAsync(entity, cancellationToken).ConfigureAwait(false);
                 }
             }
             catch (StorageException e) when (e.Kind == StorageErrorKind.Conflict)
@@ -233,15 +231,15 @@ public sealed class TableRunStore(ITableServiceClient service, TableStoreOptions
     public async Task<Page<RunRecord>> ListAsync(RunQuery query, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
-        var table = await _table.GetAsync(cancellationToken).ConfigureAwait(false);
         var limit = Math.Clamp(query.Limit, 1, 1000);
         var prefix = query.WorkflowId is null ? "a|" : $"w|{TableKey.Encode(query.WorkflowId, PartLength)}|";
 
         // Keys sort newest first, so "created at or after Since" is an upper bound on the row key.
         var upper = query.Since is { } since ? prefix + TableKey.NewestFirst(since) + "}" : prefix[..^1] + "}";
         var after = DecodeContinuation(query.Continuation);
-        var lowerClause = after is null ? $"RowKey ge {TableJson.Literal(prefix)}" : $"RowKey gt {TableJson.Literal(after)}";
-        var filter = $"PartitionKey eq '{IndexPartition}' and {lowerClause} and RowKey lt {TableJson.Literal(upper)}";
+        var filter = after is null
+            ? TableClient.CreateQueryFilter($"PartitionKey eq {IndexPartition} and RowKey ge {prefix} and RowKey lt {upper}")
+            : TableClient.CreateQueryFilter($"PartitionKey eq {IndexPartition} and RowKey gt {after} and RowKey lt {upper}");
 
         var items = new List<RunRecord>();
         var scanned = 0;
@@ -249,11 +247,9 @@ public sealed class TableRunStore(ITableServiceClient service, TableStoreOptions
 
         // Without a status filter each index row is (almost always) one result: fetch one more than needed to know whether a next page exists.
         var top = query.Status is null ? Math.Min(1000, limit + 1) : 1000;
-        TableContinuation? serviceContinuation = null;
-        while (true)
+        await foreach (var page in _table.QueryPagesAsync(filter, ["RowKey", "RunId", "CreatedAt"], top, cancellationToken).ConfigureAwait(false))
         {
-            var page = await table.QueryPageAsync(new TableQuery(filter, ["RowKey", "RunId", "CreatedAt"], top), serviceContinuation, cancellationToken).ConfigureAwait(false);
-            var rows = page.Entities;
+            var rows = page.Values;
             var position = 0;
             while (position < rows.Count)
             {
@@ -271,7 +267,7 @@ public sealed class TableRunStore(ITableServiceClient service, TableStoreOptions
                         items.Add(run);
                     }
 
-                    var more = position + i < rows.Count - 1 || page.Continuation is not null;
+                    var more = position + i < rows.Count - 1 || page.ContinuationToken is not null;
                     if (items.Count == limit || (scanned >= scanBudget && more))
                     {
                         return new Page<RunRecord>(items, more ? EncodeContinuation(index.RowKey) : null);
@@ -280,28 +276,32 @@ public sealed class TableRunStore(ITableServiceClient service, TableStoreOptions
 
                 position += chunk.Count;
             }
-
-            serviceContinuation = page.Continuation;
-            if (serviceContinuation is null)
-            {
-                return new Page<RunRecord>(items, null);
-            }
         }
+
+        return new Page<RunRecord>(items, null);
     }
 
     /// <inheritdoc />
     public async Task<Page<RunRecord>> ListWithOutboxAsync(int pageSize, string? continuation = null, CancellationToken cancellationToken = default)
     {
-        var table = await _table.GetAsync(cancellationToken).ConfigureAwait(false);
         var after = DecodeContinuation(continuation);
-        var lower = after is null ? "RowKey ge 'o|'" : $"RowKey gt {TableJson.Literal(after)}";
-        var query = new TableQuery($"PartitionKey eq '{IndexPartition}' and {lower} and RowKey lt 'o}}'", ["RowKey", "RunId", "Timestamp"], Math.Clamp(pageSize, 1, 1000));
-        var page = await table.QueryPageAsync(query, null, cancellationToken).ConfigureAwait(false);
-        var runs = await ReadRunsAsync(page.Entities, cancellationToken).ConfigureAwait(false);
-        var result = new List<RunRecord>();
-        for (var i = 0; i < page.Entities.Count; i++)
+        var filter = after is null
+            ? TableClient.CreateQueryFilter($"PartitionKey eq {IndexPartition} and RowKey ge {"o|"} and RowKey lt {"o}"}")
+            : TableClient.CreateQueryFilter($"PartitionKey eq {IndexPartition} and RowKey gt {after} and RowKey lt {"o}"}");
+        var pages = _table.QueryPagesAsync(filter, ["RowKey", "RunId", "Timestamp"], Math.Clamp(pageSize, 1, 1000), cancellationToken);
+        Azure.Page<TableEntity>? page = null;
+        await foreach (var first in pages.ConfigureAwait(false))
         {
-            var index = page.Entities[i];
+            page = first;
+            break;
+        }
+
+        var rows = page?.Values ?? [];
+        var runs = await ReadRunsAsync(rows, cancellationToken).ConfigureAwait(false);
+        var result = new List<RunRecord>();
+        for (var i = 0; i < rows.Count; i++)
+        {
+            var index = rows[i];
             var run = runs[i];
             if (run is not null && !string.IsNullOrEmpty(run.Outbox))
             {
@@ -312,7 +312,7 @@ public sealed class TableRunStore(ITableServiceClient service, TableStoreOptions
                 // Self-heal: a final run without commands, or an index row whose create never completed.
                 try
                 {
-                    await table.DeleteEntityAsync(IndexPartition, index.RowKey, index.ETag ?? "*", cancellationToken).ConfigureAwait(false);
+                    await _table.DeleteAsync(IndexPartition, index.RowKey, index.ETag == default ? "*" : index.ETag.ToString(), cancellationToken).ConfigureAwait(false);
                 }
                 catch (StorageException e) when (e.Kind is StorageErrorKind.PreconditionFailed or StorageErrorKind.EntityNotFound)
                 {
@@ -321,8 +321,8 @@ public sealed class TableRunStore(ITableServiceClient service, TableStoreOptions
             }
         }
 
-        var more = page.Continuation is not null && page.Entities.Count > 0;
-        return new Page<RunRecord>(result, more ? EncodeContinuation(page.Entities[^1].RowKey) : null);
+        var more = page?.ContinuationToken is not null && rows.Count > 0;
+        return new Page<RunRecord>(result, more ? EncodeContinuation(rows[^1].RowKey) : null);
     }
 
     private async Task<RunRecord?[]> ReadRunsAsync(IReadOnlyList<TableEntity> indexRows, CancellationToken cancellationToken)
@@ -388,7 +388,7 @@ public sealed class TableRunStore(ITableServiceClient service, TableStoreOptions
         Trigger = row.GetString("Trigger") ?? "manual",
         State = LargeText.Read(row, "State") ?? "",
         Outbox = LargeText.Read(row, "Outbox") ?? "",
-        ETag = row.ETag,
+        ETag = row.ETag.ToString(),
     };
 
     private static string EncodeContinuation(string rowKey) =>

@@ -1,11 +1,11 @@
 using System.Text.Json;
+using Azure.Data.Tables;
 using Loom.Core.Stores;
-using Loom.Storage.Tables;
 
 namespace Loom.Storage.Stores;
 
 /// <summary>Scheduler state in Table storage: per workflow one row of scheduler state and, while one is under way, one row of backfill; written only if their ETag still matches.</summary>
-public sealed class TableSchedulerStateStore(ITableServiceClient service, TableStoreOptions? options = null) : ISchedulerStateStore
+public sealed class TableSchedulerStateStore(TableServiceClient service, TableStoreOptions? options = null) : ISchedulerStateStore
 {
     private const string StateRow = "state";
     private const string BackfillRow = "backfill";
@@ -14,31 +14,28 @@ public sealed class TableSchedulerStateStore(ITableServiceClient service, TableS
     /// <inheritdoc />
     public async Task<SchedulerState?> GetAsync(string workflowId, CancellationToken cancellationToken = default)
     {
-        var table = await _table.GetAsync(cancellationToken).ConfigureAwait(false);
-        var row = await table.GetEntityAsync(TableKey.Encode(workflowId), StateRow, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var row = await _table.GetAsync(TableKey.Encode(workflowId), StateRow, cancellationToken).ConfigureAwait(false);
         return row is null
             ? null
-            : new SchedulerState(row.GetString("WorkflowId") ?? workflowId, row.GetDateTimeOffset("LastEvaluated") ?? default, row.ETag);
+            : new SchedulerState(row.GetString("WorkflowId") ?? workflowId, row.GetDateTimeOffset("LastEvaluated") ?? default, row.ETag.ToString());
     }
 
     /// <inheritdoc />
     public async Task<bool> TrySaveAsync(SchedulerState state, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(state);
-        var table = await _table.GetAsync(cancellationToken).ConfigureAwait(false);
         var entity = new TableEntity(TableKey.Encode(state.WorkflowId), StateRow)
         {
             ["WorkflowId"] = state.WorkflowId,
             ["LastEvaluated"] = state.LastEvaluated,
         };
-        return await TryWriteAsync(table, entity, state.ETag, cancellationToken).ConfigureAwait(false);
+        return await TryWriteAsync(entity, state.ETag, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
     public async Task<BackfillQueue?> GetBackfillAsync(string workflowId, CancellationToken cancellationToken = default)
     {
-        var table = await _table.GetAsync(cancellationToken).ConfigureAwait(false);
-        var row = await table.GetEntityAsync(TableKey.Encode(workflowId), BackfillRow, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var row = await _table.GetAsync(TableKey.Encode(workflowId), BackfillRow, cancellationToken).ConfigureAwait(false);
         if (row is null)
         {
             return null;
@@ -46,14 +43,13 @@ public sealed class TableSchedulerStateStore(ITableServiceClient service, TableS
 
         var pending = JsonSerializer.Deserialize<List<DateTimeOffset>>(LargeText.Read(row, "Pending") ?? "[]") ?? [];
         var active = JsonSerializer.Deserialize<List<string>>(LargeText.Read(row, "Active") ?? "[]") ?? [];
-        return new BackfillQueue(row.GetString("WorkflowId") ?? workflowId, row.GetInt32("MaxConcurrent") ?? 1, LargeText.Read(row, "Params") ?? "{}", pending, active, row.ETag);
+        return new BackfillQueue(row.GetString("WorkflowId") ?? workflowId, row.GetInt32("MaxConcurrent") ?? 1, LargeText.Read(row, "Params") ?? "{}", pending, active, row.ETag.ToString());
     }
 
     /// <inheritdoc />
     public async Task<bool> TrySaveBackfillAsync(BackfillQueue queue, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(queue);
-        var table = await _table.GetAsync(cancellationToken).ConfigureAwait(false);
         var entity = new TableEntity(TableKey.Encode(queue.WorkflowId), BackfillRow)
         {
             ["WorkflowId"] = queue.WorkflowId,
@@ -63,16 +59,15 @@ public sealed class TableSchedulerStateStore(ITableServiceClient service, TableS
         LargeText.Write(entity, "Pending", JsonSerializer.Serialize(queue.Pending));
         LargeText.Write(entity, "Active", JsonSerializer.Serialize(queue.Active));
         LargeText.Write(entity, "Params", queue.Params);
-        return await TryWriteAsync(table, entity, queue.ETag, cancellationToken).ConfigureAwait(false);
+        return await TryWriteAsync(entity, queue.ETag, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
     public async Task<bool> TryDeleteBackfillAsync(string workflowId, string? etag, CancellationToken cancellationToken = default)
     {
-        var table = await _table.GetAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            return await table.DeleteEntityAsync(TableKey.Encode(workflowId), BackfillRow, etag ?? "*", cancellationToken).ConfigureAwait(false);
+            return await _table.DeleteAsync(TableKey.Encode(workflowId), BackfillRow, etag ?? "*", cancellationToken).ConfigureAwait(false);
         }
         catch (StorageException e) when (e.Kind == StorageErrorKind.PreconditionFailed)
         {
@@ -81,17 +76,17 @@ public sealed class TableSchedulerStateStore(ITableServiceClient service, TableS
     }
 
     /// <summary>Inserts the row when <paramref name="etag"/> is null, else replaces it if the ETag still matches; false when another writer got there first.</summary>
-    private static async Task<bool> TryWriteAsync(ITableClient table, TableEntity entity, string? etag, CancellationToken cancellationToken)
+    private async Task<bool> TryWriteAsync(TableEntity entity, string? etag, CancellationToken cancellationToken)
     {
         try
         {
             if (etag is null)
             {
-                await table.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false);
+                await _table.AddAsync(entity, cancellationToken).ConfigureAwait(false);
             }
             else
             {
-                await table.UpdateEntityAsync(entity, etag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+                await _table.UpdateAsync(entity, etag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
             }
 
             return true;

@@ -1,6 +1,5 @@
+using Azure.Data.Tables;
 using Loom.Core.Stores;
-using Loom.Storage.Connection;
-using Loom.Storage.Tables;
 
 namespace Loom.Storage.Stores;
 
@@ -8,7 +7,7 @@ namespace Loom.Storage.Stores;
 public sealed class TableStores
 {
     /// <summary>Creates the stores over a Table service client.</summary>
-    public TableStores(ITableServiceClient service, TableStoreOptions? options = null)
+    public TableStores(TableServiceClient service, TableStoreOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(service);
         options ??= new TableStoreOptions();
@@ -17,12 +16,6 @@ public sealed class TableStores
         Attempts = new TableAttemptStore(service, options);
         Events = new TableEventStore(service, options);
         SchedulerState = new TableSchedulerStateStore(service, options);
-    }
-
-    /// <summary>Creates the stores from a connection (Shared Key or token credential).</summary>
-    public TableStores(StorageConnection connection, TableStoreOptions? options = null, StorageClientOptions? clientOptions = null)
-        : this(new TableServiceClient(connection, clientOptions), options)
-    {
     }
 
     /// <summary>Workflow versions and heads.</summary>

@@ -1,12 +1,12 @@
 using System.Globalization;
+using Azure.Data.Tables;
 using Loom.Core.Stores;
-using Loom.Storage.Tables;
 
 namespace Loom.Storage.Stores;
 
 /// <summary>Workflows in Table storage: one partition per workflow holding a head row and one immutable row per version.</summary>
 /// <remarks>A new version and the head that points to it commit together in one entity group transaction guarded by the head's ETag, so concurrent registrations never lose or duplicate a version.</remarks>
-public sealed class TableWorkflowStore(ITableServiceClient service, TableStoreOptions? options = null) : IWorkflowStore
+public sealed class TableWorkflowStore(TableServiceClient service, TableStoreOptions? options = null) : IWorkflowStore
 {
     private const string HeadRow = "head";
     private const int MaxAttempts = 20;
@@ -15,11 +15,10 @@ public sealed class TableWorkflowStore(ITableServiceClient service, TableStoreOp
     /// <inheritdoc />
     public async Task<RegisterOutcome> RegisterAsync(string workflowId, string contentHash, string source, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
-        var table = await _table.GetAsync(cancellationToken).ConfigureAwait(false);
         var pk = TableKey.Encode(workflowId);
         for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {
-            var head = await table.GetEntityAsync(pk, HeadRow, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var head = await _table.GetAsync(pk, HeadRow, cancellationToken).ConfigureAwait(false);
             try
             {
                 if (head is not null && head.GetString("ContentHash") == contentHash)
@@ -27,7 +26,7 @@ public sealed class TableWorkflowStore(ITableServiceClient service, TableStoreOp
                     if (head.GetBoolean("Deleted") == true)
                     {
                         var undelete = new TableEntity(pk, HeadRow) { ["Deleted"] = false, ["UpdatedAt"] = now };
-                        await table.UpdateEntityAsync(undelete, head.ETag!, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+                        await _table.UpdateAsync(undelete, head.ETag.ToString(), TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
                     }
 
                     return new RegisterOutcome(head.GetInt32("CurrentVersion") ?? 0, false);
@@ -51,7 +50,7 @@ public sealed class TableWorkflowStore(ITableServiceClient service, TableStoreOp
                     ["Deleted"] = false,
                     ["UpdatedAt"] = now,
                 };
-                await table.SubmitTransactionAsync(
+                await _table.SubmitAsync(
                 [
                     new TableTransactionAction(TableTransactionActionType.Add, versionRow),
                     head is null
@@ -72,8 +71,7 @@ public sealed class TableWorkflowStore(ITableServiceClient service, TableStoreOp
     /// <inheritdoc />
     public async Task<WorkflowHead?> GetHeadAsync(string workflowId, CancellationToken cancellationToken = default)
     {
-        var table = await _table.GetAsync(cancellationToken).ConfigureAwait(false);
-        var head = await table.GetEntityAsync(TableKey.Encode(workflowId), HeadRow, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var head = await _table.GetAsync(TableKey.Encode(workflowId), HeadRow, cancellationToken).ConfigureAwait(false);
         return head is null ? null : ToHead(head);
     }
 
@@ -85,18 +83,16 @@ public sealed class TableWorkflowStore(ITableServiceClient service, TableStoreOp
             return null;
         }
 
-        var table = await _table.GetAsync(cancellationToken).ConfigureAwait(false);
-        var row = await table.GetEntityAsync(TableKey.Encode(workflowId), VersionRow(version), cancellationToken: cancellationToken).ConfigureAwait(false);
+        var row = await _table.GetAsync(TableKey.Encode(workflowId), VersionRow(version), cancellationToken).ConfigureAwait(false);
         return row is null ? null : ToVersion(row);
     }
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<WorkflowVersionRecord>> ListVersionsAsync(string workflowId, CancellationToken cancellationToken = default)
     {
-        var table = await _table.GetAsync(cancellationToken).ConfigureAwait(false);
-        var pk = TableJson.Literal(TableKey.Encode(workflowId));
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {TableKey.Encode(workflowId)} and RowKey ge 'v' and RowKey lt 'w'");
         var versions = new List<WorkflowVersionRecord>();
-        await foreach (var row in table.QueryAsync(new TableQuery($"PartitionKey eq {pk} and RowKey ge 'v' and RowKey lt 'w'"), cancellationToken).ConfigureAwait(false))
+        await foreach (var row in _table.QueryAsync(filter, null, cancellationToken).ConfigureAwait(false))
         {
             versions.Add(ToVersion(row));
         }
@@ -107,10 +103,9 @@ public sealed class TableWorkflowStore(ITableServiceClient service, TableStoreOp
     /// <inheritdoc />
     public async Task<IReadOnlyList<WorkflowHead>> ListHeadsAsync(bool includeDeleted = false, CancellationToken cancellationToken = default)
     {
-        var table = await _table.GetAsync(cancellationToken).ConfigureAwait(false);
         var filter = includeDeleted ? "RowKey eq 'head'" : "RowKey eq 'head' and Deleted eq false";
         var heads = new List<WorkflowHead>();
-        await foreach (var row in table.QueryAsync(new TableQuery(filter), cancellationToken).ConfigureAwait(false))
+        await foreach (var row in _table.QueryAsync(filter, null, cancellationToken).ConfigureAwait(false))
         {
             heads.Add(ToHead(row));
         }
@@ -128,11 +123,10 @@ public sealed class TableWorkflowStore(ITableServiceClient service, TableStoreOp
 
     private async Task<bool> ChangeHeadAsync(string workflowId, string property, bool value, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var table = await _table.GetAsync(cancellationToken).ConfigureAwait(false);
         var pk = TableKey.Encode(workflowId);
         for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {
-            var head = await table.GetEntityAsync(pk, HeadRow, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var head = await _table.GetAsync(pk, HeadRow, cancellationToken).ConfigureAwait(false);
             if (head is null)
             {
                 return false;
@@ -141,7 +135,7 @@ public sealed class TableWorkflowStore(ITableServiceClient service, TableStoreOp
             try
             {
                 var change = new TableEntity(pk, HeadRow) { [property] = value, ["UpdatedAt"] = now };
-                await table.UpdateEntityAsync(change, head.ETag!, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+                await _table.UpdateAsync(change, head.ETag.ToString(), TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
                 return true;
             }
             catch (StorageException e) when (e.Kind is StorageErrorKind.PreconditionFailed or StorageErrorKind.EntityNotFound)
@@ -161,7 +155,7 @@ public sealed class TableWorkflowStore(ITableServiceClient service, TableStoreOp
         row.GetBoolean("Paused") ?? false,
         row.GetBoolean("Deleted") ?? false,
         row.GetDateTimeOffset("UpdatedAt") ?? row.Timestamp ?? default,
-        row.ETag ?? "");
+        row.ETag.ToString());
 
     private static WorkflowVersionRecord ToVersion(TableEntity row) => new(
         row.GetString("WorkflowId") ?? TableKey.Decode(row.PartitionKey),

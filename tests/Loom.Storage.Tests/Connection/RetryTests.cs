@@ -1,6 +1,6 @@
 using Azure.Core;
-using Loom.Storage.Connection;
-using Loom.Storage.Tables;
+using Azure.Data.Tables;
+using Loom.Storage.Stores;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -11,14 +11,14 @@ using Microsoft.Extensions.Logging;
 
 namespace Loom.Storage.Tests.Connection;
 
-/// <summary>Azure.Core's retries and the typed errors, against a real Kestrel that answers like a busy Table service.</summary>
+/// <summary>The SDK's retries (Azure.Core's, as before) and the typed errors, against a real Kestrel that answers like a busy Table service.</summary>
 public sealed class RetryTests : IAsyncLifetime
 {
     private WebApplication? _app;
     private int _requests;
     private Func<int, (int Status, string? Code)> _plan = _ => (200, null);
 
-    private Uri Endpoint => new(_app!.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First() + "/devstoreaccount1");
+    private string Endpoint => _app!.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First() + "/devstoreaccount1";
 
     public async Task InitializeAsync()
     {
@@ -28,17 +28,29 @@ public sealed class RetryTests : IAsyncLifetime
         _app = builder.Build();
         _app.Run(async context =>
         {
+            context.Response.ContentType = "application/json;odata=minimalmetadata";
+            if (context.Request.Path.Value!.EndsWith("/Tables", StringComparison.Ordinal))
+            {
+                // The table exists already; table creation is not what these tests count.
+                context.Response.StatusCode = 409;
+                await context.Response.WriteAsync("{\"odata.error\":{\"code\":\"TableAlreadyExists\",\"message\":{\"lang\":\"en-US\",\"value\":\"exists\"}}}");
+                return;
+            }
+
             var n = Interlocked.Increment(ref _requests);
             var (status, code) = _plan(n);
             context.Response.StatusCode = status;
-            context.Response.ContentType = "application/json";
-            if (status == 200)
+            if (status is 200 or 204)
             {
                 context.Response.Headers.ETag = "W/\"datetime'2026-11-22T08%3A00%3A00Z'\"";
-                await context.Response.WriteAsync("{\"PartitionKey\":\"p\",\"RowKey\":\"r\",\"V\":7}");
+                if (status == 200)
+                {
+                    await context.Response.WriteAsync("{\"PartitionKey\":\"p\",\"RowKey\":\"r\",\"V\":7}");
+                }
             }
             else
             {
+                context.Response.Headers["x-ms-error-code"] = code;
                 await context.Response.WriteAsync($"{{\"odata.error\":{{\"code\":\"{code}\",\"message\":{{\"lang\":\"en-US\",\"value\":\"{code} says no\"}}}}}}");
             }
         });
@@ -54,14 +66,14 @@ public sealed class RetryTests : IAsyncLifetime
         }
     }
 
-    private TableClient Client(StorageRequestCounter counter)
+    private StoreTable Table(StorageRequestCounter counter)
     {
-        var options = new StorageClientOptions { RequestCounter = counter };
+        var options = counter.AddTo(new TableClientOptions());
         options.Retry.MaxRetries = 3;
         options.Retry.Delay = TimeSpan.FromMilliseconds(10);
         options.Retry.Mode = RetryMode.Fixed;
-        var connection = StorageConnection.ForSharedKey("devstoreaccount1", StorageConnection.DevelopmentAccountKey, Endpoint, Endpoint);
-        return new TableServiceClient(connection, options).GetTableClient("busy");
+        var connection = $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={Loom.Testing.AzuriteFixture.AccountKey};TableEndpoint={Endpoint};";
+        return new StoreTable(new TableServiceClient(connection, options), "busy");
     }
 
     [Theory]
@@ -73,9 +85,9 @@ public sealed class RetryTests : IAsyncLifetime
     {
         _plan = n => n <= 2 ? (status, code) : (200, null);
         var counter = new StorageRequestCounter();
-        var entity = await Client(counter).GetEntityAsync("p", "r");
-        Assert.Equal(7, entity!["V"]);
-        Assert.Equal(3, counter.Tables);
+        var entity = await Table(counter).GetAsync("p", "r", default);
+        Assert.Equal(7, entity!.GetInt32("V"));
+        Assert.Equal(1 + 3, counter.Total); // the table create, then two failures and the success
     }
 
     [Theory]
@@ -86,11 +98,11 @@ public sealed class RetryTests : IAsyncLifetime
     {
         _plan = _ => (status, code);
         var counter = new StorageRequestCounter();
-        var e = await Assert.ThrowsAsync<StorageException>(() => Client(counter).GetEntityAsync("p", "r"));
+        var e = await Assert.ThrowsAsync<StorageException>(() => Table(counter).GetAsync("p", "r", default));
         Assert.Equal(kind, e.Kind);
         Assert.Equal(code, e.ErrorCode);
         Assert.Contains($"{code} says no", e.Message, StringComparison.Ordinal);
-        Assert.Equal(4, counter.Tables);
+        Assert.Equal(1 + 4, counter.Total);
     }
 
     [Theory]
@@ -102,8 +114,32 @@ public sealed class RetryTests : IAsyncLifetime
     {
         _plan = _ => (status, code);
         var counter = new StorageRequestCounter();
-        var e = await Assert.ThrowsAsync<StorageException>(() => Client(counter).UpsertEntityAsync(new TableEntity("p", "r")));
+        var e = await Assert.ThrowsAsync<StorageException>(() => Table(counter).UpsertAsync(new TableEntity("p", "r"), default));
         Assert.Equal(kind, e.Kind);
-        Assert.Equal(1, counter.Tables);
+        Assert.Equal(1 + 1, counter.Total);
+    }
+
+    [Fact]
+    public async Task NoService_TransportFailure_StaysTheSdksStatusZeroExceptions()
+    {
+        // Nothing listens there: the hosts' outage handling recognises the SDK's status-0 exception, so it is not re-typed.
+        var port = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        port.Start();
+        var closed = ((System.Net.IPEndPoint)port.LocalEndpoint).Port;
+        port.Stop();
+        var options = new TableClientOptions();
+        options.Retry.MaxRetries = 1;
+        options.Retry.Delay = TimeSpan.FromMilliseconds(10);
+        var connection = $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={Loom.Testing.AzuriteFixture.AccountKey};TableEndpoint=http://127.0.0.1:{closed}/devstoreaccount1;";
+        var table = new StoreTable(new TableServiceClient(connection, options), "down");
+        var e = await Record.ExceptionAsync(() => table.GetAsync("p", "r", default));
+
+        // Azure.Core gives up with one status-0 failure per attempt, gathered in an AggregateException.
+        var failures = e is AggregateException all ? all.InnerExceptions : [e!];
+        Assert.Equal(2, failures.Count);
+        Assert.All(failures, f => Assert.Equal(0, Assert.IsType<Azure.RequestFailedException>(f).Status));
+
+        // The health probe says "unhealthy" rather than throwing what the retries gathered.
+        Assert.False(await LoomStorage.Create(connection, "down", options).PingAsync(default));
     }
 }

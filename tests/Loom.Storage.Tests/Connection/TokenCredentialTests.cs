@@ -2,14 +2,12 @@ using System.Text;
 using System.Text.Json;
 using Azure.Core;
 using Azure.Core.Pipeline;
-using Loom.Storage.Connection;
-using Loom.Storage.Queues;
-using Loom.Storage.Tables;
+using Azure.Data.Tables;
 using Loom.Testing;
 
 namespace Loom.Storage.Tests.Connection;
 
-/// <summary>Bearer tokens against a real Azurite that serves HTTPS and validates tokens (--oauth basic: lifetime, issuer, audience).</summary>
+/// <summary>Bearer tokens (the managed-identity path) against a real Azurite that serves HTTPS and validates tokens (--oauth basic: lifetime, issuer, audience).</summary>
 /// <remarks>Entra ID cannot be reached from tests, so the credential mints an unsigned token of the right shape; the service side is real.</remarks>
 public sealed class TokenCredentialTests : IAsyncLifetime
 {
@@ -19,45 +17,41 @@ public sealed class TokenCredentialTests : IAsyncLifetime
 
     public Task DisposeAsync() => _azurite.DisposeAsync();
 
-    private StorageClientOptions TrustingOptions()
+    private TableClientOptions TrustingOptions(StorageRequestCounter? counter = null)
     {
         var thumbprint = _azurite.Certificate!.Thumbprint;
         var handler = new HttpClientHandler
         {
             ServerCertificateCustomValidationCallback = (_, certificate, _, _) => certificate?.Thumbprint == thumbprint,
         };
-        return new StorageClientOptions { Transport = new HttpClientTransport(handler) };
+        var options = new TableClientOptions { Transport = new HttpClientTransport(handler) };
+        return counter?.AddTo(options) ?? options;
     }
 
     [Fact]
-    public async Task Bearer_ValidToken_AcceptedByTablesAndQueues_WithStorageScope()
+    public async Task Bearer_ValidToken_StoresWork_WithStorageScope_AndNoExtraRequests()
     {
         var credential = new JwtShapedCredential("https://storage.azure.com", TimeSpan.FromHours(1));
-        var connection = StorageConnection.ForTokenCredential(_azurite.TableEndpoint, _azurite.QueueEndpoint, credential);
-        Assert.False(connection.UsesSharedKey);
-        Assert.Equal("devstoreaccount1", connection.AccountName);
+        var counter = new StorageRequestCounter();
+        var storage = LoomStorage.Create(_azurite.TableEndpoint, credential, "tokens", TrustingOptions(counter));
+        Assert.Equal(AzuriteFixture.AccountName, storage.Tables.AccountName);
 
-        var table = new TableServiceClient(connection, TrustingOptions()).GetTableClient("tokens");
-        Assert.True(await table.CreateIfNotExistsAsync());
-        await table.UpsertEntityAsync(new TableEntity("p", "r") { ["V"] = 1 });
-        Assert.Equal(1, (await table.GetEntityAsync("p", "r"))!["V"]);
+        Assert.True((await storage.Workflows.RegisterAsync("wf", "h1", "id: wf", DateTimeOffset.UnixEpoch)).Created);
+        Assert.Equal(1, (await storage.Workflows.GetHeadAsync("wf"))!.CurrentVersion);
+        // Create the table, read the head, commit version and head, read the head: no challenge round trips.
+        Assert.Equal(4, counter.Total);
+        Assert.True(await storage.PingAsync(default));
 
-        var queue = new QueueServiceClient(connection, TrustingOptions()).GetQueueClient("tokens");
-        Assert.True(await queue.CreateIfNotExistsAsync());
-        await queue.SendMessageAsync("hello");
-        Assert.Equal("hello", Assert.Single(await queue.ReceiveMessagesAsync(1)).Text);
-
-        Assert.All(credential.RequestedScopes, s => Assert.Equal(StoragePipeline.StorageScope, s));
         Assert.NotEmpty(credential.RequestedScopes);
+        Assert.All(credential.RequestedScopes, s => Assert.Equal("https://storage.azure.com/.default", s));
     }
 
     [Fact]
     public async Task Bearer_WrongAudience_RejectedAsAuthenticationFailed()
     {
         var credential = new JwtShapedCredential("https://vault.azure.net", TimeSpan.FromHours(1));
-        var connection = StorageConnection.ForTokenCredential(_azurite.TableEndpoint, _azurite.QueueEndpoint, credential);
-        var table = new TableServiceClient(connection, TrustingOptions()).GetTableClient("tokens");
-        var e = await Assert.ThrowsAsync<StorageException>(() => table.CreateIfNotExistsAsync());
+        var storage = LoomStorage.Create(_azurite.TableEndpoint, credential, "tokens", TrustingOptions());
+        var e = await Assert.ThrowsAsync<StorageException>(() => storage.Workflows.GetHeadAsync("wf"));
         Assert.Equal(StorageErrorKind.AuthenticationFailed, e.Kind);
     }
 

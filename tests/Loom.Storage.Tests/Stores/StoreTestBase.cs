@@ -1,5 +1,5 @@
+using Azure.Data.Tables;
 using Loom.Storage.Stores;
-using Loom.Storage.Tables;
 using Loom.Testing;
 
 namespace Loom.Storage.Tests.Stores;
@@ -9,7 +9,7 @@ public abstract class StoreTestBase(AzuriteFixture azurite)
 {
     protected TableStoreOptions Options { get; } = new() { TablePrefix = Azurite.UniqueName("s") };
 
-    protected TableServiceClient Service { get; } = new(Azurite.Connection(azurite));
+    protected TableServiceClient Service { get; } = Azurite.Tables(azurite);
 
     protected TableStores Stores => new(Service, Options);
 
