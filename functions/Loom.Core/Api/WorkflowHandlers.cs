@@ -13,10 +13,16 @@ internal sealed class WorkflowHandlers(ApiServices services)
     public Task<ApiResponse> ValidateAsync(RouteContext context)
     {
         var result = Parse(context.Request);
+        if (result.TooLarge)
+        {
+            return Task.FromResult(TooLarge(result));
+        }
+
         return Task.FromResult(ApiResponse.Ok(new JsonObject
         {
             ["valid"] = result.IsValid,
             ["id"] = result.Definition?.Id,
+            ["errorCount"] = result.ErrorCount,
             ["errors"] = ErrorsJson(result.Errors),
         }));
     }
@@ -25,9 +31,13 @@ internal sealed class WorkflowHandlers(ApiServices services)
     {
         var source = SourceText(context.Request);
         var result = WorkflowParser.Parse(source);
+        if (result.TooLarge)
+        {
+            return TooLarge(result);
+        }
         if (!result.IsValid)
         {
-            return ApiResponse.Problem(400, "Invalid workflow", $"The workflow has {result.Errors.Count} error(s).", ErrorsJson(result.Errors));
+            return ApiResponse.Problem(400, "Invalid workflow", ErrorSummary(result), ErrorsJson(result.Errors));
         }
         var definition = result.Definition!;
         var outcome = await services.Workflows.Store.RegisterAsync(definition.Id, WorkflowSource.ContentHash(source), source, services.Clock.GetUtcNow(), context.CancellationToken);
@@ -138,6 +148,14 @@ internal sealed class WorkflowHandlers(ApiServices services)
             throw new ApiProblemException(ApiResponse.Problem(400, "Bad encoding", "The workflow must be UTF-8 text."));
         }
     }
+
+    /// <summary>413: the source breaks a size limit (bytes, or what its aliases expand to), so it was not read further.</summary>
+    private static ApiResponse TooLarge(ParseResult result) =>
+        ApiResponse.Problem(413, "Workflow too large", ErrorSummary(result), ErrorsJson(result.Errors));
+
+    private static string ErrorSummary(ParseResult result) => result.ErrorCount > ValidationErrorList.MaxListed
+        ? string.Create(CultureInfo.InvariantCulture, $"The workflow has {result.ErrorCount:N0} error(s); the first {ValidationErrorList.MaxListed} are listed.")
+        : $"The workflow has {result.ErrorCount} error(s).";
 
     internal static JsonArray ErrorsJson(IReadOnlyList<ValidationError> errors)
     {
