@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Loom.Core.Definitions;
 using Loom.Core.Engine;
 using Loom.Core.Execution;
+using Loom.Core.Json;
 using Loom.Core.Scheduling;
 using Loom.Core.Stores;
 
@@ -255,9 +256,34 @@ internal sealed class RunHandlers(ApiServices services)
         {
             return ApiResponse.Problem(409, "Callback not expected", $"Task '{target.TaskId}' of run '{target.RunId}' is not waiting for this callback (it was used already, timed out, or the run ended).");
         }
-        var outcome = ReadCallbackOutcome(context.BodyObject());
+        var outcome = ReadCallbackOutcome(context.Request.Body.Span);
         await services.Driver.SendAsync(target.RunId, new CallbackReceived(target.TaskId, target.Attempt, outcome, services.Clock.GetUtcNow()), context.CancellationToken);
         return ApiResponse.Json(202, new JsonObject { ["runId"] = target.RunId, ["taskId"] = target.TaskId, ["accepted"] = true });
+    }
+
+    /// <summary>
+    /// Maps a callback body to an outcome, its output admitted as a response's is (<see cref="OutputLimit.Admit"/>): capped, and
+    /// a body nested too deep to keep fails the task for good with the reason. Malformed JSON is a 400.
+    /// </summary>
+    internal static AttemptOutcome ReadCallbackOutcome(ReadOnlySpan<byte> body)
+    {
+        if (body.Trim(" \t\r\n"u8).IsEmpty)
+        {
+            return ReadCallbackOutcome(new JsonObject());
+        }
+
+        var parsed = JsonNesting.Parse(body, envelopeLevels: 1, "the callback's output");
+        if (parsed.TooDeep)
+        {
+            return OutputLimit.Refuse(new AttemptOutcome { Kind = OutcomeKind.Succeeded }, parsed.Error!);
+        }
+
+        if (!parsed.Ok || parsed.Value is not JsonObject obj)
+        {
+            throw new ApiProblemException(ApiResponse.Problem(400, "Malformed JSON", parsed.Ok ? "The body must be a JSON object." : $"The body is not valid JSON: {parsed.Error}"));
+        }
+
+        return OutputLimit.Admit(ReadCallbackOutcome(obj), OutputLimit.DefaultMaxOutputBytes);
     }
 
     /// <summary>Maps a callback body <c>{status, output, message, retryable}</c> to an outcome; an empty body means success.</summary>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Loom.Core.Json;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
 using YamlDotNet.RepresentationModel;
@@ -8,8 +9,8 @@ namespace Loom.Core.Definitions;
 /// <summary>Loads one YAML (or JSON) document into YamlDotNet's representation model without letting any input throw or recurse without bound.</summary>
 internal static class YamlLoader
 {
-    /// <summary>Deepest nesting of mappings and sequences accepted; keeps recursion bounded and JSON bodies serialisable.</summary>
-    public const int MaxDepth = 48;
+    /// <summary>Deepest nesting of mappings and sequences accepted: Loom's one nesting limit, so recursion stays bounded and values serialisable.</summary>
+    public const int MaxDepth = JsonNesting.MaxDepth;
 
     /// <summary>Prefix of the name given to a duplicate key after it was reported; readers skip such keys.</summary>
     public const string DuplicateKeyPrefix = "\0duplicate";
