@@ -151,19 +151,24 @@ internal sealed class RunHandlers(ApiServices services)
         {
             return ApiResponse.Problem(400, "Bad limit", "limit must be a whole number from 1 to 1000.");
         }
+        var query = new RunQuery(r.QueryValue("workflowId"), status, since, limit);
+        if (!ContinuationTokens.TryRedeem(query, r.QueryValue("continuation"), out var storeToken, out var tokenError))
+        {
+            return ApiResponse.Problem(400, "Bad continuation", tokenError);
+        }
         Page<RunRecord> page;
         try
         {
-            page = await services.Runs.ListAsync(new RunQuery(r.QueryValue("workflowId"), status, since, limit, r.QueryValue("continuation")), context.CancellationToken);
+            page = await services.Runs.ListAsync(query with { Continuation = storeToken }, context.CancellationToken);
         }
-        catch (ArgumentException) when (r.QueryValue("continuation") is not null)
+        catch (ArgumentException) when (storeToken is not null)
         {
-            // The store rejects a token it did not issue; that is the caller's mistake, not the server's.
+            // The store rejects a token it did not issue, or one from another place in its index; the caller's mistake.
             return ApiResponse.Problem(400, "Bad continuation", "continuation must be a token from a previous page of this listing.");
         }
         var items = new JsonArray();
         foreach (var run in page.Items) items.Add(RunViews.Summary(run));
-        return ApiResponse.Ok(new JsonObject { ["items"] = items, ["continuation"] = page.Continuation });
+        return ApiResponse.Ok(new JsonObject { ["items"] = items, ["continuation"] = ContinuationTokens.Issue(query, page.Continuation) });
     }
 
     public async Task<ApiResponse> GetAsync(RouteContext context)
