@@ -41,7 +41,7 @@ internal sealed class WorkflowHandlers(ApiServices services)
         }
         var definition = result.Definition!;
         var outcome = await services.Workflows.Store.RegisterAsync(definition.Id, WorkflowSource.ContentHash(source), source, services.Clock.GetUtcNow(), context.CancellationToken);
-        services.Workflows.Remember(definition, outcome.Version);
+        services.Workflows.Remember(definition, outcome.Version, source.Length);
         var body = new JsonObject { ["id"] = definition.Id, ["version"] = outcome.Version, ["created"] = outcome.Created };
         return outcome.Created
             ? ApiResponse.Json(201, body, new Dictionary<string, string> { ["Location"] = $"/api/workflows/{Uri.EscapeDataString(definition.Id)}" })

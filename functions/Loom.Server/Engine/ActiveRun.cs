@@ -29,12 +29,17 @@ internal sealed class ActiveRun
     private readonly List<Message> _carried = [];
     private bool _flushArmed;
 
+    // Cancelled when this actor stops: its pending timers (a callback deadline, a run timeout, hours away) must not keep a
+    // finished run's actor, workflow and state in memory until they fire.
+    private readonly CancellationTokenSource _ended;
+
     public ActiveRun(RunEngine engine, WorkflowDefinition workflow, RunRecord record, RunState state)
     {
         _engine = engine;
         Workflow = workflow;
         Record = record;
         State = state;
+        _ended = CancellationTokenSource.CreateLinkedTokenSource(engine.Stopping);
         Completion = Task.Run(LoopAsync);
     }
 
@@ -129,6 +134,9 @@ internal sealed class ActiveRun
         {
             _engine.ReportFailure(RunId, ex);
         }
+        // Also unlinks this actor from the engine's token, which would otherwise keep it for the life of the process.
+        await _ended.CancelAsync();
+        _ended.Dispose();
     }
 
     /// <summary>Failed commits of one batch in a row after which the run is failed instead of retried (about four minutes of pauses).</summary>
@@ -358,7 +366,7 @@ internal sealed class ActiveRun
     {
         try
         {
-            await Task.Delay(CarryLimit, _engine.Clock, _engine.Stopping);
+            await Task.Delay(CarryLimit, _engine.Clock, Ended);
         }
         catch (OperationCanceledException)
         {
@@ -435,12 +443,28 @@ internal sealed class ActiveRun
         var delay = timer.FireAt - _engine.Clock.GetUtcNow();
         try
         {
-            if (delay > TimeSpan.Zero) await Task.Delay(delay, _engine.Clock, _engine.Stopping);
+            if (delay > TimeSpan.Zero) await Task.Delay(delay, _engine.Clock, Ended);
             await PostAsync(new TimerFired(timer.Purpose, timer.TaskId, timer.Attempt, _engine.Clock.GetUtcNow()));
         }
         catch (OperationCanceledException)
         {
-            // Process stopping: the timer is still owed in the outbox and is re-armed by whoever recovers the run.
+            // Process stopping (the timer is still owed in the outbox and is re-armed by whoever recovers the run), or the run ended.
+        }
+    }
+
+    /// <summary>The token of this actor's life; an already disposed source counts as ended.</summary>
+    private CancellationToken Ended
+    {
+        get
+        {
+            try
+            {
+                return _ended.Token;
+            }
+            catch (ObjectDisposedException)
+            {
+                return new CancellationToken(canceled: true);
+            }
         }
     }
 
