@@ -14,7 +14,7 @@ public sealed class WorkflowCatalog(IWorkflowStore store)
     public const int MaxCachedVersions = 256;
 
     /// <summary>Most characters of source (a fair proxy for a definition's size in memory) over all versions kept parsed.</summary>
-    public const long MaxCachedChars = 32L * 1024 * 1024;
+    public const long MaxCachedChars = 16L * 1024 * 1024;
 
     private readonly Lock _gate = new();
     private readonly Dictionary<(string, int), LinkedListNode<Entry>> _cache = [];
