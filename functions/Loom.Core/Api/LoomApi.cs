@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Loom.Core.Api.Streaming;
+using Loom.Core.Json;
 
 namespace Loom.Core.Api;
 
@@ -190,17 +191,12 @@ public sealed record RouteContext(ApiRequest Request, IReadOnlyDictionary<string
     public JsonObject BodyObject()
     {
         if (Request.Body.IsEmpty || Request.Body.Span.Trim((byte)' ').IsEmpty) return [];
-        JsonNode? node;
-        try
-        {
-            // Duplicate names are refused while parsing: JsonObject would otherwise throw on first access, deep in a handler.
-            node = JsonNode.Parse(Request.Body.Span, documentOptions: new JsonDocumentOptions { MaxDepth = 64, AllowDuplicateProperties = false });
-        }
-        catch (JsonException ex)
-        {
-            throw new ApiProblemException(ApiResponse.Problem(400, "Malformed JSON", $"The body is not valid JSON: {ex.Message}"));
-        }
-        return node as JsonObject ?? throw new ApiProblemException(ApiResponse.Problem(400, "Malformed JSON", "The body must be a JSON object."));
+        // Values sit at most two levels down ({"params": {"name": value}}). Duplicate names are refused while parsing:
+        // JsonObject would otherwise throw on first access, deep in a handler.
+        var parsed = JsonNesting.Parse(Request.Body.Span, envelopeLevels: 2, "a value in the body");
+        if (parsed.TooDeep) throw new ApiProblemException(ApiResponse.Problem(400, "Nested too deep", parsed.Error));
+        if (!parsed.Ok) throw new ApiProblemException(ApiResponse.Problem(400, "Malformed JSON", $"The body is not valid JSON: {parsed.Error}"));
+        return parsed.Value as JsonObject ?? throw new ApiProblemException(ApiResponse.Problem(400, "Malformed JSON", "The body must be a JSON object."));
     }
 }
 

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Loom.Core.Definitions;
 using Loom.Core.Engine;
 using Loom.Core.Execution;
+using Loom.Core.Json;
 using Loom.Core.Scheduling;
 using Loom.Core.Stores;
 
@@ -150,19 +151,24 @@ internal sealed class RunHandlers(ApiServices services)
         {
             return ApiResponse.Problem(400, "Bad limit", "limit must be a whole number from 1 to 1000.");
         }
+        var query = new RunQuery(r.QueryValue("workflowId"), status, since, limit);
+        if (!ContinuationTokens.TryRedeem(query, r.QueryValue("continuation"), out var storeToken, out var tokenError))
+        {
+            return ApiResponse.Problem(400, "Bad continuation", tokenError);
+        }
         Page<RunRecord> page;
         try
         {
-            page = await services.Runs.ListAsync(new RunQuery(r.QueryValue("workflowId"), status, since, limit, r.QueryValue("continuation")), context.CancellationToken);
+            page = await services.Runs.ListAsync(query with { Continuation = storeToken }, context.CancellationToken);
         }
-        catch (ArgumentException) when (r.QueryValue("continuation") is not null)
+        catch (ArgumentException) when (storeToken is not null)
         {
-            // The store rejects a token it did not issue; that is the caller's mistake, not the server's.
+            // The store rejects a token it did not issue, or one from another place in its index; the caller's mistake.
             return ApiResponse.Problem(400, "Bad continuation", "continuation must be a token from a previous page of this listing.");
         }
         var items = new JsonArray();
         foreach (var run in page.Items) items.Add(RunViews.Summary(run));
-        return ApiResponse.Ok(new JsonObject { ["items"] = items, ["continuation"] = page.Continuation });
+        return ApiResponse.Ok(new JsonObject { ["items"] = items, ["continuation"] = ContinuationTokens.Issue(query, page.Continuation) });
     }
 
     public async Task<ApiResponse> GetAsync(RouteContext context)
@@ -245,9 +251,34 @@ internal sealed class RunHandlers(ApiServices services)
         {
             return ApiResponse.Problem(409, "Callback not expected", refusal);
         }
-        var outcome = ReadCallbackOutcome(context.BodyObject());
+        var outcome = ReadCallbackOutcome(context.Request.Body.Span);
         await services.Driver.SendAsync(target.RunId, new CallbackReceived(target.TaskId, target.Attempt, outcome, services.Clock.GetUtcNow()), context.CancellationToken);
         return ApiResponse.Json(202, new JsonObject { ["runId"] = target.RunId, ["taskId"] = target.TaskId, ["accepted"] = true });
+    }
+
+    /// <summary>
+    /// Maps a callback body to an outcome, its output admitted as a response's is (<see cref="OutputLimit.Admit"/>): capped, and
+    /// a body nested too deep to keep fails the task for good with the reason. Malformed JSON is a 400.
+    /// </summary>
+    internal static AttemptOutcome ReadCallbackOutcome(ReadOnlySpan<byte> body)
+    {
+        if (body.Trim(" \t\r\n"u8).IsEmpty)
+        {
+            return ReadCallbackOutcome(new JsonObject());
+        }
+
+        var parsed = JsonNesting.Parse(body, envelopeLevels: 1, "the callback's output");
+        if (parsed.TooDeep)
+        {
+            return OutputLimit.Refuse(new AttemptOutcome { Kind = OutcomeKind.Succeeded }, parsed.Error!);
+        }
+
+        if (!parsed.Ok || parsed.Value is not JsonObject obj)
+        {
+            throw new ApiProblemException(ApiResponse.Problem(400, "Malformed JSON", parsed.Ok ? "The body must be a JSON object." : $"The body is not valid JSON: {parsed.Error}"));
+        }
+
+        return OutputLimit.Admit(ReadCallbackOutcome(obj), OutputLimit.DefaultMaxOutputBytes);
     }
 
     /// <summary>Maps a callback body <c>{status, output, message, retryable}</c> to an outcome; an empty body means success.</summary>

@@ -1,28 +1,58 @@
-using System.Collections.Concurrent;
 using Loom.Core.Definitions;
 using Loom.Core.Stores;
 
 namespace Loom.Core.Api;
 
-/// <summary>Loads workflow versions from the store and parses them once; versions are immutable, so the cache never goes stale.</summary>
+/// <summary>
+/// Loads workflow versions from the store and parses them once; versions are immutable, so the cache never goes stale. The
+/// cache is bounded (by versions and by the size of their sources), least recently used first out: every registration adds a
+/// version, so an unbounded cache would grow for the life of the process.
+/// </summary>
 public sealed class WorkflowCatalog(IWorkflowStore store)
 {
-    private readonly ConcurrentDictionary<(string, int), WorkflowDefinition> _cache = new();
+    /// <summary>Most versions kept parsed.</summary>
+    public const int MaxCachedVersions = 256;
+
+    /// <summary>Most characters of source (a fair proxy for a definition's size in memory) over all versions kept parsed.</summary>
+    public const long MaxCachedChars = 16L * 1024 * 1024;
+
+    private readonly Lock _gate = new();
+    private readonly Dictionary<(string, int), LinkedListNode<Entry>> _cache = [];
+    private readonly LinkedList<Entry> _recency = new();
+    private long _cachedChars;
 
     /// <summary>The store behind the catalog.</summary>
     public IWorkflowStore Store => store;
 
+    /// <summary>Versions kept parsed now (diagnostics and tests).</summary>
+    public int CachedCount
+    {
+        get
+        {
+            lock (_gate) return _cache.Count;
+        }
+    }
+
     /// <summary>The definition of one version, or null when that version does not exist.</summary>
     public async Task<WorkflowDefinition?> GetAsync(string workflowId, int version, CancellationToken cancellationToken = default)
     {
-        if (_cache.TryGetValue((workflowId, version), out var cached)) return cached;
+        lock (_gate)
+        {
+            if (_cache.TryGetValue((workflowId, version), out var hit))
+            {
+                _recency.Remove(hit);
+                _recency.AddFirst(hit);
+                return hit.Value.Definition;
+            }
+        }
+
         var record = await store.GetVersionAsync(workflowId, version, cancellationToken);
         if (record is null) return null;
         var parsed = WorkflowParser.Parse(record.Source);
         // A stored version was valid when registered; if a later Loom rejects it, say so rather than run it half-understood.
         var definition = parsed.Definition ?? throw new InvalidOperationException(
             $"Stored workflow {workflowId} v{version} no longer parses: {string.Join("; ", parsed.Errors)}");
-        _cache.TryAdd((workflowId, version), definition);
+        Add(workflowId, version, definition, record.Source.Length);
         return definition;
     }
 
@@ -35,6 +65,25 @@ public sealed class WorkflowCatalog(IWorkflowStore store)
         return definition is null ? null : (head, definition);
     }
 
-    /// <summary>Adds a definition parsed at registration, sparing a re-parse.</summary>
-    public void Remember(WorkflowDefinition definition, int version) => _cache.TryAdd((definition.Id, version), definition);
+    /// <summary>Adds a definition parsed at registration, sparing a re-parse; <paramref name="sourceChars"/> is the length of its source.</summary>
+    public void Remember(WorkflowDefinition definition, int version, int sourceChars) => Add(definition.Id, version, definition, sourceChars);
+
+    private void Add(string workflowId, int version, WorkflowDefinition definition, int sourceChars)
+    {
+        lock (_gate)
+        {
+            if (_cache.ContainsKey((workflowId, version))) return;
+            _cache[(workflowId, version)] = _recency.AddFirst(new Entry((workflowId, version), definition, sourceChars));
+            _cachedChars += sourceChars;
+            while (_recency.Count > 1 && (_recency.Count > MaxCachedVersions || _cachedChars > MaxCachedChars))
+            {
+                var oldest = _recency.Last!;
+                _recency.RemoveLast();
+                _cache.Remove(oldest.Value.Key);
+                _cachedChars -= oldest.Value.Chars;
+            }
+        }
+    }
+
+    private sealed record Entry((string, int) Key, WorkflowDefinition Definition, int Chars);
 }

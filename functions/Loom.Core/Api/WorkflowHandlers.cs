@@ -13,10 +13,16 @@ internal sealed class WorkflowHandlers(ApiServices services)
     public Task<ApiResponse> ValidateAsync(RouteContext context)
     {
         var result = Parse(context.Request);
+        if (result.TooLarge)
+        {
+            return Task.FromResult(TooLarge(result));
+        }
+
         return Task.FromResult(ApiResponse.Ok(new JsonObject
         {
             ["valid"] = result.IsValid,
             ["id"] = result.Definition?.Id,
+            ["errorCount"] = result.ErrorCount,
             ["errors"] = ErrorsJson(result.Errors),
             ["warnings"] = WarningsJson(result.Definition),
         }));
@@ -26,13 +32,17 @@ internal sealed class WorkflowHandlers(ApiServices services)
     {
         var source = SourceText(context.Request);
         var result = WorkflowParser.Parse(source);
+        if (result.TooLarge)
+        {
+            return TooLarge(result);
+        }
         if (!result.IsValid)
         {
-            return ApiResponse.Problem(400, "Invalid workflow", $"The workflow has {result.Errors.Count} error(s).", ErrorsJson(result.Errors));
+            return ApiResponse.Problem(400, "Invalid workflow", ErrorSummary(result), ErrorsJson(result.Errors));
         }
         var definition = result.Definition!;
         var outcome = await services.Workflows.Store.RegisterAsync(definition.Id, WorkflowSource.ContentHash(source), source, services.Clock.GetUtcNow(), context.CancellationToken);
-        services.Workflows.Remember(definition, outcome.Version);
+        services.Workflows.Remember(definition, outcome.Version, source.Length);
         var body = new JsonObject { ["id"] = definition.Id, ["version"] = outcome.Version, ["created"] = outcome.Created, ["warnings"] = WarningsJson(definition) };
         return outcome.Created
             ? ApiResponse.Json(201, body, new Dictionary<string, string> { ["Location"] = $"/api/workflows/{Uri.EscapeDataString(definition.Id)}" })
@@ -145,6 +155,14 @@ internal sealed class WorkflowHandlers(ApiServices services)
 
     private JsonArray WarningsJson(WorkflowDefinition? definition) =>
         definition is null ? [] : new JsonArray([.. WorkflowWarnings.For(definition, services.Secrets).Select(w => (JsonNode?)JsonValue.Create(w))]);
+
+    /// <summary>413: the source breaks a size limit (bytes, or what its aliases expand to), so it was not read further.</summary>
+    private static ApiResponse TooLarge(ParseResult result) =>
+        ApiResponse.Problem(413, "Workflow too large", ErrorSummary(result), ErrorsJson(result.Errors));
+
+    private static string ErrorSummary(ParseResult result) => result.ErrorCount > ValidationErrorList.MaxListed
+        ? string.Create(CultureInfo.InvariantCulture, $"The workflow has {result.ErrorCount:N0} error(s); the first {ValidationErrorList.MaxListed} are listed.")
+        : $"The workflow has {result.ErrorCount} error(s).";
 
     internal static JsonArray ErrorsJson(IReadOnlyList<ValidationError> errors)
     {

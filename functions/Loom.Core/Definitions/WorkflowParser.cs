@@ -8,6 +8,13 @@ public static class WorkflowParser
     /// <summary>Largest source accepted, in bytes of UTF-8.</summary>
     public const int MaxSourceBytes = 1024 * 1024;
 
+    /// <summary>Most values (mappings, lists and scalars) a source may hold, each alias counted as a copy of what it refers to.</summary>
+    /// <remarks>Bounds the work of reading a source by what it means, not by its bytes: a few KiB of aliases can otherwise stand for millions of values.</remarks>
+    public const int MaxExpandedNodes = 200_000;
+
+    /// <summary>Most characters of text (keys and values) a source may hold, each alias counted as a copy of what it refers to: no more than a source written out in full.</summary>
+    public const int MaxExpandedChars = MaxSourceBytes;
+
     /// <summary>Parses and validates <paramref name="source"/>, reporting every error at once with line and column.</summary>
     /// <remarks>Never throws: any input gives either a definition or a non-empty list of errors in document order.</remarks>
     public static ParseResult Parse(string source)
@@ -20,12 +27,12 @@ public static class WorkflowParser
         var bytes = Encoding.UTF8.GetByteCount(source);
         if (bytes > MaxSourceBytes)
         {
-            return Failed(new ValidationError(0, 0, $"the source is {bytes} bytes; the limit is {MaxSourceBytes} bytes (1 MiB)"));
+            return Failed(new ValidationError(0, 0, $"the source is {bytes} bytes; the limit is {MaxSourceBytes} bytes (1 MiB)")) with { TooLarge = true };
         }
 
         // YamlDotNet keeps a byte-order mark as part of the first key.
         var text = source.StartsWith('\uFEFF') ? source[1..] : source;
-        var errors = new List<ValidationError>();
+        var errors = new ValidationErrorList();
         try
         {
             var root = YamlLoader.Load(text, errors);
@@ -53,8 +60,8 @@ public static class WorkflowParser
         }
     }
 
-    private static ParseResult Failed(ValidationError error) => new(null, [error]);
+    private static ParseResult Failed(ValidationError error) => new(null, [error]) { ErrorCount = 1 };
 
-    private static ParseResult Failed(List<ValidationError> errors) =>
-        new(null, errors.OrderBy(e => e.Line).ThenBy(e => e.Column).ToList());
+    private static ParseResult Failed(ValidationErrorList errors) =>
+        new(null, errors.ToSortedList()) { ErrorCount = errors.Count, TooLarge = errors.TooLarge };
 }

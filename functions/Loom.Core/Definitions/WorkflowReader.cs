@@ -7,10 +7,16 @@ using YamlDotNet.RepresentationModel;
 namespace Loom.Core.Definitions;
 
 /// <summary>Reads a workflow's YAML nodes into <see cref="WorkflowSyntax"/>, reporting every field-level error with its position.</summary>
-internal sealed partial class WorkflowReader(string source, List<ValidationError> errors)
+internal sealed partial class WorkflowReader(string source, ValidationErrorList errors)
 {
     /// <summary>Most tasks in one workflow.</summary>
     public const int MaxTasks = 1000;
+
+    /// <summary>Most tags of one workflow.</summary>
+    public const int MaxTags = 100;
+
+    /// <summary>Most entries of a task's <c>retryOn</c> list (there are six names; repeating them adds nothing).</summary>
+    public const int MaxRetryOn = 16;
 
     private static readonly string[] WorkflowFields = ["id", "name", "description", "tags", "schedule", "defaults", "params", "tasks", "failFast", "timeout", "signingSecret"];
     private static readonly string[] ScheduleFields = ["cron", "timezone", "catchup", "maxCatchup", "concurrency", "maxActiveRuns", "start", "end"];
@@ -75,7 +81,7 @@ internal sealed partial class WorkflowReader(string source, List<ValidationError
                     workflow.Description = Text(value, name, name);
                     break;
                 case "tags":
-                    foreach (var (tag, _) in TextList(value, name, name, allowSingle: false))
+                    foreach (var (tag, _) in TextList(value, name, name, allowSingle: false, MaxTags))
                     {
                         workflow.Tags.Add(tag);
                     }
@@ -182,7 +188,7 @@ internal sealed partial class WorkflowReader(string source, List<ValidationError
             }
             else
             {
-                var suggestion = Suggestions.Closest(zoneText, TimeZoneInfo.GetSystemTimeZones().Select(z => z.Id));
+                var suggestion = Suggest(zoneText, TimeZoneInfo.GetSystemTimeZones().Select(z => z.Id));
                 Error(zoneNode, suggestion is null
                     ? $"unknown time zone '{YamlValues.Shorten(zoneText)}'; use an IANA name such as 'Europe/Paris' or 'UTC'"
                     : $"unknown time zone '{YamlValues.Shorten(zoneText)}'; did you mean '{suggestion}'?", path + ".timezone");
@@ -434,7 +440,7 @@ internal sealed partial class WorkflowReader(string source, List<ValidationError
                     task.Body = Json(value, task.Templates, path);
                     break;
                 case "dependsOn":
-                    task.DependsOn.AddRange(TextList(value, name, path, allowSingle: true));
+                    task.DependsOn.AddRange(TextList(value, name, path, allowSingle: true, MaxTasks - 1));
                     break;
                 case "trigger":
                     task.Trigger = Enum(value, name, TriggerNames, path);
@@ -536,6 +542,11 @@ internal sealed partial class WorkflowReader(string source, List<ValidationError
         if (node is not YamlSequenceNode list)
         {
             WrongType(node, "retryOn", $"a list of {string.Join(", ", RetryOnNames.Select(n => n.Name))}", path);
+            return null;
+        }
+
+        if (TooLong(list, "retryOn", MaxRetryOn, path))
+        {
             return null;
         }
 
@@ -661,7 +672,7 @@ internal sealed partial class WorkflowReader(string source, List<ValidationError
 
             if (!known.Contains(name, StringComparer.Ordinal))
             {
-                var suggestion = Suggestions.Closest(name, known);
+                var suggestion = Suggest(name, known);
                 Error(keyNode, suggestion is null
                     ? $"unknown field '{YamlValues.Shorten(name)}' in {owner}; known fields: {string.Join(", ", known)}"
                     : $"unknown field '{YamlValues.Shorten(name)}'; did you mean '{suggestion}'?", path is null ? name : $"{path}.{name}");
@@ -701,7 +712,7 @@ internal sealed partial class WorkflowReader(string source, List<ValidationError
         return null;
     }
 
-    private IEnumerable<(string Text, YamlNode Node)> TextList(YamlNode node, string field, string path, bool allowSingle)
+    private IEnumerable<(string Text, YamlNode Node)> TextList(YamlNode node, string field, string path, bool allowSingle, int maxItems)
     {
         if (YamlValues.IsNull(node))
         {
@@ -716,6 +727,11 @@ internal sealed partial class WorkflowReader(string source, List<ValidationError
         if (node is not YamlSequenceNode list)
         {
             WrongType(node, field, allowSingle ? "a list of names or one name" : "a list of text", path);
+            return [];
+        }
+
+        if (TooLong(list, field, maxItems, path))
+        {
             return [];
         }
 
@@ -847,7 +863,7 @@ internal sealed partial class WorkflowReader(string source, List<ValidationError
 
             var text = scalar.Value ?? string.Empty;
             var names = allowed.Select(a => a.Name).ToList();
-            var hint = Suggestions.Closest(text, names) is { } suggestion ? $"did you mean '{suggestion}'? " : string.Empty;
+            var hint = Suggest(text, names) is { } suggestion ? $"did you mean '{suggestion}'? " : string.Empty;
             Error(node, $"invalid value '{YamlValues.Shorten(text)}' for '{field}'; {hint}allowed: {string.Join(", ", names)}", path);
             return null;
         }
@@ -855,6 +871,21 @@ internal sealed partial class WorkflowReader(string source, List<ValidationError
         WrongType(node, field, $"one of {string.Join(", ", allowed.Select(a => a.Name))}", path);
         return null;
     }
+
+    /// <summary>Reports a list longer than <paramref name="maxItems"/> once, instead of reading (and reporting on) every item.</summary>
+    private bool TooLong(YamlSequenceNode list, string field, int maxItems, string path)
+    {
+        if (list.Children.Count <= maxItems)
+        {
+            return false;
+        }
+
+        Error(list, string.Create(CultureInfo.InvariantCulture, $"'{field}' lists {list.Children.Count:N0} entries; at most {maxItems:N0} are allowed"), path);
+        return true;
+    }
+
+    /// <summary>The closest known name, for "did you mean" hints; null once no more errors are listed, since the hint would not be shown.</summary>
+    public string? Suggest(string name, IEnumerable<string> candidates) => errors.IsFull ? null : Suggestions.Closest(name, candidates);
 
     private void WrongType(YamlNode node, string field, string expected, string path) =>
         Error(node, $"'{field}' must be {expected}, not {YamlValues.KindOf(node)}", path);
@@ -866,6 +897,13 @@ internal sealed partial class WorkflowReader(string source, List<ValidationError
     /// <summary>Adds an error at the <paramref name="occurrence"/>-th <c>${{</c> of a scalar, or at the scalar when it cannot be found in the source.</summary>
     public void ErrorInScalar(YamlScalarNode node, int occurrence, string message, string path)
     {
+        if (errors.IsFull)
+        {
+            // Not listed anyway: counting it is enough, and locating it scans the scalar.
+            errors.Add(new ValidationError(0, 0, message, path));
+            return;
+        }
+
         var (line, column) = Locate(node, occurrence);
         errors.Add(new ValidationError(line, column, message, path));
     }

@@ -45,7 +45,7 @@ internal static class WorkflowRules
                 }
                 else if (!byId.ContainsKey(dependency))
                 {
-                    var suggestion = Suggestions.Closest(dependency, byId.Keys);
+                    var suggestion = report.Suggest(dependency, byId.Keys);
                     report.Error(node, suggestion is null
                         ? $"unknown dependency '{YamlValues.Shorten(dependency)}': no task has this id"
                         : $"unknown dependency '{YamlValues.Shorten(dependency)}'; did you mean '{suggestion}'?", task.Path + ".dependsOn");
@@ -184,9 +184,9 @@ internal static class WorkflowRules
                 ? $"invalid template '${{{{ {YamlValues.Shorten(reference.Expression)} }}}}': {reference.Error}"
                 : reference.Root switch
                 {
-                    "params" when !workflow.Params.ContainsKey(reference.Name!) => UndeclaredParam(reference.Name!, workflow),
+                    "params" when !workflow.Params.ContainsKey(reference.Name!) => UndeclaredParam(reference.Name!, workflow, report),
                     "tasks" when owner is null => "defaults cannot refer to task outputs; put this header on the tasks that need it",
-                    "tasks" when !byId.ContainsKey(reference.Name!) => UnknownTask(reference.Name!, byId),
+                    "tasks" when !byId.ContainsKey(reference.Name!) => UnknownTask(reference.Name!, byId, report),
                     "tasks" when owner.Id is not null && !graph.IsUpstream(owner.Id, reference.Name!) =>
                         $"template refers to task '{reference.Name}', which is not upstream of '{owner.Id}'; add '{reference.Name}' to its dependsOn",
                     _ => null,
@@ -198,17 +198,17 @@ internal static class WorkflowRules
         }
     }
 
-    private static string UndeclaredParam(string name, WorkflowSyntax workflow)
+    private static string UndeclaredParam(string name, WorkflowSyntax workflow, WorkflowReader report)
     {
-        var suggestion = Suggestions.Closest(name, workflow.Params.Keys);
+        var suggestion = report.Suggest(name, workflow.Params.Keys);
         return suggestion is null
             ? $"template refers to undeclared parameter '{name}'; declare it under 'params'"
             : $"template refers to undeclared parameter '{name}'; did you mean '{suggestion}'?";
     }
 
-    private static string UnknownTask(string id, Dictionary<string, TaskSyntax> byId)
+    private static string UnknownTask(string id, Dictionary<string, TaskSyntax> byId, WorkflowReader report)
     {
-        var suggestion = Suggestions.Closest(id, byId.Keys);
+        var suggestion = report.Suggest(id, byId.Keys);
         return suggestion is null
             ? $"template refers to unknown task '{id}'"
             : $"template refers to unknown task '{id}'; did you mean '{suggestion}'?";

@@ -1,3 +1,5 @@
+using System.Globalization;
+using Loom.Core.Json;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
 using YamlDotNet.RepresentationModel;
@@ -7,20 +9,26 @@ namespace Loom.Core.Definitions;
 /// <summary>Loads one YAML (or JSON) document into YamlDotNet's representation model without letting any input throw or recurse without bound.</summary>
 internal static class YamlLoader
 {
-    /// <summary>Deepest nesting of mappings and sequences accepted; keeps recursion bounded and JSON bodies serialisable.</summary>
-    public const int MaxDepth = 48;
+    /// <summary>Deepest nesting of mappings and sequences accepted: Loom's one nesting limit, so recursion stays bounded and values serialisable.</summary>
+    public const int MaxDepth = JsonNesting.MaxDepth;
 
     /// <summary>Prefix of the name given to a duplicate key after it was reported; readers skip such keys.</summary>
     public const string DuplicateKeyPrefix = "\0duplicate";
 
     /// <summary>Loads <paramref name="source"/>; returns the root node, or null with the errors that prevented loading.</summary>
-    public static YamlNode? Load(string source, List<ValidationError> errors)
+    public static YamlNode? Load(string source, ValidationErrorList errors)
     {
         var parser = new GuardedParser(new Parser(new StringReader(source)), errors);
         var stream = new YamlStream();
         try
         {
             stream.Load(parser);
+        }
+        catch (SizeLimitException ex)
+        {
+            errors.TooLarge = true;
+            errors.Add(new ValidationError(ToInt(ex.Start.Line), ToInt(ex.Start.Column), ex.Reason));
+            return null;
         }
         catch (YamlException ex)
         {
@@ -69,11 +77,24 @@ internal static class YamlLoader
         return message.TrimEnd('.');
     }
 
-    /// <summary>Passes parser events through while bounding depth, refusing recursive aliases and reporting duplicate keys.</summary>
-    private sealed class GuardedParser(IParser inner, List<ValidationError> errors) : IParser
+    /// <summary>A source whose expanded size breaks a limit: reading stops at once.</summary>
+    private sealed class SizeLimitException(Mark at, string reason) : YamlException(at, at, reason)
+    {
+        public string Reason { get; } = reason;
+    }
+
+    /// <summary>
+    /// Passes parser events through while bounding depth and expanded size, refusing recursive aliases and reporting duplicate
+    /// keys. Expanded size counts each alias as a copy of the node it refers to, so work and memory downstream (reading,
+    /// converting values to JSON, reporting errors) are bounded by what the source means, not by its bytes.
+    /// </summary>
+    private sealed class GuardedParser(IParser inner, ValidationErrorList errors) : IParser
     {
         private readonly Stack<Frame> frames = new();
         private readonly HashSet<string> openAnchors = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, (long Nodes, long Chars)> anchorSizes = new(StringComparer.Ordinal);
+        private long nodes;
+        private long chars;
         private int renamed;
 
         public ParsingEvent? Current { get; private set; }
@@ -92,6 +113,12 @@ internal static class YamlLoader
             switch (current)
             {
                 case Scalar scalar:
+                    Grow(scalar.Start, 1, scalar.Value.Length, alias: false);
+                    if (!scalar.Anchor.IsEmpty)
+                    {
+                        anchorSizes[scalar.Anchor.Value] = (1, scalar.Value.Length);
+                    }
+
                     current = OnScalar(scalar);
                     CompleteNode();
                     break;
@@ -101,6 +128,9 @@ internal static class YamlLoader
                         throw new YamlException(alias.Start, alias.End, $"alias '*{alias.Value.Value}' refers to a node that contains it");
                     }
 
+                    // An alias to an unknown anchor is reported by YamlDotNet; until then it counts as one node.
+                    var (aliasNodes, aliasChars) = anchorSizes.GetValueOrDefault(alias.Value.Value, (1, 0));
+                    Grow(alias.Start, aliasNodes, aliasChars, alias: true);
                     CompleteNode();
                     break;
                 case NodeEvent start and (MappingStart or SequenceStart):
@@ -114,7 +144,8 @@ internal static class YamlLoader
                         openAnchors.Add(start.Anchor.Value);
                     }
 
-                    frames.Push(new Frame(start is MappingStart, start.Anchor.IsEmpty ? null : start.Anchor.Value));
+                    frames.Push(new Frame(start is MappingStart, start.Anchor.IsEmpty ? null : start.Anchor.Value, nodes, chars));
+                    Grow(start.Start, 1, 0, alias: false);
                     break;
                 case MappingEnd or SequenceEnd:
                     if (frames.Count > 0)
@@ -123,6 +154,7 @@ internal static class YamlLoader
                         if (done.Anchor is not null)
                         {
                             openAnchors.Remove(done.Anchor);
+                            anchorSizes[done.Anchor] = (nodes - done.StartNodes, chars - done.StartChars);
                         }
                     }
 
@@ -155,6 +187,25 @@ internal static class YamlLoader
             return new Scalar(scalar.Anchor, scalar.Tag, unique, scalar.Style, scalar.IsPlainImplicit, scalar.IsQuotedImplicit, scalar.Start, scalar.End, scalar.IsKey);
         }
 
+        /// <summary>Adds a node (or, for an alias, the size of what it repeats) to the expanded size, stopping when a limit is passed.</summary>
+        private void Grow(Mark at, long addedNodes, long addedChars, bool alias)
+        {
+            nodes += addedNodes;
+            chars += addedChars;
+            var how = alias ? " with its aliases expanded (each '*alias' counts as a copy of what it refers to)" : string.Empty;
+            if (nodes > WorkflowParser.MaxExpandedNodes)
+            {
+                throw new SizeLimitException(at, string.Create(CultureInfo.InvariantCulture,
+                    $"the workflow is too large: it holds more than {WorkflowParser.MaxExpandedNodes:N0} values{how}; that is the limit"));
+            }
+
+            if (chars > WorkflowParser.MaxExpandedChars)
+            {
+                throw new SizeLimitException(at, string.Create(CultureInfo.InvariantCulture,
+                    $"the workflow is too large: it holds more than {WorkflowParser.MaxExpandedChars:N0} characters of text{how}; that is the limit"));
+            }
+        }
+
         private void CompleteNode()
         {
             if (frames.Count > 0 && frames.Peek().IsMapping)
@@ -163,11 +214,15 @@ internal static class YamlLoader
             }
         }
 
-        private sealed class Frame(bool isMapping, string? anchor)
+        private sealed class Frame(bool isMapping, string? anchor, long startNodes, long startChars)
         {
             public bool IsMapping { get; } = isMapping;
 
             public string? Anchor { get; } = anchor;
+
+            public long StartNodes { get; } = startNodes;
+
+            public long StartChars { get; } = startChars;
 
             public bool ExpectKey { get; set; } = true;
 

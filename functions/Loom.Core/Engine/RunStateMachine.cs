@@ -88,6 +88,7 @@ public static class RunStateMachine
             CallbackReceived e => run.CompleteAttempt(e.TaskId, e.Attempt, e.Outcome, fromCallback: true),
             TimerFired e => run.FireTimer(e.Purpose, e.TaskId, e.Attempt),
             CancelRequested e => run.Cancel(e.Reason),
+            RunAborted e => run.Abort(e.Reason),
             _ => false,
         };
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Loom.Core.Definitions;
 using Loom.Core.Execution;
+using Loom.Core.Json;
 
 namespace Loom.Core.Engine;
 
@@ -214,6 +215,17 @@ internal sealed class RunTransitionBuilder
         return true;
     }
 
+    public bool Abort(string why)
+    {
+        if (status is not (RunStatus.Pending or RunStatus.Running))
+        {
+            return false;
+        }
+
+        EndRun(RunStatus.Failed, why);
+        return true;
+    }
+
     private TaskState Get(string id) => tasks.TryGetValue(id, out var task) ? task : new TaskState();
 
     private void Invoke(TaskDefinition def, TaskState task)
@@ -259,6 +271,13 @@ internal sealed class RunTransitionBuilder
         if (output is null)
         {
             return null;
+        }
+
+        // Hosts admit outputs where they enter (OutputLimit.Admit); checked again here because a value too deep to serialise
+        // would make this run's state impossible to store.
+        if (JsonNesting.Check(output, "the output") is { } tooDeep)
+        {
+            return tooDeep;
         }
 
         var size = output.ToJsonString().Length;

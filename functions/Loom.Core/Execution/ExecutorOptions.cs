@@ -7,7 +7,7 @@ public sealed record ExecutorOptions
     public int MaxResponseBytes { get; init; } = 256 * 1024;
 
     /// <summary>Most bytes of a task output (serialised JSON) kept; a larger output is replaced by a truncation marker (default 64 KiB).</summary>
-    public int MaxOutputBytes { get; init; } = 64 * 1024;
+    public int MaxOutputBytes { get; init; } = OutputLimit.DefaultMaxOutputBytes;
 
     /// <summary>Most redirect hops followed per attempt (default 5); a further redirect fails the attempt as a client error.</summary>
     public int MaxRedirects { get; init; } = 5;

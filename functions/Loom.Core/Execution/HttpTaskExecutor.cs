@@ -5,6 +5,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Loom.Core.Json;
 
 namespace Loom.Core.Execution;
 
@@ -222,11 +223,14 @@ public sealed class HttpTaskExecutor
         var code = (int)response.StatusCode;
         var retryAfter = RetryAfter(response.Headers.RetryAfter);
         var mediaType = response.Content.Headers.ContentType?.MediaType;
-        var json = body.Truncated ? null : TryParseJson(body.Span, mediaType);
+        string? tooDeep = null;
+        var json = body.Truncated ? null : TryParseJson(body.Span, mediaType, out tooDeep);
 
         if (code is >= 200 and < 300)
         {
-            return ClassifySuccess(code, body, json, mediaType) with { RetryAfter = retryAfter };
+            return tooDeep is not null
+                ? OutputLimit.Refuse(new AttemptOutcome { Kind = OutcomeKind.Succeeded, StatusCode = code }, tooDeep)
+                : ClassifySuccess(code, body, json, mediaType) with { RetryAfter = retryAfter };
         }
 
         var snippet = Snippet(body.Span);
@@ -270,9 +274,9 @@ public sealed class HttpTaskExecutor
             ? (Object: o, Status: s.ToUpperInvariant())
             : default;
 
-        var limited = OutputLimit.Apply(envelope.Object is null ? json : envelope.Object["output"]?.DeepClone(), options.MaxOutputBytes);
+        var output = envelope.Object is null ? json : envelope.Object["output"]?.DeepClone();
         var reported = envelope.Object is null ? null : Text(envelope.Object, "message");
-        return envelope.Status switch
+        var outcome = envelope.Status switch
         {
             "FAILED" => new AttemptOutcome
             {
@@ -287,9 +291,9 @@ public sealed class HttpTaskExecutor
         } with
         {
             StatusCode = code,
-            Output = limited.Output,
-            OutputTruncated = limited.Truncated,
+            Output = output,
         };
+        return OutputLimit.Admit(outcome, options.MaxOutputBytes);
     }
 
     private static AttemptOutcome ClassifyError(Exception exception, bool timedOut, TimeSpan timeout)
@@ -350,8 +354,10 @@ public sealed class HttpTaskExecutor
         return snippet.Length == 0 ? message : $"{message}: {snippet}";
     }
 
-    private static JsonNode? TryParseJson(ReadOnlySpan<byte> body, string? mediaType)
+    /// <summary>The body as JSON, or null when it is not JSON; <paramref name="tooDeep"/> says why when it is JSON nested too deep to keep.</summary>
+    private static JsonNode? TryParseJson(ReadOnlySpan<byte> body, string? mediaType, out string? tooDeep)
     {
+        tooDeep = null;
         if (body.StartsWith("\uFEFF"u8))
         {
             body = body[3..];
@@ -362,14 +368,10 @@ public sealed class HttpTaskExecutor
             return null;
         }
 
-        try
-        {
-            return JsonNode.Parse(body);
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
+        // The output sits one level down in the envelope { status, output }, or is the whole body.
+        var parsed = JsonNesting.Parse(body, envelopeLevels: 1, "the response body");
+        tooDeep = parsed.TooDeep ? parsed.Error : null;
+        return parsed.Value;
     }
 
     private static bool IsJsonMediaType(string? mediaType) =>

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Loom.Core.Json;
 
 namespace Loom.Core.Execution;
 
@@ -18,8 +19,43 @@ public sealed record LimitedOutput(JsonNode? Output, bool Truncated);
 /// </summary>
 public static class OutputLimit
 {
+    /// <summary>Most bytes of a task output (serialised JSON) kept, whichever path it comes by (a response or a callback).</summary>
+    public const int DefaultMaxOutputBytes = 64 * 1024;
+
     /// <summary>Most bytes of a preview.</summary>
     public const int MaxPreviewBytes = 2048;
+
+    /// <summary>
+    /// The outcome with its output admitted the same way whichever path it came by (a response, a callback): an output nested
+    /// deeper than <see cref="JsonNesting.MaxDepth"/> fails a successful attempt for good with the reason (it would fail again
+    /// on every retry) and is dropped from a failed one; an output larger than <paramref name="maxOutputBytes"/> is replaced by
+    /// the truncation marker.
+    /// </summary>
+    public static AttemptOutcome Admit(AttemptOutcome outcome, int maxOutputBytes)
+    {
+        ArgumentNullException.ThrowIfNull(outcome);
+        if (outcome.Output is null)
+        {
+            return outcome;
+        }
+
+        if (JsonNesting.Check(outcome.Output, "the output") is { } tooDeep)
+        {
+            return outcome.Kind == OutcomeKind.Failed
+                ? outcome with { Output = null, OutputTruncated = false, Message = outcome.Message is null ? tooDeep : $"{outcome.Message} ({tooDeep})" }
+                : Refuse(outcome, tooDeep);
+        }
+
+        var limited = Apply(outcome.Output, maxOutputBytes);
+        return outcome with { Output = limited.Output, OutputTruncated = outcome.OutputTruncated || limited.Truncated };
+    }
+
+    /// <summary>A final failure for an attempt whose answer Loom cannot keep (never retried: the same answer would come back).</summary>
+    public static AttemptOutcome Refuse(AttemptOutcome outcome, string reason)
+    {
+        ArgumentNullException.ThrowIfNull(outcome);
+        return AttemptOutcome.Fail(FailureClass.Invalid, reason, outcome.StatusCode) with { Retryable = false, Duration = outcome.Duration, RetryAfter = null };
+    }
 
     /// <summary>The output itself when its serialised form fits <paramref name="maxOutputBytes"/>, else the truncation marker.</summary>
     public static LimitedOutput Apply(JsonNode? output, int maxOutputBytes)

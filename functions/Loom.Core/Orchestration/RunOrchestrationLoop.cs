@@ -13,11 +13,15 @@ internal sealed class RunOrchestrationLoop(IRunOrchestrationContext context, Run
     private readonly List<InvokeTask> _heldBack = [];
     private readonly List<RunEventRecord> _unsaved = [];
     private RunState _state = input.State;
+
+    // The newest state a save stored (or the one this generation started from): a run whose next state cannot be stored is failed from here.
+    private RunState _stored = input.State;
     private bool _unsavedState;
     private SaveWork? _save;
     private CancelWork? _cancel;
     private FinishRun? _finish;
     private int _eventsThisGeneration;
+    private bool _aborting;
 
     private bool Draining => _eventsThisGeneration >= Math.Max(1, input.ContinueAsNewAfter);
 
@@ -116,13 +120,36 @@ internal sealed class RunOrchestrationLoop(IRunOrchestrationContext context, Run
 
             case SaveWork save:
                 _save = null;
-                await save.Task; // a save that failed for good fails the orchestration loudly rather than losing history
+                try
+                {
+                    await save.Task;
+                }
+                catch (Exception ex) when (!IsFinal(_stored.Status) && !save.Aborting)
+                {
+                    // The save failed past its retries: what it holds cannot be stored. The run fails from the last stored state
+                    // with the reason, rather than running on unrecorded; if even that cannot be saved, the orchestration fails.
+                    return AbortFromStored(ex);
+                }
+
+                _stored = save.State;
                 if (_unsavedState && !IsFinal(_state.Status)) StartSave();
                 return null;
 
             default:
                 throw new InvalidOperationException($"Unknown outstanding work {item.GetType().Name}.");
         }
+    }
+
+    /// <summary>Rewinds to the last stored state and fails the run there; the events since are dropped with the state that held them.</summary>
+    private RunEvent? AbortFromStored(Exception error)
+    {
+        _state = _stored;
+        _unsaved.Clear();
+        _unsavedState = false;
+        _aborting = true;
+        var message = error.InnerException?.Message ?? error.Message;
+        if (message.Length > 300) message = string.Concat(message.AsSpan(0, 297), "...");
+        return new RunAborted($"Loom could not store this run's next state ({message}); the run is failed rather than retried forever", context.CurrentUtcDateTime);
     }
 
     private void Handle(Transition transition)
@@ -271,11 +298,37 @@ internal sealed class RunOrchestrationLoop(IRunOrchestrationContext context, Run
         var saveInput = new SaveRunInput(_state, [.. _unsaved]);
         _unsaved.Clear();
         _unsavedState = false;
-        _save = new SaveWork(context.CallActivityAsync<bool>(RunOrchestrator.SaveRunActivity, saveInput, RunOrchestrator.SaveRunRetry));
+        Task<bool> saved;
+        try
+        {
+            saved = context.CallActivityAsync<bool>(RunOrchestrator.SaveRunActivity, saveInput, RunOrchestrator.SaveRunRetry);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The input could not even be serialised: the same on every replay, so handled like a save that failed for good.
+            saved = Task.FromException<bool>(ex);
+        }
+
+        _save = new SaveWork(saved, _state, _aborting);
         _outstanding.Add(_save);
     }
 
+    /// <summary>Waits for the save in flight and saves what is left; a final state that cannot be stored becomes the run's failure from the last stored one.</summary>
     private async Task FlushAsync()
+    {
+        try
+        {
+            await FlushOnceAsync();
+        }
+        catch (Exception ex) when (!_aborting && !IsFinal(_stored.Status))
+        {
+            _save = null;
+            Handle(RunStateMachine.Apply(_workflow, _stored, AbortFromStored(ex)!));
+            await FlushOnceAsync();
+        }
+    }
+
+    private async Task FlushOnceAsync()
     {
         if (_save is not null)
         {
@@ -332,7 +385,14 @@ internal sealed class RunOrchestrationLoop(IRunOrchestrationContext context, Run
         public Task<AttemptOutcome> Result { get; } = result;
     }
 
-    private sealed class SaveWork(Task<bool> saved) : Outstanding(saved);
+    private sealed class SaveWork(Task<bool> saved, RunState state, bool aborting) : Outstanding(saved)
+    {
+        /// <summary>The state this save stores.</summary>
+        public RunState State { get; } = state;
+
+        /// <summary>True for the save of a run failed because an earlier save could not be stored: its failure fails the orchestration.</summary>
+        public bool Aborting { get; } = aborting;
+    }
 
     private sealed class TimerWork(StartTimer command, Task fired, CancellationTokenSource cancellation)
         : Waiting(fired, cancellation, command.TaskId, command.Attempt)

@@ -28,12 +28,17 @@ internal sealed class ActiveRun
     private readonly List<Message> _carried = [];
     private bool _flushArmed;
 
+    // Cancelled when this actor stops: its pending timers (a callback deadline, a run timeout, hours away) must not keep a
+    // finished run's actor, workflow and state in memory until they fire.
+    private readonly CancellationTokenSource _ended;
+
     public ActiveRun(RunEngine engine, WorkflowDefinition workflow, RunRecord record, RunState state)
     {
         _engine = engine;
         Workflow = workflow;
         Record = record;
         State = state;
+        _ended = CancellationTokenSource.CreateLinkedTokenSource(engine.Stopping);
         Completion = Task.Run(LoopAsync);
     }
 
@@ -118,26 +123,44 @@ internal sealed class ActiveRun
         {
             _engine.ReportFailure(RunId, ex);
         }
+        // Also unlinks this actor from the engine's token, which would otherwise keep it for the life of the process.
+        await _ended.CancelAsync();
+        _ended.Dispose();
     }
+
+    /// <summary>Failed commits of one batch in a row after which the run is failed instead of retried (about four minutes of pauses).</summary>
+    internal const int MaxCommitFailures = 10;
 
     /// <summary>
     /// Commits a batch, retrying with a growing pause (1 s to 1 min) when it fails for a reason that is neither a conflict nor
     /// an outage (those are handled inside): the events exist only here, so dropping them would leave the run waiting forever.
-    /// The run shows as stalled in the diagnostics meanwhile. False when the process stops first.
+    /// The run shows as stalled in the diagnostics meanwhile. A commit that can never succeed (storage refuses what it holds
+    /// as too large or malformed, or the state cannot even be written down), or that failed <see cref="MaxCommitFailures"/>
+    /// times in a row, is replaced by the failure of the run, from its last stored state, with the reason: a run must end.
+    /// False when the process stops first.
     /// </summary>
     private async Task<bool> CommitWithRetriesAsync(List<Message> ready)
     {
+        string? abortReason = null;
         for (var failures = 0; ; failures++)
         {
             try
             {
-                await CommitBatchAsync(ready);
+                if (abortReason is null) await CommitBatchAsync(ready);
+                else await CommitAbortAsync(ready, abortReason);
                 if (failures > 0) _engine.ReportRecovered(RunId);
                 return true;
             }
             catch (Exception ex) when (ex is not OperationCanceledException && !_engine.Stopping.IsCancellationRequested)
             {
                 _engine.ReportStalled(RunId, ex, failures + 1);
+                if (abortReason is null && (RunEngine.CannotEverCommit(ex) || failures + 1 >= MaxCommitFailures))
+                {
+                    abortReason = $"Loom could not store this run's next state ({Shorten(ex.Message)}); the run is failed rather than retried forever";
+                    _engine.ReportAborted(RunId, abortReason);
+                    continue;
+                }
+
                 try
                 {
                     await Task.Delay(TimeSpan.FromSeconds(Math.Min(60, Math.Pow(2, Math.Min(failures, 6)))), _engine.Clock, _engine.Stopping);
@@ -193,7 +216,7 @@ internal sealed class ActiveRun
             var carryable = true;
             foreach (var m in batch)
             {
-                var t = RunStateMachine.Apply(Workflow, state, m.Event!);
+                var t = RunEngine.Deterministic(() => RunStateMachine.Apply(Workflow, state, m.Event!), "applying its events");
                 state = t.State;
                 commands.AddRange(t.Commands);
                 log.AddRange(t.Log);
@@ -270,6 +293,41 @@ internal sealed class ActiveRun
         }
     }
 
+    /// <summary>
+    /// Fails the run from its last stored state (what the failed batch held is not kept, except that its attempts happened:
+    /// their rows are written without their outputs), and answers the batch's messages.
+    /// </summary>
+    private async Task CommitAbortAsync(List<Message> ready, string reason)
+    {
+        var attempts = _carried.Concat(ready).Where(m => m.Attempt is not null).Select(m => m.Attempt! with { Output = null, OutputTruncated = false }).ToList();
+        for (var conflicts = 0; ; conflicts++)
+        {
+            var transition = RunStateMachine.Apply(Workflow, State, new RunAborted(reason, _engine.Clock.GetUtcNow()));
+            if (transition.Ignored)
+            {
+                // Already final in storage (someone else ended it): only the attempt rows are owed.
+                await _engine.PutAttemptsAsync(attempts);
+                break;
+            }
+            try
+            {
+                Record = await _engine.CommitAsync(Workflow, Record, State, transition.State, transition.Commands, transition.Log, attempts);
+                State = transition.State;
+                Execute(transition.Commands, transition.State);
+                break;
+            }
+            catch (StoreConcurrencyException) when (conflicts < 20)
+            {
+                var fresh = await _engine.ReloadAsync(RunId);
+                Record = fresh.Record;
+                State = fresh.State;
+            }
+        }
+        _carried.Clear();
+    }
+
+    private static string Shorten(string text) => text.Length <= 300 ? text : string.Concat(text.AsSpan(0, 297), "...");
+
     private static string Key(InvokeTask invoke) => $"{invoke.TaskId}#{invoke.Attempt}";
 
     // A callback task's attempt must be on record before its callback can be, so the start of one is never carried.
@@ -281,7 +339,7 @@ internal sealed class ActiveRun
     {
         try
         {
-            await Task.Delay(CarryLimit, _engine.Clock, _engine.Stopping);
+            await Task.Delay(CarryLimit, _engine.Clock, Ended);
         }
         catch (OperationCanceledException)
         {
@@ -358,12 +416,28 @@ internal sealed class ActiveRun
         var delay = timer.FireAt - _engine.Clock.GetUtcNow();
         try
         {
-            if (delay > TimeSpan.Zero) await Task.Delay(delay, _engine.Clock, _engine.Stopping);
+            if (delay > TimeSpan.Zero) await Task.Delay(delay, _engine.Clock, Ended);
             await PostAsync(new TimerFired(timer.Purpose, timer.TaskId, timer.Attempt, _engine.Clock.GetUtcNow()));
         }
         catch (OperationCanceledException)
         {
-            // Process stopping: the timer is still owed in the outbox and is re-armed by whoever recovers the run.
+            // Process stopping (the timer is still owed in the outbox and is re-armed by whoever recovers the run), or the run ended.
+        }
+    }
+
+    /// <summary>The token of this actor's life; an already disposed source counts as ended.</summary>
+    private CancellationToken Ended
+    {
+        get
+        {
+            try
+            {
+                return _ended.Token;
+            }
+            catch (ObjectDisposedException)
+            {
+                return new CancellationToken(canceled: true);
+            }
         }
     }
 

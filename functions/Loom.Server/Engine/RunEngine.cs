@@ -70,12 +70,26 @@ internal sealed partial class RunEngine(
         active.Execute(transition.Commands);
     }
 
+    /// <summary>Longest a caller (a cancel, a callback) waits for its event's commit; after that the event stays queued and the call answers.</summary>
+    internal static readonly TimeSpan SendWait = TimeSpan.FromSeconds(5);
+
     /// <inheritdoc />
+    /// <remarks>
+    /// Waits for the event's commit at most <see cref="SendWait"/>: a run whose commits are being retried still takes the event
+    /// (it is applied with the next commit, or the run fails with the reason), and the API answers meanwhile.
+    /// </remarks>
     public async Task<bool> SendAsync(string runId, RunEvent runEvent, CancellationToken cancellationToken = default)
     {
         var active = await GetOrAdoptAsync(runId, cancellationToken);
         if (active is null) return false;
-        await active.PostAsync(runEvent);
+        try
+        {
+            await active.PostAsync(runEvent).WaitAsync(SendWait, clock, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            // Queued behind a commit that is being retried.
+        }
         return true;
     }
 
@@ -112,9 +126,12 @@ internal sealed partial class RunEngine(
     internal async Task<RunRecord> CommitAsync(WorkflowDefinition workflow, RunRecord record, RunState before, RunState after, IReadOnlyList<RunCommand> commands,
         IReadOnlyList<RunLogEntry> log, IReadOnlyList<AttemptRecord> attemptRows)
     {
-        var owners = Outbox.Assign(workflow, after, Outbox.Deserialize(record.Outbox), commands, identity.Incarnation);
-        var next = ToRecord(after, record.Trigger, Outbox.Serialize(owners), record.ETag) with { CreatedAt = record.CreatedAt };
-        var history = new RunHistory(RunEventLog.ToRecords(after.RunId, before.EventCount, log), attemptRows);
+        var (next, history) = Deterministic(() =>
+        {
+            var owners = Outbox.Assign(workflow, after, Outbox.Deserialize(record.Outbox), commands, identity.Incarnation);
+            return (ToRecord(after, record.Trigger, Outbox.Serialize(owners), record.ETag) with { CreatedAt = record.CreatedAt },
+                new RunHistory(RunEventLog.ToRecords(after.RunId, before.EventCount, log), attemptRows));
+        }, "writing its state down");
         var stored = await runs.UpdateAsync(next, history, CancellationToken.None);
         // Readers of the run's event stream read the new events now rather than at their next poll.
         commits.Committed(after.RunId);
@@ -185,7 +202,41 @@ internal sealed partial class RunEngine(
         _ => false,
     };
 
-    internal void Forget(ActiveRun run) => _active.TryRemove(new KeyValuePair<string, ActiveRun>(run.RunId, run));
+    /// <summary>
+    /// True for a commit failure that the same commit would meet again: storage refusing the write as too large or malformed,
+    /// or the run's change failing before any I/O (<see cref="UnstorableRunException"/>).
+    /// </summary>
+    internal static bool CannotEverCommit(Exception ex) => ex switch
+    {
+        UnstorableRunException => true,
+        StorageException s => s.Kind is StorageErrorKind.TooLarge or StorageErrorKind.BadRequest,
+        RequestFailedException r => r.Status is 400 or 413,
+        AggregateException a => a.InnerExceptions.Count > 0 && a.InnerExceptions.All(CannotEverCommit),
+        _ => false,
+    };
+
+    /// <summary>Runs a step of a commit that involves no I/O; its failure would repeat on every retry, so it is marked as such.</summary>
+    internal static T Deterministic<T>(Func<T> step, string what)
+    {
+        try
+        {
+            return step();
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            throw new UnstorableRunException($"{what} failed: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>Forgets a final run: it takes no more events, and its stalled entry (if any) goes with it.</summary>
+    internal void Forget(ActiveRun run)
+    {
+        _active.TryRemove(new KeyValuePair<string, ActiveRun>(run.RunId, run));
+        _stalled.TryRemove(run.RunId, out _);
+    }
+
+    /// <summary>Records that a run is failed because its change can never be committed.</summary>
+    internal void ReportAborted(string runId, string reason) => LogAborted(logger, runId, reason);
 
     internal void ReportFailure(string runId, Exception ex) => LogFailure(logger, runId, ex);
 
@@ -288,9 +339,15 @@ internal sealed partial class RunEngine(
     [LoggerMessage(EventId = 1006, Level = LogLevel.Warning, Message = "Run {RunId}: committed again after {Failures} failed attempt(s)")]
     private static partial void LogUnstalled(ILogger logger, string runId, int failures);
 
+    [LoggerMessage(EventId = 1007, Level = LogLevel.Error, Message = "Run {RunId}: failing the run: {Reason}")]
+    private static partial void LogAborted(ILogger logger, string runId, string reason);
+
     [LoggerMessage(EventId = 1003, Level = LogLevel.Error, Message = "Run {RunId}: processing failed")]
     private static partial void LogFailure(ILogger logger, string runId, Exception exception);
 }
+
+/// <summary>A run's change that failed before any I/O (applying its events, or writing its state down): it would fail the same way on every retry.</summary>
+internal sealed class UnstorableRunException(string message, Exception inner) : Exception(message, inner);
 
 /// <summary>A run whose changes this process cannot commit at the moment, and keeps retrying.</summary>
 /// <param name="RunId">The run.</param>

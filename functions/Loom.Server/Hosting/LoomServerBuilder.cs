@@ -38,7 +38,7 @@ public static class LoomServerBuilder
         {
             services.AddSingleton<StorageRequestCounter>();
         }
-        services.AddSingleton(sp => new ServerDiagnostics(sp.GetRequiredService<RunEngine>(), sp.GetService<StorageRequestCounter>()));
+        services.AddSingleton(sp => new ServerDiagnostics(sp.GetRequiredService<RunEngine>(), sp.GetRequiredService<WorkflowCatalog>(), sp.GetRequiredService<MemoryTrimmer>(), sp.GetService<StorageRequestCounter>()));
         services.AddSingleton<IWorkflowStore>(sp => sp.GetRequiredService<LoomStorage>().Workflows);
         services.TryAddSingleton<IRunStore>(sp => sp.GetRequiredService<LoomStorage>().Runs);
         // The engine's attempt records survive a storage outage (retried until storage is back); see OutageTolerantAttemptStore.
@@ -117,6 +117,9 @@ public static class LoomServerBuilder
             var o = sp.GetRequiredService<LoomServerOptions>();
             return new RecoveryOptions(o.RecoveryInterval, o.ProcessTimeout, TimeSpan.FromSeconds(10));
         });
+        services.AddSingleton(sp => new MemoryTrimOptions(sp.GetRequiredService<LoomServerOptions>().MemoryTrimInterval));
+        services.AddSingleton<MemoryTrimmer>();
+        services.AddHostedService(sp => sp.GetRequiredService<MemoryTrimmer>());
         services.AddSingleton<RecoveryService>();
         services.AddHostedService(sp => sp.GetRequiredService<RecoveryService>());
         services.AddSingleton(sp => new SchedulerTick(

@@ -45,6 +45,9 @@ public sealed class LoomServerOptions
     /// <summary>Stable name of this process (defaults to machine name and port); a restart with the same name takes over its predecessor's work at once.</summary>
     public string InstanceName { get; set; } = "";
 
+    /// <summary>How often the process checks whether it went quiet after growing its heap, and then gives the memory back; zero turns it off.</summary>
+    public TimeSpan MemoryTrimInterval { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Values for <c>${{ secrets.NAME }}</c> and signing secrets.</summary>
     public Dictionary<string, string> Secrets { get; set; } = [];
 

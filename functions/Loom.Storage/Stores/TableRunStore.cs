@@ -237,6 +237,12 @@ public sealed class TableRunStore(TableServiceClient service, TableStoreOptions?
         // Keys sort newest first, so "created at or after Since" is an upper bound on the row key.
         var upper = query.Since is { } since ? prefix + TableKey.NewestFirst(since) + "}" : prefix[..^1] + "}";
         var after = DecodeContinuation(query.Continuation);
+        if (after is not null && !after.StartsWith(prefix, StringComparison.Ordinal))
+        {
+            // A token from another listing (another workflow, or all runs) would continue in the wrong part of the index.
+            throw new ArgumentException("The continuation token belongs to another listing.", nameof(query));
+        }
+
         var filter = after is null
             ? TableClient.CreateQueryFilter($"PartitionKey eq {IndexPartition} and RowKey ge {prefix} and RowKey lt {upper}")
             : TableClient.CreateQueryFilter($"PartitionKey eq {IndexPartition} and RowKey gt {after} and RowKey lt {upper}");

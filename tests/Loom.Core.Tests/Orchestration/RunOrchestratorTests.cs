@@ -419,14 +419,37 @@ public sealed class RunOrchestratorTests
     }
 
     [Fact]
-    public void RunAsync_SaveFailsAfterItsRetries_FailsTheOrchestrationLoudly()
+    public void RunAsync_SaveFailsAfterItsRetries_FailsTheRunFromTheLastStoredStateWithTheReason()
     {
         var run = new DurableRunHarness(Diamond());
+        run.CompleteSaves();
+        run.CompleteNextInvoke();
         var save = run.Context.PendingActivities.First(a => a.Name == RunOrchestrator.SaveRunActivity);
 
-        var error = Assert.Throws<InvalidOperationException>(() => run.Context.FailActivity(save.Sequence, "storage is down"));
+        // What the save held cannot be stored (it failed past the host's retries): the run must end, not stay "running".
+        run.Context.FailActivity(save.Sequence, "storage refused the entity");
+        run.CompleteSaves();
 
-        Assert.Contains("storage is down", error.InnerException!.Message, StringComparison.Ordinal);
+        Assert.True(run.Context.IsCompleted);
+        Assert.Equal(RunStatus.Failed, run.Result.Status);
+        Assert.Equal(RunStatus.Failed, run.LastSaved.Status);
+        Assert.StartsWith("Loom could not store this run's next state (storage refused the entity)", run.LastSaved.Reason, StringComparison.Ordinal);
+        // From the last stored state: a was running there, and is cancelled with the run (b and c, sent meanwhile as attempts
+        // never wait for saves, are cancelled too, being pending there).
+        Assert.Equal(TaskRunStatus.Cancelled, run.LastSaved.Tasks["a"].Status);
+        Assert.All(run.LastSaved.Tasks.Values, t => Assert.Equal(TaskRunStatus.Cancelled, t.Status));
+    }
+
+    [Fact]
+    public void RunAsync_SaveOfTheFailedRunFailsToo_FailsTheOrchestrationLoudly()
+    {
+        var run = new DurableRunHarness(Diamond());
+        run.Context.FailActivity(run.Context.PendingActivities.First(a => a.Name == RunOrchestrator.SaveRunActivity).Sequence, "storage is down");
+        var save = run.Context.PendingActivities.First(a => a.Name == RunOrchestrator.SaveRunActivity);
+
+        var error = Assert.Throws<InvalidOperationException>(() => run.Context.FailActivity(save.Sequence, "storage is still down"));
+
+        Assert.Contains("storage is still down", error.InnerException!.Message, StringComparison.Ordinal);
     }
 
     [Fact]

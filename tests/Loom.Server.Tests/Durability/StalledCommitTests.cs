@@ -13,7 +13,11 @@ public sealed class StalledCommitTests(AzuriteFixture azurite, BackendFixture ba
     [Fact]
     public async Task Commit_RefusedTwice_IsRetriedAndTheRunFinishes_ShownAsStalledMeanwhile()
     {
-        var flaky = new RefusingRunStore("stall", refusals: 2);
+        // Refuses the first two commits that carry an attempt's outcome.
+        var refusals = 0;
+        var flaky = new FaultyRunStore((run, history) => run.WorkflowId == "stall" && history.Attempts.Count > 0 && refusals++ < 2
+            ? new InvalidOperationException("injected: storage refused the write")
+            : null);
         await using var server = await LoomTestServer.StartAsync(azurite, services: s =>
             s.AddSingleton<IRunStore>(sp => flaky.Wrap(sp.GetRequiredService<LoomStorage>().Runs)));
         await server.RegisterAsync($"""
@@ -46,55 +50,5 @@ public sealed class StalledCommitTests(AzuriteFixture azurite, BackendFixture ba
         Assert.Empty(after["stalledRuns"]!.AsArray());
         // Each task was called once: the refused change was retried, not the call.
         Assert.Equal(["a", "b"], backend.Log.Items.Where(r => r.RunId == runId).Select(r => r.TaskId).Order());
-    }
-
-    /// <summary>Fault injection around the real store: refuses the first commits that carry an attempt's outcome for one workflow.</summary>
-    private sealed class RefusingRunStore(string workflowId, int refusals)
-    {
-        private readonly Lock _gate = new();
-        private int _refused;
-
-        public int Refused
-        {
-            get
-            {
-                lock (_gate) return _refused;
-            }
-        }
-
-        public IRunStore Wrap(IRunStore inner) => new Store(this, inner);
-
-        private bool Refuse(RunRecord run, RunHistory history)
-        {
-            if (run.WorkflowId != workflowId || history.Attempts.Count == 0) return false;
-            lock (_gate)
-            {
-                if (_refused == refusals) return false;
-                _refused++;
-                return true;
-            }
-        }
-
-        private sealed class Store(RefusingRunStore owner, IRunStore inner) : IRunStore
-        {
-            public Task<RunRecord> UpdateAsync(RunRecord run, RunHistory history, CancellationToken cancellationToken = default)
-            {
-                if (owner.Refuse(run, history)) throw new InvalidOperationException("injected: storage refused the write");
-                return inner.UpdateAsync(run, history, cancellationToken);
-            }
-
-            public Task<RunRecord> CreateAsync(RunRecord run, CancellationToken cancellationToken = default) => inner.CreateAsync(run, cancellationToken);
-
-            public Task<RunRecord> CreateAsync(RunRecord run, RunHistory history, CancellationToken cancellationToken = default) => inner.CreateAsync(run, history, cancellationToken);
-
-            public Task<RunRecord?> GetAsync(string runId, CancellationToken cancellationToken = default) => inner.GetAsync(runId, cancellationToken);
-
-            public Task<RunRecord> UpdateAsync(RunRecord run, CancellationToken cancellationToken = default) => inner.UpdateAsync(run, cancellationToken);
-
-            public Task<Page<RunRecord>> ListAsync(RunQuery query, CancellationToken cancellationToken = default) => inner.ListAsync(query, cancellationToken);
-
-            public Task<Page<RunRecord>> ListWithOutboxAsync(int pageSize, string? continuation = null, CancellationToken cancellationToken = default) =>
-                inner.ListWithOutboxAsync(pageSize, continuation, cancellationToken);
-        }
     }
 }
