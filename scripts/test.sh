@@ -16,11 +16,8 @@ else
   echo "node_modules is current"
 fi
 
-step "Loom.Functions"
-bash scripts/functions-check.sh
-
-step "dotnet build (Release)"
-dotnet build Loom.slnf -c Release --nologo -v quiet -clp:ErrorsOnly
+step "dotnet build LoomFunctions.sln (Release: every project, the Function App included)"
+dotnet build LoomFunctions.sln -c Release --nologo -v quiet -clp:ErrorsOnly
 
 step "dotnet test"
 results="$root/artifacts/test-results"

@@ -22,8 +22,15 @@ public static class LoomFunctionsBuilder
     /// <summary>Adds every Loom service, configured from the <c>Loom</c> section.</summary>
     public static FunctionsApplicationBuilder AddLoom(this FunctionsApplicationBuilder builder)
     {
-        var services = builder.Services;
-        services.AddOptions<LoomFunctionsOptions>().Bind(builder.Configuration.GetSection("Loom"));
+        builder.Services.AddLoom(builder.Configuration);
+        return builder;
+    }
+
+    /// <summary>Adds every Loom service the functions need, configured from the <c>Loom</c> section of <paramref name="configuration"/>.</summary>
+    /// <remarks>Separate from the Functions builder so that tests host the same functions on the Durable runtime with this exact wiring.</remarks>
+    public static IServiceCollection AddLoom(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<LoomFunctionsOptions>().Bind(configuration.GetSection("Loom"));
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<LoomFunctionsOptions>>().Value);
         services.AddSingleton(TimeProvider.System);
 
@@ -87,7 +94,7 @@ public static class LoomFunctionsBuilder
             };
         });
         services.AddSingleton<LoomHttpDispatcher>();
-        return builder;
+        return services;
     }
 
     private static LoomStorage CreateStorage(LoomFunctionsOptions o)

@@ -65,7 +65,7 @@ internal sealed class DurableRunDriver(DurableTaskClient client, IRunStore runs,
         // early, so raising is enough. Terminating instead would skip the final SaveRun and leave the run record stale.
         if (instance.RuntimeStatus is OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.Pending or OrchestrationRuntimeStatus.Suspended)
         {
-            await client.RaiseEventAsync(runId, external.Name, external.Payload, cancellationToken);
+            await client.RaiseEventAsync(runId, external.Name, RunOrchestrationJson.ToPayload(external.Payload), cancellationToken);
         }
 
         return true;
@@ -74,7 +74,7 @@ internal sealed class DurableRunDriver(DurableTaskClient client, IRunStore runs,
     private Task ScheduleAsync(WorkflowDefinition workflow, RunState run, CancellationToken cancellationToken) =>
         client.ScheduleNewOrchestrationInstanceAsync(
             RunOrchestration.Name,
-            new RunOrchestrationInput(workflow, run, ContinueAsNewAfter: continueAsNewAfter),
+            RunOrchestrationJson.ToPayload(new RunOrchestrationInput(workflow, run, ContinueAsNewAfter: continueAsNewAfter)),
             new StartOrchestrationOptions(run.RunId),
             cancellationToken);
 
