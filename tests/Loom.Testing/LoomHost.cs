@@ -61,6 +61,13 @@ public static class LoomHostClient
         return run;
     }
 
+    /// <summary>POSTs without a body and asserts 200 (pause, resume).</summary>
+    public static async Task PostAsync(this ILoomHost host, string path)
+    {
+        using var response = await host.Client.PostAsync(path, null);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
     /// <summary>One task of a run view.</summary>
     public static JsonObject Task(JsonObject run, string taskId) =>
         (JsonObject)run["tasks"]!.AsArray().First(t => t!["id"]!.GetValue<string>() == taskId)!;

@@ -70,7 +70,8 @@ public static class LoomFunctionsBuilder
                 ParseRole(o.FunctionKeyRole, ApiRole.Admin));
         });
         services.AddSingleton(sp => new DurableRunDrivers(
-            sp.GetRequiredService<IRunStore>(), sp.GetRequiredService<LoomFunctionsOptions>().ContinueAsNewAfter, sp.GetRequiredService<ILogger<DurableRunDrivers>>()));
+            sp.GetRequiredService<IRunStore>(), sp.GetRequiredService<LoomFunctionsOptions>().ContinueAsNewAfter,
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<DurableRunDrivers>>()));
         services.AddSingleton(sp =>
         {
             var o = sp.GetRequiredService<LoomFunctionsOptions>();
