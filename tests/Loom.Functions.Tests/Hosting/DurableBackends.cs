@@ -23,16 +23,18 @@ internal static class DurableBackends
     /// DurableTask.AzureStorage, the backend Durable Functions uses by default, on Azurite, with the settings of the
     /// repository's host.json (<see cref="HostJsonSettings"/>); only the idle queue polling is shortened for tests.
     /// </summary>
-    public static Func<ILoggerFactory, Task<IOrchestrationService>> AzureStorage(AzuriteFixture azurite, string taskHub, string? workerId = null) =>
+    public static Func<ILoggerFactory, Task<IOrchestrationService>> AzureStorage(
+        AzuriteFixture azurite, string taskHub, Action<AzureStorageOrchestrationServiceSettings>? adjust = null) =>
         async loggers =>
         {
             var settings = HostJsonSettings.Read();
             settings.StorageAccountClientProvider = new StorageAccountClientProvider(azurite.ConnectionString);
             settings.TaskHubName = taskHub;
-            settings.WorkerId = workerId ?? "worker-" + Guid.NewGuid().ToString("N")[..8];
+            settings.WorkerId = "worker-" + Guid.NewGuid().ToString("N")[..8];
             settings.LoggerFactory = loggers;
             // Idle polling backs off to 30 s by default; tests wait on short gaps between steps.
             settings.MaxQueuePollingInterval = TimeSpan.FromMilliseconds(500);
+            adjust?.Invoke(settings);
             var service = new AzureStorageOrchestrationService(settings);
             await service.CreateIfNotExistsAsync();
             return service;

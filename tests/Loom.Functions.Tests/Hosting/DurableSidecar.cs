@@ -45,7 +45,20 @@ internal sealed class DurableSidecar : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        await _app.StopAsync(stop.Token);
+        await DisposeAsync(stop.Token);
+    }
+
+    /// <summary>Stops within <paramref name="cancellationToken"/>'s time, dropping what is still in flight.</summary>
+    public async Task DisposeAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _app.StopAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
         await _app.DisposeAsync();
     }
 }

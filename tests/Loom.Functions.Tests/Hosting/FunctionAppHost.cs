@@ -155,6 +155,34 @@ internal sealed class FunctionAppHost : ILoomHost
         await _sidecar.DisposeAsync();
     }
 
+    /// <summary>
+    /// Ends the app the way a crash does, as far as a process can do it to itself: the sidecar goes first, so nothing in
+    /// flight (activity results, orchestration episodes) is completed or handed back; the work items it had taken stay
+    /// invisible on the queues until their visibility timeout. (Its backend stops too, which gives up the partition leases
+    /// at once; a real crash leaves them to expire, 30 s by default.)
+    /// </summary>
+    public async Task KillAsync()
+    {
+        Client.Dispose();
+        using var now = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+        await _sidecar.DisposeAsync(now.Token);
+        // In a process that goes on living, the backend's own loops (lease renewal, queue polling) must be stopped
+        // explicitly, or they would keep the partitions and take messages no one processes.
+        await Service.StopAsync(isForced: true);
+        await _front.StopAsync(now.Token);
+        await _front.DisposeAsync();
+        try
+        {
+            await _worker.StopAsync(now.Token);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        _worker.Dispose();
+        _channel.Dispose();
+    }
+
     /// <summary>Functions creates a function class per invocation from the app's services.</summary>
     private static T Activate<T>(IServiceProvider services) => ActivatorUtilities.CreateInstance<T>(services);
 
