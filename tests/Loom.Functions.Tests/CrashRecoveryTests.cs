@@ -7,8 +7,15 @@ namespace Loom.Functions.Tests;
 
 /// <summary>A Function App worker dies mid fan-out on DurableTask.AzureStorage; another takes over the same task hub.</summary>
 [Trait("Host", "durable-azure-storage")]
-public sealed class CrashRecoveryTests(ITestOutputHelper output)
+public sealed class CrashRecoveryTests(ITestOutputHelper output) : IAsyncLifetime
 {
+    private AzuriteFixture _azurite = null!;
+    private BackendFixture _backend = null!;
+
+    public async Task InitializeAsync() => (_azurite, _backend) = await Shared.AcquireAsync();
+
+    public Task DisposeAsync() => Shared.ReleaseAsync();
+
     /// <summary>
     /// host.json sets both queue visibility timeouts to 1 minute (production); the test shortens them to keep the suite
     /// quick: recovery waits for exactly this, so the mechanism is the same, only the wait is shorter.
@@ -18,8 +25,7 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
     [Fact]
     public async Task WorkerKilledMidFanOut_AnotherWorkerFinishesEveryRun_NoCommittedTaskRunsTwice()
     {
-        var azurite = await Shared.Azurite;
-        var backend = await Shared.Backend;
+        var (azurite, backend) = (_azurite, _backend);
         var hub = "crash" + Guid.NewGuid().ToString("N")[..10];
         var prefix = "fcr" + Guid.NewGuid().ToString("N")[..8];
         var service = DurableBackends.AzureStorage(azurite, hub, s =>

@@ -22,11 +22,22 @@ public abstract class HostFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Backend = await Shared.Backend;
-        Host = await StartAsync(await Shared.Azurite);
+        var (azurite, backend) = await Shared.AcquireAsync();
+        Backend = backend;
+        Host = await StartAsync(azurite);
     }
 
-    public async Task DisposeAsync() => await Host.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        try
+        {
+            await Host.DisposeAsync();
+        }
+        finally
+        {
+            await Shared.ReleaseAsync();
+        }
+    }
 
     internal abstract Task<ILoomHost> StartAsync(AzuriteFixture azurite);
 
