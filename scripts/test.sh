@@ -12,11 +12,8 @@ step() { printf '\n==> %s\n' "$*"; }
 step "npm ci (Azurite for the storage and server tests)"
 bash scripts/ensure-azurite.sh
 
-step "Loom.Functions"
-bash scripts/functions-check.sh
-
-step "dotnet build (Release)"
-dotnet build Loom.slnf -c Release --nologo -v quiet -clp:ErrorsOnly
+step "dotnet build LoomFunctions.sln (Release: every project, the Function App included)"
+dotnet build LoomFunctions.sln -c Release --nologo -v quiet -clp:ErrorsOnly
 
 step "dotnet test"
 results="$root/artifacts/test-results"

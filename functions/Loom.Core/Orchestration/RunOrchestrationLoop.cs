@@ -102,6 +102,15 @@ internal sealed class RunOrchestrationLoop(IRunOrchestrationContext context, Run
                 timer.Dispose();
                 if (timer.Task.IsCanceled) return null;
                 await timer.Task;
+                if (context.CurrentUtcDateTime < timer.Command.FireAt)
+                {
+                    // A backend may deliver a timer early (DurableTask.AzureStorage sends it as a queue message whose
+                    // visibility delay is cut down to whole seconds); a backoff, deadline or run timeout must never act
+                    // before its time, so wait again for the remainder.
+                    StartTimer(timer.Command);
+                    return null;
+                }
+
                 return new TimerFired(timer.Command.Purpose, timer.Command.TaskId, timer.Command.Attempt, context.CurrentUtcDateTime);
 
             case CallbackWork callback:
