@@ -5,12 +5,17 @@ namespace Loom.Core.Api;
 /// <summary>Builds the OpenAPI 3.1 document of the API from its route table, so it cannot drift from the routes.</summary>
 internal static class OpenApiDocument
 {
-    /// <summary>The document of <paramref name="routes"/>; <paramref name="streams"/> says whether this host streams events (else the stream route is documented as 501).</summary>
+    /// <summary>
+    /// The document of <paramref name="routes"/>; <paramref name="streams"/> says whether this host streams events. A host
+    /// that does not leaves the stream route out of its document, as it does every host-specific route it lacks (it still
+    /// answers that route with 501 and says how to poll, for clients written against the other host).
+    /// </summary>
     public static JsonObject Build(IReadOnlyList<Route> routes, bool streams)
     {
         var paths = new JsonObject();
         foreach (var route in routes)
         {
+            if (route.Template == LoomApi.StreamRoute && !streams) continue;
             if (paths[route.Template] is not JsonObject item)
             {
                 item = [];
@@ -39,16 +44,8 @@ internal static class OpenApiDocument
             if (route.Template == LoomApi.StreamRoute)
             {
                 var answers = (JsonObject)operation["responses"]!;
-                answers.Remove("200");
-                if (streams)
-                {
-                    answers["200"] = new JsonObject { ["description"] = "Server-sent events", ["content"] = new JsonObject { ["text/event-stream"] = new JsonObject() } };
-                    parameters.Add(new JsonObject { ["name"] = "Last-Event-ID", ["in"] = "header", ["required"] = false, ["schema"] = new JsonObject { ["type"] = "string" } });
-                }
-                else
-                {
-                    answers["501"] = new JsonObject { ["description"] = "This host does not stream; poll /api/runs/{runId}/events" };
-                }
+                answers["200"] = new JsonObject { ["description"] = "Server-sent events", ["content"] = new JsonObject { ["text/event-stream"] = new JsonObject() } };
+                parameters.Add(new JsonObject { ["name"] = "Last-Event-ID", ["in"] = "header", ["required"] = false, ["schema"] = new JsonObject { ["type"] = "string" } });
             }
             operation["security"] = route.Role == ApiRole.Anonymous ? new JsonArray() : new JsonArray(new JsonObject { ["functionKey"] = new JsonArray() });
             item[route.Method.ToLowerInvariant()] = operation;
