@@ -1,12 +1,16 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Text;
 using System.Text.RegularExpressions;
 using Loom.Core.Dashboard;
 using Loom.Functions.Api;
 using Loom.Functions.Tests.Hosting;
 using Loom.Testing;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.Abstractions;
+using Microsoft.AspNetCore.Routing;
 
 namespace Loom.Functions.Tests;
 
@@ -78,17 +82,23 @@ public sealed partial class DashboardTests(InMemoryDurableHost fixture) : IClass
     }
 
     [Fact]
-    public void MissingBuild_IsA404ThatSaysHowToBuild()
+    public async Task MissingBuild_IsA404ThatSaysHowToBuild()
     {
         var empty = Directory.CreateTempSubdirectory("loom-nodash-");
         try
         {
             var site = new DashboardSite(empty.FullName);
             Assert.False(site.IsBuilt);
-            var answer = Assert.IsType<ContentResult>(site.Serve("/"));
-            Assert.Equal(404, answer.StatusCode);
-            Assert.Contains("dashboard/build.sh", answer.Content, StringComparison.Ordinal);
-            Assert.Contains(DashboardSite.FolderSetting, answer.Content, StringComparison.Ordinal);
+            foreach (var path in new[] { "/", "/assets/index.js", "/runs/x" })
+            {
+                var context = new DefaultHttpContext { Response = { Body = new MemoryStream() } };
+                await site.Serve(path).ExecuteResultAsync(new ActionContext(context, new RouteData(), new ActionDescriptor()));
+                var text = Encoding.UTF8.GetString(((MemoryStream)context.Response.Body).ToArray());
+                Assert.Equal(404, context.Response.StatusCode);
+                Assert.StartsWith("text/plain", context.Response.ContentType, StringComparison.Ordinal);
+                Assert.Contains("dashboard/build.sh", text, StringComparison.Ordinal);
+                Assert.Contains(DashboardSite.FolderSetting, text, StringComparison.Ordinal);
+            }
         }
         finally
         {
