@@ -41,7 +41,7 @@ internal static class DurableBackends
         };
 }
 
-/// <summary>The durableTask settings of the repository's host.json, as the Functions host maps them onto DurableTask.AzureStorage.</summary>
+/// <summary>Settings of the repository's host.json: durableTask as the Functions host maps it onto DurableTask.AzureStorage, and the HTTP route prefix.</summary>
 internal static class HostJsonSettings
 {
     public static JsonObject DurableTask() => HostJson()["extensions"]!["durableTask"]!.AsObject();
