@@ -41,7 +41,7 @@ public sealed class DashboardSite
     /// <summary>True when a build was found.</summary>
     public bool IsBuilt => _files is not null;
 
-    /// <summary>The answer to a GET or HEAD of <paramref name="path"/> (the route's catch-all, without the leading slash).</summary>
+    /// <summary>The answer to a GET or HEAD of the request path <paramref name="path"/> (leading and trailing slashes do not matter).</summary>
     public IActionResult Serve(string? path)
     {
         path = (path ?? "").Trim('/');
