@@ -95,6 +95,7 @@ public static class LoomFunctionsBuilder
             };
         });
         services.AddSingleton<LoomHttpDispatcher>();
+        services.AddSingleton(sp => new DashboardSite(sp.GetRequiredService<LoomFunctionsOptions>().DashboardPath));
         return services;
     }
 

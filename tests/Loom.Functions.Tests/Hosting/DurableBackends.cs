@@ -41,14 +41,16 @@ internal static class DurableBackends
         };
 }
 
-/// <summary>The durableTask settings of the repository's host.json, as the Functions host maps them onto DurableTask.AzureStorage.</summary>
+/// <summary>Settings of the repository's host.json: durableTask as the Functions host maps it onto DurableTask.AzureStorage, and the HTTP route prefix.</summary>
 internal static class HostJsonSettings
 {
-    public static JsonObject DurableTask()
-    {
-        var path = Path.Combine(AzuriteFixture.FindRepositoryRoot(), "host.json");
-        return JsonNode.Parse(File.ReadAllText(path))!["extensions"]!["durableTask"]!.AsObject();
-    }
+    public static JsonObject DurableTask() => HostJson()["extensions"]!["durableTask"]!.AsObject();
+
+    /// <summary>extensions.http.routePrefix: what the host puts before every HTTP trigger's route ("api" when unset).</summary>
+    public static string RoutePrefix() => HostJson()["extensions"]?["http"]?["routePrefix"]?.GetValue<string>() ?? "api";
+
+    private static JsonNode HostJson() =>
+        JsonNode.Parse(File.ReadAllText(Path.Combine(AzuriteFixture.FindRepositoryRoot(), "host.json")))!;
 
     public static AzureStorageOrchestrationServiceSettings Read()
     {

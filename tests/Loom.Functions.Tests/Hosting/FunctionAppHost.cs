@@ -189,7 +189,13 @@ internal sealed class FunctionAppHost : ILoomHost
     private static CancellationToken Stopping(IServiceProvider services) =>
         services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
 
-    /// <summary>The HTTP side of the Functions host: each HTTP function on its trigger's route and methods, keys checked by auth level.</summary>
+    /// <summary>The app's classes holding HTTP functions.</summary>
+    private static readonly Type[] HttpFunctionClasses = [typeof(LoomHttpFunctions), typeof(DashboardFunction)];
+
+    /// <summary>
+    /// The HTTP side of the Functions host: each HTTP function on its trigger's route (under host.json's route prefix) and
+    /// methods, keys checked by auth level. As in the host, literal routes win over the dashboard's catch-all.
+    /// </summary>
     private static WebApplication BuildFront(Func<(IServiceProvider Services, DurableTaskClient Client)> app)
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -197,11 +203,13 @@ internal sealed class FunctionAppHost : ILoomHost
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         var front = builder.Build();
         var keys = new HashSet<string>(StringComparer.Ordinal) { FunctionKey, LoomTestServer.OperatorKey, LoomTestServer.ReaderKey };
-        foreach (var method in typeof(LoomHttpFunctions).GetMethods(BindingFlags.Public | BindingFlags.Instance))
+        var prefix = HostJsonSettings.RoutePrefix();
+        foreach (var method in HttpFunctionClasses.SelectMany(c => c.GetMethods(BindingFlags.Public | BindingFlags.Instance)))
         {
             var trigger = method.GetParameters().Select(p => p.GetCustomAttribute<HttpTriggerAttribute>()).FirstOrDefault(a => a is not null);
             if (trigger is null) continue;
-            front.MapMethods("/api/" + trigger.Route, trigger.Methods!.Select(m => m.ToUpperInvariant()), async context =>
+            var route = "/" + string.Join('/', new[] { prefix, trigger.Route }.Where(part => !string.IsNullOrEmpty(part)));
+            front.MapMethods(route, trigger.Methods!.Select(m => m.ToUpperInvariant()), async context =>
             {
                 if (trigger.AuthLevel != AuthorizationLevel.Anonymous && !HasKey(context.Request, keys))
                 {
@@ -210,8 +218,14 @@ internal sealed class FunctionAppHost : ILoomHost
                 }
 
                 var (services, client) = app();
-                var functions = Activate<LoomHttpFunctions>(services);
-                var result = await (Task<IActionResult>)method.Invoke(functions, [context.Request, client])!;
+                var functions = ActivatorUtilities.CreateInstance(services, method.DeclaringType!);
+                object?[] args = [.. method.GetParameters().Select(p => p.ParameterType == typeof(HttpRequest) ? context.Request : (object)client)];
+                var result = method.Invoke(functions, args) switch
+                {
+                    Task<IActionResult> pending => await pending,
+                    IActionResult done => done,
+                    var other => throw new InvalidOperationException($"{method.Name} returned {other?.GetType().Name ?? "null"}"),
+                };
                 await result.ExecuteResultAsync(new ActionContext(context, context.GetRouteData(), new ActionDescriptor()));
             });
         }
