@@ -19,7 +19,7 @@ internal sealed partial class OutageTolerantAttemptStore(IAttemptStore inner, Ti
                 await inner.PutAsync(attempt, cancellationToken);
                 return;
             }
-            catch (Exception ex) when (RunEngine.IsStorageOutage(ex) && !stopping.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            catch (Exception ex) when (SelfHostedRunDriver.IsStorageOutage(ex) && !stopping.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
                 if (outages == 0) LogOutage(logger, attempt.RunId, attempt.TaskId, attempt.Attempt, ex.Message);
                 var delay = TimeSpan.FromMilliseconds(Math.Min(5000, 100 * Math.Pow(2, Math.Min(outages, 10))));
