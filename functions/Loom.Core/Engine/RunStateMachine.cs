@@ -98,7 +98,7 @@ public static class RunStateMachine
     }
 
     /// <summary>True when the run reached a final status (succeeded, failed or cancelled); nothing changes it afterwards.</summary>
-    public static bool IsFinished(RunState state) => state.Status is RunStatus.Succeeded or RunStatus.Failed or RunStatus.Cancelled;
+    public static bool IsFinished(RunState state) => RunStatuses.IsFinal(state.Status);
 
     /// <summary>
     /// The commands that re-arm everything a running state is waiting for, for a driver that resumes from a snapshot

@@ -39,7 +39,7 @@ public static class LoomServerBuilder
         {
             services.AddSingleton<StorageRequestCounter>();
         }
-        services.AddSingleton(sp => new ServerDiagnostics(sp.GetRequiredService<RunEngine>(), sp.GetRequiredService<WorkflowCatalog>(), sp.GetRequiredService<MemoryTrimmer>(), sp.GetService<StorageRequestCounter>()));
+        services.AddSingleton(sp => new ServerDiagnostics(sp.GetRequiredService<SelfHostedRunDriver>(), sp.GetRequiredService<WorkflowCatalog>(), sp.GetRequiredService<MemoryTrimmer>(), sp.GetService<StorageRequestCounter>()));
         services.AddSingleton<IWorkflowStore>(sp => sp.GetRequiredService<LoomStorage>().Workflows);
         services.TryAddSingleton<IRunStore>(sp => sp.GetRequiredService<LoomStorage>().Runs);
         // The engine's attempt records survive a storage outage (retried until storage is back); see OutageTolerantAttemptStore.
@@ -78,9 +78,9 @@ public static class LoomServerBuilder
         services.AddSingleton(sp => new CallbackUrls(sp.GetRequiredService<LoomServerOptions>().PublicBaseUrl, sp.GetRequiredService<CallbackTokens>()));
         services.AddSingleton<RunCommitSignal>();
         services.AddSingleton<TaskAttemptRunner>();
-        services.AddSingleton<TaskRunner>();
-        services.AddSingleton<RunEngine>();
-        services.AddSingleton<IRunDriver>(sp => sp.GetRequiredService<RunEngine>());
+        services.AddSingleton<ThrottledAttemptRunner>();
+        services.AddSingleton<SelfHostedRunDriver>();
+        services.AddSingleton<IRunDriver>(sp => sp.GetRequiredService<SelfHostedRunDriver>());
         services.AddSingleton(sp =>
         {
             var o = sp.GetRequiredService<LoomServerOptions>();
