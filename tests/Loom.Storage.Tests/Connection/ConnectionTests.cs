@@ -59,31 +59,6 @@ public sealed class ConnectionTests(AzuriteFixture azurite)
     }
 
     [Fact]
-    public async Task Create_WithoutATransport_UsesTheSharedTunedOne_AndItReachesAzurite()
-    {
-        var options = new TableClientOptions();
-        var storage = LoomStorage.Create(azurite.ConnectionString, Azurite.UniqueName("t"), options);
-        Assert.True(TableTransport.IsApplied(options));
-        Assert.True((await storage.Workflows.RegisterAsync("wf", "h1", "id: wf", DateTimeOffset.UnixEpoch)).Created);
-
-        // The same pool serves every store built without a transport of its own.
-        var other = new TableClientOptions();
-        LoomStorage.Create(azurite.ConnectionString, Azurite.UniqueName("t"), other);
-        Assert.Same(options.Transport, other.Transport);
-    }
-
-    [Fact]
-    public void Create_WithACallersTransport_KeepsIt()
-    {
-        using var handler = new HttpClientHandler();
-        var transport = new Azure.Core.Pipeline.HttpClientTransport(handler);
-        var options = new TableClientOptions { Transport = transport };
-        LoomStorage.Create(azurite.ConnectionString, "loom", options);
-        Assert.Same(transport, options.Transport);
-        Assert.False(TableTransport.IsApplied(options));
-    }
-
-    [Fact]
     public async Task RequestCounter_CountsEveryRequest_OneTableCreatePerTableAndProcess()
     {
         var counter = new StorageRequestCounter();
