@@ -10,8 +10,9 @@ internal static class BenchProgram
 {
     private const string Usage = """
         Loom benchmark: starts Azurite, the stub backend and the Loom server (child process), measures the floor, then runs workloads.
-          dotnet run -c Release --project tests/Loom.Bench -- [--workload W1,W2,W3,W4,K1] [--runs SCALE] [--soak]
-            --workload  which workloads (default: W1,W2,W3,W4); K1 is the kill -9 chaos: fan-out diamonds while the
+          dotnet run -c Release --project tests/Loom.Bench -- [--workload W1,W2,W3,W4,K1,S1] [--runs SCALE] [--soak]
+            --workload  which workloads (default: W1,W2,W3,W4); S1 is the store client alone against Azurite (CPU,
+                        allocations and requests per store operation; no server); K1 is the kill -9 chaos: fan-out diamonds while the
                         server is killed with SIGKILL and restarted, 5 times (exit code 1 if a run is lost, stuck or
                         failed, or a task committed before a kill is called successfully again)
             --runs      scale every workload's run count (default 1: 200, 100, 50, 5000 runs)
@@ -25,17 +26,19 @@ internal static class BenchProgram
         var chaos = false;
         var scale = 1.0;
         var soak = false;
+        var store = false;
         for (var i = 0; i < args.Length; i++)
         {
             switch (args[i])
             {
                 case "--workload" when i + 1 < args.Length:
                     var names = args[++i].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-                    var unknown = names.Where(n => !n.Equals("K1", StringComparison.OrdinalIgnoreCase)
+                    var unknown = names.Where(n => !n.Equals("K1", StringComparison.OrdinalIgnoreCase) && !n.Equals("S1", StringComparison.OrdinalIgnoreCase)
                         && Workload.All.All(w => !w.Name.Equals(n, StringComparison.OrdinalIgnoreCase))).ToList();
-                    if (unknown.Count > 0) return Fail($"Unknown workload(s): {string.Join(", ", unknown)}; choose from W1, W2, W3, W4, K1.");
+                    if (unknown.Count > 0) return Fail($"Unknown workload(s): {string.Join(", ", unknown)}; choose from W1, W2, W3, W4, K1, S1.");
                     selected = [.. Workload.All.Where(w => names.Contains(w.Name, StringComparer.OrdinalIgnoreCase))];
                     chaos = names.Contains("K1", StringComparer.OrdinalIgnoreCase);
+                    store = names.Contains("S1", StringComparer.OrdinalIgnoreCase);
                     break;
                 case "--runs" when i + 1 < args.Length:
                     if (!double.TryParse(args[++i], NumberStyles.Float, CultureInfo.InvariantCulture, out scale) || scale <= 0 || scale > 100)
@@ -68,6 +71,13 @@ internal static class BenchProgram
         BenchEnvironment? env = null;
         try
         {
+            if (store)
+            {
+                Console.Error.WriteLine("bench: S1: the store client alone (create, commits with history, attempt puts, read)");
+                Emit(await StoreBench.RunAsync(scale, stop.Token), results);
+                if (selected.Count == 0 && !chaos && !soak) return 0;
+            }
+
             env = await BenchEnvironment.StartAsync(root, stop.Token);
             using var client = new LoomClient(env.ServerUrl, env.AdminKey);
             Console.Error.WriteLine("bench: measuring the floor (queue, table, HTTP; ~15 s)");
