@@ -489,15 +489,15 @@ public abstract class HostScenarios(HostFixture fixture)
     [Fact]
     public async Task Wait_UntilAnInstantFromParams_EndsNotBeforeIt()
     {
-        await H.RegisterAsync($$"""
-            id: {{W("wait-until")}}
+        await H.RegisterAsync($$$"""
+            id: {{{W("wait-until")}}}
             params: { at: "2000-01-01T00:00:00Z" }
             tasks:
               - id: hold
                 type: wait
                 until: "${{ params.at }}"
               - id: after
-                url: {{B}}/api/tasks/after
+                url: {{{B}}}/api/tasks/after
                 dependsOn: [hold]
             """);
         var at = DateTimeOffset.UtcNow.AddSeconds(2);

@@ -114,7 +114,7 @@ public sealed class Condition
             JsonValueKind.False or JsonValueKind.Null => false,
             JsonValueKind.True => true,
             JsonValueKind.String => v.GetValue<string>().Length > 0,
-            JsonValueKind.Number => v.GetValue<double>() != 0,
+            JsonValueKind.Number => Number(v) != 0,
             _ => true,
         },
         _ => true,
@@ -154,7 +154,7 @@ public sealed class Condition
                 int order;
                 if (Kind(left) == JsonValueKind.Number && Kind(right) == JsonValueKind.Number)
                 {
-                    order = left!.GetValue<double>().CompareTo(right!.GetValue<double>());
+                    order = Number(left!).CompareTo(Number(right!));
                 }
                 else if (Kind(left) == JsonValueKind.String && Kind(right) == JsonValueKind.String)
                 {
@@ -180,12 +180,16 @@ public sealed class Condition
     {
         if (Kind(left) == JsonValueKind.Number && Kind(right) == JsonValueKind.Number)
         {
-            return left!.GetValue<double>() == right!.GetValue<double>();
+            return Number(left!) == Number(right!);
         }
 
         // JSON equality for the rest; a missing value and null are the same.
         return JsonNode.DeepEquals(left ?? JsonValue.Create((string?)null), right ?? JsonValue.Create((string?)null));
     }
+
+    /// <summary>A JSON number as a double, whatever CLR type holds it (a value built in code may hold an int or a long).</summary>
+    private static double Number(JsonNode value) =>
+        value is JsonValue v && v.TryGetValue<double>(out var d) ? d : double.Parse(value.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture);
 
     private static JsonValueKind Kind(JsonNode? value) => value?.GetValueKind() ?? JsonValueKind.Null;
 

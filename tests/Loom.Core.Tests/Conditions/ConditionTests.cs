@@ -56,6 +56,16 @@ public class ConditionTests
         Assert.Equal(expected, Condition.Parse(text).Evaluate(Resolve));
     }
 
+    [Fact]
+    public void Evaluate_NumbersHeldAsIntegers_CompareAsNumbers()
+    {
+        // Outputs built in code (not parsed) hold CLR integers; reading them as double used to throw.
+        var values = new Dictionary<string, JsonNode?> { ["tasks.a.output.rows"] = JsonValue.Create(42L), ["params.min"] = JsonValue.Create(10) };
+        var condition = Condition.Parse("tasks.a.output.rows >= params.min and tasks.a.output.rows == 42 and params.min");
+
+        Assert.True(condition.Evaluate(p => values.GetValueOrDefault(string.Join('.', p))));
+    }
+
     [Theory]
     [InlineData("", 0, "the condition is empty")]
     [InlineData("params.env ==", 13, "ends too early")]
