@@ -23,6 +23,36 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IAsyncLifetim
     private static readonly TimeSpan Visibility = TimeSpan.FromSeconds(8);
 
     [Fact]
+    public async Task WorkerKilledDuringAWaitStep_AnotherWorkerEndsTheWaitNotEarlyAndFinishesTheRun()
+    {
+        var hub = "wkill" + Guid.NewGuid().ToString("N")[..10];
+        var prefix = "fwk" + Guid.NewGuid().ToString("N")[..8];
+        var service = DurableBackends.AzureStorage(_azurite, hub, s =>
+        {
+            s.WorkItemQueueVisibilityTimeout = Visibility;
+            s.ControlQueueVisibilityTimeout = Visibility;
+        });
+
+        var first = await FunctionAppHost.StartAsync(_azurite, service, prefix);
+        await first.RegisterAsync($"id: wait-kill\ntasks:\n  - id: hold\n    type: wait\n    duration: 3s\n" +
+            $"  - id: after\n    url: {_backend.BaseUrl}/api/tasks/after\n    dependsOn: [hold]\n");
+        var runId = await first.TriggerAsync("wait-kill");
+        await first.WaitForRunAsync(runId, TimeSpan.FromSeconds(20), r => LoomHostClient.Task(r, "hold")["status"]!.GetValue<string>() == "waiting");
+
+        // The durable timer is a message in the task hub: a new worker on the same hub fires it.
+        await first.KillAsync();
+        await using var second = await FunctionAppHost.StartAsync(_azurite, service, prefix);
+        var run = await second.WaitForRunAsync(runId, TimeSpan.FromSeconds(60));
+
+        Assert.Equal("succeeded", run["status"]!.GetValue<string>());
+        var hold = LoomHostClient.Task(run, "hold");
+        var waited = DateTimeOffset.Parse(hold["finishedAt"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture)
+            - DateTimeOffset.Parse(hold["startedAt"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(waited >= TimeSpan.FromSeconds(3), $"the wait ended after {waited}, before its 3 s");
+        Assert.Single(_backend.Log.Items, r => r.RunId == runId && r.TaskId == "after");
+    }
+
+    [Fact]
     public async Task WorkerKilledMidFanOut_AnotherWorkerFinishesEveryRun_NoCommittedTaskRunsTwice()
     {
         var (azurite, backend) = (_azurite, _backend);

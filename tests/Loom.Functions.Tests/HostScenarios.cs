@@ -457,6 +457,86 @@ public abstract class HostScenarios(HostFixture fixture)
     }
 
     [Fact]
+    public async Task ConditionalWaitSample_ProdWaitsThenDeploys_DevSkipsDeployWithTheCondition()
+    {
+        var path = Path.Combine(AzuriteFixture.FindRepositoryRoot(), "samples", "workflows", "conditional-wait.yaml");
+        var yaml = File.ReadAllText(path).Replace("http://localhost:5080", B, StringComparison.Ordinal)
+            .Replace("id: conditional-wait", $"id: {W("conditional-wait")}", StringComparison.Ordinal);
+        await H.RegisterAsync(yaml);
+
+        var prodId = await H.TriggerAsync(W("conditional-wait"));
+        var devId = await H.TriggerAsync(W("conditional-wait"), new JsonObject { ["env"] = "dev" });
+        var prod = await H.WaitForRunAsync(prodId);
+        var dev = await H.WaitForRunAsync(devId);
+
+        Assert.Equal("succeeded", Status(prod));
+        Assert.Equal(["fetch_data", "deploy", "report"], Calls(prodId).Select(c => c.TaskId));
+        var coolDown = LoomHostClient.Task(prod, "cool_down");
+        Assert.Equal(("succeeded", "wait"), (Status(coolDown), coolDown["type"]!.GetValue<string>()));
+        var waited = DateTimeOffset.Parse(coolDown["finishedAt"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture)
+            - DateTimeOffset.Parse(coolDown["startedAt"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture);
+        // Never early (Durable's AzureStorage backend may deliver a timer up to 1 s early; the loop waits again for the rest).
+        Assert.InRange(waited, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(10));
+        Assert.Equal("skipped", TaskStatus(prod, "notify_dev"));
+        Assert.Equal("condition false: params.env != 'prod'", LoomHostClient.Task(prod, "notify_dev")["reason"]!.GetValue<string>());
+
+        Assert.Equal("succeeded", Status(dev));
+        Assert.Equal("skipped", TaskStatus(dev, "deploy"));
+        Assert.StartsWith("condition false: params.env == 'prod'", LoomHostClient.Task(dev, "deploy")["reason"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(["fetch_data", "notify_dev", "report"], Calls(devId).Select(c => c.TaskId));
+    }
+
+    [Fact]
+    public async Task Wait_UntilAnInstantFromParams_EndsNotBeforeIt()
+    {
+        await H.RegisterAsync($$$"""
+            id: {{{W("wait-until")}}}
+            params: { at: "2000-01-01T00:00:00Z" }
+            tasks:
+              - id: hold
+                type: wait
+                until: "${{ params.at }}"
+              - id: after
+                url: {{{B}}}/api/tasks/after
+                dependsOn: [hold]
+            """);
+        var at = DateTimeOffset.UtcNow.AddSeconds(2);
+        var runId = await H.TriggerAsync(W("wait-until"), new JsonObject { ["at"] = at.ToString("O", System.Globalization.CultureInfo.InvariantCulture) });
+        var run = await H.WaitForRunAsync(runId);
+
+        Assert.Equal("succeeded", Status(run));
+        var after = Assert.Single(Calls(runId));
+        Assert.Equal("after", after.TaskId);
+        var finished = DateTimeOffset.Parse(LoomHostClient.Task(run, "hold")["finishedAt"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(finished >= at, $"the wait ended at {finished:O}, before {at:O}");
+    }
+
+    [Fact]
+    public async Task Wait_CancelledDuringALongWait_EndsAtOnce()
+    {
+        await H.RegisterAsync($"""
+            id: {W("wait-cancel")}
+            tasks:
+              - id: hold
+                type: wait
+                duration: 1h
+              - id: after
+                url: {B}/api/tasks/after
+                dependsOn: [hold]
+            """);
+        var runId = await H.TriggerAsync(W("wait-cancel"));
+        var waiting = await H.WaitForRunAsync(runId, until: r => TaskStatus(r, "hold") == "waiting");
+        Assert.StartsWith("waiting until ", LoomHostClient.Task(waiting, "hold")["reason"]!.GetValue<string>(), StringComparison.Ordinal);
+
+        var cancel = await H.Client.PostAsJsonAsync($"/api/runs/{Uri.EscapeDataString(runId)}/cancel", new { reason = "test" });
+        var run = await H.WaitForRunAsync(runId, TimeSpan.FromSeconds(5));
+
+        Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
+        Assert.Equal(("cancelled", "cancelled"), (Status(run), TaskStatus(run, "hold")));
+        Assert.Empty(Calls(runId));
+    }
+
+    [Fact]
     public async Task OpenApi_EveryDocumentedRouteAnswers()
     {
         var document = JsonNode.Parse(await H.Client.GetStringAsync("/api/openapi.json"))!;

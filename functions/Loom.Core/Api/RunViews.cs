@@ -61,6 +61,8 @@ public static class RunViews
                 ["statusCode"] = task.LastStatusCode,
                 ["output"] = task.Output?.DeepClone(),
                 ["outputTruncated"] = task.OutputTruncated,
+                ["type"] = def?.Type,
+                ["when"] = def?.When,
             });
         }
         body["tasks"] = tasks;
@@ -172,8 +174,12 @@ public static class DefinitionViews
             tasks.Add(new JsonObject
             {
                 ["id"] = t.Id,
-                ["method"] = t.Method,
-                ["url"] = t.Url,
+                ["type"] = t.Type,
+                ["method"] = t.Type == TaskTypes.Wait ? null : t.Method,
+                ["url"] = t.Type == TaskTypes.Wait ? null : t.Url,
+                ["when"] = t.When,
+                ["durationMs"] = t.WaitDuration?.TotalMilliseconds,
+                ["until"] = t.WaitUntil,
                 ["dependsOn"] = new JsonArray(t.DependsOn.Select(d => (JsonNode?)JsonValue.Create(d)).ToArray()),
                 ["trigger"] = TriggerRules.Name(t.Trigger),
                 ["completion"] = t.Completion.ToString().ToLowerInvariant(),

@@ -363,10 +363,15 @@ internal sealed class RunActor
 
     private async Task TimerAsync(StartTimer timer)
     {
-        var delay = timer.FireAt - _engine.Clock.GetUtcNow();
         try
         {
-            if (delay > TimeSpan.Zero) await Task.Delay(delay, _engine.Clock, Ended);
+            // A system timer can fire a fraction of a millisecond before the clock reaches FireAt; wait out the remainder so
+            // the event's time is never before it (a wait step must not end early, like the Durable loop's re-wait).
+            for (var delay = timer.FireAt - _engine.Clock.GetUtcNow(); delay > TimeSpan.Zero; delay = timer.FireAt - _engine.Clock.GetUtcNow())
+            {
+                await Task.Delay(delay, _engine.Clock, Ended);
+            }
+
             await PostAsync(new TimerFired(timer.Purpose, timer.TaskId, timer.Attempt, _engine.Clock.GetUtcNow()));
         }
         catch (OperationCanceledException)
