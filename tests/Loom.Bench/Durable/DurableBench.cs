@@ -67,9 +67,10 @@ internal sealed class DurableBench : IAsyncDisposable
         {
             // host.json's settings as they are (the tests shorten the idle polling; a production app does not).
             if (pollingInterval is not null) settings.MaxQueuePollingInterval = TimeSpan.Parse(pollingInterval, CultureInfo.InvariantCulture);
+            // The bench's newer Storage SDKs default to service versions the pinned Azurite rejects; 2021-12-02 is what both speak.
             settings.StorageAccountClientProvider = new StorageAccountClientProvider(
-                StorageServiceClientProvider.ForBlob(connection, Counted(new BlobClientOptions(), _blobs)),
-                StorageServiceClientProvider.ForQueue(connection, Counted(new QueueClientOptions(), _queues)),
+                StorageServiceClientProvider.ForBlob(connection, Counted(new BlobClientOptions(BlobClientOptions.ServiceVersion.V2021_12_02), _blobs)),
+                StorageServiceClientProvider.ForQueue(connection, Counted(new QueueClientOptions(QueueClientOptions.ServiceVersion.V2021_12_02), _queues)),
                 StorageServiceClientProvider.ForTable(connection, Counted(new TableClientOptions(), _tables)));
         });
         _app = await FunctionAppHost.StartAsync(
