@@ -516,7 +516,7 @@ public sealed class RunOrchestratorTests
 
         Assert.Equal(RunStatus.Succeeded, run.Result.Status);
         Assert.Equal([RunStatus.Running, RunStatus.Succeeded], run.Saves.Select(s => s.State.Status));
-        Assert.Contains(run.Saves[1].Events, e => e.Data.Contains("\"b\"", StringComparison.Ordinal));
+        Assert.Contains(run.Saves[1].Events, e => e.TaskId == "b");
     }
 
     [Fact]
