@@ -141,7 +141,7 @@ internal sealed class RunOrchestrationLoop(IRunOrchestrationContext context, Run
                 }
 
                 _stored = save.State;
-                if (!IsFinal(_state.Status) && SaveDue()) StartSave();
+                if (_unsavedState && !IsFinal(_state.Status)) StartSave();
                 return null;
 
             default:
@@ -176,18 +176,8 @@ internal sealed class RunOrchestrationLoop(IRunOrchestrationContext context, Run
 
         DropUnneededWaits();
         context.SetCustomStatus(RunOrchestrator.Progress(_state, input.Generation));
-        if (_save is null && _finish is null && SaveDue()) StartSave();
+        if (_save is null && _finish is null) StartSave();
     }
-
-    /// <summary>
-    /// Whether the unsaved state is worth a <c>SaveRun</c> now: the run's status changed (it started; final states are
-    /// flushed at the end), or no call is in flight, so the run waits on something slower than a call (a backoff, a
-    /// callback, a held-back attempt). While calls are in flight, their attempt rows and the orchestration's custom status
-    /// show progress, and the next quiet point or the end stores the state with every event since: on Durable each save is
-    /// an activity and an orchestration episode, several queue messages each (measured in tests/Loom.Bench, --host durable).
-    /// </summary>
-    private bool SaveDue() =>
-        _unsavedState && (_state.Status != _stored.Status || !_outstanding.Any(o => o is ActivityWork));
 
     private void Execute(RunCommand command)
     {

@@ -13,12 +13,10 @@ namespace Loom.Core.Orchestration;
 /// <para>Determinism: the loop reads time only from <see cref="IRunOrchestrationContext.CurrentUtcDateTime"/>, keeps its
 /// outstanding work in ordered lists, and schedules work in the order the machine's commands come, so every replay
 /// schedules the same actions with the same inputs.</para>
-/// <para>Persistence: <c>SaveRun</c> is an activity with at most one in flight, started only at points a reader needs: when
-/// the run's status changes (started, finished) and when no call is in flight (the run waits on a backoff, a callback or
-/// held-back work). Transitions in between are coalesced into the next save (the latest snapshot plus every log row since
-/// the previous save), so a run whose calls follow each other back to back costs two saves, and task invocations never
-/// wait for a save. Meanwhile each attempt's row (written by <c>InvokeTask</c>) and the custom status show progress. Rows
-/// and snapshots are idempotent, so a save Durable re-delivers stores nothing twice.</para>
+/// <para>Persistence: <c>SaveRun</c> is an activity with at most one in flight. Transitions that happen while a save runs are
+/// coalesced into the next one (the latest snapshot plus every log row since the previous save), so a burst of
+/// completions costs one save, not one each, and task invocations never wait for a save. Rows and snapshots are
+/// idempotent, so a save Durable re-delivers stores nothing twice.</para>
 /// <para>ContinueAsNew: after <see cref="RunOrchestrationInput.ContinueAsNewAfter"/> events the generation drains: new
 /// attempts are held back (not sent), events keep being applied, and once no activity (attempt or save) is in flight the
 /// generation continues as new with the state, the held-back attempts and the open timers and callback waits. An attempt

@@ -477,9 +477,9 @@ public sealed class RunOrchestratorTests
     public void RunAsync_SaveFailsAfterItsRetries_FailsTheRunFromTheLastStoredStateWithTheReason()
     {
         var run = new DurableRunHarness(Diamond());
-        // a answers while the run's first save (the run started) is in flight; b and c are sent without waiting for it.
-        var save = run.Context.PendingActivities.First(a => a.Name == RunOrchestrator.SaveRunActivity);
+        run.CompleteSaves();
         run.CompleteNextInvoke();
+        var save = run.Context.PendingActivities.First(a => a.Name == RunOrchestrator.SaveRunActivity);
 
         // What the save held cannot be stored (it failed past the host's retries): the run must end, not stay "running".
         run.Context.FailActivity(save.Sequence, "storage refused the entity");
@@ -489,8 +489,8 @@ public sealed class RunOrchestratorTests
         Assert.Equal(RunStatus.Failed, run.Result.Status);
         Assert.Equal(RunStatus.Failed, run.LastSaved.Status);
         Assert.StartsWith("Loom could not store this run's next state (storage refused the entity)", run.LastSaved.Reason, StringComparison.Ordinal);
-        // From the last stored state: a was pending there (its success was never stored), and is cancelled with the run
-        // (b and c, sent meanwhile as attempts never wait for saves, are cancelled too, being pending there).
+        // From the last stored state: a was running there, and is cancelled with the run (b and c, sent meanwhile as attempts
+        // never wait for saves, are cancelled too, being pending there).
         Assert.Equal(TaskRunStatus.Cancelled, run.LastSaved.Tasks["a"].Status);
         Assert.All(run.LastSaved.Tasks.Values, t => Assert.Equal(TaskRunStatus.Cancelled, t.Status));
     }
@@ -505,29 +505,6 @@ public sealed class RunOrchestratorTests
         var error = Assert.Throws<InvalidOperationException>(() => run.Context.FailActivity(save.Sequence, "storage is still down"));
 
         Assert.Contains("storage is still down", error.InnerException!.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void RunAsync_CallsBackToBack_SavesWhenTheRunStartsAndWhenItEnds()
-    {
-        // On Durable every save is an activity and an episode: a run whose calls follow each other is saved when it starts and at its end.
-        var run = new DurableRunHarness(Of(Task("a"), Task("b", "a"), Task("c", "b")));
-        run.RunUntilIdle();
-
-        Assert.Equal(RunStatus.Succeeded, run.Result.Status);
-        Assert.Equal([RunStatus.Running, RunStatus.Succeeded], run.Saves.Select(s => s.State.Status));
-        Assert.Contains(run.Saves[1].Events, e => e.TaskId == "b");
-    }
-
-    [Fact]
-    public void RunAsync_NoCallInFlight_SavesWhileTheRunWaits()
-    {
-        // A backoff with nothing else in flight is a quiet point: the stored run shows the task retrying.
-        var run = new DurableRunHarness(Of(Retrying("a", TimeSpan.FromSeconds(30))));
-        run.Respond = i => i.Attempt == 1 ? AttemptOutcome.Fail(FailureClass.ServerError, "503", 503) : AttemptOutcome.Success();
-        run.RunUntilIdle(fireTimers: false);
-
-        Assert.Equal(TaskRunStatus.Retrying, run.LastSaved.Tasks["a"].Status);
     }
 
     [Fact]
