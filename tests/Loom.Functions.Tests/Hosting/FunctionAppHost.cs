@@ -67,20 +67,28 @@ internal sealed class FunctionAppHost : ILoomHost
     public IServiceProvider Services => _worker.Services;
 
     /// <summary>Starts the app on a fresh backend from <paramref name="createService"/>, with Loom's tables under <paramref name="prefix"/>.</summary>
+    /// <param name="azurite">Azurite for Loom's tables.</param>
+    /// <param name="createService">The Durable backend.</param>
+    /// <param name="prefix">Loom's table prefix.</param>
+    /// <param name="settings">Loom configuration over the defaults here.</param>
+    /// <param name="services">Service registrations after the app's own (the benchmark counts Loom's storage requests this way).</param>
+    /// <param name="tasks">More orchestrations and activities for the same worker (the benchmark's plain-Durable baseline).</param>
     public static async Task<FunctionAppHost> StartAsync(
         AzuriteFixture azurite,
         Func<ILoggerFactory, Task<IOrchestrationService>> createService,
         string prefix,
-        IDictionary<string, string?>? settings = null)
+        IDictionary<string, string?>? settings = null,
+        Action<IServiceCollection>? services = null,
+        Action<Microsoft.DurableTask.DurableTaskRegistry>? tasks = null)
     {
         var loggerFactory = LoggerFactory.Create(l => l.SetMinimumLevel(LogLevel.Warning));
         var service = await createService(loggerFactory);
         var sidecar = await DurableSidecar.StartAsync(service, loggerFactory);
         var channel = GrpcChannel.ForAddress(sidecar.Address);
 
-        IServiceProvider? services = null;
+        IServiceProvider? appServices = null;
         DurableTaskClient? durableClient = null;
-        var front = BuildFront(() => (services!, durableClient!));
+        var front = BuildFront(() => (appServices!, durableClient!));
         await front.StartAsync();
         var baseUrl = front.Urls.First();
 
@@ -103,6 +111,7 @@ internal sealed class FunctionAppHost : ILoomHost
         builder.Configuration.AddInMemoryCollection(config);
         builder.Services.AddSingleton(loggerFactory);
         builder.Services.AddLoom(builder.Configuration);
+        services?.Invoke(builder.Services);
         var converter = WorkerSerializerConverter.FromWorkerDefaults();
         builder.Services.AddDurableTaskWorker(worker =>
         {
@@ -111,9 +120,10 @@ internal sealed class FunctionAppHost : ILoomHost
             {
                 registry.AddOrchestratorFunc<JsonElement, JsonElement>(RunOrchestration.Name, (context, _) => RunOrchestration.RunAsync(context));
                 registry.AddActivityFunc<JsonElement, JsonElement>(RunOrchestrator.InvokeTaskActivity,
-                    (_, input) => Activate<InvokeTaskActivity>(services!).RunAsync(input, Stopping(services!)));
+                    (_, input) => Activate<InvokeTaskActivity>(appServices!).RunAsync(input, Stopping(appServices!)));
                 registry.AddActivityFunc<JsonElement, JsonElement>(RunOrchestrator.SaveRunActivity,
-                    (_, input) => Activate<SaveRunActivity>(services!).RunAsync(input, Stopping(services!)));
+                    (_, input) => Activate<SaveRunActivity>(appServices!).RunAsync(input, Stopping(appServices!)));
+                tasks?.Invoke(registry);
             });
         });
         builder.Services.AddDurableTaskClient(client =>
@@ -125,7 +135,7 @@ internal sealed class FunctionAppHost : ILoomHost
         builder.Services.AddOptions<DurableTaskWorkerOptions>().PostConfigure(o => o.DataConverter = converter);
         builder.Services.AddOptions<DurableTaskClientOptions>().PostConfigure(o => o.DataConverter = converter);
         var worker = builder.Build();
-        services = worker.Services;
+        appServices = worker.Services;
         durableClient = worker.Services.GetRequiredService<DurableTaskClient>();
         await worker.StartAsync();
         return new FunctionAppHost(sidecar, channel, worker, front, baseUrl, service);

@@ -31,14 +31,15 @@ public class HostJsonSlots : DispatchProxy
     {
         "get_" + nameof(IOrchestrationService.MaxConcurrentTaskActivityWorkItems) => _activities,
         "get_" + nameof(IOrchestrationService.MaxConcurrentTaskOrchestrationWorkItems) => _orchestrations,
-        _ => Forward(targetMethod, args),
+        _ => Forward(_inner, targetMethod, args),
     };
 
-    private object? Forward(MethodInfo method, object?[]? args)
+    /// <summary>Calls <paramref name="method"/> on <paramref name="inner"/>, throwing what it throws (not a <see cref="TargetInvocationException"/>).</summary>
+    internal static object? Forward(object inner, MethodInfo method, object?[]? args)
     {
         try
         {
-            return method.Invoke(_inner, args);
+            return method.Invoke(inner, args);
         }
         catch (TargetInvocationException ex) when (ex.InnerException is not null)
         {
