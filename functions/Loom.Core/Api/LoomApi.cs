@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Loom.Core.Api.Contracts;
 using Loom.Core.Api.Streaming;
 using Loom.Core.Json;
 
@@ -158,7 +159,7 @@ public sealed class LoomApi
     }
 
     private Task<ApiResponse> DiagnosticsAsync(RouteContext context) => Task.FromResult(_services.Diagnostics is { } diagnostics
-        ? ApiResponse.Ok(diagnostics())
+        ? ApiResponse.Ok(diagnostics(), LoomJsonContext.Default.DiagnosticsSnapshot)
         : ApiResponse.Problem(404, "Not found", "This host offers no diagnostics."));
 
     private async Task<ApiResponse> HealthAsync(RouteContext context)
@@ -173,8 +174,8 @@ public sealed class LoomApi
             healthy = false;
         }
         return healthy
-            ? ApiResponse.Ok(new JsonObject { ["status"] = "healthy", ["storage"] = "ok" })
-            : ApiResponse.Json(503, new JsonObject { ["status"] = "unhealthy", ["storage"] = "unreachable" });
+            ? ApiResponse.Ok(new HealthStatus("healthy", "ok"), LoomJsonContext.Default.HealthStatus)
+            : ApiResponse.Json(503, new HealthStatus("unhealthy", "unreachable"), LoomJsonContext.Default.HealthStatus);
     }
 }
 
