@@ -193,6 +193,12 @@ internal static class OpenApiDocument
             {
                 return new JsonObject { ["type"] = "object", ["additionalProperties"] = true };
             }
+            // The exporter lists a string enum's values without saying they are strings; generators then type them as unknown.
+            if (node is JsonObject { } withEnum && withEnum["enum"] is JsonArray values && withEnum["type"] is null
+                && values.All(v => v?.GetValueKind() == JsonValueKind.String))
+            {
+                withEnum["type"] = "string";
+            }
             if (type == root)
             {
                 OmittedWhenNull(context.TypeInfo, node);
@@ -215,6 +221,12 @@ internal static class OpenApiDocument
                 if (ignore?.Condition != JsonIgnoreCondition.WhenWritingNull) continue;
                 var listed = required.FirstOrDefault(n => n?.GetValue<string>() == property.Name);
                 if (listed is not null) required.Remove(listed);
+                // Never null on the wire either: absent instead.
+                if (schema["properties"]?[property.Name] is JsonObject field && field["type"] is JsonArray types)
+                {
+                    var kinds = types.Select(t => t!.GetValue<string>()).Where(t => t != "null").ToList();
+                    field["type"] = kinds.Count == 1 ? kinds[0] : new JsonArray([.. kinds.Select(k => (JsonNode)k)]);
+                }
             }
         }
 
