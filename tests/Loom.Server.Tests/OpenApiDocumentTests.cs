@@ -22,9 +22,43 @@ public sealed class OpenApiDocumentTests(AzuriteFixture azurite)
         await File.WriteAllTextAsync(Path.Combine(folder, "server.json"), served.ToJsonString());
         await File.WriteAllTextAsync(Path.Combine(folder, "functions.json"), functions.ToJsonString());
 
-        Assert.NotNull(served["paths"]!["/api/workflows"]);
-        Assert.NotNull(functions["paths"]!["/api/workflows"]);
+        var ids = Operations(served).Select(o => o["operationId"]?.GetValue<string>()).ToList();
+        Assert.DoesNotContain(null, ids);
+        Assert.Equal(ids.Count, ids.Distinct().Count());
+        Assert.All(Operations(served), o => Assert.NotNull(o["responses"]!["4XX"]));
+        // Each host documents what it offers and the key it takes.
+        Assert.NotNull(served["paths"]![LoomApi.StreamRoute]);
+        Assert.NotNull(served["paths"]!["/api/diagnostics"]);
+        Assert.Null(functions["paths"]![LoomApi.StreamRoute]);
+        Assert.Null(functions["paths"]!["/api/diagnostics"]);
+        Assert.NotNull(served["components"]!["securitySchemes"]!["apiKey"]);
+        Assert.NotNull(functions["components"]!["securitySchemes"]!["functionKey"]);
+        Assert.Equal("#/components/schemas/RunDetail", served["paths"]!["/api/runs/{runId}"]!["get"]!["responses"]!["200"]!["content"]!["application/json"]!["schema"]!["$ref"]!.GetValue<string>());
     }
+
+    [Fact]
+    public async Task RunDetailSchema_RequiresExactlyWhatTheServerSends()
+    {
+        await using var server = await LoomTestServer.StartAsync(azurite);
+        await server.RegisterAsync("""
+            id: schema-check
+            tasks:
+              - id: only
+                url: http://127.0.0.1:9/never
+            """);
+        var runId = await server.TriggerAsync("schema-check");
+        var run = await server.GetRunAsync(runId);
+        var document = JsonNode.Parse(await server.Client.GetStringAsync("/api/openapi.json"))!;
+        var schema = document["components"]!["schemas"]!["RunDetail"]!;
+
+        var required = schema["required"]!.AsArray().Select(n => n!.GetValue<string>()).Order().ToList();
+        var declared = schema["properties"]!.AsObject().Select(p => p.Key).Order().ToList();
+        Assert.Equal(declared, run.Select(p => p.Key).Order().ToList());
+        Assert.Equal(declared, required);
+    }
+
+    private static IEnumerable<JsonObject> Operations(JsonObject document) =>
+        document["paths"]!.AsObject().SelectMany(p => p.Value!.AsObject().Select(o => o.Value!.AsObject()));
 
     /// <summary>The document as the Function App builds it: the same API without a commit signal or diagnostics.</summary>
     internal static async Task<JsonObject> FunctionAppDocumentAsync(LoomTestServer server)
