@@ -6,6 +6,8 @@
 //   LOOM_SCREENSHOTS    where screenshots go (default: <repo>/artifacts/screenshots)
 //   LOOM_CHROMIUM       the browser (default /usr/bin/chromium)
 //   LOOM_E2E_TIMEOUT_MS how long a run may take to finish (default 90000)
+//   LOOM_E2E_HOST       server (default) or functions: the Function App has no event stream (it answers 501), so there
+//                       the run page must fall back to polling; on the server it must follow the stream
 //
 // Prints one line per check and a final "N passed, M failed"; exits 0 only when every check passed.
 
@@ -21,7 +23,14 @@ const slowWorkflow = process.env.LOOM_SLOW_WORKFLOW ?? '';
 const screenshots = path.resolve(process.env.LOOM_SCREENSHOTS ?? path.join(here, '..', '..', 'artifacts', 'screenshots'));
 const executablePath = process.env.LOOM_CHROMIUM ?? '/usr/bin/chromium';
 const runTimeout = Number(process.env.LOOM_E2E_TIMEOUT_MS ?? 90_000);
+const host = process.env.LOOM_E2E_HOST ?? 'server';
 const SAMPLES = ['daily-report', 'etl-fanout', 'retry-demo', 'callback-demo'];
+
+if (!['server', 'functions'].includes(host)) {
+  console.error(`dashboard e2e: LOOM_E2E_HOST is ${host}; use server or functions.`);
+  console.log('0 passed, 1 failed');
+  process.exit(2);
+}
 
 if (!baseUrl || !key) {
   console.error('dashboard e2e: set LOOM_URL (the server, e.g. http://127.0.0.1:8080) and LOOM_KEY (an operator key).');
@@ -122,8 +131,12 @@ try {
   page.on('pageerror', (error) => pageErrors.push(error.message));
   // The run page's live updates: which event streams it opened, and how the server answered.
   const streams = [];
+  // Reads of a run (GET /api/runs/{id}), in order with the streams: what a page without a stream polls.
+  const runReads = [];
   page.on('response', (response) => {
-    if (/\/api\/runs\/[^/]+\/stream$/.test(new URL(response.url()).pathname)) streams.push({ url: response.url(), status: response.status(), type: response.headers()['content-type'] ?? '' });
+    const pathname = new URL(response.url()).pathname;
+    if (/\/api\/runs\/[^/]+\/stream$/.test(pathname)) streams.push({ url: response.url(), status: response.status(), type: response.headers()['content-type'] ?? '', at: Date.now() });
+    else if (/^\/api\/runs\/[^/]+$/.test(pathname) && response.request().method() === 'GET') runReads.push({ pathname, at: Date.now() });
   });
   page.on('console', (message) => {
     if (message.type() === 'error' && /Content.Security.Policy/i.test(message.text())) pageErrors.push(message.text());
@@ -187,12 +200,24 @@ try {
     await shot(page, '04-run-succeeded');
   });
 
-  await check('the run page follows the run through its event stream', async () => {
-    assert(succeededRun, 'no run from the previous check');
-    const opened = streams.filter((x) => x.url.includes(`/api/runs/${encodeURIComponent(succeededRun)}/stream`));
-    assert(opened.length > 0, `the page opened no stream for ${succeededRun}`);
-    assert(opened.every((x) => x.status === 200 && x.type.startsWith('text/event-stream')), `stream answers: ${opened.map((x) => `${x.status} ${x.type}`).join(', ')}`);
-  });
+  if (host === 'server') {
+    await check('the run page follows the run through its event stream', async () => {
+      assert(succeededRun, 'no run from the previous check');
+      const opened = streams.filter((x) => x.url.includes(`/api/runs/${encodeURIComponent(succeededRun)}/stream`));
+      assert(opened.length > 0, `the page opened no stream for ${succeededRun}`);
+      assert(opened.every((x) => x.status === 200 && x.type.startsWith('text/event-stream')), `stream answers: ${opened.map((x) => `${x.status} ${x.type}`).join(', ')}`);
+    });
+  } else {
+    await check('the run page falls back to polling where the host has no event stream (501)', async () => {
+      assert(succeededRun, 'no run from the previous check');
+      const opened = streams.filter((x) => x.url.includes(`/api/runs/${encodeURIComponent(succeededRun)}/stream`));
+      assert(opened.length > 0, `the page did not try the stream for ${succeededRun}`);
+      assert(opened.every((x) => x.status === 501), `stream answers: ${opened.map((x) => `${x.status} ${x.type}`).join(', ')}`);
+      // The run turned green (the check before) only by polling: the page read the run again after the 501.
+      const polled = runReads.filter((r) => r.pathname === `/api/runs/${encodeURIComponent(succeededRun)}` && r.at >= opened[0].at);
+      assert(polled.length >= 2, `after the 501 the page read the run ${polled.length} time(s)`);
+    });
+  }
 
   await check('a retried attempt reads "failed, retried in" in the inspector (retry-demo)', async () => {
     const runId = await triggerFromPage(page, 'retry-demo');

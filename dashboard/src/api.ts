@@ -36,8 +36,15 @@ export interface WorkflowSummary {
 
 export interface DefinitionTask {
   id: string;
-  method: string;
-  url: string;
+  /** 'http' or 'wait' (a durable timer: no method, no url). */
+  type?: string;
+  method: string | null;
+  url: string | null;
+  /** The task's `when:` condition, if any. */
+  when?: string | null;
+  /** A wait task's duration, or the template of the instant it waits until. */
+  durationMs?: number | null;
+  until?: string | null;
   dependsOn: string[];
   trigger: string;
   completion: string;
@@ -96,6 +103,8 @@ export interface RunTask {
   statusCode: number | null;
   output: unknown;
   outputTruncated: boolean;
+  type?: string | null;
+  when?: string | null;
 }
 
 export interface RunDetail extends RunSummary {

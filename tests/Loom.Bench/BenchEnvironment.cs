@@ -29,12 +29,13 @@ internal sealed class BenchEnvironment : IAsyncDisposable
 
     public string ServerLogPath { get; private set; } = "";
 
-    public static async Task<BenchEnvironment> StartAsync(string root, CancellationToken cancellationToken)
+    /// <summary>Starts Azurite and the stub, and the server unless <paramref name="startServer"/> is false (the durable host needs none).</summary>
+    public static async Task<BenchEnvironment> StartAsync(string root, CancellationToken cancellationToken, bool startServer = true)
     {
         var env = new BenchEnvironment();
         try
         {
-            await env.StartAllAsync(root, cancellationToken);
+            await env.StartAllAsync(root, startServer, cancellationToken);
             return env;
         }
         catch
@@ -44,7 +45,7 @@ internal sealed class BenchEnvironment : IAsyncDisposable
         }
     }
 
-    private async Task StartAllAsync(string root, CancellationToken cancellationToken)
+    private async Task StartAllAsync(string root, bool startServer, CancellationToken cancellationToken)
     {
         var dll = Path.Combine(root, "functions", "Loom.Server", "bin", "Release", "net10.0", "Loom.Server.dll");
         if (!File.Exists(dll))
@@ -71,6 +72,7 @@ internal sealed class BenchEnvironment : IAsyncDisposable
         _backend = SampleBackendApp.Build(["--urls", BackendUrl], Requests);
         await _backend.StartAsync(cancellationToken);
         Console.Error.WriteLine($"bench: stub backend on {BackendUrl}");
+        if (!startServer) return;
 
         var serverPort = FreePort();
         ServerUrl = $"http://127.0.0.1:{serverPort}";

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Loom.Bench.Durable;
 using Loom.Testing;
 
 namespace Loom.Bench;
@@ -10,8 +11,12 @@ internal static class BenchProgram
 {
     private const string Usage = """
         Loom benchmark: starts Azurite, the stub backend and the Loom server (child process), measures the floor, then runs workloads.
-          dotnet run -c Release --project tests/Loom.Bench -- [--workload W1,W2,W3,W4,K1] [--runs SCALE] [--soak]
-            --workload  which workloads (default: W1,W2,W3,W4); K1 is the kill -9 chaos: fan-out diamonds while the
+          dotnet run -c Release --project tests/Loom.Bench -- [--host server|durable|both] [--workload W1,W2,W3,W4,K1,S1] [--runs SCALE] [--soak]
+            --host      server: the self-hosted server (default with --soak); durable: the Function App on the Durable
+                        runtime (DurableTask.AzureStorage on its own Azurite) and, in the same run, a plain Durable
+                        orchestration making the same calls (its floor), W1-W3 only; both (default): server, then durable
+            --workload  which workloads (default: W1,W2,W3,W4); S1 is the store client alone against Azurite (CPU,
+                        allocations and requests per store operation; no server); K1 is the kill -9 chaos: fan-out diamonds while the
                         server is killed with SIGKILL and restarted, 5 times (exit code 1 if a run is lost, stuck or
                         failed, or a task committed before a kill is called successfully again)
             --runs      scale every workload's run count (default 1: 200, 100, 50, 5000 runs)
@@ -25,23 +30,30 @@ internal static class BenchProgram
         var chaos = false;
         var scale = 1.0;
         var soak = false;
+        var store = false;
+        string? host = null;
         for (var i = 0; i < args.Length; i++)
         {
             switch (args[i])
             {
                 case "--workload" when i + 1 < args.Length:
                     var names = args[++i].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-                    var unknown = names.Where(n => !n.Equals("K1", StringComparison.OrdinalIgnoreCase)
+                    var unknown = names.Where(n => !n.Equals("K1", StringComparison.OrdinalIgnoreCase) && !n.Equals("S1", StringComparison.OrdinalIgnoreCase)
                         && Workload.All.All(w => !w.Name.Equals(n, StringComparison.OrdinalIgnoreCase))).ToList();
-                    if (unknown.Count > 0) return Fail($"Unknown workload(s): {string.Join(", ", unknown)}; choose from W1, W2, W3, W4, K1.");
+                    if (unknown.Count > 0) return Fail($"Unknown workload(s): {string.Join(", ", unknown)}; choose from W1, W2, W3, W4, K1, S1.");
                     selected = [.. Workload.All.Where(w => names.Contains(w.Name, StringComparer.OrdinalIgnoreCase))];
                     chaos = names.Contains("K1", StringComparer.OrdinalIgnoreCase);
+                    store = names.Contains("S1", StringComparer.OrdinalIgnoreCase);
                     break;
                 case "--runs" when i + 1 < args.Length:
                     if (!double.TryParse(args[++i], NumberStyles.Float, CultureInfo.InvariantCulture, out scale) || scale <= 0 || scale > 100)
                     {
                         return Fail($"--runs takes a scale factor between 0 and 100, e.g. 0.1 or 2; got '{args[i]}'.");
                     }
+                    break;
+                case "--host" when i + 1 < args.Length:
+                    host = args[++i].ToLowerInvariant();
+                    if (host is not ("server" or "durable" or "both")) return Fail($"--host takes server, durable or both; got '{args[i]}'.");
                     break;
                 case "--soak":
                     soak = true;
@@ -53,6 +65,11 @@ internal static class BenchProgram
                     return Fail($"Unknown or incomplete option '{args[i]}'.");
             }
         }
+
+        host ??= soak || chaos ? "server" : "both";
+        var onServer = host is "server" or "both";
+        var onDurable = host is "durable" or "both";
+        if (onDurable && (soak || (chaos && !onServer))) return Fail("--soak and K1 run on the server host only.");
 
         using var stop = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) =>
@@ -68,42 +85,20 @@ internal static class BenchProgram
         BenchEnvironment? env = null;
         try
         {
-            env = await BenchEnvironment.StartAsync(root, stop.Token);
-            using var client = new LoomClient(env.ServerUrl, env.AdminKey);
+            if (store)
+            {
+                Console.Error.WriteLine("bench: S1: the store client alone (create, commits with history, attempt puts, read)");
+                Emit(await StoreBench.RunAsync(scale, stop.Token), results);
+                if (selected.Count == 0 && !chaos && !soak) return 0;
+            }
+
+            env = await BenchEnvironment.StartAsync(root, stop.Token, startServer: onServer);
             Console.Error.WriteLine("bench: measuring the floor (queue, table, HTTP; ~15 s)");
             var floor = await Floor.MeasureAsync(env, stop.Token);
             Emit(Figures.FloorLine(floor), results);
 
-            var runner = new WorkloadRunner(env, client, TimeProvider.System);
-            var killChaos = new KillChaos(env, client);
-            var round = 0;
-            var violations = false;
-            do
-            {
-                round++;
-                foreach (var workload in selected)
-                {
-                    Console.Error.WriteLine($"bench: {workload.Name} (round {round}): {workload.Description}");
-                    var line = await runner.RunAsync(workload, scale, round, stop.Token);
-                    Figures.AddRatios(line, floor);
-                    line["round"] = round;
-                    Emit(line, results);
-                }
-                if (chaos || soak)
-                {
-                    var kills = soak ? 20 : 5;
-                    Console.Error.WriteLine($"bench: K1 (round {round}): {kills} kills with SIGKILL during fan-out runs");
-                    var (line, passed) = await killChaos.RunAsync(kills, seed: 20261122 + round, round, stop.Token);
-                    line["round"] = round;
-                    Emit(line, results);
-                    if (!passed)
-                    {
-                        violations = true;
-                        Console.Error.WriteLine("bench: K1 FAILED: a run was lost, stuck or failed, or a task committed before a kill was called successfully again; see the line above and artifacts/bench/server.log");
-                    }
-                }
-            }
-            while (soak && !stop.IsCancellationRequested);
+            var violations = onServer && await RunServerAsync(env, selected, scale, chaos, soak, results, floor, stop.Token);
+            if (onDurable) await DurableHost.RunAsync(env, selected, scale, results, stop.Token);
             return violations ? 1 : 0;
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -120,7 +115,46 @@ internal static class BenchProgram
         }
     }
 
-    private static void Emit(JsonObject line, string path)
+    /// <summary>The self-hosted server's workloads (and K1, soak rounds); true when K1 found a violation.</summary>
+    private static async Task<bool> RunServerAsync(BenchEnvironment env, IReadOnlyList<Workload> selected, double scale, bool chaos, bool soak,
+        string results, FloorFigures floor, CancellationToken stop)
+    {
+        using var client = new LoomClient(env.ServerUrl, env.AdminKey);
+        var runner = new WorkloadRunner(env, client, TimeProvider.System);
+        var killChaos = new KillChaos(env, client);
+        var round = 0;
+        var violations = false;
+        do
+        {
+            round++;
+            foreach (var workload in selected)
+            {
+                Console.Error.WriteLine($"bench: {workload.Name} (round {round}): {workload.Description}");
+                var line = await runner.RunAsync(workload, scale, round, stop);
+                Figures.AddRatios(line, floor);
+                line["host"] = "server";
+                line["round"] = round;
+                Emit(line, results);
+            }
+            if (chaos || soak)
+            {
+                var kills = soak ? 20 : 5;
+                Console.Error.WriteLine($"bench: K1 (round {round}): {kills} kills with SIGKILL during fan-out runs");
+                var (line, passed) = await killChaos.RunAsync(kills, seed: 20261122 + round, round, stop);
+                line["round"] = round;
+                Emit(line, results);
+                if (!passed)
+                {
+                    violations = true;
+                    Console.Error.WriteLine("bench: K1 FAILED: a run was lost, stuck or failed, or a task committed before a kill was called successfully again; see the line above and artifacts/bench/server.log");
+                }
+            }
+        }
+        while (soak && !stop.IsCancellationRequested);
+        return violations;
+    }
+
+    internal static void Emit(JsonObject line, string path)
     {
         var text = line.ToJsonString(new JsonSerializerOptions { WriteIndented = false });
         Console.WriteLine(text);

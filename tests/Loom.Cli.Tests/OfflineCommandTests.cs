@@ -133,6 +133,18 @@ public sealed class OfflineCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Plan_ConditionalWaitSample_ListsWaitsAndConditions()
+    {
+        var path = Path.Combine(Loom.Testing.AzuriteFixture.FindRepositoryRoot(), "samples", "workflows", "conditional-wait.yaml");
+
+        var (code, output, _) = await RunAsync("plan", path);
+
+        Assert.Equal(0, code);
+        Assert.Contains("cool_down: waits 2s (no HTTP call)", output, StringComparison.Ordinal);
+        Assert.Contains("notify_dev: runs only when params.env != 'prod'", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Plan_InvalidWorkflow_Exit1()
     {
         var (code, output, _) = await RunAsync("plan", Write("bad.yaml", "id: x\ntasks: []\n"));

@@ -248,5 +248,28 @@ public sealed class WorkflowCommandTests(AzuriteFixture azurite, BackendFixture 
         Assert.Contains("--max-concurrent", bad.Err);
     }
 
+    [Fact]
+    public async Task Describe_WaitAndConditionTasks_ShowWaitsNotRequests()
+    {
+        await _server.RegisterAsync($"""
+            id: gated
+            tasks:
+              - id: hold
+                type: wait
+                duration: 5m
+              - id: go
+                url: {B}/api/tasks/go
+                dependsOn: [hold]
+                when: "run.id != ''"
+            """);
+
+        var table = await _cli.RunAsync("workflow", "describe", "gated");
+
+        Assert.Equal(0, table.Code);
+        Assert.Matches(@"hold\s+wait 5m00s\s", table.Out);
+        Assert.Contains("when run.id != ''", table.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("POST -", table.Out, StringComparison.Ordinal);
+    }
+
     private static string Regex(string text) => System.Text.RegularExpressions.Regex.Escape(text);
 }

@@ -102,6 +102,9 @@ public sealed class AzuriteFixture : IAsyncLifetime
 
     private string Scheme => _httpsWithOAuth ? "https" : "http";
 
+    /// <summary>Id of the Azurite (node) process while it runs, e.g. to read its CPU time; null when stopped.</summary>
+    public int? ProcessId => _process is { HasExited: false } process ? process.Id : null;
+
     /// <summary>The Blob service port.</summary>
     public int BlobPort { get; private set; }
 

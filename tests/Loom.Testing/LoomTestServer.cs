@@ -47,7 +47,7 @@ public sealed class BackendFixture : IAsyncLifetime
 }
 
 /// <summary>A Loom server started in-process on 127.0.0.1 with its own table prefix, and a client for its API.</summary>
-public sealed class LoomTestServer : IAsyncDisposable
+public sealed class LoomTestServer : ILoomHost
 {
     public const string AdminKey = "test-admin-key-0123456789";
     public const string OperatorKey = "test-operator-key-0123456789";
@@ -108,6 +108,7 @@ public sealed class LoomTestServer : IAsyncDisposable
         return new LoomTestServer(app, baseUrl, prefix);
     }
 
+    /// <inheritdoc />
     public HttpClient NewClient(string? key)
     {
         var client = new HttpClient { BaseAddress = new Uri(BaseUrl), Timeout = TimeSpan.FromSeconds(30) };
@@ -116,45 +117,18 @@ public sealed class LoomTestServer : IAsyncDisposable
     }
 
     /// <summary>Registers a YAML workflow and asserts it was accepted.</summary>
-    public async Task RegisterAsync(string yaml)
-    {
-        using var content = new StringContent(yaml, Encoding.UTF8, "application/yaml");
-        var response = await Client.PostAsync("/api/workflows", content);
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode is HttpStatusCode.Created or HttpStatusCode.OK, $"register failed: {(int)response.StatusCode} {body}");
-    }
+    public Task RegisterAsync(string yaml) => LoomHostClient.RegisterAsync(this, yaml);
 
     /// <summary>Triggers a run and returns its id.</summary>
-    public async Task<string> TriggerAsync(string workflowId, JsonObject? parameters = null)
-    {
-        var response = await Client.PostAsJsonAsync($"/api/workflows/{workflowId}/runs", new JsonObject { ["params"] = parameters ?? [] });
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"trigger failed: {(int)response.StatusCode} {body}");
-        return JsonNode.Parse(body)!["runId"]!.GetValue<string>();
-    }
+    public Task<string> TriggerAsync(string workflowId, JsonObject? parameters = null) => LoomHostClient.TriggerAsync(this, workflowId, parameters);
 
-    public async Task<JsonObject> GetRunAsync(string runId) =>
-        (JsonObject)JsonNode.Parse(await Client.GetStringAsync($"/api/runs/{Uri.EscapeDataString(runId)}"))!;
+    public Task<JsonObject> GetRunAsync(string runId) => LoomHostClient.GetRunAsync(this, runId);
 
     /// <summary>Polls a run until it is final (or fails the test after the timeout).</summary>
-    public async Task<JsonObject> WaitForRunAsync(string runId, TimeSpan? timeout = null, Func<JsonObject, bool>? until = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
-        until ??= r => r["status"]!.GetValue<string>() is "succeeded" or "failed" or "cancelled";
-        JsonObject run;
-        do
-        {
-            run = await GetRunAsync(runId);
-            if (until(run)) return run;
-            await System.Threading.Tasks.Task.Delay(50);
-        }
-        while (DateTime.UtcNow < deadline);
-        Assert.Fail($"run {runId} did not reach the expected state in time: {run.ToJsonString()}");
-        return run;
-    }
+    public Task<JsonObject> WaitForRunAsync(string runId, TimeSpan? timeout = null, Func<JsonObject, bool>? until = null) =>
+        LoomHostClient.WaitForRunAsync(this, runId, timeout, until);
 
-    public static JsonObject Task(JsonObject run, string taskId) =>
-        (JsonObject)run["tasks"]!.AsArray().First(t => t!["id"]!.GetValue<string>() == taskId)!;
+    public static JsonObject Task(JsonObject run, string taskId) => LoomHostClient.Task(run, taskId);
 
     public async ValueTask DisposeAsync()
     {

@@ -166,7 +166,14 @@ function nodeStates(tasks: readonly RunTask[]): Map<string, NodeState> {
         detail = t.dueAt ? `retry ${t.attempt + 1} at ${formatClock(t.dueAt)}` : `retrying after try ${t.attempt}`;
         break;
       case 'waiting':
-        detail = `waiting for callback · ${formatDuration(millisBetween(t.startedAt, now))}`;
+        detail =
+          t.type === 'wait' && t.dueAt
+            ? `waiting until ${formatClock(t.dueAt)}`
+            : `waiting for callback · ${formatDuration(millisBetween(t.startedAt, now))}`;
+        break;
+      case 'skipped':
+        // A skip by condition names the condition in its reason; say so on the node, the reason panel has the text.
+        detail = t.reason?.startsWith('condition false') ? 'skipped · condition false' : status;
         break;
       case 'succeeded':
       case 'failed':

@@ -5,7 +5,7 @@ import { api, ApiError, type RunDetail, type RunSummary, type VersionItem, type 
 import { layoutDag } from '../dag/layout';
 import { renderDag, type DagView, type NodeState } from '../dag/render';
 import { h, replaceChildren } from '../dom';
-import { formatAbsolute, formatRelative } from '../format';
+import { formatAbsolute, formatDuration, formatRelative } from '../format';
 import { backfillRange, paramFields, readParams, type ParamField } from '../params';
 import { buildGrid, renderGrid, type GridRun } from '../grid';
 import { startPolling } from '../poll';
@@ -118,7 +118,14 @@ function nodeStates(wf: WorkflowDetail, latest: RunDetail | undefined): Map<stri
   const states = new Map<string, NodeState>();
   for (const t of wf.definition.tasks) {
     const run = latest?.tasks.find((x) => x.id === t.id);
-    states.set(t.id, { status: run ? toStatus(run.status) : 'pending', detail: `${t.method} · ${t.maxAttempts} attempt${t.maxAttempts === 1 ? '' : 's'}` });
+    // A wait task calls nothing: say what it waits for; a condition is flagged on either kind.
+    const what =
+      t.type === 'wait'
+        ? t.until
+          ? `wait until ${t.until}`
+          : `wait ${formatDuration(t.durationMs ?? 0)}`
+        : `${t.method ?? ''} · ${t.maxAttempts} attempt${t.maxAttempts === 1 ? '' : 's'}`;
+    states.set(t.id, { status: run ? toStatus(run.status) : 'pending', detail: t.when ? `${what} · when…` : what });
   }
   return states;
 }

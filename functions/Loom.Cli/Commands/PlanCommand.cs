@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Loom.Core.Definitions;
 using Loom.Core.Planning;
 using Loom.Core.Scheduling;
 
@@ -55,6 +56,20 @@ internal static class PlanCommand
         output.WriteLine();
         output.WriteLine($"Critical path ({plan.CriticalPath.Count} task(s)): {string.Join(" -> ", plan.CriticalPath)}");
         output.WriteLine();
+        var gated = workflow.Tasks.Where(t => t.When is not null || t.Type == TaskTypes.Wait).ToList();
+        if (gated.Count > 0)
+        {
+            output.WriteLine("Waits and conditions (a task whose condition is false when it is ready is skipped):");
+            foreach (var t in gated)
+            {
+                var wait = t.Type != TaskTypes.Wait ? null
+                    : t.WaitDuration is { } d ? $"waits {Durations.Format(d)} (no HTTP call)" : $"waits until {t.WaitUntil} (no HTTP call)";
+                var condition = t.When is null ? null : $"runs only when {t.When}";
+                output.WriteLine($"  {t.Id}: {string.Join("; ", new[] { wait, condition }.Where(x => x is not null))}");
+            }
+
+            output.WriteLine();
+        }
 
         if (workflow.Schedule is not { } schedule)
         {

@@ -120,7 +120,7 @@ internal sealed class RunWatcher(LoomClient client, CliContext context, TimeSpan
         {
             var stage = Show.Int(task["stage"]) ?? 0;
             var name = stage == 0 ? Show.Str(task["id"]) : new string(' ', 2 * (stage - 1)) + "└ " + Show.Str(task["id"]);
-            table.Add(name, Show.Str(task["status"]), Attempt(task), Show.Int(task["statusCode"])?.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            table.Add(name, Show.Str(task["status"]), Show.Str(task["type"]) == "wait" ? "wait" : Attempt(task), Show.Int(task["statusCode"])?.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 Elapsed(task, now), Show.OneLine(Show.Str(task["reason"]), 80));
         }
         return table;

@@ -149,8 +149,14 @@ internal static class WorkflowCommands
         foreach (var t in tasks)
         {
             var after = (t["dependsOn"] as JsonArray ?? []).Select(Show.Str).ToList();
-            table.Add(Show.Str(t["id"]), $"{Show.Str(t["method"])} {Show.Str(t["url"])}", after.Count == 0 ? "-" : string.Join(", ", after),
-                Show.Int(t["maxAttempts"])?.ToString(CultureInfo.InvariantCulture), Show.Millis(t["timeoutMs"]));
+            // A wait task calls nothing: show what it waits for instead of a request line; a condition follows either.
+            var wait = Show.Str(t["type"]) == "wait";
+            var request = wait
+                ? t["until"] is { } until ? $"wait until {Show.Str(until)}" : $"wait {Show.Millis(t["durationMs"])}"
+                : $"{Show.Str(t["method"])} {Show.Str(t["url"])}";
+            if (Show.Str(t["when"]) is { } when) request += $"  when {when}";
+            table.Add(Show.Str(t["id"]), request, after.Count == 0 ? "-" : string.Join(", ", after),
+                wait ? "-" : Show.Int(t["maxAttempts"])?.ToString(CultureInfo.InvariantCulture), wait ? "-" : Show.Millis(t["timeoutMs"]));
         }
         foreach (var line in table.Lines()) w.WriteLine("  " + line);
 

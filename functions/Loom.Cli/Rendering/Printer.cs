@@ -145,7 +145,7 @@ internal static class Show
     public static string Millis(JsonNode? node) => Num(node) is { } ms ? Duration(TimeSpan.FromMilliseconds(ms)) : "-";
 
     /// <summary>True for the statuses a run never leaves.</summary>
-    public static bool IsFinal(string? runStatus) => runStatus is "succeeded" or "failed" or "cancelled";
+    public static bool IsFinal(string? runStatus) => Loom.Core.Engine.RunStatuses.IsFinal(runStatus);
 
     /// <summary>Text cut to <paramref name="max"/> characters on one line.</summary>
     public static string OneLine(string? text, int max = 120)

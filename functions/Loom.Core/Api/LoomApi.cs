@@ -54,6 +54,10 @@ public sealed class LoomApi
             new("GET", "/api/diagnostics", ApiRole.Admin, DiagnosticsAsync, "Process figures of this host: CPU time, memory, storage requests sent."),
             new("GET", "/api/openapi.json", ApiRole.Reader, _ => Task.FromResult(ApiResponse.Ok(OpenApiDocument.Build(_routes!, services))), "This document."),
         ];
+
+        // Diagnostics are host-specific (the self-hosted server offers them; the Function App has Application Insights and
+        // no such route): a host without them neither routes nor documents the path, so every documented route answers.
+        if (services.Diagnostics is null) _routes = [.. _routes.Where(r => r.Template != "/api/diagnostics")];
     }
 
     /// <summary>The routes, for hosts that register them one by one and for the OpenAPI document.</summary>

@@ -42,7 +42,9 @@ public static class RunViews
                 task.Reason,
                 task.LastStatusCode,
                 task.Output?.DeepClone(),
-                task.OutputTruncated));
+                task.OutputTruncated,
+                def?.Type,
+                def?.When));
         }
         return new RunDetail(
             run.RunId, run.WorkflowId, run.WorkflowVersion, state.Status, run.Trigger, run.CreatedAt, run.ScheduledAt,
@@ -141,7 +143,20 @@ public static class DefinitionViews
     public static DefinitionView For(WorkflowDefinition definition)
     {
         var tasks = definition.Tasks.Select(t => new DefinitionTask(
-            t.Id, t.Method, t.Url, [.. t.DependsOn], t.Trigger, t.Completion, t.Timeout.TotalMilliseconds, t.Retry.MaxAttempts, t.Retry.Backoff, t.AllowFailure)).ToList();
+            t.Id,
+            t.Type,
+            t.Type == TaskTypes.Wait ? null : t.Method,
+            t.Type == TaskTypes.Wait ? null : t.Url,
+            t.When,
+            t.WaitDuration?.TotalMilliseconds,
+            t.WaitUntil,
+            [.. t.DependsOn],
+            t.Trigger,
+            t.Completion,
+            t.Timeout.TotalMilliseconds,
+            t.Retry.MaxAttempts,
+            t.Retry.Backoff,
+            t.AllowFailure)).ToList();
         var parameters = new JsonObject();
         foreach (var (name, value) in definition.Params) parameters[name] = value?.DeepClone();
         return new DefinitionView(definition.Id, definition.Name ?? definition.Id, definition.FailFast, definition.Timeout?.TotalMilliseconds, parameters, tasks);

@@ -96,8 +96,17 @@ public sealed record TaskDefinition
     /// <summary>Identifier unique within the workflow.</summary>
     public required string Id { get; init; }
 
-    /// <summary>Task type; only "http" exists today.</summary>
-    public string Type { get; init; } = "http";
+    /// <summary>Task type: <c>http</c> (call <see cref="Url"/>) or <c>wait</c> (a durable timer, no call).</summary>
+    public string Type { get; init; } = TaskTypes.Http;
+
+    /// <summary>Condition (<c>when:</c>) that must hold when the task becomes ready, or it is skipped; null to always run.</summary>
+    public string? When { get; init; }
+
+    /// <summary>How long a wait task waits from when it becomes ready.</summary>
+    public TimeSpan? WaitDuration { get; init; }
+
+    /// <summary>Template of the instant a wait task waits until (rendered when it becomes ready).</summary>
+    public string? WaitUntil { get; init; }
 
     /// <summary>HTTP method.</summary>
     public string Method { get; init; } = "POST";
@@ -131,6 +140,16 @@ public sealed record TaskDefinition
 
     /// <summary>How long a callback task waits for its callback.</summary>
     public TimeSpan CallbackTimeout { get; init; } = TimeSpan.FromHours(1);
+}
+
+/// <summary>The task types a workflow may declare.</summary>
+public static class TaskTypes
+{
+    /// <summary>Calls the task's URL.</summary>
+    public const string Http = "http";
+
+    /// <summary>Waits (a durable timer) for a duration or until an instant, calling nothing.</summary>
+    public const string Wait = "wait";
 }
 
 /// <summary>Conditions on upstream outcomes, named as in Airflow.</summary>

@@ -21,7 +21,8 @@ internal sealed partial class WorkflowReader(string source, ValidationErrorList 
     private static readonly string[] WorkflowFields = ["id", "name", "description", "tags", "schedule", "defaults", "params", "tasks", "failFast", "timeout", "signingSecret"];
     private static readonly string[] ScheduleFields = ["cron", "timezone", "catchup", "maxCatchup", "concurrency", "maxActiveRuns", "start", "end"];
     private static readonly string[] DefaultsFields = ["retry", "timeout", "headers", "method"];
-    private static readonly string[] TaskFields = ["id", "type", "method", "url", "headers", "body", "dependsOn", "trigger", "retry", "timeout", "allowFailure", "completion", "callbackTimeout"];
+    private static readonly string[] TaskFields = ["id", "type", "method", "url", "headers", "body", "dependsOn", "trigger", "retry", "timeout", "allowFailure", "completion", "callbackTimeout", "when", "duration", "until"];
+    private static readonly string[] HttpOnlyFields = ["method", "url", "headers", "body", "retry", "timeout", "completion", "callbackTimeout"];
     private static readonly string[] RetryFields = ["maxAttempts", "backoff", "delay", "maxDelay", "jitter", "retryOn"];
     private static readonly HashSet<string> HostDependentZones = new(["localtime", "posixrules", "Factory"], StringComparer.OrdinalIgnoreCase);
     private static readonly string[] Methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
@@ -395,6 +396,11 @@ internal sealed partial class WorkflowReader(string source, ValidationErrorList 
         foreach (var (name, value) in Fields(map, TaskFields, "task", task.Path))
         {
             var path = $"{task.Path}.{name}";
+            if (HttpOnlyFields.Contains(name, StringComparer.Ordinal))
+            {
+                task.HttpOnly.Add((name, value));
+            }
+
             switch (name)
             {
                 case "id":
@@ -411,11 +417,27 @@ internal sealed partial class WorkflowReader(string source, ValidationErrorList 
 
                     break;
                 case "type":
-                    if (Text(value, name, path) is { } type && !string.Equals(type, "http", StringComparison.OrdinalIgnoreCase))
+                    task.TypeNode = value;
+                    if (Text(value, name, path) is { } type)
                     {
-                        Error(value, $"unknown task type '{YamlValues.Shorten(type)}'; allowed: http", path);
+                        task.Type = type.ToLowerInvariant();
+                        if (task.Type is not (TaskTypes.Http or TaskTypes.Wait))
+                        {
+                            Error(value, $"unknown task type '{YamlValues.Shorten(type)}'; allowed: http, wait", path);
+                        }
                     }
 
+                    break;
+                case "when":
+                    ReadWhen(value, task, path);
+                    break;
+                case "duration":
+                    task.WaitOnly.Add((name, value));
+                    task.WaitDuration = Duration(value, name, path, TimeSpan.Zero, Durations.Max);
+                    break;
+                case "until":
+                    task.WaitOnly.Add((name, value));
+                    ReadUntil(value, task, path);
                     break;
                 case "method":
                     task.Method = Method(value, path);
@@ -469,7 +491,18 @@ internal sealed partial class WorkflowReader(string source, ValidationErrorList 
             Error(map, $"task {index + 1} is missing required field 'id'", task.Path);
         }
 
-        if (urlNode is null || (task.Url is null && YamlValues.IsNull(urlNode)))
+        if (task.Type == TaskTypes.Wait)
+        {
+            CheckWaitTask(task, map);
+        }
+        else if (task.WaitOnly.Count > 0)
+        {
+            foreach (var (name, field) in task.WaitOnly)
+            {
+                Error(field, $"'{name}' applies only to tasks with 'type: wait'", $"{task.Path}.{name}");
+            }
+        }
+        else if (urlNode is null || (task.Url is null && YamlValues.IsNull(urlNode)))
         {
             Error(urlNode ?? map, $"task '{task.Id ?? (index + 1).ToString(CultureInfo.InvariantCulture)}' is missing required field 'url'", task.Path + ".url");
         }
@@ -480,6 +513,75 @@ internal sealed partial class WorkflowReader(string source, ValidationErrorList 
         }
 
         return task;
+    }
+
+    /// <summary>Parses a task's <c>when</c> condition, reporting a syntax error at its line and column.</summary>
+    private void ReadWhen(YamlNode node, TaskSyntax task, string path)
+    {
+        if (node is not YamlScalarNode scalar || YamlValues.IsNull(node))
+        {
+            WrongType(node, "when", "a condition such as \"params.env == 'prod'\"", path);
+            return;
+        }
+
+        task.WhenNode = scalar;
+        task.When = scalar.Value ?? string.Empty;
+        try
+        {
+            task.Condition = Conditions.Condition.Parse(task.When);
+        }
+        catch (Conditions.ConditionException e)
+        {
+            ErrorInCondition(scalar, e.Offset, $"invalid condition: {e.Message}", path);
+        }
+    }
+
+    /// <summary>Reads a wait task's <c>until</c>: a literal instant, checked now, or a template rendered when the task is ready.</summary>
+    private void ReadUntil(YamlNode node, TaskSyntax task, string path)
+    {
+        if (Text(node, "until", path) is not { } text || node is not YamlScalarNode scalar)
+        {
+            return;
+        }
+
+        task.WaitUntil = text;
+        if (!text.Contains("${{", StringComparison.Ordinal))
+        {
+            if (!WaitUntil.TryParseInstant(text, out _))
+            {
+                Error(node, $"'until' must be an ISO-8601 instant with an offset, such as 2026-01-31T08:00:00Z, or a template resolving to one, not '{YamlValues.Shorten(text)}'", path);
+            }
+
+            return;
+        }
+
+        task.Templates.Add(new TemplateUse(scalar, text, path));
+        var references = TemplateEngine.FindReferences(text);
+        for (var i = 0; i < references.Count; i++)
+        {
+            if (references[i].Root == "secrets")
+            {
+                ErrorInScalar(scalar, i, "'until' cannot use secrets: the instant is shown in the run's state", path);
+            }
+        }
+    }
+
+    private void CheckWaitTask(TaskSyntax task, YamlMappingNode map)
+    {
+        foreach (var (name, node) in task.HttpOnly)
+        {
+            Error(node, $"'{name}' does not apply to a wait task, which calls nothing", $"{task.Path}.{name}");
+        }
+
+        var given = task.WaitOnly.Select(f => f.Name).Distinct(StringComparer.Ordinal).ToList();
+        if (given.Count == 0)
+        {
+            Error(task.TypeNode ?? map, $"wait task '{task.Id}' needs 'duration' (such as 10m) or 'until' (an instant)", task.Path);
+        }
+        else if (given.Count > 1)
+        {
+            Error(task.WaitOnly[1].Node, "give either 'duration' or 'until', not both", $"{task.Path}.{task.WaitOnly[1].Name}");
+        }
     }
 
     private RetrySyntax ReadRetry(YamlNode node, string path)
@@ -905,6 +1007,29 @@ internal sealed partial class WorkflowReader(string source, ValidationErrorList 
         }
 
         var (line, column) = Locate(node, occurrence);
+        errors.Add(new ValidationError(line, column, message, path));
+    }
+
+    /// <summary>
+    /// Adds an error at character <paramref name="offset"/> of a condition: exact for a one-line plain or quoted scalar (quoted
+    /// text without escapes before the offset); at the scalar's start otherwise.
+    /// </summary>
+    public void ErrorInCondition(YamlScalarNode node, int offset, string message, string path)
+    {
+        var line = YamlLoader.ToInt(node.Start.Line);
+        var column = YamlLoader.ToInt(node.Start.Column);
+        var value = node.Value ?? string.Empty;
+        var oneLine = node.Start.Line == node.End.Line && value.IndexOfAny(['\r', '\n']) < 0;
+        var quoted = node.Style is YamlDotNet.Core.ScalarStyle.SingleQuoted or YamlDotNet.Core.ScalarStyle.DoubleQuoted;
+        var plain = node.Style is YamlDotNet.Core.ScalarStyle.Plain or YamlDotNet.Core.ScalarStyle.Any;
+        var start = (int)Math.Clamp(node.Start.Index, 0, source.Length);
+        var raw = source.AsSpan(start, (int)Math.Clamp(node.End.Index - start, 0, source.Length - start));
+        var escaped = quoted && offset <= value.Length && raw.Length > 1 && !raw[1..].StartsWith(value.AsSpan(0, Math.Min(offset, value.Length)));
+        if (oneLine && (plain || (quoted && !escaped)))
+        {
+            column += Math.Clamp(offset, 0, value.Length) + (quoted ? 1 : 0);
+        }
+
         errors.Add(new ValidationError(line, column, message, path));
     }
 

@@ -70,6 +70,7 @@ internal static class WorkflowRules
         }
 
         CheckTemplates(workflow, byId, graph, report);
+        CheckConditions(workflow, byId, graph, report);
     }
 
     /// <summary>Builds the definition with defaults merged field by field; reports the few errors only visible after merging.</summary>
@@ -88,6 +89,10 @@ internal static class WorkflowRules
             tasks.Add(new TaskDefinition
             {
                 Id = task.Id ?? string.Empty,
+                Type = task.Type ?? TaskTypes.Http,
+                When = task.When,
+                WaitDuration = task.WaitDuration,
+                WaitUntil = task.WaitUntil,
                 Method = task.Method ?? defaults.Method ?? "POST",
                 Url = task.Url ?? string.Empty,
                 Headers = headers,
@@ -194,6 +199,44 @@ internal static class WorkflowRules
             if (error is not null)
             {
                 report.ErrorInScalar(use.Node, i, error, use.Path);
+            }
+        }
+    }
+
+    /// <summary>Checks each condition's paths (declared params, upstream tasks) and its types, at the condition's line and column.</summary>
+    private static void CheckConditions(WorkflowSyntax workflow, Dictionary<string, TaskSyntax> byId, DependencyGraph graph, WorkflowReader report)
+    {
+        foreach (var task in workflow.Tasks)
+        {
+            if (task.Condition is not { } condition || task.WhenNode is not { } node)
+            {
+                continue;
+            }
+
+            var path = task.Path + ".when";
+            foreach (var (offset, segments) in condition.Paths)
+            {
+                var name = segments[1];
+                var error = segments[0] switch
+                {
+                    "params" when !workflow.Params.ContainsKey(name) => UndeclaredParam(name, workflow, report).Replace("template", "condition", StringComparison.Ordinal),
+                    "tasks" when !byId.ContainsKey(name) => UnknownTask(name, byId, report).Replace("template", "condition", StringComparison.Ordinal),
+                    "tasks" when task.Id is not null && !graph.IsUpstream(task.Id, name) =>
+                        $"condition refers to task '{name}', which is not upstream of '{task.Id}'; add '{name}' to its dependsOn",
+                    _ => null,
+                };
+                if (error is not null)
+                {
+                    report.ErrorInCondition(node, offset, error, path);
+                }
+            }
+
+            // A parameter's default fixes its kind; a run may override it, but with a value of the same kind.
+            var typeErrors = condition.Check(segments =>
+                segments is ["params", var p] && workflow.Params.GetValueOrDefault(p) is { } value ? value.GetValueKind() : null);
+            foreach (var error in typeErrors)
+            {
+                report.ErrorInCondition(node, error.Offset, $"invalid condition: {error.Message}", path);
             }
         }
     }

@@ -60,7 +60,28 @@ internal sealed class TaskSyntax
 
     public string? Method { get; set; }
 
+    public string? Type { get; set; }
+
+    public YamlNode? TypeNode { get; set; }
+
     public string? Url { get; set; }
+
+    /// <summary>The <c>when</c> condition as written, and where, for the cross-task checks.</summary>
+    public YamlScalarNode? WhenNode { get; set; }
+
+    public string? When { get; set; }
+
+    public Conditions.Condition? Condition { get; set; }
+
+    public TimeSpan? WaitDuration { get; set; }
+
+    public string? WaitUntil { get; set; }
+
+    /// <summary>Fields only an http task takes, as written on this task (a wait task reports them).</summary>
+    public List<(string Name, YamlNode Node)> HttpOnly { get; } = [];
+
+    /// <summary>Fields only a wait task takes, as written on this task (an http task reports them).</summary>
+    public List<(string Name, YamlNode Node)> WaitOnly { get; } = [];
 
     public List<HeaderSyntax> Headers { get; } = [];
 

@@ -38,4 +38,7 @@ public enum TimerPurpose
 
     /// <summary>Deadline of the whole run (workflow <c>timeout</c>).</summary>
     RunTimeout,
+
+    /// <summary>End of a wait task (<c>type: wait</c>).</summary>
+    Wait,
 }

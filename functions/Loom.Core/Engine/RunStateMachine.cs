@@ -98,13 +98,13 @@ public static class RunStateMachine
     }
 
     /// <summary>True when the run reached a final status (succeeded, failed or cancelled); nothing changes it afterwards.</summary>
-    public static bool IsFinished(RunState state) => state.Status is RunStatus.Succeeded or RunStatus.Failed or RunStatus.Cancelled;
+    public static bool IsFinished(RunState state) => RunStatuses.IsFinal(state.Status);
 
     /// <summary>
     /// The commands that re-arm everything a running state is waiting for, for a driver that resumes from a snapshot
     /// (Durable's ContinueAsNew, or recovery after a lost outbox): the run timeout, an <see cref="InvokeTask"/> of the
     /// current attempt of each running task (same attempt, so the same Idempotency-Key), the backoff timer of each retrying
-    /// task, and the wait and deadline of each waiting task. Empty when the run is not running. Declaration order.
+    /// task, the wait and deadline of each waiting task, and the timer of each wait task. Empty when the run is not running. Declaration order.
     /// </summary>
     public static IReadOnlyList<RunCommand> Outstanding(WorkflowDefinition workflow, RunState state)
     {
@@ -133,6 +133,9 @@ public static class RunStateMachine
                     break;
                 case TaskRunStatus.Retrying when s.DueAt is { } due:
                     commands.Add(new StartTimer(TimerPurpose.Retry, task.Id, s.Attempt, due));
+                    break;
+                case TaskRunStatus.Waiting when task.Type == TaskTypes.Wait && s.DueAt is { } end:
+                    commands.Add(new StartTimer(TimerPurpose.Wait, task.Id, s.Attempt, end));
                     break;
                 case TaskRunStatus.Waiting when s.DueAt is { } deadline:
                     commands.Add(new WaitForCallback(task.Id, s.Attempt, deadline));
@@ -231,6 +234,10 @@ public static class RunStateMachine
             var s = state.Tasks.TryGetValue(t.Id, out var found) ? found : new TaskState();
             return new TaskView(
                 t.Id, s.Status, s.Attempt, Math.Max(1, t.Retry.MaxAttempts), t.DependsOn, TriggerRules.Name(t.Trigger),
-                t.Completion, t.AllowFailure, s.StartedAt, s.FinishedAt, s.DueAt, s.Reason, s.LastStatusCode, s.Output is not null);
+                t.Completion, t.AllowFailure, s.StartedAt, s.FinishedAt, s.DueAt, s.Reason, s.LastStatusCode, s.Output is not null)
+            {
+                Type = t.Type,
+                When = t.When,
+            };
         })];
 }

@@ -1,8 +1,10 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Loom.Core.Conditions;
 using Loom.Core.Definitions;
 using Loom.Core.Execution;
 using Loom.Core.Json;
+using Loom.Core.Templating;
 
 namespace Loom.Core.Engine;
 
@@ -92,7 +94,7 @@ internal sealed class RunTransitionBuilder
         }
 
         var expected = fromCallback ? TaskRunStatus.Waiting : TaskRunStatus.Running;
-        if (status != RunStatus.Running || !definitions.TryGetValue(taskId, out var def)
+        if (status != RunStatus.Running || !definitions.TryGetValue(taskId, out var def) || def.Type == TaskTypes.Wait
             || Get(taskId) is not { } task || task.Status != expected || task.Attempt != attempt)
         {
             return false;
@@ -185,6 +187,19 @@ internal sealed class RunTransitionBuilder
         if (taskId is null || !definitions.TryGetValue(taskId, out var def) || Get(taskId) is not { } task || task.Attempt != attempt)
         {
             return false;
+        }
+
+        if (def.Type == TaskTypes.Wait)
+        {
+            // A wait task owns one timer; anything else naming it is stale or forged.
+            if (purpose != TimerPurpose.Wait || task.Status != TaskRunStatus.Waiting)
+            {
+                return false;
+            }
+
+            EndWait(def, task, $"waited until {Stamp(task.DueAt ?? at)}");
+            Advance();
+            return true;
         }
 
         switch (purpose)
@@ -320,12 +335,150 @@ internal sealed class RunTransitionBuilder
             return;
         }
 
-        tasks[def.Id] = task with { Status = TaskRunStatus.Failed, FinishedAt = at, DueAt = null, Reason = why, LastStatusCode = statusCode };
-        AddLog(RunLogTypes.TaskFailed, def.Id, task.Attempt, why);
+        FailFinal(def, task with { LastStatusCode = statusCode }, why);
+    }
+
+    /// <summary>Fails a task for good (no retry), and the run with it under failFast.</summary>
+    private void FailFinal(TaskDefinition def, TaskState task, string why)
+    {
+        tasks[def.Id] = task with { Status = TaskRunStatus.Failed, FinishedAt = at, DueAt = null, Reason = why };
+        AddLog(RunLogTypes.TaskFailed, def.Id, task.Attempt == 0 ? null : task.Attempt, why);
         if (workflow.FailFast && !def.AllowFailure)
         {
             EndRun(RunStatus.Failed, $"task {def.Id} failed: {why}");
         }
+    }
+
+    /// <summary>
+    /// A task whose trigger rule holds: its <c>when</c> condition decides whether it runs (false skips it, and skips propagate by
+    /// the trigger rules downstream); then a wait task starts its timer and an http task its first attempt.
+    /// </summary>
+    private void Ready(TaskDefinition def, TaskState task)
+    {
+        if (def.When is { } when)
+        {
+            bool holds;
+            try
+            {
+                holds = Condition.Parse(when).Evaluate(ResolvePath);
+            }
+            catch (ConditionException e)
+            {
+                // Registration type-checked what it could; values only known now (an output's field) can still disagree.
+                FailFinal(def, task, $"condition '{when}' could not be evaluated: {e.Message}");
+                return;
+            }
+
+            if (!holds)
+            {
+                Skip(def.Id, task, $"condition false: {when}");
+                return;
+            }
+        }
+
+        if (def.Type == TaskTypes.Wait)
+        {
+            StartWait(def, task);
+            return;
+        }
+
+        Invoke(def, task);
+    }
+
+    /// <summary>A path's value for a condition: null when missing (an output without the field, an upstream task that did not succeed).</summary>
+    private JsonNode? ResolvePath(IReadOnlyList<string> segments)
+    {
+        JsonNode? current;
+        int from;
+        switch (segments[0])
+        {
+            case "params":
+                current = original.Params[segments[1]];
+                from = 2;
+                break;
+            case "run":
+                return JsonValue.Create(segments[1] switch
+                {
+                    "id" => original.RunId,
+                    "workflowId" => original.WorkflowId,
+                    _ => TemplateEngine.FormatInstant(original.ScheduledAt),
+                });
+            case "tasks" when segments[2] == "status":
+                return tasks.TryGetValue(segments[1], out var upstream) ? JsonValue.Create(upstream.Status.ToString().ToLowerInvariant()) : null;
+            case "tasks":
+                current = Get(segments[1]) is { Status: TaskRunStatus.Succeeded } done ? done.Output : null;
+                from = 3;
+                break;
+            default:
+                return null;
+        }
+
+        for (var i = from; i < segments.Count && current is not null; i++)
+        {
+            current = current switch
+            {
+                JsonObject obj => obj[segments[i]],
+                JsonArray array when int.TryParse(segments[i], NumberStyles.None, CultureInfo.InvariantCulture, out var index) && index < array.Count => array[index],
+                _ => null,
+            };
+        }
+
+        return current;
+    }
+
+    /// <summary>Starts a wait task: a timer to <c>duration</c> from now or to the <c>until</c> instant; an instant already past ends it at once.</summary>
+    private void StartWait(TaskDefinition def, TaskState task)
+    {
+        var attempt = task.Attempt + 1;
+        task = task with { Attempt = attempt, StartedAt = task.StartedAt ?? at };
+        DateTimeOffset end;
+        if (def.WaitDuration is { } duration)
+        {
+            end = at + duration;
+        }
+        else
+        {
+            var scope = new TemplateScope
+            {
+                Params = original.Params,
+                RunId = original.RunId,
+                WorkflowId = original.WorkflowId,
+                ScheduledAt = original.ScheduledAt,
+                Outputs = RunStateMachine.AllOutputs(original with { Tasks = tasks }),
+            };
+            string text;
+            try
+            {
+                text = TemplateEngine.Render(def.WaitUntil ?? string.Empty, scope);
+            }
+            catch (TemplateException e)
+            {
+                FailFinal(def, task, $"'until' could not be rendered: {e.Message}");
+                return;
+            }
+
+            if (!WaitUntil.TryParseInstant(text, out end))
+            {
+                FailFinal(def, task, $"'until' rendered to '{(text.Length > 100 ? text[..100] + "..." : text)}', which is not an ISO-8601 instant with an offset");
+                return;
+            }
+        }
+
+        if (end <= at)
+        {
+            EndWait(def, task, $"nothing to wait for: {Stamp(end)} has passed");
+            return;
+        }
+
+        tasks[def.Id] = task with { Status = TaskRunStatus.Waiting, DueAt = end, Reason = $"waiting until {Stamp(end)}" };
+        Commands.Add(new StartTimer(TimerPurpose.Wait, def.Id, attempt, end));
+        AddLog(RunLogTypes.TaskWaiting, def.Id, attempt, $"waiting until {Stamp(end)}");
+    }
+
+    private void EndWait(TaskDefinition def, TaskState task, string why)
+    {
+        tasks[def.Id] = task with { Status = TaskRunStatus.Succeeded, FinishedAt = at, DueAt = null, Reason = why };
+        AddLog(RunLogTypes.TaskSucceeded, def.Id, task.Attempt, why);
     }
 
     /// <summary>Starts or skips every pending task whose trigger rule is decided, until nothing changes, then ends the run if all is final.</summary>
@@ -353,7 +506,7 @@ internal sealed class RunTransitionBuilder
                 var decision = TriggerRules.Evaluate(def.Trigger, upstream);
                 if (decision.Verdict == TriggerVerdict.Run)
                 {
-                    Invoke(def, task);
+                    Ready(def, task);
                     changed = true;
                 }
                 else if (decision.Verdict == TriggerVerdict.Skip)
@@ -409,6 +562,7 @@ internal sealed class RunTransitionBuilder
                 continue;
             }
 
+            // A wait task's timer is dropped the same way a callback wait is: the driver stops waiting for that attempt.
             if (task.Status is TaskRunStatus.Running or TaskRunStatus.Waiting)
             {
                 Commands.Add(new AbortTask(def.Id, task.Attempt));

@@ -31,4 +31,11 @@ public sealed record TaskView(
     DateTimeOffset? DueAt,
     string? Reason,
     int? LastStatusCode,
-    bool HasOutput);
+    bool HasOutput)
+{
+    /// <summary>Task type: <c>http</c> or <c>wait</c>.</summary>
+    public string Type { get; init; } = TaskTypes.Http;
+
+    /// <summary>The task's <c>when</c> condition, or null.</summary>
+    public string? When { get; init; }
+}

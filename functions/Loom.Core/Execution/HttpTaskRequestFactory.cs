@@ -153,11 +153,20 @@ public static class HttpTaskRequestFactory
     public static string Sign(byte[] key, ReadOnlySpan<byte> body) =>
         "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(key, body));
 
-    /// <summary>"METHOD scheme://host:port/path?key=***" with every query value and any user info masked (secret values elsewhere are the caller's to redact).</summary>
-    public static string Summarize(string method, Uri uri) => $"{method} {MaskUri(uri)}";
+    /// <summary>
+    /// "METHOD scheme://host:port/path?query" for a call Loom built: user info masked, no fragment. Query values stay
+    /// readable: they come from the workflow and the run (both shown to readers anyway); secret values rendered into
+    /// them are redacted by value by the caller.
+    /// </summary>
+    public static string Summarize(string method, Uri uri) => $"{method} {DisplayUri(uri, maskQuery: false)}";
 
-    /// <summary>An absolute URL with every query value and any user info replaced by "***", and no fragment.</summary>
-    public static string MaskUri(Uri uri)
+    /// <summary>
+    /// An absolute URL a backend chose (a redirect's <c>Location</c>) with every query value and any user info replaced
+    /// by "***", and no fragment: Loom cannot know which of its values are tokens (a presigned URL's signature, say).
+    /// </summary>
+    public static string MaskUri(Uri uri) => DisplayUri(uri, maskQuery: true);
+
+    private static string DisplayUri(Uri uri, bool maskQuery)
     {
         if (!uri.IsAbsoluteUri)
         {
@@ -172,22 +181,29 @@ public static class HttpTaskRequestFactory
 
         builder.Append(uri.Authority).Append(uri.AbsolutePath);
         var query = uri.Query.TrimStart('?');
-        if (query.Length > 0)
+        if (query.Length == 0)
         {
-            builder.Append('?');
-            var first = true;
-            foreach (var part in query.Split('&'))
-            {
-                if (!first)
-                {
-                    builder.Append('&');
-                }
+            return builder.ToString();
+        }
 
-                first = false;
-                var equals = part.IndexOf('=', StringComparison.Ordinal);
-                // A bare item ("?abc123") may itself be a token, so it is masked whole.
-                builder.Append(equals < 0 ? "***" : part[..(equals + 1)] + "***");
+        builder.Append('?');
+        if (!maskQuery)
+        {
+            return builder.Append(query).ToString();
+        }
+
+        var first = true;
+        foreach (var part in query.Split('&'))
+        {
+            if (!first)
+            {
+                builder.Append('&');
             }
+
+            first = false;
+            var equals = part.IndexOf('=', StringComparison.Ordinal);
+            // A bare item ("?abc123") may itself be a token, so it is masked whole.
+            builder.Append(equals < 0 ? "***" : part[..(equals + 1)] + "***");
         }
 
         return builder.ToString();

@@ -77,7 +77,7 @@ internal sealed class RunOrchestrationLoop(IRunOrchestrationContext context, Run
         return new RunOrchestrationResult(_state.RunId, _finish.Status, _finish.Reason, ContinuedAsNew: false);
     }
 
-    private static bool IsFinal(RunStatus status) => status is RunStatus.Succeeded or RunStatus.Failed or RunStatus.Cancelled;
+    private static bool IsFinal(RunStatus status) => RunStatuses.IsFinal(status);
 
     /// <summary>Turns a finished piece of work into the event it means; null when it means none (a save, a cancelled wait).</summary>
     private async Task<RunEvent?> ToEventAsync(Outstanding item)
@@ -102,6 +102,15 @@ internal sealed class RunOrchestrationLoop(IRunOrchestrationContext context, Run
                 timer.Dispose();
                 if (timer.Task.IsCanceled) return null;
                 await timer.Task;
+                if (context.CurrentUtcDateTime < timer.Command.FireAt)
+                {
+                    // A backend may deliver a timer early (DurableTask.AzureStorage sends it as a queue message whose
+                    // visibility delay is cut down to whole seconds); a backoff, deadline or run timeout must never act
+                    // before its time, so wait again for the remainder.
+                    StartTimer(timer.Command);
+                    return null;
+                }
+
                 return new TimerFired(timer.Command.Purpose, timer.Command.TaskId, timer.Command.Attempt, context.CurrentUtcDateTime);
 
             case CallbackWork callback:
@@ -201,7 +210,7 @@ internal sealed class RunOrchestrationLoop(IRunOrchestrationContext context, Run
 
     private void Invoke(InvokeTask command)
     {
-        var activityInput = RunOrchestrator.BuildInvokeInput(_workflow, _state, command);
+        var activityInput = InvokeTaskInputs.Build(_workflow, _state, command);
         var result = context.CallActivityAsync<AttemptOutcome>(RunOrchestrator.InvokeTaskActivity, activityInput);
         _outstanding.Add(new ActivityWork(command, result));
         if (activityInput.Task.Completion == CompletionMode.Callback)

@@ -78,27 +78,6 @@ public static class RunOrchestrator
     public static Task<RunOrchestrationResult> RunAsync(IRunOrchestrationContext context, RunOrchestrationInput input) =>
         new RunOrchestrationLoop(context, input).RunAsync();
 
-    /// <summary>The <c>InvokeTask</c> activity input for an attempt, built from the run's current state.</summary>
-    /// <param name="workflow">The workflow.</param>
-    /// <param name="state">The run's state when the attempt is sent.</param>
-    /// <param name="command">The machine's command.</param>
-    public static InvokeTaskInput BuildInvokeInput(WorkflowDefinition workflow, RunState state, InvokeTask command)
-    {
-        var task = workflow.Tasks.First(t => t.Id == command.TaskId);
-        return new InvokeTaskInput(
-            state.RunId,
-            state.WorkflowId,
-            state.WorkflowVersion,
-            task.Id,
-            command.Attempt,
-            state.ScheduledAt,
-            state.Params,
-            RunStateMachine.TaskInputs(workflow, state, task.Id),
-            UpstreamOutputs(workflow, state, task.Id),
-            task,
-            workflow.SigningSecret);
-    }
-
     /// <summary>The custom status for a state: task counts per status.</summary>
     /// <param name="state">The run's state.</param>
     /// <param name="generation">ContinueAsNew generation.</param>
@@ -112,31 +91,5 @@ public static class RunOrchestrator
         }
 
         return new RunProgress(state.RunId, state.Status, counts, generation);
-    }
-
-    /// <summary>Outputs of every succeeded task upstream of <paramref name="taskId"/> (transitively): all a template of that task may name.</summary>
-    private static Dictionary<string, System.Text.Json.Nodes.JsonNode?> UpstreamOutputs(WorkflowDefinition workflow, RunState state, string taskId)
-    {
-        var byId = workflow.Tasks.ToDictionary(t => t.Id, StringComparer.Ordinal);
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        var stack = new Stack<string>(byId[taskId].DependsOn);
-        while (stack.Count > 0)
-        {
-            var id = stack.Pop();
-            if (!seen.Add(id) || !byId.TryGetValue(id, out var upstream)) continue;
-            foreach (var next in upstream.DependsOn) stack.Push(next);
-        }
-
-        // Declaration order, so the activity input serializes the same way on every replay.
-        var outputs = new Dictionary<string, System.Text.Json.Nodes.JsonNode?>(StringComparer.Ordinal);
-        foreach (var task in workflow.Tasks)
-        {
-            if (seen.Contains(task.Id) && state.Tasks.TryGetValue(task.Id, out var s) && s.Status == TaskRunStatus.Succeeded)
-            {
-                outputs[task.Id] = s.Output?.DeepClone();
-            }
-        }
-
-        return outputs;
     }
 }

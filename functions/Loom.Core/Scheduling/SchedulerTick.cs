@@ -70,7 +70,7 @@ public sealed class SchedulerTick(WorkflowCatalog workflows, ISchedulerStateStor
         var active = new List<string>();
         foreach (var runId in queue.Active)
         {
-            if (await runs.GetAsync(runId, cancellationToken) is { } run && !IsFinal(run.Status)) active.Add(runId);
+            if (await runs.GetAsync(runId, cancellationToken) is { } run && !RunStatuses.IsFinal(run.Status)) active.Add(runId);
         }
         var pending = queue.Pending.ToList();
         var started = new List<string>();
@@ -90,7 +90,7 @@ public sealed class SchedulerTick(WorkflowCatalog workflows, ISchedulerStateStor
             catch (StoreConflictException)
             {
                 // Started already (by a tick that ran at the same time, or the schedule): it counts while it is active.
-                if (await runs.GetAsync(runId, cancellationToken) is { } run && !IsFinal(run.Status)) active.Add(runId);
+                if (await runs.GetAsync(runId, cancellationToken) is { } run && !RunStatuses.IsFinal(run.Status)) active.Add(runId);
             }
         }
         // Nothing left to start: the backfill is done once its active runs finish on their own.
@@ -100,7 +100,6 @@ public sealed class SchedulerTick(WorkflowCatalog workflows, ISchedulerStateStor
         return saved ? (started, pending.Count) : (started, queue.Pending.Count);
     }
 
-    private static bool IsFinal(string status) => status is "succeeded" or "failed" or "cancelled";
 
     private async Task<TickResult> EvaluateAsync(WorkflowHead head, WorkflowDefinition definition, DateTimeOffset now, CancellationToken cancellationToken)
     {

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Loom.Core.Orchestration;
 using Loom.Core.Stores;
 using Microsoft.Azure.Functions.Worker;
@@ -8,9 +9,9 @@ namespace Loom.Functions.Activities;
 public sealed class SaveRunActivity(IRunStore runs, IEventStore events)
 {
     /// <summary>Stores the snapshot with its rows in one write, unless a newer one is stored; see <see cref="RunSnapshots.SaveAsync"/>.</summary>
-    /// <param name="input">Snapshot and rows.</param>
+    /// <param name="payload">The <see cref="SaveRunInput"/> (in <see cref="RunOrchestrationJson"/>'s contract): snapshot and rows.</param>
     /// <param name="cancellationToken">Cancelled when the host shuts down.</param>
     [Function(RunOrchestrator.SaveRunActivity)]
-    public Task<bool> RunAsync([ActivityTrigger] SaveRunInput input, CancellationToken cancellationToken) =>
-        RunSnapshots.SaveAsync(runs, events, input, cancellationToken);
+    public async Task<JsonElement> RunAsync([ActivityTrigger] JsonElement payload, CancellationToken cancellationToken) =>
+        RunOrchestrationJson.ToPayload(await RunSnapshots.SaveAsync(runs, events, RunOrchestrationJson.FromPayload<SaveRunInput>(payload), cancellationToken));
 }

@@ -6,7 +6,8 @@ using Microsoft.DurableTask.Client;
 namespace Loom.Functions.Api;
 
 /// <summary>
-/// The HTTP triggers of Loom's API (routes under <c>/api</c>, as on the self-hosted server). Each hands its request to
+/// The HTTP triggers of Loom's API (routes under <c>/api</c>, as on the self-hosted server; host.json's route prefix is
+/// empty so that the dashboard can have the root, see <see cref="DashboardFunction"/>). Each hands its request to
 /// <see cref="LoomHttpDispatcher"/>; routing, roles and every rule live in Core. Keyed routes use function keys
 /// (<c>x-functions-key</c> or <c>?code=</c>); health and callbacks need none (a callback URL carries its own token).
 /// </summary>
@@ -16,30 +17,30 @@ public sealed class LoomHttpFunctions(LoomHttpDispatcher dispatcher)
     /// <summary>/api/workflows and everything under it.</summary>
     [Function("Workflows")]
     public Task<IActionResult> WorkflowsAsync(
-        [HttpTrigger(AuthorizationLevel.Function, "get", "post", "delete", Route = "workflows/{*rest}")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Function, "get", "post", "delete", Route = "api/workflows/{*rest}")] HttpRequest request,
         [DurableClient] DurableTaskClient client) => dispatcher.HandleAsync(request, client);
 
     /// <summary>/api/runs and everything under it.</summary>
     [Function("Runs")]
     public Task<IActionResult> RunsAsync(
-        [HttpTrigger(AuthorizationLevel.Function, "get", "post", Route = "runs/{*rest}")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Function, "get", "post", Route = "api/runs/{*rest}")] HttpRequest request,
         [DurableClient] DurableTaskClient client) => dispatcher.HandleAsync(request, client);
 
     /// <summary>/api/openapi.json.</summary>
     [Function("OpenApi")]
     public Task<IActionResult> OpenApiAsync(
-        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "openapi.json")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "api/openapi.json")] HttpRequest request,
         [DurableClient] DurableTaskClient client) => dispatcher.HandleAsync(request, client);
 
     /// <summary>/api/callbacks/{token}: completion of a callback task, authenticated by its token.</summary>
     [Function("Callbacks")]
     public Task<IActionResult> CallbacksAsync(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "callbacks/{token}")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/callbacks/{token}")] HttpRequest request,
         [DurableClient] DurableTaskClient client) => dispatcher.HandleAsync(request, client);
 
     /// <summary>/api/health: 200 only when storage answers.</summary>
     [Function("Health")]
     public Task<IActionResult> HealthAsync(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "health")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/health")] HttpRequest request,
         [DurableClient] DurableTaskClient client) => dispatcher.HandleAsync(request, client);
 }

@@ -22,8 +22,15 @@ public static class LoomFunctionsBuilder
     /// <summary>Adds every Loom service, configured from the <c>Loom</c> section.</summary>
     public static FunctionsApplicationBuilder AddLoom(this FunctionsApplicationBuilder builder)
     {
-        var services = builder.Services;
-        services.AddOptions<LoomFunctionsOptions>().Bind(builder.Configuration.GetSection("Loom"));
+        builder.Services.AddLoom(builder.Configuration);
+        return builder;
+    }
+
+    /// <summary>Adds every Loom service the functions need, configured from the <c>Loom</c> section of <paramref name="configuration"/>.</summary>
+    /// <remarks>Separate from the Functions builder so that tests host the same functions on the Durable runtime with this exact wiring.</remarks>
+    public static IServiceCollection AddLoom(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<LoomFunctionsOptions>().Bind(configuration.GetSection("Loom"));
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<LoomFunctionsOptions>>().Value);
         services.AddSingleton(TimeProvider.System);
 
@@ -63,7 +70,8 @@ public static class LoomFunctionsBuilder
                 ParseRole(o.FunctionKeyRole, ApiRole.Admin));
         });
         services.AddSingleton(sp => new DurableRunDrivers(
-            sp.GetRequiredService<IRunStore>(), sp.GetRequiredService<LoomFunctionsOptions>().ContinueAsNewAfter, sp.GetRequiredService<ILogger<DurableRunDrivers>>()));
+            sp.GetRequiredService<IRunStore>(), sp.GetRequiredService<LoomFunctionsOptions>().ContinueAsNewAfter,
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<DurableRunDrivers>>()));
         services.AddSingleton(sp =>
         {
             var o = sp.GetRequiredService<LoomFunctionsOptions>();
@@ -87,7 +95,8 @@ public static class LoomFunctionsBuilder
             };
         });
         services.AddSingleton<LoomHttpDispatcher>();
-        return builder;
+        services.AddSingleton(sp => new DashboardSite(sp.GetRequiredService<LoomFunctionsOptions>().DashboardPath));
+        return services;
     }
 
     private static LoomStorage CreateStorage(LoomFunctionsOptions o)
@@ -124,6 +133,12 @@ internal static partial class FunctionsLog
 
     [LoggerMessage(EventId = 4003, Level = LogLevel.Information, Message = "Task {RunId}/{TaskId} attempt {Attempt}: {Outcome} ({StatusCode})")]
     public static partial void AttemptFinished(ILogger logger, string runId, string taskId, int attempt, string outcome, int? statusCode);
+
+    [LoggerMessage(EventId = 4005, Level = LogLevel.Information, Message = "Task {RunId}/{TaskId} attempt {Attempt}: the run ended while the call was in flight; it is no longer waited for")]
+    public static partial void Abandoned(ILogger logger, string runId, string taskId, int attempt);
+
+    [LoggerMessage(EventId = 4006, Level = LogLevel.Warning, Message = "Run {RunId}: could not read the run while a call was in flight; the call is waited for to its end")]
+    public static partial void RunCheckFailed(ILogger logger, string runId, Exception exception);
 
     [LoggerMessage(EventId = 4004, Level = LogLevel.Warning, Message = "Run {RunId}: its record existed without an orchestration; the orchestration was started")]
     public static partial void Repaired(ILogger logger, string runId);

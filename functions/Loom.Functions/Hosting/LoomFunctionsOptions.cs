@@ -39,6 +39,9 @@ public sealed class LoomFunctionsOptions
     /// <summary>Events one orchestration generation applies before it continues as new.</summary>
     public int ContinueAsNewAfter { get; set; } = 100;
 
+    /// <summary>Folder of the dashboard's build; empty means the <c>dashboard</c> folder the deployment package carries.</summary>
+    public string DashboardPath { get; set; } = "";
+
     /// <summary>Values for <c>${{ secrets.NAME }}</c> and signing secrets (<c>Loom__Secrets__NAME</c>, ideally Key Vault references).</summary>
     public Dictionary<string, string> Secrets { get; set; } = [];
 }

@@ -13,15 +13,16 @@ namespace Loom.Functions.Orchestration;
 /// <summary>Makes Core's <see cref="IRunDriver"/> for a <see cref="DurableTaskClient"/>, which Functions hands to each invocation through <c>[DurableClient]</c>.</summary>
 /// <param name="runs">The run store.</param>
 /// <param name="continueAsNewAfter">Events per orchestration generation.</param>
+/// <param name="clock">Clock (how old a run record without an orchestration is).</param>
 /// <param name="logger">Logger.</param>
-public sealed class DurableRunDrivers(IRunStore runs, int continueAsNewAfter, ILogger<DurableRunDrivers> logger)
+public sealed class DurableRunDrivers(IRunStore runs, int continueAsNewAfter, TimeProvider clock, ILogger<DurableRunDrivers> logger)
 {
     /// <summary>A placeholder for services built before any invocation; every call fails, saying why.</summary>
     public static IRunDriver Unbound { get; } = new UnboundRunDriver();
 
     /// <summary>A driver over this invocation's client.</summary>
     /// <param name="client">The invocation's Durable client.</param>
-    public IRunDriver For(DurableTaskClient client) => new DurableRunDriver(client, runs, continueAsNewAfter, logger);
+    public IRunDriver For(DurableTaskClient client) => new DurableRunDriver(client, runs, continueAsNewAfter, clock, logger);
 
     private sealed class UnboundRunDriver : IRunDriver
     {
@@ -34,8 +35,15 @@ public sealed class DurableRunDrivers(IRunStore runs, int continueAsNewAfter, IL
 }
 
 /// <summary>Runs the state machine on Durable Functions: one orchestration per run, its instance id the run id.</summary>
-internal sealed class DurableRunDriver(DurableTaskClient client, IRunStore runs, int continueAsNewAfter, ILogger logger) : IRunDriver
+internal sealed class DurableRunDriver(DurableTaskClient client, IRunStore runs, int continueAsNewAfter, TimeProvider clock, ILogger logger) : IRunDriver
 {
+    /// <summary>
+    /// How old a run record without an orchestration must be before it counts as a crash between the two writes. A start
+    /// under way (another tick of the same occurrence, a second scheduler instance) writes both within milliseconds, and
+    /// starting its orchestration a second time would run the same instance id twice.
+    /// </summary>
+    public static readonly TimeSpan RepairAfter = TimeSpan.FromSeconds(30);
+
     /// <inheritdoc />
     public async Task StartAsync(WorkflowDefinition workflow, RunState run, string trigger, CancellationToken cancellationToken = default)
     {
@@ -65,7 +73,7 @@ internal sealed class DurableRunDriver(DurableTaskClient client, IRunStore runs,
         // early, so raising is enough. Terminating instead would skip the final SaveRun and leave the run record stale.
         if (instance.RuntimeStatus is OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.Pending or OrchestrationRuntimeStatus.Suspended)
         {
-            await client.RaiseEventAsync(runId, external.Name, external.Payload, cancellationToken);
+            await client.RaiseEventAsync(runId, external.Name, RunOrchestrationJson.ToPayload(external.Payload), cancellationToken);
         }
 
         return true;
@@ -74,7 +82,7 @@ internal sealed class DurableRunDriver(DurableTaskClient client, IRunStore runs,
     private Task ScheduleAsync(WorkflowDefinition workflow, RunState run, CancellationToken cancellationToken) =>
         client.ScheduleNewOrchestrationInstanceAsync(
             RunOrchestration.Name,
-            new RunOrchestrationInput(workflow, run, ContinueAsNewAfter: continueAsNewAfter),
+            RunOrchestrationJson.ToPayload(new RunOrchestrationInput(workflow, run, ContinueAsNewAfter: continueAsNewAfter)),
             new StartOrchestrationOptions(run.RunId),
             cancellationToken);
 
@@ -84,6 +92,7 @@ internal sealed class DurableRunDriver(DurableTaskClient client, IRunStore runs,
         if (await client.GetInstanceAsync(runId, cancellationToken) is not null) return;
         var stored = await runs.GetAsync(runId, cancellationToken);
         if (stored is null || !RunStateJson.TryDeserialize(stored.State, out var state, out _) || state.Status != RunStatus.Pending) return;
+        if (clock.GetUtcNow() - stored.CreatedAt < RepairAfter) return; // most likely a start in progress elsewhere; the next tick repairs a real crash
         await ScheduleAsync(workflow, state, cancellationToken);
         FunctionsLog.Repaired(logger, runId);
     }

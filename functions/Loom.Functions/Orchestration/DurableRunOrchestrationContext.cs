@@ -1,9 +1,13 @@
+using System.Text.Json;
 using Loom.Core.Orchestration;
 using Microsoft.DurableTask;
 
 namespace Loom.Functions.Orchestration;
 
-/// <summary>Adapts Durable Functions' <see cref="TaskOrchestrationContext"/> to the context Loom's orchestration loop is written against: one call per member.</summary>
+/// <summary>
+/// Adapts Durable Functions' <see cref="TaskOrchestrationContext"/> to the context Loom's orchestration loop is written
+/// against: one call per member. Every payload crosses as JSON in <see cref="RunOrchestrationJson"/>'s contract.
+/// </summary>
 /// <param name="context">The Durable context of the running orchestration.</param>
 internal sealed class DurableRunOrchestrationContext(TaskOrchestrationContext context) : IRunOrchestrationContext
 {
@@ -14,19 +18,24 @@ internal sealed class DurableRunOrchestrationContext(TaskOrchestrationContext co
     public bool IsReplaying => context.IsReplaying;
 
     /// <inheritdoc />
-    public Task<TResult> CallActivityAsync<TResult>(string name, object input, ActivityRetry? retry = null) =>
-        context.CallActivityAsync<TResult>(name, input, retry is null ? null : TaskOptions.FromRetryPolicy(
-            new RetryPolicy(retry.MaxAttempts, retry.FirstDelay, retry.BackoffCoefficient, retry.MaxDelay)));
+    public async Task<TResult> CallActivityAsync<TResult>(string name, object input, ActivityRetry? retry = null)
+    {
+        var options = retry is null ? null : TaskOptions.FromRetryPolicy(
+            new RetryPolicy(retry.MaxAttempts, retry.FirstDelay, retry.BackoffCoefficient, retry.MaxDelay));
+        var result = await context.CallActivityAsync<JsonElement>(name, RunOrchestrationJson.ToPayload(input), options);
+        return RunOrchestrationJson.FromPayload<TResult>(result);
+    }
 
     /// <inheritdoc />
     public Task CreateTimer(DateTimeOffset fireAt, CancellationToken cancellationToken) => context.CreateTimer(fireAt.UtcDateTime, cancellationToken);
 
     /// <inheritdoc />
-    public Task<T> WaitForExternalEvent<T>(string eventName, CancellationToken cancellationToken) => context.WaitForExternalEvent<T>(eventName, cancellationToken);
+    public async Task<T> WaitForExternalEvent<T>(string eventName, CancellationToken cancellationToken) =>
+        RunOrchestrationJson.FromPayload<T>(await context.WaitForExternalEvent<JsonElement>(eventName, cancellationToken));
 
     /// <inheritdoc />
-    public void ContinueAsNew(object input) => context.ContinueAsNew(input, preserveUnprocessedEvents: true);
+    public void ContinueAsNew(object input) => context.ContinueAsNew(RunOrchestrationJson.ToPayload(input), preserveUnprocessedEvents: true);
 
     /// <inheritdoc />
-    public void SetCustomStatus(object? status) => context.SetCustomStatus(status);
+    public void SetCustomStatus(object? status) => context.SetCustomStatus(status is null ? null : RunOrchestrationJson.ToPayload(status));
 }

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Loom.Core.Orchestration;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
@@ -10,10 +11,15 @@ public static class RunOrchestration
     /// <summary>Name of the orchestrator function.</summary>
     public const string Name = "LoomRun";
 
-    /// <summary>Runs one generation of the run; the input is bound from the orchestration's input.</summary>
-    /// <param name="context">Durable's orchestration context.</param>
-    /// <param name="input">The workflow, the run state and any work carried over by ContinueAsNew.</param>
+    /// <summary>Runs one generation of the run.</summary>
+    /// <param name="context">Durable's orchestration context; its input is a <see cref="RunOrchestrationInput"/> in <see cref="RunOrchestrationJson"/>'s contract.</param>
+    /// <returns>The <see cref="RunOrchestrationResult"/> in the same contract.</returns>
     [Function(Name)]
-    public static Task<RunOrchestrationResult> RunAsync([OrchestrationTrigger] TaskOrchestrationContext context, RunOrchestrationInput input) =>
-        RunOrchestrator.RunAsync(new DurableRunOrchestrationContext(context), input);
+    public static async Task<JsonElement> RunAsync([OrchestrationTrigger] TaskOrchestrationContext context)
+    {
+        // The input is read here rather than bound by the worker, so Loom's contract, not the worker's serializer, reads it.
+        var input = RunOrchestrationJson.FromPayload<RunOrchestrationInput>(context.GetInput<JsonElement>());
+        var result = await RunOrchestrator.RunAsync(new DurableRunOrchestrationContext(context), input);
+        return RunOrchestrationJson.ToPayload(result);
+    }
 }

@@ -1,3 +1,4 @@
+using Loom.Core.SelfHosted;
 using Loom.Core.Stores;
 using Microsoft.Extensions.Logging;
 
@@ -19,12 +20,11 @@ internal sealed partial class OutageTolerantAttemptStore(IAttemptStore inner, Ti
                 await inner.PutAsync(attempt, cancellationToken);
                 return;
             }
-            catch (Exception ex) when (RunEngine.IsStorageOutage(ex) && !stopping.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            catch (Exception ex) when (SelfHostedRunDriver.IsStorageOutage(ex) && !stopping.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
                 if (outages == 0) LogOutage(logger, attempt.RunId, attempt.TaskId, attempt.Attempt, ex.Message);
-                var delay = TimeSpan.FromMilliseconds(Math.Min(5000, 100 * Math.Pow(2, Math.Min(outages, 10))));
                 using var linked = CancellationTokenSource.CreateLinkedTokenSource(stopping, cancellationToken);
-                await Task.Delay(delay, clock, linked.Token);
+                await Task.Delay(CommitFailures.OutageDelay(outages), clock, linked.Token);
             }
         }
     }

@@ -10,7 +10,7 @@ namespace Loom.Server.Engine;
 /// See <see cref="SweepAsync"/> for when runs are scanned.
 /// </summary>
 internal sealed partial class RecoveryService(
-    RunEngine engine,
+    SelfHostedRunDriver engine,
     IRunStore runs,
     IProcessRegistry registry,
     ProcessIdentity identity,

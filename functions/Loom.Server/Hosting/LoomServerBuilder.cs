@@ -4,6 +4,7 @@ using System.Text;
 using Azure.Data.Tables;
 using Loom.Core.Api;
 using Loom.Core.Api.Streaming;
+using Loom.Core.Dashboard;
 using Loom.Core.Execution;
 using Loom.Core.Scheduling;
 using Loom.Core.Stores;
@@ -38,7 +39,7 @@ public static class LoomServerBuilder
         {
             services.AddSingleton<StorageRequestCounter>();
         }
-        services.AddSingleton(sp => new ServerDiagnostics(sp.GetRequiredService<RunEngine>(), sp.GetRequiredService<WorkflowCatalog>(), sp.GetRequiredService<MemoryTrimmer>(), sp.GetService<StorageRequestCounter>()));
+        services.AddSingleton(sp => new ServerDiagnostics(sp.GetRequiredService<SelfHostedRunDriver>(), sp.GetRequiredService<WorkflowCatalog>(), sp.GetRequiredService<MemoryTrimmer>(), sp.GetService<StorageRequestCounter>()));
         services.AddSingleton<IWorkflowStore>(sp => sp.GetRequiredService<LoomStorage>().Workflows);
         services.TryAddSingleton<IRunStore>(sp => sp.GetRequiredService<LoomStorage>().Runs);
         // The engine's attempt records survive a storage outage (retried until storage is back); see OutageTolerantAttemptStore.
@@ -77,9 +78,9 @@ public static class LoomServerBuilder
         services.AddSingleton(sp => new CallbackUrls(sp.GetRequiredService<LoomServerOptions>().PublicBaseUrl, sp.GetRequiredService<CallbackTokens>()));
         services.AddSingleton<RunCommitSignal>();
         services.AddSingleton<TaskAttemptRunner>();
-        services.AddSingleton<TaskRunner>();
-        services.AddSingleton<RunEngine>();
-        services.AddSingleton<IRunDriver>(sp => sp.GetRequiredService<RunEngine>());
+        services.AddSingleton<ThrottledAttemptRunner>();
+        services.AddSingleton<SelfHostedRunDriver>();
+        services.AddSingleton<IRunDriver>(sp => sp.GetRequiredService<SelfHostedRunDriver>());
         services.AddSingleton(sp =>
         {
             var o = sp.GetRequiredService<LoomServerOptions>();
@@ -138,9 +139,7 @@ public static class LoomServerBuilder
         var folder = FindDashboard(app.Environment, app.Configuration["Loom:DashboardPath"]);
         if (folder is null)
         {
-            app.MapGet("/", () => Results.Text(
-                "Loom is running; its API is under /api. The dashboard is not built: run dashboard/build.sh, or set Loom:DashboardPath to its folder.\n",
-                statusCode: StatusCodes.Status404NotFound));
+            app.MapGet("/", () => Results.Text(DashboardRules.NotBuiltMessage("Loom:DashboardPath"), statusCode: StatusCodes.Status404NotFound));
             return app;
         }
 
@@ -153,22 +152,10 @@ public static class LoomServerBuilder
         return app;
     }
 
-    /// <summary>The policy the dashboard is built to run under: no inline script or style, no third-party origin.</summary>
-    private const string DashboardPolicy =
-        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; " +
-        "frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'";
-
     private static void AddDashboardHeaders(StaticFileResponseContext context)
     {
-        var response = context.Context.Response;
-        // Vite names everything under assets/ by content hash, so those never change; index.html must be revalidated
-        // every time so a new build is picked up at once.
-        response.Headers.CacheControl = context.Context.Request.Path.StartsWithSegments("/assets", StringComparison.Ordinal)
-            ? "public, max-age=31536000, immutable"
-            : "no-cache";
-        response.Headers.ContentSecurityPolicy = DashboardPolicy;
-        response.Headers.XContentTypeOptions = "nosniff";
-        response.Headers["Referrer-Policy"] = "no-referrer";
+        var headers = context.Context.Response.Headers;
+        foreach (var (name, value) in DashboardRules.HeadersFor(context.Context.Request.Path.Value ?? "/")) headers[name] = value;
     }
 
     /// <summary>
@@ -200,7 +187,7 @@ public static class LoomServerBuilder
         return null;
     }
 
-    private static bool HasIndex(string? folder) => folder is not null && File.Exists(Path.Combine(folder, "index.html"));
+    private static bool HasIndex(string? folder) => DashboardRules.HasBuild(folder);
 }
 
 /// <summary>Log messages of the API host.</summary>

@@ -7,7 +7,7 @@ using Loom.Storage;
 namespace Loom.Server.Hosting;
 
 /// <summary>The figures behind <c>GET /api/diagnostics</c>: this process's CPU time and memory, the engine's run counts and, when counting is on, the storage requests sent.</summary>
-internal sealed class ServerDiagnostics(RunEngine engine, WorkflowCatalog workflows, MemoryTrimmer trimmer, StorageRequestCounter? counter)
+internal sealed class ServerDiagnostics(SelfHostedRunDriver engine, WorkflowCatalog workflows, MemoryTrimmer trimmer, StorageRequestCounter? counter)
 {
     /// <summary>A snapshot; cheap enough to poll (no storage access).</summary>
     public DiagnosticsSnapshot Snapshot()

@@ -34,7 +34,7 @@ public sealed class TableRunStore(TableServiceClient service, TableStoreOptions?
     private readonly StoreTable _table = new(service, (options ?? new TableStoreOptions()).RunsTable);
 
     /// <summary>True for the statuses after which a run changes no more.</summary>
-    public static bool IsFinal(string status) => status is "succeeded" or "failed" or "cancelled" or "canceled";
+    public static bool IsFinal(string status) => Loom.Core.Engine.RunStatuses.IsFinal(status);
 
     /// <inheritdoc />
     public Task<RunRecord> CreateAsync(RunRecord run, CancellationToken cancellationToken = default) => CreateAsync(run, RunHistory.None, cancellationToken);

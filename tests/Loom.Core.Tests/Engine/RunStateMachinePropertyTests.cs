@@ -37,7 +37,7 @@ public sealed class RunStateMachinePropertyTests(ITestOutputHelper output)
         output.WriteLine(string.Join(", ", stats.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key}={kv.Value}")));
 
         // The generator must actually reach every interesting corner, or the properties prove little.
-        foreach (var key in new[] { "run:succeeded", "run:failed", "run:cancelled", "task:skipped", "task:retried", "task:waited", "timeout", "failFast", "retryFromFailed" })
+        foreach (var key in new[] { "run:succeeded", "run:failed", "run:cancelled", "task:skipped", "task:retried", "task:waited", "timeout", "failFast", "retryFromFailed", "task:skipped-by-condition", "task:wait-timer" })
         {
             Assert.True(stats.GetValueOrDefault(key) > 10, $"generator rarely reached {key}: {stats.GetValueOrDefault(key)}");
         }
@@ -105,6 +105,24 @@ public sealed class RunStateMachinePropertyTests(ITestOutputHelper output)
                     RetryOn = rng.NextDouble() < 0.2 ? RetryOn.Default | RetryOn.ClientError : RetryOn.Default,
                 },
             });
+
+            // Wait tasks (a timer instead of a call) and conditions on upstream statuses, decided only once every upstream task is
+            // final (rules that fire early would read a status still changing, which the oracle below does not model).
+            if (rng.NextDouble() < 0.15)
+            {
+                tasks[^1] = tasks[^1] with { Type = TaskTypes.Wait, Url = string.Empty, WaitDuration = TimeSpan.FromSeconds(rng.Next(0, 300)) };
+            }
+
+            var rule = tasks[^1].Trigger;
+            if (rng.NextDouble() < 0.25 && rule is not (TriggerRule.OneSuccess or TriggerRule.OneFailed))
+            {
+                tasks[^1] = tasks[^1] with
+                {
+                    When = deps.Length > 0 && rng.NextDouble() < 0.7
+                        ? $"tasks.{deps[rng.Next(deps.Length)]}.status {(rng.NextDouble() < 0.5 ? "==" : "!=")} 'succeeded'"
+                        : rng.NextDouble() < 0.5 ? "true" : "not true",
+                };
+            }
         }
 
         // Declaration order need not be topological: reverse some workflows.
@@ -258,6 +276,7 @@ public sealed class RunStateMachinePropertyTests(ITestOutputHelper output)
                 {
                     case InvokeTask invoke:
                         var def = defs[invoke.TaskId];
+                        Assert.NotEqual(TaskTypes.Wait, def.Type);
                         var prior = before.Tasks[invoke.TaskId];
                         Assert.DoesNotContain(invoke.TaskId, NeverInvoke);
                         Assert.Equal(TaskRunStatus.Running, state.Tasks[invoke.TaskId].Status);
@@ -281,6 +300,12 @@ public sealed class RunStateMachinePropertyTests(ITestOutputHelper output)
                         if (timer.Purpose == TimerPurpose.RunTimeout)
                         {
                             Assert.Equal(state.StartedAt!.Value + wf.Timeout!.Value, timer.FireAt);
+                        }
+                        else if (timer.Purpose == TimerPurpose.Wait)
+                        {
+                            Count(stats, "task:wait-timer");
+                            Assert.Equal(TaskTypes.Wait, defs[timer.TaskId!].Type);
+                            Assert.Equal((TaskRunStatus.Waiting, timer.FireAt), (state.Tasks[timer.TaskId!].Status, state.Tasks[timer.TaskId!].DueAt!.Value));
                         }
 
                         pool.Add(new Pending(PendingKind.Timer, timer.TaskId, timer.Attempt, timer.FireAt, timer.Purpose));
@@ -368,10 +393,30 @@ public sealed class RunStateMachinePropertyTests(ITestOutputHelper output)
                     continue;
                 }
 
+                var holds = Holds(def.Trigger, up);
+                if (holds && def.When is not null && !ConditionHolds(def.When, state))
+                {
+                    Count(stats, "task:skipped-by-condition");
+                    holds = false;
+                }
+
                 Assert.True(
-                    (s == TaskRunStatus.Skipped) == !Holds(def.Trigger, up),
+                    (s == TaskRunStatus.Skipped) == !holds,
                     $"{def.Id} is {s} but {def.Trigger} on [{string.Join(",", up)}] says {(Holds(def.Trigger, up) ? "run" : "skip")}");
             }
+        }
+
+        /// <summary>Independent oracle for the generated condition forms, on final upstream statuses.</summary>
+        private static bool ConditionHolds(string when, RunState state)
+        {
+            if (when is "true" or "not true")
+            {
+                return when == "true";
+            }
+
+            var parts = when.Split(' ');
+            var succeeded = state.Tasks[parts[0].Split('.')[1]].Status == TaskRunStatus.Succeeded;
+            return parts[1] == "==" ? succeeded : !succeeded;
         }
 
         /// <summary>Replays the delivered events from the initial state: every state and command list must be identical.</summary>

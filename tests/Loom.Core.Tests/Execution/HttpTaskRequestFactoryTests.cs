@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using Loom.Core.Execution;
+using Loom.Core.Templating;
 using static Loom.Core.Tests.Execution.ExecutionTestData;
 
 namespace Loom.Core.Tests.Execution;
@@ -162,19 +163,29 @@ public sealed class HttpTaskRequestFactoryTests
     }
 
     [Fact]
-    public void Create_Request_SummaryMasksQueryValues()
+    public void Create_Request_SummaryShowsQueryValuesAndRedactsSecretsInThem()
     {
-        var request = HttpTaskRequestFactory.Create(TaskDef("http://backend:8080/api/run?token=abc&mode=full"), Invocation(), Scope()).Request!;
+        var scope = Scope() with { Secrets = new ConfiguredSecrets(new Dictionary<string, string> { ["TOKEN"] = "s3cr3t-value" }) };
+        var request = HttpTaskRequestFactory.Create(
+            TaskDef("http://backend:8080/api/run?token=${{ secrets.TOKEN }}&mode=full&region=${{ params.region }}"), Invocation(), scope).Request!;
 
-        Assert.Equal("POST http://backend:8080/api/run?token=***&mode=***", request.Summary);
+        Assert.Equal("POST http://backend:8080/api/run?token=***&mode=full&region=eu", request.Summary);
     }
 
     [Theory]
-    [InlineData("https://user:pw@example.com/a/b?x=1#frag", "GET https://***@example.com/a/b?x=***")]
+    [InlineData("https://user:pw@example.com/a/b?x=1#frag", "GET https://***@example.com/a/b?x=1")]
     [InlineData("http://example.com/", "GET http://example.com/")]
-    [InlineData("http://[::1]:8080/p?flag", "GET http://[::1]:8080/p?***")]
-    public void Summarize_Url_MasksSecrets(string url, string expected)
+    [InlineData("http://[::1]:8080/p?flag", "GET http://[::1]:8080/p?flag")]
+    public void Summarize_Url_MasksUserInfoAndDropsFragment(string url, string expected)
     {
         Assert.Equal(expected, HttpTaskRequestFactory.Summarize("GET", new Uri(url)));
+    }
+
+    [Theory]
+    [InlineData("https://user:pw@example.com/a/b?x=1&sig=abc#frag", "https://***@example.com/a/b?x=***&sig=***")]
+    [InlineData("http://[::1]:8080/p?flag", "http://[::1]:8080/p?***")]
+    public void MaskUri_RedirectTarget_MasksEveryQueryValue(string url, string expected)
+    {
+        Assert.Equal(expected, HttpTaskRequestFactory.MaskUri(new Uri(url)));
     }
 }

@@ -118,7 +118,7 @@ public sealed class OutputAdmissionTests(BackendFixture backend) : IClassFixture
     public void AttemptRecord_OfAnAdmittedOutcome_Serialises()
     {
         var admitted = OutputLimit.Admit(AttemptOutcome.Success(JsonNode.Parse(Nested(63))), OutputLimit.DefaultMaxOutputBytes);
-        var input = RunOrchestrator.BuildInvokeInput(Workflow(Task("a")), Start(Workflow(Task("a")), out _), new InvokeTask("a", 1));
+        var input = InvokeTaskInputs.Build(Workflow(Task("a")), Start(Workflow(Task("a")), out _), new InvokeTask("a", 1));
 
         var record = AttemptRecords.From(input, T0, "POST http://backend/a", admitted);
 

@@ -179,6 +179,17 @@ public sealed class ReplayOrchestrationContext : IRunOrchestrationContext
         AdvanceTo(next.FireAt!.Value > Now ? next.FireAt.Value : Now);
     }
 
+    /// <summary>
+    /// Moves the clock to <paramref name="at"/> and fires timer <paramref name="sequence"/> alone, whenever it is due: before
+    /// its fire time, as DurableTask.AzureStorage does (timer messages become visible after whole seconds, cut down), or after.
+    /// </summary>
+    public void FireTimerAt(int sequence, DateTimeOffset at)
+    {
+        RequireOpen(sequence, ActionKind.Timer);
+        SetClock(at);
+        Deliver([new HistoryEvent.TimerFired(sequence)]);
+    }
+
     /// <summary>Moves the clock without delivering anything.</summary>
     public void SetClock(DateTimeOffset time) => Now = time >= Now ? time : throw new InvalidOperationException("The clock cannot go back.");
 

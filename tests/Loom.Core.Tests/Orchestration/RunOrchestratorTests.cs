@@ -116,6 +116,61 @@ public sealed class RunOrchestratorTests
         run.AssertMatchesMachine();
     }
 
+    [Theory]
+    [InlineData(970)]
+    [InlineData(1)]
+    public void RunAsync_BackoffTimerFiresEarly_WaitsForTheRemainderBeforeTheNextAttempt(int earlyMs)
+    {
+        var run = new DurableRunHarness(Of(Retrying("t", TimeSpan.FromSeconds(1))));
+        run.CompleteSaves();
+        run.CompleteNextInvoke(AttemptOutcome.Fail(FailureClass.ServerError, "503", 503));
+        run.CompleteSaves();
+        var backoff = Assert.Single(run.Context.PendingTimers);
+
+        run.Context.FireTimerAt(backoff.Sequence, backoff.FireAt!.Value.AddMilliseconds(-earlyMs));
+        run.CompleteSaves();
+
+        Assert.Empty(run.PendingInvokes);
+        var again = Assert.Single(run.Context.PendingTimers);
+        Assert.Equal(backoff.FireAt, again.FireAt);
+        Assert.NotEqual(backoff.Sequence, again.Sequence);
+
+        run.FireNextTimer();
+        run.CompleteSaves();
+        Assert.Equal(backoff.FireAt, run.Context.Now);
+        Assert.Equal("t", Assert.Single(run.PendingInvokes).Input<InvokeTaskInput>().TaskId);
+        run.RunUntilIdle();
+        Assert.Equal(RunStatus.Succeeded, run.Result.Status);
+        run.AssertMatchesMachine();
+    }
+
+    [Fact]
+    public void RunAsync_RunTimeoutAndCallbackDeadlineFireEarly_NeitherActsBeforeItsTime()
+    {
+        var wf = Of(Task("cb") with { Completion = CompletionMode.Callback, CallbackTimeout = TimeSpan.FromSeconds(2) }) with { Timeout = TimeSpan.FromSeconds(5) };
+        var run = new DurableRunHarness(wf);
+        run.CompleteSaves();
+        run.CompleteNextInvoke(Accepted());
+        run.CompleteSaves();
+        Assert.Equal(2, run.Context.PendingTimers.Count);
+
+        foreach (var timer in run.Context.PendingTimers.ToList())
+        {
+            run.Context.FireTimerAt(timer.Sequence, run.Context.Now);
+            run.CompleteSaves();
+        }
+
+        Assert.False(run.Context.IsCompleted);
+        Assert.Equal(TaskRunStatus.Waiting, run.LastSaved.Tasks["cb"].Status);
+        Assert.Equal(2, run.Context.PendingTimers.Count);
+
+        // Late is fine: both fire past their time, the deadline first.
+        run.Context.AdvanceTo(run.Context.PendingTimers.Max(t => t.FireAt!.Value).AddMilliseconds(300));
+        run.RunUntilIdle();
+        Assert.Equal(RunStatus.Failed, run.Result.Status);
+        Assert.True(run.LastSaved.FinishedAt >= T0.AddSeconds(5));
+    }
+
     [Fact]
     public void RunAsync_ActivityItselfFails_CountsAsARetryableAttemptFailure()
     {

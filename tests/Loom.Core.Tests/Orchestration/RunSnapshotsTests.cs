@@ -58,7 +58,7 @@ public sealed class RunSnapshotsTests
     [Fact]
     public void AttemptRecords_From_MapsOutcomeNamesAndOutput()
     {
-        var input = RunOrchestrator.BuildInvokeInput(Diamond(), Started(out _), new InvokeTask("a", 1));
+        var input = InvokeTaskInputs.Build(Diamond(), Started(out _), new InvokeTask("a", 1));
 
         var ok = AttemptRecords.From(input, T0, "POST http://backend/a", AttemptOutcome.Success(new JsonObject { ["n"] = 1 }) with { StatusCode = 200 });
         var timeout = AttemptRecords.From(input, T0, "POST http://backend/a", AttemptOutcome.Fail(FailureClass.Timeout, "too slow"));

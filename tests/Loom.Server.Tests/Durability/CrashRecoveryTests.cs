@@ -48,6 +48,44 @@ public sealed class CrashRecoveryTests(AzuriteFixture azurite, BackendFixture ba
     }
 
     [Fact]
+    public async Task Sigkill_DuringAWaitStep_RestartRearmsTheTimerFromTheStateAndTheRunFinishes()
+    {
+        var prefix = "waitkill" + Guid.NewGuid().ToString("N")[..8];
+        await using var server = new ChildLoomServer(azurite, prefix);
+        await server.StartAsync();
+        await server.RegisterAsync($"""
+            id: wait-kill
+            tasks:
+              - id: hold
+                type: wait
+                duration: 3s
+              - id: after
+                url: {backend.BaseUrl}/api/tasks/after
+                dependsOn: [hold]
+            """);
+        var runId = await server.TriggerAsync("wait-kill");
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while ((await server.GetRunAsync(runId))["tasks"]!.AsArray().First(t => t!["id"]!.GetValue<string>() == "hold")!["status"]!.GetValue<string>() != "waiting")
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the wait step never started");
+            await Task.Delay(20);
+        }
+
+        // The timer lived only in the killed process: the restarted one must re-arm it from the stored state.
+        server.Kill();
+        await server.StartAsync();
+        var run = (await server.WaitForRunsAsync([runId], TimeSpan.FromSeconds(60)))[runId]!;
+
+        Assert.Equal("succeeded", run["status"]!.GetValue<string>());
+        var hold = run["tasks"]!.AsArray().First(t => t!["id"]!.GetValue<string>() == "hold")!;
+        var waited = DateTimeOffset.Parse(hold["finishedAt"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture)
+            - DateTimeOffset.Parse(hold["startedAt"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(waited >= TimeSpan.FromSeconds(3), $"the wait ended after {waited}, before its 3 s");
+        Assert.Single(backend.Log.Items, r => r.RunId == runId && r.TaskId == "after");
+        Assert.DoesNotContain(backend.Log.Items, r => r.RunId == runId && r.TaskId == "hold");
+    }
+
+    [Fact]
     public async Task Sigkill_FiveTimesAtRandomInstants_NoRunLostOrStuckAndNoFinishedTaskRepeated()
     {
         const int seed = 20261122;

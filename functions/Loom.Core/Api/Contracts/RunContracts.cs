@@ -93,11 +93,13 @@ public sealed record RunList(IReadOnlyList<RunSummary> Items, string? Continuati
 /// <param name="StatusCode">Last HTTP status from the backend.</param>
 /// <param name="Output">Its output (size-capped).</param>
 /// <param name="OutputTruncated">True when the output was cut.</param>
+/// <param name="Type">Task type (<c>http</c> or <c>wait</c>), when the definition is known.</param>
+/// <param name="When">Its <c>when:</c> condition; null when it has none or the definition is unknown.</param>
 public sealed record TaskStateView(
     string Id,
     [property: JsonConverter(typeof(WireEnumConverter<TaskRunStatus>))] TaskRunStatus Status,
     int Attempt, int? MaxAttempts, IReadOnlyList<string>? DependsOn, int? Stage, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt,
-    DateTimeOffset? DueAt, string? Reason, int? StatusCode, JsonNode? Output, bool OutputTruncated);
+    DateTimeOffset? DueAt, string? Reason, int? StatusCode, JsonNode? Output, bool OutputTruncated, string? Type, string? When);
 
 /// <summary>Answer of <c>GET /api/runs/{runId}</c>: the run and every task, in the workflow's order.</summary>
 /// <param name="RunId">Run id.</param>

@@ -71,8 +71,12 @@ public sealed record BackfillProgress(int Queued, int Active, int MaxConcurrent)
 
 /// <summary>A task of a parsed definition (for the graph).</summary>
 /// <param name="Id">Task id.</param>
-/// <param name="Method">HTTP method.</param>
-/// <param name="Url">URL, templates unexpanded.</param>
+/// <param name="Type">Task type: <c>http</c> or <c>wait</c>.</param>
+/// <param name="Method">HTTP method; null for a wait task.</param>
+/// <param name="Url">URL, templates unexpanded; null for a wait task.</param>
+/// <param name="When">Its <c>when:</c> condition; null when it has none.</param>
+/// <param name="DurationMs">How long a wait task waits; null otherwise.</param>
+/// <param name="Until">Template of the instant a wait task waits until; null otherwise.</param>
 /// <param name="DependsOn">Upstream task ids.</param>
 /// <param name="Trigger">Trigger rule.</param>
 /// <param name="Completion">sync or callback.</param>
@@ -81,7 +85,7 @@ public sealed record BackfillProgress(int Queued, int Active, int MaxConcurrent)
 /// <param name="Backoff">Backoff kind.</param>
 /// <param name="AllowFailure">True when its failure does not fail the run.</param>
 public sealed record DefinitionTask(
-    string Id, string Method, string Url, IReadOnlyList<string> DependsOn,
+    string Id, string Type, string? Method, string? Url, string? When, double? DurationMs, string? Until, IReadOnlyList<string> DependsOn,
     [property: JsonConverter(typeof(WireEnumConverter<TriggerRule>))] TriggerRule Trigger,
     [property: JsonConverter(typeof(WireEnumConverter<CompletionMode>))] CompletionMode Completion,
     double TimeoutMs, int MaxAttempts,

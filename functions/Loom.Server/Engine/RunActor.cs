@@ -1,21 +1,22 @@
 using System.Threading.Channels;
 using Loom.Core.Definitions;
 using Loom.Core.Engine;
+using Loom.Core.SelfHosted;
 using Loom.Core.Stores;
 
 namespace Loom.Server.Engine;
 
 /// <summary>
 /// The in-memory owner of one run in this process: a mailbox of events processed one batch at a time. Each batch is
-/// applied to the state machine and committed with one conditional write on the run's ETag that also carries the batch's
-/// event-log rows and attempt rows (group commit: several completions that arrive together cost one storage request); only
-/// then are the new commands executed. One exception: retries are acted on before their commit (see <see cref="CommitBatchAsync"/>).
+/// planned by Core's <see cref="RunBatchPlanner"/> and committed with one conditional write on the run's ETag that also carries
+/// the batch's event-log rows and attempt rows; only then are the new commands executed, except retries, which the planner
+/// lets act before their commit. This class keeps the mailbox, the timers and the I/O; the rules are Core's.
 /// </summary>
-internal sealed class ActiveRun
+internal sealed class RunActor
 {
     private readonly Channel<Message> _inbox = Channel.CreateUnbounded<Message>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Dictionary<string, CancellationTokenSource> _inflight = new(StringComparer.Ordinal);
-    private readonly RunEngine _engine;
+    private readonly SelfHostedRunDriver _engine;
 
     // Attempts sent before their commit landed (retries, see CommitBatchAsync): never sent again by this run's actor.
     private readonly HashSet<string> _sentEarly = new(StringComparer.Ordinal);
@@ -32,7 +33,7 @@ internal sealed class ActiveRun
     // finished run's actor, workflow and state in memory until they fire.
     private readonly CancellationTokenSource _ended;
 
-    public ActiveRun(RunEngine engine, WorkflowDefinition workflow, RunRecord record, RunState state)
+    public RunActor(SelfHostedRunDriver engine, WorkflowDefinition workflow, RunRecord record, RunState state)
     {
         _engine = engine;
         Workflow = workflow;
@@ -84,9 +85,6 @@ internal sealed class ActiveRun
         return _inbox.Writer.TryWrite(message) ? message.Done.Task : Task.CompletedTask;
     }
 
-    /// <summary>Longest time a retry's start stays uncommitted when nothing else happens in the run.</summary>
-    internal static readonly TimeSpan CarryLimit = TimeSpan.FromMilliseconds(500);
-
     /// <summary>Stops taking events (process shutdown); calls in flight are cancelled by the engine's token.</summary>
     public void Stop() => _inbox.Writer.TryComplete();
 
@@ -97,11 +95,11 @@ internal sealed class ActiveRun
         {
             batch.Clear();
             batch.Add(first);
-            while (batch.Count < 256 && _inbox.Reader.TryRead(out var more)) batch.Add(more);
+            while (batch.Count < RunBatchPlanner.MaxBatch && _inbox.Reader.TryRead(out var more)) batch.Add(more);
             // A callback posted before its call answered is held by the state machine itself (in the committed state).
             if (!await CommitWithRetriesAsync(batch)) break;
             foreach (var m in batch) m.Done.TrySetResult();
-            if (IsFinal(State.Status))
+            if (RunStatuses.IsFinal(State.Status))
             {
                 _inbox.Writer.TryComplete();
                 _engine.Forget(this);
@@ -128,16 +126,10 @@ internal sealed class ActiveRun
         _ended.Dispose();
     }
 
-    /// <summary>Failed commits of one batch in a row after which the run is failed instead of retried (about four minutes of pauses).</summary>
-    internal const int MaxCommitFailures = 10;
-
     /// <summary>
-    /// Commits a batch, retrying with a growing pause (1 s to 1 min) when it fails for a reason that is neither a conflict nor
-    /// an outage (those are handled inside): the events exist only here, so dropping them would leave the run waiting forever.
-    /// The run shows as stalled in the diagnostics meanwhile. A commit that can never succeed (storage refuses what it holds
-    /// as too large or malformed, or the state cannot even be written down), or that failed <see cref="MaxCommitFailures"/>
-    /// times in a row, is replaced by the failure of the run, from its last stored state, with the reason: a run must end.
-    /// False when the process stops first.
+    /// Commits a batch, retrying when it fails for a reason that is neither a conflict nor an outage (those are handled
+    /// inside), or failing the run instead, as <see cref="CommitFailures"/> decides. The run shows as stalled in the
+    /// diagnostics meanwhile. False when the process stops first.
     /// </summary>
     private async Task<bool> CommitWithRetriesAsync(List<Message> ready)
     {
@@ -154,16 +146,16 @@ internal sealed class ActiveRun
             catch (Exception ex) when (ex is not OperationCanceledException && !_engine.Stopping.IsCancellationRequested)
             {
                 _engine.ReportStalled(RunId, ex, failures + 1);
-                if (abortReason is null && (RunEngine.CannotEverCommit(ex) || failures + 1 >= MaxCommitFailures))
+                if (abortReason is null && CommitFailures.ShouldAbort(failures + 1, SelfHostedRunDriver.CannotEverCommit(ex)))
                 {
-                    abortReason = $"Loom could not store this run's next state ({Shorten(ex.Message)}); the run is failed rather than retried forever";
+                    abortReason = CommitFailures.AbortReason(ex.Message);
                     _engine.ReportAborted(RunId, abortReason);
                     continue;
                 }
 
                 try
                 {
-                    await Task.Delay(TimeSpan.FromSeconds(Math.Min(60, Math.Pow(2, Math.Min(failures, 6)))), _engine.Clock, _engine.Stopping);
+                    await Task.Delay(CommitFailures.RetryDelay(failures), _engine.Clock, _engine.Stopping);
                 }
                 catch (OperationCanceledException)
                 {
@@ -185,17 +177,9 @@ internal sealed class ActiveRun
     }
 
     /// <summary>
-    /// Applies a batch and commits it (run row, event-log rows and attempt rows in one transaction), then executes its commands.
+    /// Plans a batch with <see cref="RunBatchPlanner"/> and carries it or commits it (run row, event-log rows and attempt rows
+    /// in one transaction), then executes its commands.
     /// </summary>
-    /// <remarks>
-    /// Retries do not wait for storage. The attempt a retry timer starts is sent before its commit lands: it carries nothing the
-    /// stored state does not already hold (same attempt number, same inputs, same Idempotency-Key), and if the commit is lost the
-    /// stored outbox still owes the timer, so whoever recovers the run fires it and sends the very same attempt: exactly what a
-    /// crash after the commit would do. Likewise an attempt that fails into a retry need not be committed before its timer
-    /// starts: lost, the stored state still shows the attempt running, and the next owner sends that attempt again, as after a
-    /// crash before its answer. So a batch of nothing but such retries is carried: applied and acted on, committed with the
-    /// run's next commit or by a flush within <see cref="CarryLimit"/>.
-    /// </remarks>
     private async Task CommitBatchAsync(List<Message> ready)
     {
         if (ready.Count == 0) return;
@@ -205,59 +189,30 @@ internal sealed class ActiveRun
         List<Message> batch = [.. _carried, .. ready.Where(m => m.Event is not null)];
         var attempts = batch.Where(m => m.Attempt is not null).Select(m => m.Attempt!).ToList();
         // A write that failed with storage unreachable may still have landed (its answer lost); remembered to tell later.
-        (RunState State, List<RunCommand> Commands) ? unsure = null;
+        RunBatchPlan? unsure = null;
         for (int conflicts = 0, outages = 0; ;)
         {
-            var state = State;
-            var commands = new List<RunCommand>();
-            var early = new List<RunCommand>();
-            var timers = new List<RunCommand>();
-            var log = new List<RunLogEntry>();
-            var carryable = true;
-            foreach (var m in batch)
+            var context = new BatchContext(forced, Retrying: conflicts > 0 || outages > 0, _engine.IsDraining);
+            var plan = SelfHostedRunDriver.Deterministic(() => RunBatchPlanner.Plan(Workflow, State, batch.Select(m => m.Event!), context), "applying its events");
+            if (plan.Action == BatchAction.Nothing)
             {
-                var t = RunEngine.Deterministic(() => RunStateMachine.Apply(Workflow, state, m.Event!), "applying its events");
-                state = t.State;
-                commands.AddRange(t.Commands);
-                log.AddRange(t.Log);
-                if (m.Event is TimerFired { Purpose: TimerPurpose.Retry } fired)
-                {
-                    var invokes = t.Commands.Where(c => c is InvokeTask i && i.TaskId == fired.TaskId).ToList();
-                    early.AddRange(invokes);
-                    carryable &= invokes.Count == t.Commands.Count && !IsCallbackTask(fired.TaskId);
-                }
-                else if (m.Event is AttemptCompleted && t.Commands.Count > 0 && t.Commands.All(c => c is StartTimer { Purpose: TimerPurpose.Retry }))
-                {
-                    // An attempt failed and waits to be retried.
-                    timers.AddRange(t.Commands);
-                }
-                else if (t.Commands.Count > 0 || t.Log.Count > 0)
-                {
-                    carryable = false;
-                }
-            }
-            if (commands.Count == 0 && log.Count == 0)
-            {
-                // Every change the machine makes is logged, so no log means nothing but stale events: no commit, only their
-                // attempt rows. If the stored state is the one an unanswered write carried, that write landed (with its
-                // history): its commands are still owed here.
+                // Nothing but stale events: no commit, only their attempt rows. If the stored state is the one an unanswered
+                // write carried, that write landed (with its history): its commands are still owed here.
                 if (unsure is { } u && Record.State == RunStateJson.Serialize(u.State)) Execute(u.Commands, u.State);
                 await _engine.PutAttemptsAsync(attempts);
                 _carried.Clear();
                 return;
             }
-            foreach (var command in early)
+            foreach (var invoke in plan.SendEarly)
             {
                 bool first;
-                lock (_inflight) first = _sentEarly.Add(Key((InvokeTask)command));
-                if (first) ExecuteOne(command, state, early: true);
+                lock (_inflight) first = _sentEarly.Add(Key(invoke));
+                if (first) ExecuteOne(invoke, plan.State, early: true);
             }
-            if (carryable && !forced && conflicts == 0 && outages == 0 && !_engine.IsDraining)
+            if (plan.Action == BatchAction.Carry)
             {
-                // Nothing but attempts failing into a retry and retries starting: their commit can wait for the run's next
-                // one (usually the outcome of the last attempt), saving two storage requests per retry; a flush bounds how
-                // long it waits. The retry timers start now, as the commit would have started them.
-                Execute(timers, state);
+                // The retry timers start now, as the commit would have started them; a flush bounds how long the commit waits.
+                Execute(plan.StartNow, plan.State);
                 _carried.Clear();
                 _carried.AddRange(batch);
                 if (!_flushArmed)
@@ -269,13 +224,13 @@ internal sealed class ActiveRun
             }
             try
             {
-                Record = await _engine.CommitAsync(Workflow, Record, State, state, commands, log, attempts);
-                State = state;
+                Record = await _engine.CommitAsync(Workflow, Record, State, plan.State, plan.Commands, plan.Log, attempts);
+                State = plan.State;
                 _carried.Clear();
-                Execute(commands, state);
+                Execute(plan.Commands, plan.State);
                 return;
             }
-            catch (StoreConcurrencyException) when (conflicts++ < 20)
+            catch (StoreConcurrencyException) when (conflicts++ < CommitFailures.MaxConflicts)
             {
                 // Another process committed to this run (a callback or cancel it received), or an unanswered write of ours
                 // landed: reload and apply again. The state machine ignores events that no longer apply, so re-applying is safe.
@@ -283,11 +238,11 @@ internal sealed class ActiveRun
                 Record = fresh.Record;
                 State = fresh.State;
             }
-            catch (Exception ex) when (RunEngine.IsStorageOutage(ex) && !_engine.Stopping.IsCancellationRequested)
+            catch (Exception ex) when (SelfHostedRunDriver.IsStorageOutage(ex) && !_engine.Stopping.IsCancellationRequested)
             {
                 // Storage is unreachable: keep the batch and write it again once storage is back (the events exist only
                 // here, and this live process owns the run's outbox, so no recovery sweep would redo them).
-                unsure = (state, commands);
+                unsure = plan;
                 await _engine.WaitOutOutageAsync(RunId, outages++, ex);
             }
         }
@@ -299,7 +254,7 @@ internal sealed class ActiveRun
     /// </summary>
     private async Task CommitAbortAsync(List<Message> ready, string reason)
     {
-        var attempts = _carried.Concat(ready).Where(m => m.Attempt is not null).Select(m => m.Attempt! with { Output = null, OutputTruncated = false }).ToList();
+        var attempts = CommitFailures.AbortedAttempts(_carried.Concat(ready).Where(m => m.Attempt is not null).Select(m => m.Attempt!));
         for (var conflicts = 0; ; conflicts++)
         {
             var transition = RunStateMachine.Apply(Workflow, State, new RunAborted(reason, _engine.Clock.GetUtcNow()));
@@ -316,7 +271,7 @@ internal sealed class ActiveRun
                 Execute(transition.Commands, transition.State);
                 break;
             }
-            catch (StoreConcurrencyException) when (conflicts < 20)
+            catch (StoreConcurrencyException) when (conflicts < CommitFailures.MaxConflicts)
             {
                 var fresh = await _engine.ReloadAsync(RunId);
                 Record = fresh.Record;
@@ -326,12 +281,7 @@ internal sealed class ActiveRun
         _carried.Clear();
     }
 
-    private static string Shorten(string text) => text.Length <= 300 ? text : string.Concat(text.AsSpan(0, 297), "...");
-
     private static string Key(InvokeTask invoke) => $"{invoke.TaskId}#{invoke.Attempt}";
-
-    // A callback task's attempt must be on record before its callback can be, so the start of one is never carried.
-    private bool IsCallbackTask(string? taskId) => Workflow.Tasks.FirstOrDefault(t => t.Id == taskId)?.Completion == CompletionMode.Callback;
 
     private static string TimerKey(StartTimer timer) => $"{timer.Purpose}:{timer.TaskId}#{timer.Attempt}";
 
@@ -339,7 +289,7 @@ internal sealed class ActiveRun
     {
         try
         {
-            await Task.Delay(CarryLimit, _engine.Clock, Ended);
+            await Task.Delay(RunBatchPlanner.CarryLimit, _engine.Clock, Ended);
         }
         catch (OperationCanceledException)
         {
@@ -413,10 +363,15 @@ internal sealed class ActiveRun
 
     private async Task TimerAsync(StartTimer timer)
     {
-        var delay = timer.FireAt - _engine.Clock.GetUtcNow();
         try
         {
-            if (delay > TimeSpan.Zero) await Task.Delay(delay, _engine.Clock, Ended);
+            // A system timer can fire a fraction of a millisecond before the clock reaches FireAt; wait out the remainder so
+            // the event's time is never before it (a wait step must not end early, like the Durable loop's re-wait).
+            for (var delay = timer.FireAt - _engine.Clock.GetUtcNow(); delay > TimeSpan.Zero; delay = timer.FireAt - _engine.Clock.GetUtcNow())
+            {
+                await Task.Delay(delay, _engine.Clock, Ended);
+            }
+
             await PostAsync(new TimerFired(timer.Purpose, timer.TaskId, timer.Attempt, _engine.Clock.GetUtcNow()));
         }
         catch (OperationCanceledException)
@@ -440,8 +395,6 @@ internal sealed class ActiveRun
             }
         }
     }
-
-    private static bool IsFinal(RunStatus status) => status is RunStatus.Succeeded or RunStatus.Failed or RunStatus.Cancelled;
 
     /// <summary>A mailbox item: an event to apply (with the attempt row its outcome carries), or, with no event, a request to commit what is carried.</summary>
     private sealed record Message(RunEvent? Event, TaskCompletionSource Done, AttemptRecord? Attempt = null);

@@ -8,7 +8,7 @@ using Microsoft.Extensions.Logging;
 namespace Loom.Server.Engine;
 
 /// <summary>Performs one task attempt through Core's attempt runner, within this process's limit of calls in flight.</summary>
-internal sealed partial class TaskRunner(TaskAttemptRunner runner, RunEngineOptions options, ILogger<TaskRunner> logger)
+internal sealed partial class ThrottledAttemptRunner(TaskAttemptRunner runner, RunEngineOptions options, ILogger<ThrottledAttemptRunner> logger)
 {
     private readonly SemaphoreSlim _slots = new(options.MaxConcurrentCalls);
 
@@ -18,7 +18,7 @@ internal sealed partial class TaskRunner(TaskAttemptRunner runner, RunEngineOpti
     /// </summary>
     public async Task<(AttemptOutcome Outcome, AttemptRecord Record)> RunAsync(WorkflowDefinition workflow, RunState state, InvokeTask command, CancellationToken cancellationToken)
     {
-        var input = RunOrchestrator.BuildInvokeInput(workflow, state, command);
+        var input = InvokeTaskInputs.Build(workflow, state, command);
         await _slots.WaitAsync(cancellationToken);
         try
         {

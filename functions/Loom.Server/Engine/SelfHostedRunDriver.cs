@@ -4,7 +4,7 @@ using Loom.Core.Api;
 using Loom.Core.Api.Streaming;
 using Loom.Core.Definitions;
 using Loom.Core.Engine;
-using Loom.Core.Orchestration;
+using Loom.Core.SelfHosted;
 using Loom.Core.Stores;
 using Loom.Storage;
 using Microsoft.Extensions.Logging;
@@ -17,20 +17,20 @@ namespace Loom.Server.Engine;
 /// right after their commit; if the process dies first, the outbox names it as their owner and another process (or
 /// this one restarted) executes them again, with the same Idempotency-Key.
 /// </summary>
-internal sealed partial class RunEngine(
+internal sealed partial class SelfHostedRunDriver(
     WorkflowCatalog workflows,
     IRunStore runs,
     IAttemptStore attempts,
-    TaskRunner runner,
+    ThrottledAttemptRunner runner,
     ProcessIdentity identity,
     TimeProvider clock,
     RunCommitSignal commits,
-    ILogger<RunEngine> logger) : IRunDriver, IAsyncDisposable
+    ILogger<SelfHostedRunDriver> logger) : IRunDriver, IAsyncDisposable
 {
-    private readonly ConcurrentDictionary<string, ActiveRun> _active = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, RunActor> _active = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
 
-    public TaskRunner Runner => runner;
+    public ThrottledAttemptRunner Runner => runner;
 
     public TimeProvider Clock => clock;
 
@@ -52,13 +52,11 @@ internal sealed partial class RunEngine(
     public async Task StartAsync(WorkflowDefinition workflow, RunState run, string trigger, CancellationToken cancellationToken = default)
     {
         var transition = RunStateMachine.Apply(workflow, run, new RunStarted(clock.GetUtcNow()));
-        var owners = Outbox.Assign(workflow, transition.State, new Dictionary<string, string>(), transition.Commands, identity.Incarnation);
-        var record = ToRecord(transition.State, trigger, Outbox.Serialize(owners), etag: null);
-        var history = new RunHistory(RunEventLog.ToRecords(run.RunId, run.EventCount, transition.Log), []);
-        var stored = await runs.CreateAsync(record, history, cancellationToken);
+        var commit = RunCommits.Start(workflow, run, transition, trigger, identity.Incarnation);
+        var stored = await runs.CreateAsync(commit.Record, commit.History, cancellationToken);
         commits.Committed(run.RunId);
-        var active = new ActiveRun(this, workflow, stored, transition.State);
-        if (!IsFinal(transition.State.Status))
+        var active = new RunActor(this, workflow, stored, transition.State);
+        if (!RunStatuses.IsFinal(transition.State.Status))
         {
             _active[run.RunId] = active;
         }
@@ -99,23 +97,19 @@ internal sealed partial class RunEngine(
         var workflow = await workflows.GetAsync(record.WorkflowId, record.WorkflowVersion, cancellationToken);
         if (workflow is null) return false;
         var state = RunStateJson.Deserialize(record.State);
-        var owners = Outbox.Deserialize(record.Outbox);
-        var items = Outbox.Items(workflow, state);
-        var orphaned = items.Where(i => !owners.TryGetValue(i.Key, out var owner) || ownerIsDead(owner)).ToList();
-        if (orphaned.Count == 0 && items.Count > 0) return false;
-        var claimed = Outbox.Assign(workflow, state, owners, orphaned.Select(o => o.Value), identity.Incarnation);
+        if (RunOutbox.Claim(workflow, state, record.Outbox, ownerIsDead, identity.Incarnation) is not { } claim) return false;
         RunRecord stored;
         try
         {
-            stored = await runs.UpdateAsync(record with { Outbox = Outbox.Serialize(claimed) }, cancellationToken);
+            stored = await runs.UpdateAsync(record with { Outbox = claim.Outbox }, cancellationToken);
         }
         catch (StoreConcurrencyException)
         {
             return false; // Someone else claimed it or the run moved on; the next sweep looks again.
         }
-        LogRecovered(logger, record.RunId, orphaned.Count);
-        var active = _active.GetOrAdd(record.RunId, _ => new ActiveRun(this, workflow, stored, state));
-        active.Execute(orphaned.Select(o => o.Value));
+        LogRecovered(logger, record.RunId, claim.Orphaned.Count);
+        var active = _active.GetOrAdd(record.RunId, _ => new RunActor(this, workflow, stored, state));
+        active.Execute(claim.Orphaned);
         return true;
     }
 
@@ -126,16 +120,11 @@ internal sealed partial class RunEngine(
     internal async Task<RunRecord> CommitAsync(WorkflowDefinition workflow, RunRecord record, RunState before, RunState after, IReadOnlyList<RunCommand> commands,
         IReadOnlyList<RunLogEntry> log, IReadOnlyList<AttemptRecord> attemptRows)
     {
-        var (next, history) = Deterministic(() =>
-        {
-            var owners = Outbox.Assign(workflow, after, Outbox.Deserialize(record.Outbox), commands, identity.Incarnation);
-            return (ToRecord(after, record.Trigger, Outbox.Serialize(owners), record.ETag) with { CreatedAt = record.CreatedAt },
-                new RunHistory(RunEventLog.ToRecords(after.RunId, before.EventCount, log), attemptRows));
-        }, "writing its state down");
-        var stored = await runs.UpdateAsync(next, history, CancellationToken.None);
+        var commit = Deterministic(() => RunCommits.Change(workflow, record, before, after, commands, log, attemptRows, identity.Incarnation), "writing its state down");
+        var stored = await runs.UpdateAsync(commit.Record, commit.History, CancellationToken.None);
         // Readers of the run's event stream read the new events now rather than at their next poll.
         commits.Committed(after.RunId);
-        if (IsFinal(after.Status))
+        if (RunStatuses.IsFinal(after.Status))
         {
             Interlocked.Increment(ref _finished);
             LogFinished(logger, after.RunId, RunViews.Name(after.Status));
@@ -179,12 +168,11 @@ internal sealed partial class RunEngine(
         }
     }
 
-    /// <summary>Backs off after the <paramref name="outage"/>-th consecutive failure to reach storage (100 ms doubling to 5 s); throws when the process stops.</summary>
+    /// <summary>Backs off after the <paramref name="outage"/>-th consecutive failure to reach storage (<see cref="CommitFailures.OutageDelay"/>); throws when the process stops.</summary>
     internal async Task WaitOutOutageAsync(string runId, int outage, Exception error)
     {
-        var delay = TimeSpan.FromMilliseconds(Math.Min(5000, 100 * Math.Pow(2, Math.Min(outage, 10))));
         if (outage == 0) LogOutage(logger, runId, error.Message);
-        await Task.Delay(delay, clock, Stopping);
+        await Task.Delay(CommitFailures.OutageDelay(outage), clock, Stopping);
     }
 
     /// <summary>
@@ -229,9 +217,9 @@ internal sealed partial class RunEngine(
     }
 
     /// <summary>Forgets a final run: it takes no more events, and its stalled entry (if any) goes with it.</summary>
-    internal void Forget(ActiveRun run)
+    internal void Forget(RunActor run)
     {
-        _active.TryRemove(new KeyValuePair<string, ActiveRun>(run.RunId, run));
+        _active.TryRemove(new KeyValuePair<string, RunActor>(run.RunId, run));
         _stalled.TryRemove(run.RunId, out _);
     }
 
@@ -296,7 +284,7 @@ internal sealed partial class RunEngine(
         _stopping.Dispose();
     }
 
-    private async Task<ActiveRun?> GetOrAdoptAsync(string runId, CancellationToken cancellationToken)
+    private async Task<RunActor?> GetOrAdoptAsync(string runId, CancellationToken cancellationToken)
     {
         if (_active.TryGetValue(runId, out var active)) return active;
         var record = await runs.GetAsync(runId, cancellationToken);
@@ -304,25 +292,8 @@ internal sealed partial class RunEngine(
         var workflow = await workflows.GetAsync(record.WorkflowId, record.WorkflowVersion, cancellationToken);
         if (workflow is null) return null;
         var state = RunStateJson.Deserialize(record.State);
-        return _active.GetOrAdd(runId, _ => new ActiveRun(this, workflow, record, state));
+        return _active.GetOrAdd(runId, _ => new RunActor(this, workflow, record, state));
     }
-
-    private static RunRecord ToRecord(RunState state, string trigger, string outbox, string? etag) => new()
-    {
-        RunId = state.RunId,
-        WorkflowId = state.WorkflowId,
-        WorkflowVersion = state.WorkflowVersion,
-        Status = RunViews.Name(state.Status),
-        CreatedAt = state.CreatedAt,
-        ScheduledAt = state.ScheduledAt,
-        FinishedAt = state.FinishedAt,
-        Trigger = trigger,
-        State = RunStateJson.Serialize(state),
-        Outbox = outbox,
-        ETag = etag,
-    };
-
-    private static bool IsFinal(RunStatus status) => status is RunStatus.Succeeded or RunStatus.Failed or RunStatus.Cancelled;
 
     [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "Run {RunId} finished: {Status}")]
     private static partial void LogFinished(ILogger logger, string runId, string status);
@@ -345,13 +316,3 @@ internal sealed partial class RunEngine(
     [LoggerMessage(EventId = 1003, Level = LogLevel.Error, Message = "Run {RunId}: processing failed")]
     private static partial void LogFailure(ILogger logger, string runId, Exception exception);
 }
-
-/// <summary>A run's change that failed before any I/O (applying its events, or writing its state down): it would fail the same way on every retry.</summary>
-internal sealed class UnstorableRunException(string message, Exception inner) : Exception(message, inner);
-
-/// <summary>A run whose changes this process cannot commit at the moment, and keeps retrying.</summary>
-/// <param name="RunId">The run.</param>
-/// <param name="Error">The last failure's message.</param>
-/// <param name="Since">When the first failure in a row happened.</param>
-/// <param name="Failures">Failures in a row.</param>
-internal sealed record StalledRun(string RunId, string Error, DateTimeOffset Since, int Failures);

@@ -2,15 +2,15 @@ using System.Text.Json;
 using Loom.Core.Definitions;
 using Loom.Core.Engine;
 
-namespace Loom.Server.Engine;
+namespace Loom.Core.SelfHosted;
 
 /// <summary>
-/// What a run still owes the world, and which process owes it. The items themselves are derived from the state (a
+/// The self-hosted driver's outbox rules: what a run still owes the world, and which process owes it. The items themselves are derived from the state (a
 /// running task owes its attempt's outcome, a retrying or waiting task owes a timer, a run with a timeout owes its
 /// deadline); the outbox stored beside the state only records who is executing each one, so a sweep can tell orphaned
 /// work (its process is dead) from work in progress.
 /// </summary>
-internal static class Outbox
+public static class RunOutbox
 {
     /// <summary>The outstanding items of a state: key to the command that (re-)executes it.</summary>
     public static IReadOnlyDictionary<string, RunCommand> Items(WorkflowDefinition workflow, RunState state)
@@ -42,6 +42,25 @@ internal static class Outbox
             owners[key] = !mine.Contains(key) && previous.TryGetValue(key, out var owner) ? owner : self;
         }
         return owners;
+    }
+
+    /// <summary>
+    /// The adoption of a stored run's orphaned items (their owner is dead, or nobody is named): the commands to execute again
+    /// and the outbox that names <paramref name="self"/> as their owner. Null when the run owes items and every one has a
+    /// live owner; a run that owes nothing is claimed with an empty outbox, which takes it out of the sweeps.
+    /// </summary>
+    /// <param name="workflow">The run's workflow.</param>
+    /// <param name="state">The run's stored state.</param>
+    /// <param name="storedOutbox">The run's stored outbox column.</param>
+    /// <param name="ownerIsDead">Whether a process incarnation is dead.</param>
+    /// <param name="self">The adopting incarnation.</param>
+    public static OutboxClaim? Claim(WorkflowDefinition workflow, RunState state, string? storedOutbox, Func<string, bool> ownerIsDead, string self)
+    {
+        var owners = Deserialize(storedOutbox);
+        var items = Items(workflow, state);
+        var orphaned = items.Where(i => !owners.TryGetValue(i.Key, out var owner) || ownerIsDead(owner)).Select(i => i.Value).ToList();
+        if (orphaned.Count == 0 && items.Count > 0) return null;
+        return new OutboxClaim(orphaned, Serialize(Assign(workflow, state, owners, orphaned, self)));
     }
 
     /// <summary>The stored form: empty when nothing is owed (so the run drops out of recovery sweeps).</summary>

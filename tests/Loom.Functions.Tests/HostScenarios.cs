@@ -1,0 +1,561 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Loom.Functions.Tests.Hosting;
+using Loom.SampleBackend;
+using Loom.Testing;
+
+namespace Loom.Functions.Tests;
+
+/// <summary>A host for the scenario suite, started once per test class.</summary>
+public abstract class HostFixture : IAsyncLifetime
+{
+    internal ILoomHost Host { get; private set; } = null!;
+
+    internal BackendFixture Backend { get; private set; } = null!;
+
+    /// <summary>Suffix of every workflow id, so hosts sharing the backend's request log never mix runs.</summary>
+    public abstract string Tag { get; }
+
+    /// <summary>Events one orchestration generation applies before it continues as new (Function App hosts only).</summary>
+    public const int ContinueAsNewAfter = 4;
+
+    public async Task InitializeAsync()
+    {
+        var (azurite, backend) = await Shared.AcquireAsync();
+        Backend = backend;
+        Host = await StartAsync(azurite);
+    }
+
+    public async Task DisposeAsync()
+    {
+        try
+        {
+            await Host.DisposeAsync();
+        }
+        finally
+        {
+            await Shared.ReleaseAsync();
+        }
+    }
+
+    internal abstract Task<ILoomHost> StartAsync(AzuriteFixture azurite);
+
+    /// <summary>Function App settings every Durable host of the suite uses: a small ContinueAsNewAfter, so runs cross generations.</summary>
+    internal static Dictionary<string, string?> FunctionSettings() => new() { ["Loom:ContinueAsNewAfter"] = ContinueAsNewAfter.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+}
+
+/// <summary>The Function App on the in-memory Durable backend of the test host.</summary>
+public sealed class InMemoryDurableHost : HostFixture
+{
+    public override string Tag => "im";
+
+    internal override async Task<ILoomHost> StartAsync(AzuriteFixture azurite) =>
+        await FunctionAppHost.StartAsync(azurite, DurableBackends.InMemory(), "fim" + Guid.NewGuid().ToString("N")[..8], FunctionSettings());
+}
+
+/// <summary>The Function App on DurableTask.AzureStorage against Azurite, with host.json's settings.</summary>
+public sealed class AzureStorageDurableHost : HostFixture
+{
+    public override string Tag => "az";
+
+    internal override async Task<ILoomHost> StartAsync(AzuriteFixture azurite) =>
+        await FunctionAppHost.StartAsync(azurite, DurableBackends.AzureStorage(azurite, "hub" + Guid.NewGuid().ToString("N")[..10]),
+            "faz" + Guid.NewGuid().ToString("N")[..8], FunctionSettings());
+}
+
+/// <summary>The self-hosted server on Azurite.</summary>
+public sealed class ServerHost : HostFixture
+{
+    public override string Tag => "sv";
+
+    internal override async Task<ILoomHost> StartAsync(AzuriteFixture azurite) => await LoomTestServer.StartAsync(azurite);
+}
+
+[Trait("Host", "durable-in-memory")]
+public sealed class InMemoryDurableScenarios(InMemoryDurableHost fixture) : HostScenarios(fixture), IClassFixture<InMemoryDurableHost>;
+
+[Trait("Host", "durable-azure-storage")]
+public sealed class AzureStorageDurableScenarios(AzureStorageDurableHost fixture) : HostScenarios(fixture), IClassFixture<AzureStorageDurableHost>;
+
+[Trait("Host", "server")]
+public sealed class ServerScenarios(ServerHost fixture) : HostScenarios(fixture), IClassFixture<ServerHost>;
+
+/// <summary>
+/// The behaviour clients rely on, written once and run against every host: the Function App on both Durable backends and
+/// the self-hosted server. Only HTTP: register, trigger, poll, callbacks, cancel, retry.
+/// </summary>
+public abstract class HostScenarios(HostFixture fixture)
+{
+    private ILoomHost H => fixture.Host;
+
+    private string B => fixture.Backend.BaseUrl;
+
+    private RequestLog Log => fixture.Backend.Log;
+
+    /// <summary>A workflow id unique to this host.</summary>
+    private string W(string name) => $"{name}-{fixture.Tag}";
+
+    private List<ReceivedRequest> Calls(string runId) => [.. Log.Items.Where(r => r.RunId == runId).OrderBy(r => r.Sequence)];
+
+    private async Task<JsonArray> AttemptsAsync(string runId, string taskId) =>
+        (await H.Client.GetFromJsonAsync<JsonObject>($"/api/runs/{Uri.EscapeDataString(runId)}/tasks/{taskId}/attempts"))!["items"]!.AsArray();
+
+    private static string Status(JsonObject node) => node["status"]!.GetValue<string>();
+
+    private static string TaskStatus(JsonObject run, string taskId) => Status(LoomHostClient.Task(run, taskId));
+
+    [Fact]
+    public async Task SeedChain_ThreeTasks_RunInOrderWithOutputsPassedDown()
+    {
+        await H.RegisterAsync($"""
+            id: {W("daily-report")}
+            name: Daily Report
+            schedule: "0 3 * * *"
+            tasks:
+              - id: fetch_data
+                type: http
+                method: POST
+                url: {B}/api/tasks/fetch-data
+              - id: process
+                type: http
+                method: POST
+                url: {B}/api/tasks/process
+                dependsOn: [fetch_data]
+              - id: notify
+                url: {B}/api/tasks/notify
+                dependsOn: [process]
+            """);
+        var runId = await H.TriggerAsync(W("daily-report"));
+        var run = await H.WaitForRunAsync(runId);
+
+        Assert.Equal("succeeded", Status(run));
+        var calls = Calls(runId);
+        Assert.Equal(["fetch-data", "process", "notify"], calls.Select(c => c.Task));
+        Assert.All(calls, c => Assert.Equal($"{runId}:{c.TaskId}", c.IdempotencyKey));
+        Assert.Equal(42, JsonNode.Parse(calls[1].Body)!["inputs"]!["fetch_data"]!["rows"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task Diamond_BranchesStartTogether_JoinWaitsForAll()
+    {
+        await H.RegisterAsync($"""
+            id: {W("diamond")}
+            tasks:
+              - id: a
+                url: {B}/api/tasks/a
+              - id: b1
+                url: {B}/api/tasks/b1?delayMs=600
+                dependsOn: [a]
+              - id: b2
+                url: {B}/api/tasks/b2?delayMs=600
+                dependsOn: [a]
+              - id: b3
+                url: {B}/api/tasks/b3?delayMs=600
+                dependsOn: [a]
+              - id: c
+                url: {B}/api/tasks/c
+                dependsOn: [b1, b2, b3]
+            """);
+        var runId = await H.TriggerAsync(W("diamond"));
+        var run = await H.WaitForRunAsync(runId);
+
+        Assert.Equal("succeeded", Status(run));
+        var calls = Calls(runId);
+        Assert.Equal(5, calls.Count);
+        Assert.Equal("a", calls[0].TaskId);
+        Assert.Equal("c", calls[^1].TaskId);
+        var branches = calls.Where(c => c.TaskId!.StartsWith('b')).Select(c => c.ArrivedAt).ToList();
+        // Each branch takes 600 ms: started one after another, the last would arrive 1.2 s after the first.
+        Assert.True(branches.Max() - branches.Min() < TimeSpan.FromMilliseconds(500), $"branches started {(branches.Max() - branches.Min()).TotalMilliseconds} ms apart");
+        Assert.True(calls[^1].ArrivedAt - branches.Max() >= TimeSpan.FromMilliseconds(590));
+        Assert.Equal(["b1", "b2", "b3"], JsonNode.Parse(calls[^1].Body)!["inputs"]!.AsObject().Select(p => p.Key).Order());
+    }
+
+    [Fact]
+    public async Task ServiceUnavailableTwice_RetriedAfterTheFullBackoffEachTime_Succeeds()
+    {
+        await H.RegisterAsync($"""
+            id: {W("flaky")}
+            tasks:
+              - id: flaky
+                url: {B}/api/tasks/flaky?failTimes=2
+                retry:
+                  maxAttempts: 5
+                  backoff: fixed
+                  delay: 1s
+                  jitter: 0
+            """);
+        var runId = await H.TriggerAsync(W("flaky"));
+        var run = await H.WaitForRunAsync(runId);
+
+        Assert.Equal("succeeded", Status(run));
+        Assert.Equal([503, 503, 200], (await AttemptsAsync(runId, "flaky")).Select(a => a!["statusCode"]!.GetValue<int>()));
+        var calls = Calls(runId);
+        Assert.Equal(3, calls.Count);
+        for (var i = 1; i < calls.Count; i++)
+        {
+            var gap = calls[i].ArrivedAt - calls[i - 1].ArrivedAt;
+            Assert.True(gap >= TimeSpan.FromSeconds(1), $"gap {i} was {gap.TotalMilliseconds} ms for a 1 s backoff");
+        }
+    }
+
+    [Fact]
+    public async Task BadRequest_NotRetried_DownstreamSkipped()
+    {
+        await H.RegisterAsync($"""
+            id: {W("bad-request")}
+            tasks:
+              - id: first
+                url: {B}/api/tasks/first?status=400
+                retry:
+                  maxAttempts: 5
+                  delay: 100ms
+              - id: second
+                url: {B}/api/tasks/second
+                dependsOn: [first]
+            """);
+        var runId = await H.TriggerAsync(W("bad-request"));
+        var run = await H.WaitForRunAsync(runId);
+
+        Assert.Equal("failed", Status(run));
+        Assert.Equal(1, LoomHostClient.Task(run, "first")["attempt"]!.GetValue<int>());
+        Assert.Equal("failed", TaskStatus(run, "first"));
+        Assert.Equal("skipped", TaskStatus(run, "second"));
+        Assert.Equal(["first"], Calls(runId).Select(c => c.TaskId));
+    }
+
+    [Fact]
+    public async Task SlowBackend_PerAttemptTimeout_RetriedThenFailed()
+    {
+        await H.RegisterAsync($"""
+            id: {W("slow")}
+            tasks:
+              - id: slow
+                url: {B}/api/tasks/slow?delayMs=3000
+                timeout: 300ms
+                retry:
+                  maxAttempts: 2
+                  backoff: fixed
+                  delay: 100ms
+            """);
+        var runId = await H.TriggerAsync(W("slow"));
+        var run = await H.WaitForRunAsync(runId);
+
+        Assert.Equal("failed", Status(run));
+        Assert.Equal(2, LoomHostClient.Task(run, "slow")["attempt"]!.GetValue<int>());
+        Assert.All(await AttemptsAsync(runId, "slow"), a => Assert.Equal("timeout", a!["outcome"]!.GetValue<string>()));
+    }
+
+    [Fact]
+    public async Task Callback_BackendPostsToTheCallbackUrl_TaskSucceedsWithItsOutput()
+    {
+        await H.RegisterAsync($"""
+            id: {W("callback")}
+            tasks:
+              - id: long
+                url: {B}/api/tasks/long?mode=callback&callbackDelayMs=500
+                completion: callback
+                callbackTimeout: 30s
+              - id: after
+                url: {B}/api/tasks/after
+                dependsOn: [long]
+            """);
+        var runId = await H.TriggerAsync(W("callback"));
+        var run = await H.WaitForRunAsync(runId);
+
+        Assert.Equal("succeeded", Status(run));
+        Assert.Equal(202, Calls(runId).Single(c => c.TaskId == "long").Status);
+        Assert.Equal("callback", LoomHostClient.Task(run, "long")["output"]!["via"]!.GetValue<string>());
+        Assert.Equal("callback", JsonNode.Parse(Calls(runId).Single(c => c.TaskId == "after").Body)!["inputs"]!["long"]!["via"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Callback_NeverComes_TimesOutNotBeforeItsDeadline()
+    {
+        await H.RegisterAsync($"""
+            id: {W("callback-timeout")}
+            tasks:
+              - id: never
+                url: {B}/api/tasks/never?mode=callback&callbackDelayMs=-1
+                completion: callback
+                callbackTimeout: 1s
+                retry:
+                  maxAttempts: 1
+            """);
+        var runId = await H.TriggerAsync(W("callback-timeout"));
+        var run = await H.WaitForRunAsync(runId);
+
+        Assert.Equal("failed", Status(run));
+        Assert.Equal("failed", TaskStatus(run, "never"));
+        // The deadline counts from the attempt (the server from its start, the Function App from the 202): never sooner.
+        var attempt = (await AttemptsAsync(runId, "never")).Single()!;
+        var started = DateTimeOffset.Parse(attempt["startedAt"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture);
+        var finished = DateTimeOffset.Parse(run["finishedAt"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(finished - started >= TimeSpan.FromSeconds(1), $"the 1 s callback deadline acted {(finished - started).TotalMilliseconds} ms after the attempt started");
+    }
+
+    [Fact]
+    public async Task Cancel_MidRun_RunCancelledAndDownstreamNeverCalled()
+    {
+        await H.RegisterAsync($"""
+            id: {W("cancel-me")}
+            tasks:
+              - id: slow
+                url: {B}/api/tasks/slow?delayMs=4000
+                timeout: 30s
+              - id: later
+                url: {B}/api/tasks/later
+                dependsOn: [slow]
+            """);
+        var runId = await H.TriggerAsync(W("cancel-me"));
+        await H.WaitForRunAsync(runId, until: r => TaskStatus(r, "slow") == "running");
+        var cancel = await H.Client.PostAsJsonAsync($"/api/runs/{Uri.EscapeDataString(runId)}/cancel", new { reason = "test" });
+        var run = await H.WaitForRunAsync(runId, TimeSpan.FromSeconds(3));
+
+        Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
+        Assert.Equal("cancelled", Status(run));
+        Assert.All(run["tasks"]!.AsArray(), t => Assert.DoesNotContain(Status(t!.AsObject()), new[] { "running", "waiting", "retrying", "pending" }));
+        var again = await H.Client.PostAsJsonAsync($"/api/runs/{Uri.EscapeDataString(runId)}/cancel", new { });
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        await Task.Delay(4500);
+        Assert.DoesNotContain(Log.Items, r => r.RunId == runId && r.TaskId == "later");
+    }
+
+    [Fact]
+    public async Task RunTimeout_EndsTheRunNotBeforeItsTime()
+    {
+        await H.RegisterAsync($"""
+            id: {W("run-timeout")}
+            timeout: 1s
+            tasks:
+              - id: slow
+                url: {B}/api/tasks/slow?delayMs=3000
+                timeout: 30s
+              - id: later
+                url: {B}/api/tasks/later
+                dependsOn: [slow]
+            """);
+        var runId = await H.TriggerAsync(W("run-timeout"));
+        var run = await H.WaitForRunAsync(runId, TimeSpan.FromSeconds(10));
+
+        Assert.Contains(Status(run), new[] { "failed", "cancelled" });
+        var started = DateTimeOffset.Parse(run["startedAt"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture);
+        var finished = DateTimeOffset.Parse(run["finishedAt"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture);
+        // The server stamps startedAt a moment after the instant its timeout counts from (measured 0.7 ms); early timers
+        // on Durable's AzureStorage backend were up to 1 s early, which this still catches.
+        Assert.InRange(finished - started, TimeSpan.FromSeconds(1) - TimeSpan.FromMilliseconds(20), TimeSpan.FromSeconds(2.9));
+        Assert.DoesNotContain(Calls(runId), c => c.TaskId == "later");
+    }
+
+    [Fact]
+    public async Task RetryFromFailed_ReRunsOnlyWhatFailed()
+    {
+        var key = Guid.NewGuid().ToString("N");
+        await H.RegisterAsync($$$"""
+            id: {{{W("partial")}}}
+            tasks:
+              - id: ok
+                url: {{{B}}}/api/tasks/ok
+              - id: fails
+                url: {{{B}}}/api/tasks/fails?failCalls=1&failStatus=400&key={{{key}}}
+                dependsOn: [ok]
+              - id: after
+                url: {{{B}}}/api/tasks/after
+                body:
+                  upstream: ${{ tasks.ok.output.task }}
+                dependsOn: [fails]
+            """);
+        var runId = await H.TriggerAsync(W("partial"));
+        Assert.Equal("failed", Status(await H.WaitForRunAsync(runId)));
+
+        var response = await H.Client.PostAsync($"/api/runs/{Uri.EscapeDataString(runId)}/retry", null);
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var retryId = (await response.Content.ReadFromJsonAsync<JsonObject>())!["runId"]!.GetValue<string>();
+        var retried = await H.WaitForRunAsync(retryId);
+
+        Assert.Equal("succeeded", Status(retried));
+        Assert.Equal(["fails", "after"], Calls(retryId).Select(c => c.TaskId));
+        Assert.Equal("succeeded", TaskStatus(retried, "ok"));
+        Assert.Equal(runId, retried["retryOf"]!.GetValue<string>());
+        // The output of the task carried over from the failed run reaches the downstream body.
+        Assert.Equal("ok", JsonNode.Parse(Calls(retryId).Single(c => c.TaskId == "after").Body)!["upstream"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Outputs_FlowIntoDownstreamBodies()
+    {
+        await H.RegisterAsync($$$"""
+            id: {{{W("outputs")}}}
+            params:
+              region: eu
+            tasks:
+              - id: extract
+                url: {{{B}}}/api/tasks/extract
+              - id: load
+                url: {{{B}}}/api/tasks/load
+                dependsOn: [extract]
+                body:
+                  records: ${{ tasks.extract.output.records }}
+                  region: ${{ params.region }}
+                  run: ${{ run.id }}
+            """);
+        var runId = await H.TriggerAsync(W("outputs"), new JsonObject { ["region"] = "us" });
+        Assert.Equal("succeeded", Status(await H.WaitForRunAsync(runId)));
+
+        var body = JsonNode.Parse(Calls(runId).Single(c => c.TaskId == "load").Body)!;
+        Assert.Equal([1, 2, 3], body["records"]!.AsArray().Select(n => n!.GetValue<int>()));
+        Assert.Equal("us", body["region"]!.GetValue<string>());
+        Assert.Equal(runId, body["run"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task LongChain_WithACallbackWaitAndACancel_AcrossContinueAsNewGenerations()
+    {
+        // Function App hosts run with ContinueAsNewAfter = 4: the callback wait and the cancel each fall in a later generation.
+        var yaml = new System.Text.StringBuilder($"id: {W("long-chain")}\ntasks:\n");
+        for (var i = 1; i <= 5; i++) yaml.Append($"  - id: t{i}\n    url: {B}/api/tasks/t{i}\n" + (i > 1 ? $"    dependsOn: [t{i - 1}]\n" : ""));
+        yaml.Append($"  - id: cb\n    url: {B}/api/tasks/cb?mode=callback&callbackDelayMs=700\n    completion: callback\n    callbackTimeout: 30s\n    dependsOn: [t5]\n");
+        for (var i = 6; i <= 8; i++) yaml.Append($"  - id: t{i}\n    url: {B}/api/tasks/t{i}\n    dependsOn: [{(i == 6 ? "cb" : $"t{i - 1}")}]\n");
+        yaml.Append($"  - id: hang\n    url: {B}/api/tasks/hang?delayMs=1500\n    dependsOn: [t8]\n  - id: never\n    url: {B}/api/tasks/never\n    dependsOn: [hang]\n");
+        await H.RegisterAsync(yaml.ToString());
+
+        var runId = await H.TriggerAsync(W("long-chain"));
+        var hanging = await H.WaitForRunAsync(runId, TimeSpan.FromSeconds(30), r => TaskStatus(r, "hang") == "running");
+        Assert.Equal("callback", LoomHostClient.Task(hanging, "cb")["output"]!["via"]!.GetValue<string>());
+        var cancel = await H.Client.PostAsJsonAsync($"/api/runs/{Uri.EscapeDataString(runId)}/cancel", new { reason = "enough" });
+        Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
+        var run = await H.WaitForRunAsync(runId, TimeSpan.FromSeconds(2.5));
+
+        Assert.Equal("cancelled", Status(run));
+        await Task.Delay(1700); // the backend logs a request when it answers (the server aborts the call in flight: no entry)
+        Assert.Equal(["t1", "t2", "t3", "t4", "t5", "cb", "t6", "t7", "t8"], Calls(runId).Select(c => c.TaskId).Where(t => t != "hang"));
+        Assert.DoesNotContain(Calls(runId), c => c.TaskId == "never");
+        if (H is FunctionAppHost app)
+        {
+            var instance = await app.DurableClient.GetInstanceAsync(runId, getInputsAndOutputs: true);
+            var progress = JsonNode.Parse(instance!.SerializedCustomStatus!)!;
+            Assert.True(progress["generation"]!.GetValue<int>() >= 2, $"only {progress["generation"]} generations: the test proves nothing about ContinueAsNew");
+        }
+    }
+
+    [Fact]
+    public async Task CallbackDemoSample_MakesARealCallback()
+    {
+        var path = Path.Combine(AzuriteFixture.FindRepositoryRoot(), "samples", "workflows", "callback-demo.yaml");
+        var yaml = File.ReadAllText(path).Replace("http://localhost:5080", B, StringComparison.Ordinal)
+            .Replace("id: callback-demo", $"id: {W("callback-demo")}", StringComparison.Ordinal);
+        await H.RegisterAsync(yaml);
+        var runId = await H.TriggerAsync(W("callback-demo"));
+        var run = await H.WaitForRunAsync(runId);
+
+        Assert.Equal("succeeded", Status(run));
+        var job = Calls(runId).Single(c => c.TaskId == "long_job");
+        Assert.Equal(202, job.Status);
+        Assert.Equal("callback", LoomHostClient.Task(run, "long_job")["output"]!["via"]!.GetValue<string>());
+        Assert.Equal("callback", JsonNode.Parse(Calls(runId).Single(c => c.TaskId == "report").Body)!["result"]!["via"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task ConditionalWaitSample_ProdWaitsThenDeploys_DevSkipsDeployWithTheCondition()
+    {
+        var path = Path.Combine(AzuriteFixture.FindRepositoryRoot(), "samples", "workflows", "conditional-wait.yaml");
+        var yaml = File.ReadAllText(path).Replace("http://localhost:5080", B, StringComparison.Ordinal)
+            .Replace("id: conditional-wait", $"id: {W("conditional-wait")}", StringComparison.Ordinal);
+        await H.RegisterAsync(yaml);
+
+        var prodId = await H.TriggerAsync(W("conditional-wait"));
+        var devId = await H.TriggerAsync(W("conditional-wait"), new JsonObject { ["env"] = "dev" });
+        var prod = await H.WaitForRunAsync(prodId);
+        var dev = await H.WaitForRunAsync(devId);
+
+        Assert.Equal("succeeded", Status(prod));
+        Assert.Equal(["fetch_data", "deploy", "report"], Calls(prodId).Select(c => c.TaskId));
+        var coolDown = LoomHostClient.Task(prod, "cool_down");
+        Assert.Equal(("succeeded", "wait"), (Status(coolDown), coolDown["type"]!.GetValue<string>()));
+        var waited = DateTimeOffset.Parse(coolDown["finishedAt"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture)
+            - DateTimeOffset.Parse(coolDown["startedAt"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture);
+        // Never early (Durable's AzureStorage backend may deliver a timer up to 1 s early; the loop waits again for the rest).
+        Assert.InRange(waited, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(10));
+        Assert.Equal("skipped", TaskStatus(prod, "notify_dev"));
+        Assert.Equal("condition false: params.env != 'prod'", LoomHostClient.Task(prod, "notify_dev")["reason"]!.GetValue<string>());
+
+        Assert.Equal("succeeded", Status(dev));
+        Assert.Equal("skipped", TaskStatus(dev, "deploy"));
+        Assert.StartsWith("condition false: params.env == 'prod'", LoomHostClient.Task(dev, "deploy")["reason"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(["fetch_data", "notify_dev", "report"], Calls(devId).Select(c => c.TaskId));
+    }
+
+    [Fact]
+    public async Task Wait_UntilAnInstantFromParams_EndsNotBeforeIt()
+    {
+        await H.RegisterAsync($$$"""
+            id: {{{W("wait-until")}}}
+            params: { at: "2000-01-01T00:00:00Z" }
+            tasks:
+              - id: hold
+                type: wait
+                until: "${{ params.at }}"
+              - id: after
+                url: {{{B}}}/api/tasks/after
+                dependsOn: [hold]
+            """);
+        var at = DateTimeOffset.UtcNow.AddSeconds(2);
+        var runId = await H.TriggerAsync(W("wait-until"), new JsonObject { ["at"] = at.ToString("O", System.Globalization.CultureInfo.InvariantCulture) });
+        var run = await H.WaitForRunAsync(runId);
+
+        Assert.Equal("succeeded", Status(run));
+        var after = Assert.Single(Calls(runId));
+        Assert.Equal("after", after.TaskId);
+        var finished = DateTimeOffset.Parse(LoomHostClient.Task(run, "hold")["finishedAt"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(finished >= at, $"the wait ended at {finished:O}, before {at:O}");
+    }
+
+    [Fact]
+    public async Task Wait_CancelledDuringALongWait_EndsAtOnce()
+    {
+        await H.RegisterAsync($"""
+            id: {W("wait-cancel")}
+            tasks:
+              - id: hold
+                type: wait
+                duration: 1h
+              - id: after
+                url: {B}/api/tasks/after
+                dependsOn: [hold]
+            """);
+        var runId = await H.TriggerAsync(W("wait-cancel"));
+        var waiting = await H.WaitForRunAsync(runId, until: r => TaskStatus(r, "hold") == "waiting");
+        Assert.StartsWith("waiting until ", LoomHostClient.Task(waiting, "hold")["reason"]!.GetValue<string>(), StringComparison.Ordinal);
+
+        var cancel = await H.Client.PostAsJsonAsync($"/api/runs/{Uri.EscapeDataString(runId)}/cancel", new { reason = "test" });
+        var run = await H.WaitForRunAsync(runId, TimeSpan.FromSeconds(5));
+
+        Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
+        Assert.Equal(("cancelled", "cancelled"), (Status(run), TaskStatus(run, "hold")));
+        Assert.Empty(Calls(runId));
+    }
+
+    [Fact]
+    public async Task OpenApi_EveryDocumentedRouteAnswers()
+    {
+        var document = JsonNode.Parse(await H.Client.GetStringAsync("/api/openapi.json"))!;
+        foreach (var (path, operations) in document["paths"]!.AsObject())
+        {
+            foreach (var (method, _) in operations!.AsObject())
+            {
+                var url = path.Replace("{workflowId}", "none", StringComparison.Ordinal).Replace("{runId}", "none", StringComparison.Ordinal)
+                    .Replace("{taskId}", "none", StringComparison.Ordinal).Replace("{version}", "1", StringComparison.Ordinal)
+                    .Replace("{token}", "none", StringComparison.Ordinal);
+                using var request = new HttpRequestMessage(new HttpMethod(method.ToUpperInvariant()), url);
+                if (method is "post" or "put") request.Content = JsonContent.Create(new { });
+                using var response = await H.Client.SendAsync(request);
+                var body = await response.Content.ReadAsStringAsync();
+                // A route that exists answers with Loom's own problem details (or success); an unrouted one gets the host's bare 404/405.
+                Assert.True(response.StatusCode is not (HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed) || body.Contains("\"title\"", StringComparison.Ordinal),
+                    $"{method.ToUpperInvariant()} {path} is documented but not routed: {(int)response.StatusCode}");
+                Assert.True((int)response.StatusCode < 500, $"{method.ToUpperInvariant()} {path}: {(int)response.StatusCode} {body}");
+            }
+        }
+    }
+}
