@@ -423,8 +423,12 @@ export interface components {
         };
         DefinitionTask: {
             id: string;
-            method: string;
-            url: string;
+            type: string;
+            method: string | null;
+            url: string | null;
+            when: string | null;
+            durationMs: number | null;
+            until: string | null;
             dependsOn: string[];
             /** @enum {string} */
             trigger: "all_success" | "all_done" | "all_failed" | "one_success" | "one_failed" | "none_failed";
@@ -549,6 +553,8 @@ export interface components {
             /** @description Any JSON value. */
             output: unknown;
             outputTruncated: boolean;
+            type: string | null;
+            when: string | null;
         };
         RunDetail: {
             runId: string;
