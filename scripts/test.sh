@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up and runs every Loom test on a fresh machine: installs Azurite (npm ci), builds, tests; then the README's run
-# command (scripts/run.sh --check), the dashboard's unit tests, and its browser test against a real server (--e2e) and
-# against the Function App (a test in tests/Loom.Functions.Tests, counted here from its log).
+# command (scripts/run.sh --check), the dashboard's unit tests, the OpenAPI lint and generated client, and the dashboard's
+# browser test against a real server (--e2e) and against the Function App (a test in tests/Loom.Functions.Tests, counted
+# here from its log).
 # Tests start what they need themselves (Azurite on free ports, stub backends on 127.0.0.1) and stop it after.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -66,6 +67,27 @@ try:
 except Exception:
     print("vitest 0 1 0")  # no report: the build or the run itself failed
 PY
+
+step "OpenAPI documents: redocly lint (recommended rules) and a client generated from them (openapi-typescript)"
+# tests/Loom.Server.Tests/OpenApiDocumentTests wrote the documents both hosts serve into artifacts/openapi. Lint fails the run
+# on errors; the generated types must equal the committed dashboard/src/api.generated.ts and compile against the dashboard
+# (dashboard/src/api.contract.ts). The tools are pinned in dashboard/package.json.
+openapi="$root/artifacts/openapi"
+for doc in server functions; do
+  if [ -f "$openapi/$doc.json" ] && (cd dashboard && npx --yes @redocly/cli@2.77.0 lint "$openapi/$doc.json" </dev/null); then
+    echo "openapi-lint-$doc 1 0 0" >>"$counts"
+  else
+    echo "openapi-lint-$doc 0 1 0" >>"$counts"; status=1
+  fi
+done
+if [ -f "$openapi/server.json" ] \
+  && (cd dashboard && npx --yes openapi-typescript@7.13.0 "$openapi/server.json" -o "$openapi/api.generated.ts" </dev/null) \
+  && { diff -u dashboard/src/api.generated.ts "$openapi/api.generated.ts" || { echo "dashboard/src/api.generated.ts is stale: copy $openapi/api.generated.ts over it"; false; }; } \
+  && (cd dashboard && npx tsc --noEmit </dev/null); then
+  echo "openapi-client 1 0 0" >>"$counts"
+else
+  echo "openapi-client 0 1 0" >>"$counts"; status=1
+fi
 
 step "Dashboard browser test against the real server (scripts/run.sh --e2e)"
 e2e_log="$results/dashboard-e2e.log"

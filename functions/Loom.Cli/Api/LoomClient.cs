@@ -5,6 +5,8 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization.Metadata;
+using Loom.Core.Api.Contracts;
 
 namespace Loom.Cli.Api;
 
@@ -133,20 +135,18 @@ public sealed class LoomClient : IDisposable
     /// <summary>POST /api/workflows/{id}/runs with parameters.</summary>
     public async Task<StartedRun> TriggerAsync(string id, JsonObject parameters, CancellationToken cancellationToken = default)
     {
-        var body = await SendJsonAsync($"api/workflows/{Segment(id)}/runs", new JsonObject { ["params"] = parameters.DeepClone() }, cancellationToken);
+        var body = await SendJsonAsync($"api/workflows/{Segment(id)}/runs", new TriggerRequest((JsonObject)parameters.DeepClone()), LoomJsonContext.Default.TriggerRequest, cancellationToken);
         return new StartedRun(body["runId"]?.GetValue<string>() ?? "", body);
     }
 
     /// <summary>POST /api/workflows/{id}/backfill over [from, to], at most <paramref name="maxConcurrent"/> runs at once when given.</summary>
     public Task<JsonObject> BackfillAsync(string id, DateTimeOffset from, DateTimeOffset to, int? maxConcurrent = null, CancellationToken cancellationToken = default)
     {
-        var body = new JsonObject
-        {
-            ["from"] = from.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
-            ["to"] = to.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
-        };
-        if (maxConcurrent is { } limit) body["maxConcurrent"] = limit;
-        return SendJsonAsync($"api/workflows/{Segment(id)}/backfill", body, cancellationToken);
+        var body = new BackfillRequest(
+            from.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
+            to.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
+            maxConcurrent);
+        return SendJsonAsync($"api/workflows/{Segment(id)}/backfill", body, LoomJsonContext.Default.BackfillRequest, cancellationToken);
     }
 
     /// <summary>GET /api/runs, newest first.</summary>
@@ -213,12 +213,12 @@ public sealed class LoomClient : IDisposable
 
     /// <summary>POST /api/runs/{runId}/cancel.</summary>
     public Task<JsonObject> CancelRunAsync(string runId, string? reason = null, CancellationToken cancellationToken = default) =>
-        SendJsonAsync($"api/runs/{Segment(runId)}/cancel", reason is null ? [] : new JsonObject { ["reason"] = reason }, cancellationToken);
+        SendJsonAsync($"api/runs/{Segment(runId)}/cancel", new CancelRequest(reason), LoomJsonContext.Default.CancelRequest, cancellationToken);
 
     /// <summary>POST /api/runs/{runId}/retry: a new run that re-runs only what failed.</summary>
     public async Task<StartedRun> RetryRunAsync(string runId, CancellationToken cancellationToken = default)
     {
-        var body = await SendJsonAsync($"api/runs/{Segment(runId)}/retry", [], cancellationToken);
+        var body = await SendJsonAsync($"api/runs/{Segment(runId)}/retry", new JsonObject(), LoomJsonContext.Default.JsonObject, cancellationToken);
         return new StartedRun(body["runId"]?.GetValue<string>() ?? "", body);
     }
 
@@ -230,9 +230,10 @@ public sealed class LoomClient : IDisposable
 
     private static string Segment(string value) => Uri.EscapeDataString(value);
 
-    private async Task<JsonObject> SendJsonAsync(string path, JsonObject body, CancellationToken cancellationToken)
+    /// <summary>POSTs a request record serialized through the API's own contract context.</summary>
+    private async Task<JsonObject> SendJsonAsync<T>(string path, T body, JsonTypeInfo<T> type, CancellationToken cancellationToken)
     {
-        using var content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
+        using var content = new StringContent(JsonSerializer.Serialize(body, type), Encoding.UTF8, "application/json");
         return await SendAsync(HttpMethod.Post, path, content, cancellationToken);
     }
 

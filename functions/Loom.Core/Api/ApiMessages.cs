@@ -1,4 +1,7 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization.Metadata;
+using Loom.Core.Api.Contracts;
 
 namespace Loom.Core.Api;
 
@@ -46,22 +49,20 @@ public sealed record ApiResponse(int Status, JsonNode? Body, IReadOnlyDictionary
     /// <summary>A JSON response.</summary>
     public static ApiResponse Json(int status, JsonNode? body, IReadOnlyDictionary<string, string>? headers = null) => new(status, body, headers ?? NoHeaders);
 
+    /// <summary>A JSON response of a contract record, serialized through <see cref="LoomJsonContext"/>.</summary>
+    public static ApiResponse Json<T>(int status, T body, JsonTypeInfo<T> type, IReadOnlyDictionary<string, string>? headers = null) =>
+        new(status, JsonSerializer.SerializeToNode(body, type), headers ?? NoHeaders);
+
     /// <summary>200 with a JSON body.</summary>
     public static ApiResponse Ok(JsonNode? body) => Json(200, body);
 
+    /// <summary>200 with a contract record.</summary>
+    public static ApiResponse Ok<T>(T body, JsonTypeInfo<T> type) => Json(200, body, type);
+
     /// <summary>An RFC 9457 problem details response.</summary>
-    public static ApiResponse Problem(int status, string title, string? detail = null, JsonArray? errors = null, IReadOnlyDictionary<string, string>? headers = null)
-    {
-        var body = new JsonObject
-        {
-            ["type"] = $"https://loom.dev/problems/{status}",
-            ["title"] = title,
-            ["status"] = status,
-        };
-        if (detail is not null) body["detail"] = detail;
-        if (errors is not null) body["errors"] = errors;
-        return new ApiResponse(status, body, headers ?? NoHeaders, "application/problem+json");
-    }
+    public static ApiResponse Problem(int status, string title, string? detail = null, IReadOnlyList<WorkflowError>? errors = null, IReadOnlyDictionary<string, string>? headers = null) =>
+        new(status, JsonSerializer.SerializeToNode(new ApiProblem($"https://loom.dev/problems/{status}", title, status, detail, errors), LoomJsonContext.Default.ApiProblem),
+            headers ?? NoHeaders, "application/problem+json");
 }
 
 /// <summary>What a key may do. Each role includes the ones below it.</summary>

@@ -1,4 +1,4 @@
-using System.Text.Json.Nodes;
+using Loom.Core.Api.Contracts;
 using Loom.Core.Api.Streaming;
 using Loom.Core.Stores;
 using Loom.Core.Templating;
@@ -58,7 +58,7 @@ public sealed record ApiServices
     public ApiOptions Options { get; init; } = new();
 
     /// <summary>Process figures for the admin-only <c>GET /api/diagnostics</c>; null when the host offers none (the route answers 404).</summary>
-    public Func<JsonObject>? Diagnostics { get; init; }
+    public Func<DiagnosticsSnapshot>? Diagnostics { get; init; }
 
     /// <summary>
     /// Signalled by the host's engine at every commit of a run; null on a host that cannot hold connections open (the Function

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Loom.Core.Api.Contracts;
 using Loom.Core.Api.Streaming;
 using Loom.Core.Json;
 
@@ -51,7 +52,7 @@ public sealed class LoomApi
             new("POST", "/api/callbacks/{token}", ApiRole.Anonymous, runs.CallbackAsync, "Completion of a callback task (authenticated by its token)."),
             new("GET", "/api/health", ApiRole.Anonymous, HealthAsync, "200 when storage answers."),
             new("GET", "/api/diagnostics", ApiRole.Admin, DiagnosticsAsync, "Process figures of this host: CPU time, memory, storage requests sent."),
-            new("GET", "/api/openapi.json", ApiRole.Reader, _ => Task.FromResult(ApiResponse.Ok(OpenApiDocument.Build(_routes!, services.CommitSignal is not null))), "This document."),
+            new("GET", "/api/openapi.json", ApiRole.Reader, _ => Task.FromResult(ApiResponse.Ok(OpenApiDocument.Build(_routes!, services))), "This document."),
         ];
 
         // Diagnostics are host-specific (the self-hosted server offers them; the Function App has Application Insights and
@@ -162,7 +163,7 @@ public sealed class LoomApi
     }
 
     private Task<ApiResponse> DiagnosticsAsync(RouteContext context) => Task.FromResult(_services.Diagnostics is { } diagnostics
-        ? ApiResponse.Ok(diagnostics())
+        ? ApiResponse.Ok(diagnostics(), LoomJsonContext.Default.DiagnosticsSnapshot)
         : ApiResponse.Problem(404, "Not found", "This host offers no diagnostics."));
 
     private async Task<ApiResponse> HealthAsync(RouteContext context)
@@ -177,8 +178,8 @@ public sealed class LoomApi
             healthy = false;
         }
         return healthy
-            ? ApiResponse.Ok(new JsonObject { ["status"] = "healthy", ["storage"] = "ok" })
-            : ApiResponse.Json(503, new JsonObject { ["status"] = "unhealthy", ["storage"] = "unreachable" });
+            ? ApiResponse.Ok(new HealthStatus("healthy", "ok"), LoomJsonContext.Default.HealthStatus)
+            : ApiResponse.Json(503, new HealthStatus("unhealthy", "unreachable"), LoomJsonContext.Default.HealthStatus);
     }
 }
 

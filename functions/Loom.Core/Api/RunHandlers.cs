@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
+using Loom.Core.Api.Contracts;
 using Loom.Core.Definitions;
 using Loom.Core.Engine;
 using Loom.Core.Execution;
@@ -64,8 +65,8 @@ internal sealed class RunHandlers(ApiServices services)
         {
             return await BoundedBackfillAsync(head, definition, overrides, occurrences, bound, context.CancellationToken);
         }
-        var started = new JsonArray();
-        var existing = new JsonArray();
+        var started = new List<string>();
+        var existing = new List<string>();
         foreach (var at in occurrences)
         {
             var runId = RunIds.ForOccurrence(definition.Id, at);
@@ -81,7 +82,7 @@ internal sealed class RunHandlers(ApiServices services)
                 existing.Add(runId);
             }
         }
-        return ApiResponse.Json(202, new JsonObject { ["runIds"] = started, ["alreadyExisting"] = existing, ["occurrences"] = occurrences.Count });
+        return ApiResponse.Json(202, new BackfillStarted(started, null, existing, occurrences.Count, null), LoomJsonContext.Default.BackfillStarted);
     }
 
     /// <summary>
@@ -104,16 +105,9 @@ internal sealed class RunHandlers(ApiServices services)
         }
         var tick = new SchedulerTick(services.Workflows, services.SchedulerStates, services.Runs, services.Driver);
         var progress = await tick.ContinueBackfillAsync(head, definition, services.Clock.GetUtcNow(), cancellationToken);
-        var started = new JsonArray([.. (progress?.Started ?? []).Select(id => (JsonNode)id)]);
-        var queued = new JsonArray([.. occurrences.Skip(occurrences.Count - (progress?.Queued ?? 0)).Select(at => (JsonNode)RunIds.ForOccurrence(definition.Id, at))]);
-        return ApiResponse.Json(202, new JsonObject
-        {
-            ["runIds"] = started,
-            ["queued"] = queued,
-            ["alreadyExisting"] = new JsonArray(),
-            ["occurrences"] = occurrences.Count,
-            ["maxConcurrent"] = maxConcurrent,
-        });
+        List<string> started = [.. progress?.Started ?? []];
+        List<string> queued = [.. occurrences.Skip(occurrences.Count - (progress?.Queued ?? 0)).Select(at => RunIds.ForOccurrence(definition.Id, at))];
+        return ApiResponse.Json(202, new BackfillStarted(started, queued, [], occurrences.Count, maxConcurrent), LoomJsonContext.Default.BackfillStarted);
     }
 
     public async Task<ApiResponse> CancelBackfillAsync(RouteContext context)
@@ -126,7 +120,7 @@ internal sealed class RunHandlers(ApiServices services)
             return ApiResponse.Problem(404, "No backfill", $"Workflow '{head.WorkflowId}' has no backfill under way.");
         }
         await services.SchedulerStates.TryDeleteBackfillAsync(head.WorkflowId, null, context.CancellationToken);
-        return ApiResponse.Ok(new JsonObject { ["id"] = head.WorkflowId, ["dropped"] = queue.Pending.Count, ["stillRunning"] = new JsonArray([.. queue.Active.Select(a => (JsonNode)a)]) });
+        return ApiResponse.Ok(new BackfillCancelled(head.WorkflowId, queue.Pending.Count, [.. queue.Active]), LoomJsonContext.Default.BackfillCancelled);
     }
 
     public async Task<ApiResponse> ListAsync(RouteContext context)
@@ -166,28 +160,23 @@ internal sealed class RunHandlers(ApiServices services)
             // The store rejects a token it did not issue, or one from another place in its index; the caller's mistake.
             return ApiResponse.Problem(400, "Bad continuation", "continuation must be a token from a previous page of this listing.");
         }
-        var items = new JsonArray();
-        foreach (var run in page.Items) items.Add(RunViews.Summary(run));
-        return ApiResponse.Ok(new JsonObject { ["items"] = items, ["continuation"] = ContinuationTokens.Issue(query, page.Continuation) });
+        var items = page.Items.Select(RunViews.Summary).ToList();
+        return ApiResponse.Ok(new RunList(items, ContinuationTokens.Issue(query, page.Continuation)), LoomJsonContext.Default.RunList);
     }
 
     public async Task<ApiResponse> GetAsync(RouteContext context)
     {
         var (record, state) = await RequireRunAsync(context["runId"], context.CancellationToken);
         var definition = await services.Workflows.GetAsync(record.WorkflowId, record.WorkflowVersion, context.CancellationToken);
-        return ApiResponse.Ok(RunViews.Detail(record, state, definition));
+        return ApiResponse.Ok(RunViews.Detail(record, state, definition), LoomJsonContext.Default.RunDetail);
     }
 
     public async Task<ApiResponse> EventsAsync(RouteContext context)
     {
         var runId = context["runId"];
         await RequireRunAsync(runId, context.CancellationToken);
-        var items = new JsonArray();
-        foreach (var e in await services.Events.ListAsync(runId, context.CancellationToken))
-        {
-            items.Add(RunViews.Event(e));
-        }
-        return ApiResponse.Ok(new JsonObject { ["runId"] = runId, ["items"] = items });
+        var items = (await services.Events.ListAsync(runId, context.CancellationToken)).Select(RunViews.Event).ToList();
+        return ApiResponse.Ok(new RunEventList(runId, items), LoomJsonContext.Default.RunEventList);
     }
 
     public async Task<ApiResponse> AttemptsAsync(RouteContext context)
@@ -202,7 +191,7 @@ internal sealed class RunHandlers(ApiServices services)
         var attempts = await services.Attempts.ListAsync(runId, taskId, context.CancellationToken);
         var events = RunViews.NeedsEvents(attempts, task) ? await services.Events.ListAsync(runId, context.CancellationToken) : null;
         var items = RunViews.Attempts(attempts, task, events);
-        return ApiResponse.Ok(new JsonObject { ["runId"] = runId, ["taskId"] = taskId, ["items"] = items });
+        return ApiResponse.Ok(new AttemptList(runId, taskId, items), LoomJsonContext.Default.AttemptList);
     }
 
     public async Task<ApiResponse> CancelAsync(RouteContext context)
@@ -216,7 +205,7 @@ internal sealed class RunHandlers(ApiServices services)
         var body = context.BodyObject();
         var reason = body["reason"] is JsonValue v && v.TryGetValue<string>(out var text) ? text : "cancelled through the API";
         await services.Driver.SendAsync(runId, new CancelRequested(reason, services.Clock.GetUtcNow()), context.CancellationToken);
-        return ApiResponse.Json(202, new JsonObject { ["runId"] = runId, ["status"] = "cancelling" },
+        return ApiResponse.Json(202, new RunCancelling(runId, "cancelling"), LoomJsonContext.Default.RunCancelling,
             new Dictionary<string, string> { ["Location"] = RunLocation(runId) });
     }
 
@@ -253,7 +242,7 @@ internal sealed class RunHandlers(ApiServices services)
         }
         var outcome = ReadCallbackOutcome(context.Request.Body.Span);
         await services.Driver.SendAsync(target.RunId, new CallbackReceived(target.TaskId, target.Attempt, outcome, services.Clock.GetUtcNow()), context.CancellationToken);
-        return ApiResponse.Json(202, new JsonObject { ["runId"] = target.RunId, ["taskId"] = target.TaskId, ["accepted"] = true });
+        return ApiResponse.Json(202, new CallbackAccepted(target.RunId, target.TaskId, true), LoomJsonContext.Default.CallbackAccepted);
     }
 
     /// <summary>
@@ -331,9 +320,7 @@ internal sealed class RunHandlers(ApiServices services)
 
     private static ApiResponse Accepted(string runId, string? retryOf = null)
     {
-        var body = new JsonObject { ["runId"] = runId };
-        if (retryOf is not null) body["retryOf"] = retryOf;
-        return ApiResponse.Json(202, body, new Dictionary<string, string> { ["Location"] = RunLocation(runId) });
+        return ApiResponse.Json(202, new RunAccepted(runId, retryOf), LoomJsonContext.Default.RunAccepted, new Dictionary<string, string> { ["Location"] = RunLocation(runId) });
     }
 
     private static string RunLocation(string runId) => $"/api/runs/{Uri.EscapeDataString(runId)}";

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Loom.Core.Api.Contracts;
 using Loom.Core.Definitions;
 using Loom.Core.Engine;
 using Loom.Core.Planning;
@@ -6,67 +7,55 @@ using Loom.Core.Stores;
 
 namespace Loom.Core.Api;
 
-/// <summary>JSON views of runs, tasks and attempts, the same for every host.</summary>
+/// <summary>The API's views of runs, tasks, attempts and events as contract records, the same for every host.</summary>
 public static class RunViews
 {
     /// <summary>A run as listed.</summary>
-    public static JsonObject Summary(RunRecord run) => new()
-    {
-        ["runId"] = run.RunId,
-        ["workflowId"] = run.WorkflowId,
-        ["version"] = run.WorkflowVersion,
-        ["status"] = run.Status,
-        ["trigger"] = run.Trigger,
-        ["createdAt"] = run.CreatedAt,
-        ["scheduledAt"] = run.ScheduledAt,
-        ["finishedAt"] = run.FinishedAt,
-    };
+    public static RunSummary Summary(RunRecord run) => new(
+        run.RunId, run.WorkflowId, run.WorkflowVersion, ParseStatus(run.Status), run.Trigger, run.CreatedAt, run.ScheduledAt, run.FinishedAt);
 
     /// <summary>A run with every task's state, in the workflow's task order.</summary>
-    public static JsonObject Detail(RunRecord run, RunState state, WorkflowDefinition? definition)
+    public static RunDetail Detail(RunRecord run, RunState state, WorkflowDefinition? definition)
     {
-        var body = Summary(run);
-        body["status"] = Name(state.Status);
-        body["startedAt"] = state.StartedAt;
-        body["finishedAt"] = state.FinishedAt;
-        body["durationMs"] = state.StartedAt is { } s ? ((state.FinishedAt ?? s) - s).TotalMilliseconds : null;
-        body["reason"] = state.Reason;
-        body["retryOf"] = state.RetryOf;
-        body["params"] = state.Params.DeepClone();
-        var counts = new JsonObject();
+        var counts = new Dictionary<string, int>();
         foreach (var group in state.Tasks.Values.GroupBy(t => t.Status).OrderBy(g => g.Key))
         {
             counts[Name(group.Key)] = group.Count();
         }
-        body["taskCounts"] = counts;
         var order = definition?.Tasks.Select(t => t.Id).Where(state.Tasks.ContainsKey).ToList() ?? state.Tasks.Keys.Order(StringComparer.Ordinal).ToList();
         var stages = definition is null ? null : ExecutionPlan.For(definition).Stages;
-        var tasks = new JsonArray();
+        var tasks = new List<TaskStateView>(order.Count);
         foreach (var id in order)
         {
             var task = state.Tasks[id];
             var def = definition?.Tasks.FirstOrDefault(t => t.Id == id);
-            tasks.Add(new JsonObject
-            {
-                ["id"] = id,
-                ["status"] = Name(task.Status),
-                ["attempt"] = task.Attempt,
-                ["maxAttempts"] = def?.Retry.MaxAttempts,
-                ["dependsOn"] = def is null ? null : new JsonArray(def.DependsOn.Select(d => (JsonNode?)JsonValue.Create(d)).ToArray()),
-                ["stage"] = stages is null ? null : stages.Select((ids, i) => (ids, i)).FirstOrDefault(s => s.ids.Contains(id)).i,
-                ["startedAt"] = task.StartedAt,
-                ["finishedAt"] = task.FinishedAt,
-                ["dueAt"] = task.DueAt,
-                ["reason"] = task.Reason,
-                ["statusCode"] = task.LastStatusCode,
-                ["output"] = task.Output?.DeepClone(),
-                ["outputTruncated"] = task.OutputTruncated,
-                ["type"] = def?.Type,
-                ["when"] = def?.When,
-            });
+            tasks.Add(new TaskStateView(
+                id,
+                task.Status,
+                task.Attempt,
+                def?.Retry.MaxAttempts,
+                def?.DependsOn.ToList(),
+                stages is null ? null : stages.Select((ids, i) => (ids, i)).FirstOrDefault(s => s.ids.Contains(id)).i,
+                task.StartedAt,
+                task.FinishedAt,
+                task.DueAt,
+                task.Reason,
+                task.LastStatusCode,
+                task.Output?.DeepClone(),
+                task.OutputTruncated,
+                def?.Type,
+                def?.When));
         }
-        body["tasks"] = tasks;
-        return body;
+        return new RunDetail(
+            run.RunId, run.WorkflowId, run.WorkflowVersion, state.Status, run.Trigger, run.CreatedAt, run.ScheduledAt,
+            state.FinishedAt,
+            state.StartedAt,
+            state.StartedAt is { } s ? ((state.FinishedAt ?? s) - s).TotalMilliseconds : null,
+            state.Reason,
+            state.RetryOf,
+            (JsonObject)state.Params.DeepClone(),
+            counts,
+            tasks);
     }
 
     /// <summary>
@@ -77,17 +66,16 @@ public static class RunViews
     /// <param name="attempts">The task's attempt rows.</param>
     /// <param name="task">The task's state in the run, for a retry that is due but has not started yet.</param>
     /// <param name="events">The run's events, for the start of a retry whose own row is not written yet (it is written with its outcome).</param>
-    public static JsonArray Attempts(IReadOnlyList<AttemptRecord> attempts, TaskState? task, IReadOnlyList<RunEventRecord>? events = null)
+    public static IReadOnlyList<AttemptView> Attempts(IReadOnlyList<AttemptRecord> attempts, TaskState? task, IReadOnlyList<RunEventRecord>? events = null)
     {
         var ordered = attempts.OrderBy(a => a.Attempt).ToList();
-        var items = new JsonArray();
+        var items = new List<AttemptView>(ordered.Count);
         foreach (var a in ordered)
         {
             var view = Attempt(a);
             if (a.Outcome != "succeeded" && RetryStart(a, ordered, task, events) is { } at)
             {
-                view["retryAt"] = at;
-                view["retryDelayMs"] = Math.Max(0, (at - (a.StartedAt + a.Duration)).TotalMilliseconds);
+                view = view with { RetryAt = at, RetryDelayMs = Math.Max(0, (at - (a.StartedAt + a.Duration)).TotalMilliseconds) };
             }
             items.Add(view);
         }
@@ -120,14 +108,7 @@ public static class RunViews
     }
 
     /// <summary>One entry of a run's event log, as listed and as streamed.</summary>
-    public static JsonObject Event(RunEventRecord e) => new()
-    {
-        ["sequence"] = e.Sequence,
-        ["timestamp"] = e.Timestamp,
-        ["type"] = e.Type,
-        ["taskId"] = e.TaskId,
-        ["data"] = ParseOrText(e.Data),
-    };
+    public static RunEventView Event(RunEventRecord e) => new(e.Sequence, e.Timestamp, e.Type, e.TaskId, ParseOrText(e.Data));
 
     private static JsonNode? ParseOrText(string data)
     {
@@ -142,18 +123,11 @@ public static class RunViews
     }
 
     /// <summary>One attempt of the history.</summary>
-    public static JsonObject Attempt(AttemptRecord a) => new()
-    {
-        ["attempt"] = a.Attempt,
-        ["startedAt"] = a.StartedAt,
-        ["durationMs"] = a.Duration.TotalMilliseconds,
-        ["outcome"] = a.Outcome,
-        ["statusCode"] = a.StatusCode,
-        ["request"] = a.RequestSummary,
-        ["error"] = a.Error,
-        ["output"] = a.Output,
-        ["outputTruncated"] = a.OutputTruncated,
-    };
+    public static AttemptView Attempt(AttemptRecord a) =>
+        new(a.Attempt, a.StartedAt, a.Duration.TotalMilliseconds, a.Outcome, a.StatusCode, a.RequestSummary, a.Error, a.Output, a.OutputTruncated);
+
+    // Runs store their status as its lower-case name (Name below), so it always parses back.
+    private static RunStatus ParseStatus(string stored) => Enum.Parse<RunStatus>(stored, ignoreCase: true);
 
     /// <summary>The lower-case name of a run status, as stored and shown.</summary>
     public static string Name(RunStatus status) => status.ToString().ToLowerInvariant();
@@ -162,43 +136,29 @@ public static class RunViews
     public static string Name(TaskRunStatus status) => status.ToString().ToLowerInvariant();
 }
 
-/// <summary>A JSON view of a parsed definition (for the dashboard's graph and the CLI).</summary>
+/// <summary>The view of a parsed definition (for the dashboard's graph and the CLI).</summary>
 public static class DefinitionViews
 {
-    /// <summary>The definition's tasks, edges and policies as JSON.</summary>
-    public static JsonObject ToJson(WorkflowDefinition definition)
+    /// <summary>The definition's tasks, edges and policies.</summary>
+    public static DefinitionView For(WorkflowDefinition definition)
     {
-        var tasks = new JsonArray();
-        foreach (var t in definition.Tasks)
-        {
-            tasks.Add(new JsonObject
-            {
-                ["id"] = t.Id,
-                ["type"] = t.Type,
-                ["method"] = t.Type == TaskTypes.Wait ? null : t.Method,
-                ["url"] = t.Type == TaskTypes.Wait ? null : t.Url,
-                ["when"] = t.When,
-                ["durationMs"] = t.WaitDuration?.TotalMilliseconds,
-                ["until"] = t.WaitUntil,
-                ["dependsOn"] = new JsonArray(t.DependsOn.Select(d => (JsonNode?)JsonValue.Create(d)).ToArray()),
-                ["trigger"] = TriggerRules.Name(t.Trigger),
-                ["completion"] = t.Completion.ToString().ToLowerInvariant(),
-                ["timeoutMs"] = t.Timeout.TotalMilliseconds,
-                ["maxAttempts"] = t.Retry.MaxAttempts,
-                ["backoff"] = t.Retry.Backoff.ToString().ToLowerInvariant(),
-                ["allowFailure"] = t.AllowFailure,
-            });
-        }
+        var tasks = definition.Tasks.Select(t => new DefinitionTask(
+            t.Id,
+            t.Type,
+            t.Type == TaskTypes.Wait ? null : t.Method,
+            t.Type == TaskTypes.Wait ? null : t.Url,
+            t.When,
+            t.WaitDuration?.TotalMilliseconds,
+            t.WaitUntil,
+            [.. t.DependsOn],
+            t.Trigger,
+            t.Completion,
+            t.Timeout.TotalMilliseconds,
+            t.Retry.MaxAttempts,
+            t.Retry.Backoff,
+            t.AllowFailure)).ToList();
         var parameters = new JsonObject();
         foreach (var (name, value) in definition.Params) parameters[name] = value?.DeepClone();
-        return new JsonObject
-        {
-            ["id"] = definition.Id,
-            ["name"] = definition.Name ?? definition.Id,
-            ["failFast"] = definition.FailFast,
-            ["timeoutMs"] = definition.Timeout?.TotalMilliseconds,
-            ["params"] = parameters,
-            ["tasks"] = tasks,
-        };
+        return new DefinitionView(definition.Id, definition.Name ?? definition.Id, definition.FailFast, definition.Timeout?.TotalMilliseconds, parameters, tasks);
     }
 }

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using System.Text.Json.Nodes;
+using Loom.Core.Api.Contracts;
 using Loom.Core.Definitions;
 using Loom.Core.Scheduling;
 using Loom.Core.Stores;
@@ -18,14 +18,9 @@ internal sealed class WorkflowHandlers(ApiServices services)
             return Task.FromResult(TooLarge(result));
         }
 
-        return Task.FromResult(ApiResponse.Ok(new JsonObject
-        {
-            ["valid"] = result.IsValid,
-            ["id"] = result.Definition?.Id,
-            ["errorCount"] = result.ErrorCount,
-            ["errors"] = ErrorsJson(result.Errors),
-            ["warnings"] = WarningsJson(result.Definition),
-        }));
+        return Task.FromResult(ApiResponse.Ok(
+            new WorkflowValidation(result.IsValid, result.Definition?.Id, result.ErrorCount, Errors(result.Errors), Warnings(result.Definition)),
+            LoomJsonContext.Default.WorkflowValidation));
     }
 
     public async Task<ApiResponse> RegisterAsync(RouteContext context)
@@ -38,45 +33,45 @@ internal sealed class WorkflowHandlers(ApiServices services)
         }
         if (!result.IsValid)
         {
-            return ApiResponse.Problem(400, "Invalid workflow", ErrorSummary(result), ErrorsJson(result.Errors));
+            return ApiResponse.Problem(400, "Invalid workflow", ErrorSummary(result), Errors(result.Errors));
         }
         var definition = result.Definition!;
         var outcome = await services.Workflows.Store.RegisterAsync(definition.Id, WorkflowSource.ContentHash(source), source, services.Clock.GetUtcNow(), context.CancellationToken);
         services.Workflows.Remember(definition, outcome.Version, source.Length);
-        var body = new JsonObject { ["id"] = definition.Id, ["version"] = outcome.Version, ["created"] = outcome.Created, ["warnings"] = WarningsJson(definition) };
-        return outcome.Created
-            ? ApiResponse.Json(201, body, new Dictionary<string, string> { ["Location"] = $"/api/workflows/{Uri.EscapeDataString(definition.Id)}" })
-            : ApiResponse.Ok(body);
+        var body = new WorkflowRegistered(definition.Id, outcome.Version, outcome.Created, Warnings(definition));
+        return ApiResponse.Json(outcome.Created ? 201 : 200, body, LoomJsonContext.Default.WorkflowRegistered, outcome.Created
+            ? new Dictionary<string, string> { ["Location"] = $"/api/workflows/{Uri.EscapeDataString(definition.Id)}" }
+            : null);
     }
 
     public async Task<ApiResponse> ListAsync(RouteContext context)
     {
         var now = services.Clock.GetUtcNow();
-        var items = new JsonArray();
+        var items = new List<WorkflowSummary>();
         foreach (var head in await services.Workflows.Store.ListHeadsAsync(false, context.CancellationToken))
         {
             var definition = await services.Workflows.GetAsync(head.WorkflowId, head.CurrentVersion, context.CancellationToken);
             if (definition is null) continue;
             var lastRun = await services.Runs.ListAsync(new RunQuery(WorkflowId: head.WorkflowId, Limit: 1), context.CancellationToken);
-            var summary = Summary(head, definition, now, 1);
-            summary["lastRun"] = lastRun.Items.Count == 0 ? null : RunViews.Summary(lastRun.Items[0]);
-            items.Add(summary);
+            var (schedule, next) = Schedule(head, definition, now, 1);
+            items.Add(new WorkflowSummary(
+                head.WorkflowId, definition.Name ?? definition.Id, definition.Description, head.CurrentVersion, head.Paused, head.UpdatedAt, [.. definition.Tags],
+                definition.Tasks.Count, schedule, next, next.Count > 0 ? next[0] : null, lastRun.Items.Count == 0 ? null : RunViews.Summary(lastRun.Items[0])));
         }
-        return ApiResponse.Ok(new JsonObject { ["items"] = items });
+        return ApiResponse.Ok(new WorkflowList(items), LoomJsonContext.Default.WorkflowList);
     }
 
     public async Task<ApiResponse> GetAsync(RouteContext context)
     {
         var (head, definition) = await RequireCurrentAsync(context);
-        var body = Summary(head, definition, services.Clock.GetUtcNow(), 5);
+        var (schedule, next) = Schedule(head, definition, services.Clock.GetUtcNow(), 5);
         var source = await services.Workflows.Store.GetVersionAsync(head.WorkflowId, head.CurrentVersion, context.CancellationToken);
-        body["source"] = source?.Source;
-        body["definition"] = DefinitionViews.ToJson(definition);
-        if (await services.SchedulerStates.GetBackfillAsync(head.WorkflowId, context.CancellationToken) is { } backfill)
-        {
-            body["backfill"] = new JsonObject { ["queued"] = backfill.Pending.Count, ["active"] = backfill.Active.Count, ["maxConcurrent"] = backfill.MaxConcurrent };
-        }
-        return ApiResponse.Ok(body);
+        var backfill = await services.SchedulerStates.GetBackfillAsync(head.WorkflowId, context.CancellationToken);
+        return ApiResponse.Ok(new WorkflowDetail(
+            head.WorkflowId, definition.Name ?? definition.Id, definition.Description, head.CurrentVersion, head.Paused, head.UpdatedAt, [.. definition.Tags],
+            definition.Tasks.Count, schedule, next, next.Count > 0 ? next[0] : null, source?.Source, DefinitionViews.For(definition),
+            backfill is null ? null : new BackfillProgress(backfill.Pending.Count, backfill.Active.Count, backfill.MaxConcurrent)),
+            LoomJsonContext.Default.WorkflowDetail);
     }
 
     public async Task<ApiResponse> ListVersionsAsync(RouteContext context)
@@ -84,12 +79,8 @@ internal sealed class WorkflowHandlers(ApiServices services)
         var id = context["id"];
         var versions = await services.Workflows.Store.ListVersionsAsync(id, context.CancellationToken);
         if (versions.Count == 0) return NotFound(id);
-        var items = new JsonArray();
-        foreach (var v in versions)
-        {
-            items.Add(new JsonObject { ["version"] = v.Version, ["contentHash"] = v.ContentHash, ["createdAt"] = v.CreatedAt });
-        }
-        return ApiResponse.Ok(new JsonObject { ["id"] = id, ["items"] = items });
+        var items = versions.Select(v => new WorkflowVersionSummary(v.Version, v.ContentHash, v.CreatedAt)).ToList();
+        return ApiResponse.Ok(new WorkflowVersionList(id, items), LoomJsonContext.Default.WorkflowVersionList);
     }
 
     public async Task<ApiResponse> GetVersionAsync(RouteContext context)
@@ -101,14 +92,7 @@ internal sealed class WorkflowHandlers(ApiServices services)
         }
         var version = await services.Workflows.Store.GetVersionAsync(id, number, context.CancellationToken);
         if (version is null) return ApiResponse.Problem(404, "Not found", $"Workflow '{id}' has no version {number}.");
-        return ApiResponse.Ok(new JsonObject
-        {
-            ["id"] = id,
-            ["version"] = version.Version,
-            ["contentHash"] = version.ContentHash,
-            ["createdAt"] = version.CreatedAt,
-            ["source"] = version.Source,
-        });
+        return ApiResponse.Ok(new WorkflowVersionSource(id, version.Version, version.ContentHash, version.CreatedAt, version.Source), LoomJsonContext.Default.WorkflowVersionSource);
     }
 
     public async Task<ApiResponse> DeleteAsync(RouteContext context)
@@ -117,14 +101,14 @@ internal sealed class WorkflowHandlers(ApiServices services)
         if (!await services.Workflows.Store.DeleteAsync(id, services.Clock.GetUtcNow(), context.CancellationToken)) return NotFound(id);
         // A deleted workflow starts nothing more, so a backfill under way is dropped (its runs finish on their own).
         await services.SchedulerStates.TryDeleteBackfillAsync(id, null, context.CancellationToken);
-        return ApiResponse.Ok(new JsonObject { ["id"] = id, ["deleted"] = true });
+        return ApiResponse.Ok(new WorkflowDeleted(id, true), LoomJsonContext.Default.WorkflowDeleted);
     }
 
     public async Task<ApiResponse> SetPausedAsync(RouteContext context, bool paused)
     {
         var (head, _) = await RequireCurrentAsync(context);
         await services.Workflows.Store.SetPausedAsync(head.WorkflowId, paused, services.Clock.GetUtcNow(), context.CancellationToken);
-        return ApiResponse.Ok(new JsonObject { ["id"] = head.WorkflowId, ["paused"] = paused });
+        return ApiResponse.Ok(new WorkflowPaused(head.WorkflowId, paused), LoomJsonContext.Default.WorkflowPaused);
     }
 
     internal async Task<(WorkflowHead Head, WorkflowDefinition Definition)> RequireCurrentAsync(RouteContext context)
@@ -153,67 +137,27 @@ internal sealed class WorkflowHandlers(ApiServices services)
         return WorkflowUpload.Check(request.ContentType, source) is { } mangled ? throw new ApiProblemException(mangled) : source;
     }
 
-    private JsonArray WarningsJson(WorkflowDefinition? definition) =>
-        definition is null ? [] : new JsonArray([.. WorkflowWarnings.For(definition, services.Secrets).Select(w => (JsonNode?)JsonValue.Create(w))]);
+    private List<string> Warnings(WorkflowDefinition? definition) => definition is null ? [] : [.. WorkflowWarnings.For(definition, services.Secrets)];
 
     /// <summary>413: the source breaks a size limit (bytes, or what its aliases expand to), so it was not read further.</summary>
     private static ApiResponse TooLarge(ParseResult result) =>
-        ApiResponse.Problem(413, "Workflow too large", ErrorSummary(result), ErrorsJson(result.Errors));
+        ApiResponse.Problem(413, "Workflow too large", ErrorSummary(result), Errors(result.Errors));
 
     private static string ErrorSummary(ParseResult result) => result.ErrorCount > ValidationErrorList.MaxListed
         ? string.Create(CultureInfo.InvariantCulture, $"The workflow has {result.ErrorCount:N0} error(s); the first {ValidationErrorList.MaxListed} are listed.")
         : $"The workflow has {result.ErrorCount} error(s).";
 
-    internal static JsonArray ErrorsJson(IReadOnlyList<ValidationError> errors)
-    {
-        var array = new JsonArray();
-        foreach (var e in errors)
-        {
-            array.Add(new JsonObject { ["line"] = e.Line, ["column"] = e.Column, ["message"] = e.Message, ["path"] = e.Path });
-        }
-        return array;
-    }
+    internal static List<WorkflowError> Errors(IReadOnlyList<ValidationError> errors) => [.. errors.Select(e => new WorkflowError(e.Line, e.Column, e.Message, e.Path))];
 
-    private static JsonObject Summary(WorkflowHead head, WorkflowDefinition definition, DateTimeOffset now, int fireTimes)
+    /// <summary>The schedule as shown and its next fire times (none while paused).</summary>
+    private static (ScheduleView? Schedule, List<DateTimeOffset> Next) Schedule(WorkflowHead head, WorkflowDefinition definition, DateTimeOffset now, int fireTimes)
     {
-        var body = new JsonObject
+        if (definition.Schedule is not { } schedule) return (null, []);
+        var next = new List<DateTimeOffset>();
+        if (!head.Paused && CronSchedule.TryParse(schedule.Cron, schedule.Timezone, out var cron, out _) && cron is not null)
         {
-            ["id"] = head.WorkflowId,
-            ["name"] = definition.Name ?? definition.Id,
-            ["description"] = definition.Description,
-            ["version"] = head.CurrentVersion,
-            ["paused"] = head.Paused,
-            ["updatedAt"] = head.UpdatedAt,
-            ["tags"] = new JsonArray(definition.Tags.Select(t => (JsonNode?)JsonValue.Create(t)).ToArray()),
-            ["taskCount"] = definition.Tasks.Count,
-        };
-        if (definition.Schedule is { } schedule)
-        {
-            var next = new JsonArray();
-            if (!head.Paused && CronSchedule.TryParse(schedule.Cron, schedule.Timezone, out var cron, out _) && cron is not null)
-            {
-                foreach (var at in cron.GetNext(now, fireTimes).Where(t => schedule.End is null || t <= schedule.End))
-                {
-                    next.Add(at);
-                }
-            }
-            body["schedule"] = new JsonObject
-            {
-                ["cron"] = schedule.Cron,
-                ["timezone"] = schedule.Timezone,
-                ["description"] = CronDescriber.Describe(schedule.Cron),
-                ["catchup"] = schedule.Catchup.ToString().ToLowerInvariant(),
-                ["concurrency"] = schedule.Concurrency.ToString().ToLowerInvariant(),
-            };
-            body["nextFireTimes"] = next;
-            body["nextFireTime"] = next.Count > 0 ? next[0]!.DeepClone() : null;
+            next.AddRange(cron.GetNext(now, fireTimes).Where(t => schedule.End is null || t <= schedule.End));
         }
-        else
-        {
-            body["schedule"] = null;
-            body["nextFireTimes"] = new JsonArray();
-            body["nextFireTime"] = null;
-        }
-        return body;
+        return (new ScheduleView(schedule.Cron, schedule.Timezone, CronDescriber.Describe(schedule.Cron), schedule.Catchup, schedule.Concurrency), next);
     }
 }

@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using System.Text.Json.Nodes;
 using Loom.Core.Api;
+using Loom.Core.Api.Contracts;
 using Loom.Server.Engine;
 using Loom.Storage;
 
@@ -10,30 +10,20 @@ namespace Loom.Server.Hosting;
 internal sealed class ServerDiagnostics(SelfHostedRunDriver engine, WorkflowCatalog workflows, MemoryTrimmer trimmer, StorageRequestCounter? counter)
 {
     /// <summary>A snapshot; cheap enough to poll (no storage access).</summary>
-    public JsonObject Snapshot()
+    public DiagnosticsSnapshot Snapshot()
     {
         using var process = Process.GetCurrentProcess();
-        return new JsonObject
-        {
-            ["cpuSeconds"] = process.TotalProcessorTime.TotalSeconds,
-            ["workingSetBytes"] = process.WorkingSet64,
-            ["peakWorkingSetBytes"] = process.PeakWorkingSet64,
-            ["gcHeapBytes"] = GC.GetTotalMemory(forceFullCollection: false),
-            ["gcCommittedBytes"] = GC.GetGCMemoryInfo().TotalCommittedBytes,
-            ["memoryTrims"] = trimmer.Trims,
-            ["cachedWorkflowVersions"] = workflows.CachedCount,
-            ["activeRuns"] = engine.ActiveCount,
-            ["runsFinished"] = engine.FinishedCount,
-            ["stalledRuns"] = new JsonArray([.. engine.Stalled.Take(50).Select(r => (JsonNode)new JsonObject
-            {
-                ["runId"] = r.RunId,
-                ["error"] = r.Error,
-                ["since"] = r.Since,
-                ["failures"] = r.Failures,
-            })]),
-            ["storage"] = counter is null
-                ? new JsonObject { ["counting"] = false }
-                : new JsonObject { ["counting"] = true, ["tables"] = counter.Total, ["total"] = counter.Total },
-        };
+        return new DiagnosticsSnapshot(
+            process.TotalProcessorTime.TotalSeconds,
+            process.WorkingSet64,
+            process.PeakWorkingSet64,
+            GC.GetTotalMemory(forceFullCollection: false),
+            GC.GetGCMemoryInfo().TotalCommittedBytes,
+            trimmer.Trims,
+            workflows.CachedCount,
+            engine.ActiveCount,
+            engine.FinishedCount,
+            [.. engine.Stalled.Take(50).Select(r => new StalledRunView(r.RunId, r.Error, r.Since, r.Failures))],
+            counter is null ? new StorageFigures(false) : new StorageFigures(true, counter.Total, counter.Total));
     }
 }

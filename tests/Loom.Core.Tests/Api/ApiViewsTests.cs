@@ -24,10 +24,10 @@ public sealed class ApiViewsTests
     {
         var items = RunViews.Attempts([A(2, 1400, 50, "succeeded"), A(1, 0, 100, "failed")], new TaskState { Status = TaskRunStatus.Succeeded, Attempt = 2 });
 
-        Assert.Equal(1, items[0]!["attempt"]!.GetValue<int>());
-        Assert.Equal(1300, items[0]!["retryDelayMs"]!.GetValue<double>());
-        Assert.Equal(T0.AddMilliseconds(1400), items[0]!["retryAt"]!.GetValue<DateTimeOffset>());
-        Assert.Null(items[1]!["retryDelayMs"]);
+        Assert.Equal(1, items[0].Attempt);
+        Assert.Equal(1300, items[0].RetryDelayMs);
+        Assert.Equal(T0.AddMilliseconds(1400), items[0].RetryAt);
+        Assert.Null(items[1].RetryDelayMs);
     }
 
     [Fact]
@@ -35,7 +35,7 @@ public sealed class ApiViewsTests
     {
         var items = RunViews.Attempts([A(1, 0, 100, "failed")], new TaskState { Status = TaskRunStatus.Failed, Attempt = 1 });
 
-        Assert.Null(items[0]!["retryDelayMs"]);
+        Assert.Null(items[0].RetryDelayMs);
     }
 
     [Fact]
@@ -45,7 +45,7 @@ public sealed class ApiViewsTests
 
         var items = RunViews.Attempts([A(1, 0, 500, "timeout")], task);
 
-        Assert.Equal(1500, items[0]!["retryDelayMs"]!.GetValue<double>());
+        Assert.Equal(1500, items[0].RetryDelayMs);
     }
 
     [Fact]
@@ -58,7 +58,7 @@ public sealed class ApiViewsTests
         Assert.True(RunViews.NeedsEvents(attempts, task));
         var items = RunViews.Attempts(attempts, task, [started]);
 
-        Assert.Equal(300, items[0]!["retryDelayMs"]!.GetValue<double>());
+        Assert.Equal(300, items[0].RetryDelayMs);
     }
 
     private const string Seed = "# the seed\nid: daily-report\ntasks:\n  - id: a\n    url: http://x/a\n";

@@ -1,5 +1,6 @@
 using System.Globalization;
-using System.Text.Json.Nodes;
+using System.Text.Json;
+using Loom.Core.Api.Contracts;
 using Loom.Core.Stores;
 
 namespace Loom.Core.Api.Streaming;
@@ -112,10 +113,10 @@ public sealed class RunEventStream : IDisposable
 
         /// <summary>One event of the log: its sequence is the frame's id (the resume position), its JSON as in <c>/events</c>.</summary>
         public static string Event(RunEventRecord e) =>
-            $"id: {e.Sequence.ToString(CultureInfo.InvariantCulture)}\ndata: {RunViews.Event(e).ToJsonString()}\n\n";
+            $"id: {e.Sequence.ToString(CultureInfo.InvariantCulture)}\ndata: {JsonSerializer.Serialize(RunViews.Event(e), LoomJsonContext.Default.RunEventView)}\n\n";
 
         /// <summary>The last frame: the run is final and every event was sent.</summary>
-        public static string End(string runId) => $"event: end\ndata: {new JsonObject { ["runId"] = runId }.ToJsonString()}\n\n";
+        public static string End(string runId) => $"event: end\ndata: {JsonSerializer.Serialize(new StreamEnd(runId), LoomJsonContext.Default.StreamEnd)}\n\n";
 
         /// <summary>The reconnection delay browsers use.</summary>
         public static string Retry(TimeSpan delay) => $"retry: {((long)delay.TotalMilliseconds).ToString(CultureInfo.InvariantCulture)}\n\n";
