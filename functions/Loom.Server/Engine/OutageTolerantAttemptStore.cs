@@ -32,6 +32,6 @@ internal sealed partial class OutageTolerantAttemptStore(IAttemptStore inner, Ti
     public Task<IReadOnlyList<AttemptRecord>> ListAsync(string runId, string? taskId, CancellationToken cancellationToken = default) =>
         inner.ListAsync(runId, taskId, cancellationToken);
 
-    [LoggerMessage(EventId = 1005, Level = LogLevel.Warning, Message = "Attempt {RunId}/{TaskId}#{Attempt}: storage unreachable ({Error}); retrying the attempt's record until it is back")]
+    [LoggerMessage(EventId = 1008, Level = LogLevel.Warning, Message = "Attempt {RunId}/{TaskId}#{Attempt}: storage unreachable ({Error}); retrying the attempt's record until it is back")]
     private static partial void LogOutage(ILogger logger, string runId, string taskId, int attempt, string error);
 }

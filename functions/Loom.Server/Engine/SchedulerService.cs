@@ -53,6 +53,6 @@ internal sealed partial class SchedulerService(SchedulerTick tick, TimeProvider 
     [LoggerMessage(EventId = 1202, Level = LogLevel.Information, Message = "Occurrence of {WorkflowId} skipped: {Reason}")]
     private static partial void LogSkipped(ILogger logger, string workflowId, string reason);
 
-    [LoggerMessage(EventId = 1203, Level = LogLevel.Warning, Message = "Scheduler tick failed; retrying at the next interval")]
+    [LoggerMessage(EventId = 1204, Level = LogLevel.Warning, Message = "Scheduler tick failed; retrying at the next interval")]
     private static partial void LogTickFailed(ILogger logger, Exception exception);
 }

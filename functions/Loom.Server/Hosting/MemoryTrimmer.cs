@@ -35,7 +35,7 @@ internal sealed partial class MemoryTrimmer(MemoryTrimOptions options, ILogger<M
         }
     }
 
-    [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "Process quiet: heap trimmed from {BeforeMb} MB committed to {AfterMb} MB")]
+    [LoggerMessage(EventId = 1301, Level = LogLevel.Information, Message = "Process quiet: heap trimmed from {BeforeMb} MB committed to {AfterMb} MB")]
     private static partial void LogTrimmed(ILogger logger, long beforeMb, long afterMb);
 }
 
