@@ -198,7 +198,7 @@ internal sealed class RunHandlers(ApiServices services)
     {
         var runId = context["runId"];
         var (_, state) = await RequireRunAsync(runId, context.CancellationToken);
-        if (IsFinal(state.Status))
+        if (RunStatuses.IsFinal(state.Status))
         {
             return ApiResponse.Problem(409, "Run already finished", $"Run '{runId}' already {Name(state.Status)}; there is nothing to cancel.");
         }
@@ -325,7 +325,6 @@ internal sealed class RunHandlers(ApiServices services)
 
     private static string RunLocation(string runId) => $"/api/runs/{Uri.EscapeDataString(runId)}";
 
-    private static bool IsFinal(RunStatus status) => status is RunStatus.Succeeded or RunStatus.Failed or RunStatus.Cancelled;
 
     private static string Name(RunStatus status) => status.ToString().ToLowerInvariant();
 }

@@ -27,7 +27,7 @@ internal sealed class RunOrchestrationLoop(IRunOrchestrationContext context, Run
 
     public async Task<RunOrchestrationResult> RunAsync()
     {
-        if (IsFinal(_state.Status))
+        if (RunStatuses.IsFinal(_state.Status))
         {
             // Nothing left to drive (e.g. an instance restarted for a finished run): make sure storage has the final state.
             _unsavedState = true;
@@ -76,8 +76,6 @@ internal sealed class RunOrchestrationLoop(IRunOrchestrationContext context, Run
         await FlushAsync();
         return new RunOrchestrationResult(_state.RunId, _finish.Status, _finish.Reason, ContinuedAsNew: false);
     }
-
-    private static bool IsFinal(RunStatus status) => RunStatuses.IsFinal(status);
 
     /// <summary>Turns a finished piece of work into the event it means; null when it means none (a save, a cancelled wait).</summary>
     private async Task<RunEvent?> ToEventAsync(Outstanding item)
@@ -133,7 +131,7 @@ internal sealed class RunOrchestrationLoop(IRunOrchestrationContext context, Run
                 {
                     await save.Task;
                 }
-                catch (Exception ex) when (!IsFinal(_stored.Status) && !save.Aborting)
+                catch (Exception ex) when (!RunStatuses.IsFinal(_stored.Status) && !save.Aborting)
                 {
                     // The save failed past its retries: what it holds cannot be stored. The run fails from the last stored state
                     // with the reason, rather than running on unrecorded; if even that cannot be saved, the orchestration fails.
@@ -141,7 +139,7 @@ internal sealed class RunOrchestrationLoop(IRunOrchestrationContext context, Run
                 }
 
                 _stored = save.State;
-                if (_unsavedState && !IsFinal(_state.Status)) StartSave();
+                if (_unsavedState && !RunStatuses.IsFinal(_state.Status)) StartSave();
                 return null;
 
             default:
@@ -262,7 +260,7 @@ internal sealed class RunOrchestrationLoop(IRunOrchestrationContext context, Run
     /// <summary>Abandons timers and callback waits the state no longer needs, so none keeps the orchestration alive.</summary>
     private void DropUnneededWaits()
     {
-        if (IsFinal(_state.Status))
+        if (RunStatuses.IsFinal(_state.Status))
         {
             CancelWaits(_ => true);
             return;
@@ -329,7 +327,7 @@ internal sealed class RunOrchestrationLoop(IRunOrchestrationContext context, Run
         {
             await FlushOnceAsync();
         }
-        catch (Exception ex) when (!_aborting && !IsFinal(_stored.Status))
+        catch (Exception ex) when (!_aborting && !RunStatuses.IsFinal(_stored.Status))
         {
             _save = null;
             Handle(RunStateMachine.Apply(_workflow, _stored, AbortFromStored(ex)!));
