@@ -48,7 +48,7 @@ public static class LoomHostClient
     public static async Task<JsonObject> WaitForRunAsync(this ILoomHost host, string runId, TimeSpan? timeout = null, Func<JsonObject, bool>? until = null)
     {
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
-        until ??= r => r["status"]!.GetValue<string>() is "succeeded" or "failed" or "cancelled";
+        until ??= r => Loom.Core.Engine.RunStatuses.IsFinal(r["status"]!.GetValue<string>());
         JsonObject run;
         do
         {

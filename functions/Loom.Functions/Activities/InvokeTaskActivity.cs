@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Loom.Core.Engine;
 using Loom.Core.Execution;
 using Loom.Core.Orchestration;
 using Loom.Core.Stores;
@@ -57,7 +58,7 @@ public sealed class InvokeTaskActivity(TaskAttemptRunner runner, IRunStore runs,
             {
                 await Task.Delay(RunCheckInterval, clock, stop);
                 var stored = await runs.GetAsync(runId, stop);
-                if (stored?.Status is "succeeded" or "failed" or "cancelled")
+                if (RunStatuses.IsFinal(stored?.Status))
                 {
                     await call.CancelAsync();
                     return;
