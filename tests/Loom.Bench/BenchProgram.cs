@@ -119,7 +119,7 @@ internal static class BenchProgram
     private static async Task<bool> RunServerAsync(BenchEnvironment env, IReadOnlyList<Workload> selected, double scale, bool chaos, bool soak,
         string results, FloorFigures floor, CancellationToken stop)
     {
-        using var client = new LoomClient(env.ServerUrl, env.AdminKey);
+        using var client = new BenchApiClient(env.ServerUrl, env.AdminKey);
         var runner = new WorkloadRunner(env, client, TimeProvider.System);
         var killChaos = new KillChaos(env, client);
         var round = 0;

@@ -13,7 +13,7 @@ namespace Loom.Bench;
 /// committed; afterwards every run must have succeeded, none may be missing or stuck, and no task committed before a kill may
 /// have been called successfully after it (calls in flight at a kill may be repeated, with the same Idempotency-Key).
 /// </summary>
-internal sealed class KillChaos(BenchEnvironment env, LoomClient client)
+internal sealed class KillChaos(BenchEnvironment env, BenchApiClient client)
 {
     private const int RunsPerWave = 8;
     private static readonly TimeSpan SettleLimit = TimeSpan.FromSeconds(180);
@@ -23,7 +23,7 @@ internal sealed class KillChaos(BenchEnvironment env, LoomClient client)
     {
         var workflowId = $"bench-k1-r{round}";
         await client.RegisterAsync(Yaml(workflowId, env.BackendUrl), cancellationToken);
-        var storage = LoomStorage.Create(env.ConnectionString, "loom");
+        var storage = LoomStorageAccount.Create(env.ConnectionString, "loom");
         var random = new Random(seed);
         var runIds = new List<string>();
         var committedAt = new Dictionary<(string Run, string Task), DateTimeOffset>();
@@ -108,7 +108,7 @@ internal sealed class KillChaos(BenchEnvironment env, LoomClient client)
     }
 
     /// <summary>What storage holds as succeeded right after a kill: exactly what the dead server had committed.</summary>
-    private static async Task<HashSet<(string, string)>> CommittedSucceededAsync(LoomStorage storage, IEnumerable<string> runIds, CancellationToken cancellationToken)
+    private static async Task<HashSet<(string, string)>> CommittedSucceededAsync(LoomStorageAccount storage, IEnumerable<string> runIds, CancellationToken cancellationToken)
     {
         var committed = new HashSet<(string, string)>();
         foreach (var runId in runIds)

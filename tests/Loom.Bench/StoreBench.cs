@@ -31,7 +31,7 @@ internal static class StoreBench
         var counter = new StorageRequestCounter();
 
         // Built the way the server builds it (LoomServerBuilder): a connection string, fresh options with the counter.
-        var storage = LoomStorage.Create(azurite.ConnectionString, "s1bench", counter.AddTo(new TableClientOptions()));
+        var storage = LoomStorageAccount.Create(azurite.ConnectionString, "s1bench", counter.AddTo(new TableClientOptions()));
         var state = StateOfSize(6 * 1024);
 
         // Warm-up: JIT, the table's creation, connections.
@@ -66,7 +66,7 @@ internal static class StoreBench
         };
     }
 
-    private static async Task RunOnceAsync(LoomStorage storage, string runId, string state, CancellationToken cancellationToken)
+    private static async Task RunOnceAsync(LoomStorageAccount storage, string runId, string state, CancellationToken cancellationToken)
     {
         var now = DateTimeOffset.UtcNow;
         var sequence = 0L;

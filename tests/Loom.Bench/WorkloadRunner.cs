@@ -6,7 +6,7 @@ using Loom.SampleBackend;
 namespace Loom.Bench;
 
 /// <summary>Runs one workload against the environment and turns what the stub saw and the server reported into figures.</summary>
-internal sealed class WorkloadRunner(BenchEnvironment env, LoomClient client, TimeProvider clock)
+internal sealed class WorkloadRunner(BenchEnvironment env, BenchApiClient client, TimeProvider clock)
 {
     private static readonly TimeSpan StallLimit = TimeSpan.FromSeconds(120);
 

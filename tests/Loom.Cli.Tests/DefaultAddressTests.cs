@@ -1,4 +1,5 @@
 using Loom.Cli.Commands;
+using Loom.Hosting;
 using Loom.Server.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -18,7 +19,7 @@ public sealed class DefaultAddressTests
 
         Assert.Equal("http://127.0.0.1:8080", CliContext.DefaultUrl);
         Assert.Equal(CliContext.DefaultUrl, listens);
-        Assert.Equal(CliContext.DefaultUrl, app.Services.GetRequiredService<LoomServerOptions>().PublicBaseUrl);
+        Assert.Equal(CliContext.DefaultUrl, app.Services.GetRequiredService<LoomOptions>().PublicBaseUrl);
     }
 
     [Fact]

@@ -35,7 +35,7 @@ public sealed class RunStreamTests(AzuriteFixture azurite, BackendFixture backen
     {
         var commits = new CommitClock();
         await using var server = await LoomTestServer.StartAsync(azurite, services: s =>
-            s.AddSingleton<IRunStore>(sp => commits.Wrap(sp.GetRequiredService<LoomStorage>().Runs)));
+            s.AddSingleton<IRunStore>(sp => commits.Wrap(sp.GetRequiredService<LoomStorageAccount>().Runs)));
         await server.RegisterAsync(Chain("streamed"));
         var runId = await server.TriggerAsync("streamed");
 

@@ -80,7 +80,7 @@ internal sealed class CliContext
     public static TimeSpan Interval(ParseResult parse, Option<TimeSpan?> option) => parse.GetValue(option) ?? TimeSpan.FromSeconds(1);
 
     /// <summary>Sets an action that talks to the server: builds the client, runs, and turns API failures into messages and exit codes.</summary>
-    public void SetApiAction(Command command, Func<ParseResult, LoomClient, CancellationToken, Task<int>> run)
+    public void SetApiAction(Command command, Func<ParseResult, LoomApiClient, CancellationToken, Task<int>> run)
     {
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -91,7 +91,7 @@ internal sealed class CliContext
                 return ExitCodes.Usage;
             }
             var key = parse.GetValue(Key) ?? Env("LOOM_KEY");
-            using var client = new LoomClient(baseUrl, key);
+            using var client = new LoomApiClient(baseUrl, key);
             try
             {
                 return await run(parse, client, cancellationToken);

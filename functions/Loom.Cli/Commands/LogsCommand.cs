@@ -27,7 +27,7 @@ internal static class LogsCommand
 
     private sealed record LogsOptions(string RunId, string? Task, OutputFormat Format, TimeSpan Interval);
 
-    private static async Task<int> PrintAllAsync(CliContext context, LoomClient client, LogsOptions options, CancellationToken ct)
+    private static async Task<int> PrintAllAsync(CliContext context, LoomApiClient client, LogsOptions options, CancellationToken ct)
     {
         var run = await client.GetRunAsync(options.RunId, ct);
         var answers = new JsonArray();
@@ -50,7 +50,7 @@ internal static class LogsCommand
         return ExitCodes.Ok;
     }
 
-    private static async Task<int> FollowAsync(CliContext context, LoomClient client, LogsOptions options, CancellationToken ct)
+    private static async Task<int> FollowAsync(CliContext context, LoomApiClient client, LogsOptions options, CancellationToken ct)
     {
         var printed = new HashSet<string>(StringComparer.Ordinal);
         var fetched = new Dictionary<string, (string? Status, int? Attempt)>(StringComparer.Ordinal);

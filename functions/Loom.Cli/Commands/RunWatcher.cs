@@ -11,7 +11,7 @@ namespace Loom.Cli.Commands;
 /// stamped with the event's own time since the run started, so a finished run shows its real history and a retry is never
 /// missed between two polls.
 /// </summary>
-internal sealed class RunWatcher(LoomClient client, CliContext context, TimeSpan interval)
+internal sealed class RunWatcher(LoomApiClient client, CliContext context, TimeSpan interval)
 {
     // Whether to (still) try the server's stream; false once it answered that it has none.
     private bool _streams = true;

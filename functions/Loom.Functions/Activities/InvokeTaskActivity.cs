@@ -35,12 +35,12 @@ public sealed class InvokeTaskActivity(TaskAttemptRunner runner, IRunStore runs,
         try
         {
             var (outcome, record) = await runner.RunAsync(input, call.Token);
-            FunctionsLog.AttemptFinished(logger, input.RunId, input.TaskId, input.Attempt, record.Outcome, outcome.StatusCode);
+            Log.AttemptFinished(logger, input.RunId, input.TaskId, input.Attempt, record.Outcome, outcome.StatusCode);
             return RunOrchestrationJson.ToPayload(outcome);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            FunctionsLog.Abandoned(logger, input.RunId, input.TaskId, input.Attempt);
+            Log.Abandoned(logger, input.RunId, input.TaskId, input.Attempt);
             return RunOrchestrationJson.ToPayload(AttemptOutcome.Fail(FailureClass.Network, "Abandoned: the run ended while the call was in flight."));
         }
         finally
@@ -72,7 +72,7 @@ public sealed class InvokeTaskActivity(TaskAttemptRunner runner, IRunStore runs,
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             // Storage trouble only means the call is waited for to its end, as without this check.
-            FunctionsLog.RunCheckFailed(logger, runId, ex);
+            Log.RunCheckFailed(logger, runId, ex);
         }
     }
 }

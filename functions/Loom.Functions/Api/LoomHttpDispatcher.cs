@@ -1,7 +1,7 @@
 using Loom.Core.Api;
 using Loom.Functions.Orchestration;
+using Loom.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.DurableTask.Client;
 
@@ -17,38 +17,8 @@ public sealed class LoomHttpDispatcher(ApiServices services, DurableRunDrivers d
     /// <param name="client">The invocation's Durable client.</param>
     public async Task<IActionResult> HandleAsync(HttpRequest request, DurableTaskClient client)
     {
-        var body = await ReadBodyAsync(request, services.Options.MaxBodyBytes);
-        if (body is null)
-        {
-            return new ApiResponseResult(ApiResponse.Problem(413, "Payload too large", $"The body exceeds the limit of {services.Options.MaxBodyBytes} bytes."));
-        }
-
-        var apiRequest = ApiRequest.Create(
-            request.Method,
-            request.Path.Value ?? "/",
-            request.Query.Select(q => KeyValuePair.Create(q.Key, q.Value.ToString())),
-            request.Headers.Select(h => KeyValuePair.Create(h.Key, h.Value.ToString())),
-            body,
-            request.ContentType);
         var api = new LoomApi(services with { Driver = drivers.For(client) });
-        return new ApiResponseResult(await api.HandleAsync(apiRequest, request.HttpContext.RequestAborted));
-    }
-
-    /// <summary>Reads at most <paramref name="limit"/> bytes; null when the body is larger.</summary>
-    private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, int limit)
-    {
-        if (request.ContentLength > limit) return null;
-        if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature) feature.MaxRequestBodySize = null;
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, request.HttpContext.RequestAborted)) > 0)
-        {
-            if (buffer.Length + read > limit) return null;
-            buffer.Write(chunk, 0, read);
-        }
-
-        return buffer.ToArray();
+        return new ApiResponseResult(await ApiHttp.HandleAsync(request, api, services.Options.MaxBodyBytes));
     }
 }
 
@@ -57,13 +27,5 @@ public sealed class LoomHttpDispatcher(ApiServices services, DurableRunDrivers d
 internal sealed class ApiResponseResult(ApiResponse response) : IActionResult
 {
     /// <inheritdoc />
-    public async Task ExecuteResultAsync(ActionContext context)
-    {
-        var http = context.HttpContext.Response;
-        http.StatusCode = response.Status;
-        foreach (var (name, value) in response.Headers) http.Headers[name] = value;
-        if (response.Body is null) return;
-        http.ContentType = response.ContentType;
-        await http.WriteAsync(response.Body.ToJsonString(), context.HttpContext.RequestAborted);
-    }
+    public Task ExecuteResultAsync(ActionContext context) => ApiHttp.WriteAsync(context.HttpContext.Response, response);
 }

@@ -1,13 +1,8 @@
-using System.Text;
-using Azure.Core;
-using Azure.Identity;
 using Loom.Core.Api;
-using Loom.Core.Execution;
 using Loom.Core.Stores;
-using Loom.Core.Templating;
 using Loom.Functions.Api;
 using Loom.Functions.Orchestration;
-using Loom.Storage;
+using Loom.Hosting;
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -16,7 +11,7 @@ using Microsoft.Extensions.Options;
 
 namespace Loom.Functions.Hosting;
 
-/// <summary>Wires Loom's parts into the Functions worker: storage on the managed identity, the executor, the API services.</summary>
+/// <summary>The Function App's part of the composition: the shared Loom services plus function-key roles, the Durable run driver and the dashboard.</summary>
 public static class LoomFunctionsBuilder
 {
     /// <summary>Adds every Loom service, configured from the <c>Loom</c> section.</summary>
@@ -30,116 +25,34 @@ public static class LoomFunctionsBuilder
     /// <remarks>Separate from the Functions builder so that tests host the same functions on the Durable runtime with this exact wiring.</remarks>
     public static IServiceCollection AddLoom(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<LoomFunctionsOptions>().Bind(configuration.GetSection("Loom"));
+        services.AddOptions<LoomFunctionsOptions>().Bind(configuration.GetSection(LoomOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<LoomFunctionsOptions>, LoomFunctionsOptionsValidator>();
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<LoomFunctionsOptions>>().Value);
-        services.AddSingleton(TimeProvider.System);
 
-        services.AddSingleton(sp => CreateStorage(sp.GetRequiredService<LoomFunctionsOptions>()));
-        services.AddSingleton<IWorkflowStore>(sp => sp.GetRequiredService<LoomStorage>().Workflows);
-        services.AddSingleton<IRunStore>(sp => sp.GetRequiredService<LoomStorage>().Runs);
-        services.AddSingleton<IAttemptStore>(sp => sp.GetRequiredService<LoomStorage>().Attempts);
-        services.AddSingleton<IEventStore>(sp => sp.GetRequiredService<LoomStorage>().Events);
-        services.AddSingleton<ISchedulerStateStore>(sp => sp.GetRequiredService<LoomStorage>().SchedulerStates);
-        services.AddSingleton<WorkflowCatalog>();
+        // Before the shared services, which add the plain key list only where no authorizer is registered.
+        services.AddSingleton<IApiAuthorizer>(sp => new FunctionKeyAuthorizer(
+            LoomServiceCollectionExtensions.ApiKeys(sp.GetRequiredService<LoomOptions>()),
+            SettingChecks.TryParseRole(sp.GetRequiredService<LoomFunctionsOptions>().FunctionKeyRole, out var role) ? role : ApiRole.Admin));
+        services.AddLoomServices(configuration, Profile());
 
-        services.AddSingleton<ISecretProvider>(sp => new ConfiguredSecrets(sp.GetRequiredService<LoomFunctionsOptions>().Secrets));
-        services.AddSingleton(sp =>
-        {
-            var key = sp.GetRequiredService<LoomFunctionsOptions>().CallbackSigningKey;
-            // Unlike the server, no per-process fallback: Functions scale out, and every instance must accept every token.
-            return key.Length >= 16
-                ? new CallbackTokens(Encoding.UTF8.GetBytes(key))
-                : throw new InvalidOperationException("Set Loom__CallbackSigningKey (at least 16 characters): callback URLs are signed with it.");
-        });
-        services.AddSingleton(sp =>
-        {
-            var o = sp.GetRequiredService<LoomFunctionsOptions>();
-            var handler = LoomHttpHandler.Create(new SsrfGuardOptions { AllowLoopback = o.AllowLoopback, AllowPrivateNetworks = o.AllowPrivateNetworks });
-            // The executor applies each task's timeout; HttpClient's own 100 s default would cut long tasks.
-            var client = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
-            return new HttpTaskExecutor(client, new ExecutorOptions(), sp.GetRequiredService<TimeProvider>());
-        });
-
-        services.AddSingleton(sp => new CallbackUrls(PublicBaseUrl(sp.GetRequiredService<LoomFunctionsOptions>()), sp.GetRequiredService<CallbackTokens>()));
-        services.AddSingleton<TaskAttemptRunner>();
-        services.AddSingleton<IApiAuthorizer>(sp =>
-        {
-            var o = sp.GetRequiredService<LoomFunctionsOptions>();
-            return new FunctionKeyAuthorizer(
-                o.ApiKeys.Select(k => new ApiKey(k.Key, ParseRole(k.Role, ApiRole.Reader), k.Name)),
-                ParseRole(o.FunctionKeyRole, ApiRole.Admin));
-        });
         services.AddSingleton(sp => new DurableRunDrivers(
             sp.GetRequiredService<IRunStore>(), sp.GetRequiredService<LoomFunctionsOptions>().ContinueAsNewAfter,
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<DurableRunDrivers>>()));
-        services.AddSingleton(sp =>
-        {
-            var o = sp.GetRequiredService<LoomFunctionsOptions>();
-            var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger("Loom.Api");
-            return new ApiServices
-            {
-                Workflows = sp.GetRequiredService<WorkflowCatalog>(),
-                Runs = sp.GetRequiredService<IRunStore>(),
-                Attempts = sp.GetRequiredService<IAttemptStore>(),
-                Events = sp.GetRequiredService<IEventStore>(),
-                // Replaced per request by a driver over that invocation's DurableTaskClient (see LoomHttpDispatcher).
-                Driver = DurableRunDrivers.Unbound,
-                SchedulerStates = sp.GetRequiredService<ISchedulerStateStore>(),
-                Authorizer = sp.GetRequiredService<IApiAuthorizer>(),
-                CallbackTokens = sp.GetRequiredService<CallbackTokens>(),
-                Clock = sp.GetRequiredService<TimeProvider>(),
-                Secrets = sp.GetRequiredService<ISecretProvider>(),
-                Options = new ApiOptions { MaxBodyBytes = o.MaxBodyBytes, PublicBaseUrl = PublicBaseUrl(o) },
-                StorageHealthy = sp.GetRequiredService<LoomStorage>().PingAsync,
-                OnError = (ex, request) => FunctionsLog.ApiFailed(logger, request.Method, request.Path, ex),
-            };
-        });
         services.AddSingleton<LoomHttpDispatcher>();
         services.AddSingleton(sp => new DashboardSite(sp.GetRequiredService<LoomFunctionsOptions>().DashboardPath));
         return services;
     }
 
-    private static LoomStorage CreateStorage(LoomFunctionsOptions o)
+    /// <summary>The Function App's defaults in the shared composition.</summary>
+    internal static LoomHostProfile Profile() => new()
     {
-        if (o.StorageConnectionString.Length > 0) return LoomStorage.Create(o.StorageConnectionString, o.TablePrefix);
-        if (o.TableServiceUri.Length == 0)
-        {
-            throw new InvalidOperationException("Set Loom__StorageConnectionString, or Loom__TableServiceUri for managed identity.");
-        }
-
-        TokenCredential credential = o.ManagedIdentityClientId.Length > 0
-            ? new ManagedIdentityCredential(ManagedIdentityId.FromUserAssignedClientId(o.ManagedIdentityClientId))
-            : new ManagedIdentityCredential(ManagedIdentityId.SystemAssigned);
-        return LoomStorage.Create(new Uri(o.TableServiceUri), credential, o.TablePrefix);
-    }
-
-    private static string PublicBaseUrl(LoomFunctionsOptions o) =>
-        o.PublicBaseUrl.Length > 0 ? o.PublicBaseUrl.TrimEnd('/')
-        : Environment.GetEnvironmentVariable("WEBSITE_HOSTNAME") is { Length: > 0 } host ? $"https://{host}"
-        : "http://localhost:7071";
-
-    private static ApiRole ParseRole(string text, ApiRole fallback) =>
-        Enum.TryParse<ApiRole>(text, ignoreCase: true, out var role) && role != ApiRole.Anonymous ? role : fallback;
-}
-
-/// <summary>Log messages of the Function App.</summary>
-internal static partial class FunctionsLog
-{
-    [LoggerMessage(EventId = 4001, Level = LogLevel.Error, Message = "API request {Method} {Path} failed")]
-    public static partial void ApiFailed(ILogger logger, string method, string path, Exception exception);
-
-    [LoggerMessage(EventId = 4002, Level = LogLevel.Information, Message = "Scheduler tick: {Started} run(s) started, {Existing} already started, {Skipped} skipped")]
-    public static partial void Ticked(ILogger logger, int started, int existing, int skipped);
-
-    [LoggerMessage(EventId = 4003, Level = LogLevel.Information, Message = "Task {RunId}/{TaskId} attempt {Attempt}: {Outcome} ({StatusCode})")]
-    public static partial void AttemptFinished(ILogger logger, string runId, string taskId, int attempt, string outcome, int? statusCode);
-
-    [LoggerMessage(EventId = 4005, Level = LogLevel.Information, Message = "Task {RunId}/{TaskId} attempt {Attempt}: the run ended while the call was in flight; it is no longer waited for")]
-    public static partial void Abandoned(ILogger logger, string runId, string taskId, int attempt);
-
-    [LoggerMessage(EventId = 4006, Level = LogLevel.Warning, Message = "Run {RunId}: could not read the run while a call was in flight; the call is waited for to its end")]
-    public static partial void RunCheckFailed(ILogger logger, string runId, Exception exception);
-
-    [LoggerMessage(EventId = 4004, Level = LogLevel.Warning, Message = "Run {RunId}: its record existed without an orchestration; the orchestration was started")]
-    public static partial void Repaired(ILogger logger, string runId);
+        Name = "Function App",
+        // None: in Azure the tables are reached with the managed identity (Loom:TableServiceUri).
+        DefaultStorageConnectionString = "",
+        DefaultPublicBaseUrl = Environment.GetEnvironmentVariable("WEBSITE_HOSTNAME") is { Length: > 0 } host ? $"https://{host}" : "http://localhost:7071",
+        // No per-process fallback: Functions scale out, and every instance must accept every token.
+        RequiresCallbackSigningKey = true,
+        // Replaced per request by a driver over that invocation's DurableTaskClient (see LoomHttpDispatcher).
+        RunDriver = _ => DurableRunDrivers.Unbound,
+    };
 }

@@ -94,6 +94,6 @@ internal sealed class DurableRunDriver(DurableTaskClient client, IRunStore runs,
         if (stored is null || !RunStateJson.TryDeserialize(stored.State, out var state, out _) || state.Status != RunStatus.Pending) return;
         if (clock.GetUtcNow() - stored.CreatedAt < RepairAfter) return; // most likely a start in progress elsewhere; the next tick repairs a real crash
         await ScheduleAsync(workflow, state, cancellationToken);
-        FunctionsLog.Repaired(logger, runId);
+        Log.Repaired(logger, runId);
     }
 }

@@ -28,6 +28,6 @@ public sealed class SchedulerFunction(
     {
         var tick = new SchedulerTick(workflows, states, runs, drivers.For(client));
         var results = await tick.RunAsync(clock.GetUtcNow(), cancellationToken);
-        FunctionsLog.Ticked(logger, results.Sum(r => r.Started.Count), results.Sum(r => r.AlreadyStarted.Count), results.Sum(r => r.Skipped.Count));
+        Log.Ticked(logger, results.Sum(r => r.Started.Count), results.Sum(r => r.AlreadyStarted.Count), results.Sum(r => r.Skipped.Count));
     }
 }

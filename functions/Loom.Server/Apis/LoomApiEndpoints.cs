@@ -1,5 +1,6 @@
 using Loom.Core.Api;
 using Loom.Core.Api.Streaming;
+using Loom.Hosting;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace Loom.Server.Apis;
@@ -19,10 +20,10 @@ public static class LoomApiEndpoints
     /// <summary>GET /api/runs/{runId}/stream: Core checks and opens the stream; the server writes and flushes its frames.</summary>
     private static async Task StreamAsync(HttpContext http, LoomApi api, IHostApplicationLifetime lifetime)
     {
-        var (problem, stream) = await api.OpenStreamAsync(ToApiRequest(http, ReadOnlyMemory<byte>.Empty), http.RequestAborted);
+        var (problem, stream) = await api.OpenStreamAsync(ApiHttp.ToApiRequest(http.Request, ReadOnlyMemory<byte>.Empty), http.RequestAborted);
         if (stream is null)
         {
-            await WriteAsync(http, problem!);
+            await ApiHttp.WriteAsync(http.Response, problem!);
             return;
         }
         using (stream)
@@ -50,52 +51,6 @@ public static class LoomApiEndpoints
         }
     }
 
-    private static async Task HandleAsync(HttpContext http, LoomApi api, ApiOptions options)
-    {
-        var body = await ReadBodyAsync(http, options.MaxBodyBytes);
-        ApiResponse response;
-        if (body is null)
-        {
-            response = ApiResponse.Problem(413, "Payload too large", $"The body exceeds the limit of {options.MaxBodyBytes} bytes.");
-        }
-        else
-        {
-            response = await api.HandleAsync(ToApiRequest(http, body), http.RequestAborted);
-        }
-        await WriteAsync(http, response);
-    }
-
-    private static ApiRequest ToApiRequest(HttpContext http, ReadOnlyMemory<byte> body) => ApiRequest.Create(
-        http.Request.Method,
-        http.Request.Path.Value ?? "/",
-        http.Request.Query.Select(q => KeyValuePair.Create(q.Key, q.Value.ToString())),
-        http.Request.Headers.Select(h => KeyValuePair.Create(h.Key, h.Value.ToString())),
-        body,
-        http.Request.ContentType);
-
-    /// <summary>Reads at most <paramref name="limit"/> bytes; null when the body is larger.</summary>
-    private static async Task<byte[]?> ReadBodyAsync(HttpContext http, int limit)
-    {
-        if (http.Request.ContentLength > limit) return null;
-        // The API enforces its own limit, so lift Kestrel's (which would answer with a bare 413 and no reason).
-        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature) feature.MaxRequestBodySize = null;
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await http.Request.Body.ReadAsync(chunk, http.RequestAborted)) > 0)
-        {
-            if (buffer.Length + read > limit) return null;
-            buffer.Write(chunk, 0, read);
-        }
-        return buffer.ToArray();
-    }
-
-    private static async Task WriteAsync(HttpContext http, ApiResponse response)
-    {
-        http.Response.StatusCode = response.Status;
-        foreach (var (name, value) in response.Headers) http.Response.Headers[name] = value;
-        if (response.Body is null) return;
-        http.Response.ContentType = response.ContentType;
-        await http.Response.WriteAsync(response.Body.ToJsonString(), http.RequestAborted);
-    }
+    private static async Task HandleAsync(HttpContext http, LoomApi api, ApiOptions options) =>
+        await ApiHttp.WriteAsync(http.Response, await ApiHttp.HandleAsync(http.Request, api, options.MaxBodyBytes));
 }

@@ -9,7 +9,7 @@ namespace Loom.Server.Engine;
 /// backoff, until the process stops) instead of failing the attempt, whose outcome would then be lost with the call
 /// already made and its run left waiting for it. Reads pass through.
 /// </summary>
-internal sealed partial class OutageTolerantAttemptStore(IAttemptStore inner, TimeProvider clock, CancellationToken stopping, ILogger<OutageTolerantAttemptStore> logger) : IAttemptStore
+internal sealed class OutageTolerantAttemptStore(IAttemptStore inner, TimeProvider clock, CancellationToken stopping, ILogger<OutageTolerantAttemptStore> logger) : IAttemptStore
 {
     public async Task PutAsync(AttemptRecord attempt, CancellationToken cancellationToken = default)
     {
@@ -22,7 +22,7 @@ internal sealed partial class OutageTolerantAttemptStore(IAttemptStore inner, Ti
             }
             catch (Exception ex) when (SelfHostedRunDriver.IsStorageOutage(ex) && !stopping.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
-                if (outages == 0) LogOutage(logger, attempt.RunId, attempt.TaskId, attempt.Attempt, ex.Message);
+                if (outages == 0) Log.AttemptStoreOutage(logger, attempt.RunId, attempt.TaskId, attempt.Attempt, ex.Message);
                 using var linked = CancellationTokenSource.CreateLinkedTokenSource(stopping, cancellationToken);
                 await Task.Delay(CommitFailures.OutageDelay(outages), clock, linked.Token);
             }
@@ -31,7 +31,4 @@ internal sealed partial class OutageTolerantAttemptStore(IAttemptStore inner, Ti
 
     public Task<IReadOnlyList<AttemptRecord>> ListAsync(string runId, string? taskId, CancellationToken cancellationToken = default) =>
         inner.ListAsync(runId, taskId, cancellationToken);
-
-    [LoggerMessage(EventId = 1008, Level = LogLevel.Warning, Message = "Attempt {RunId}/{TaskId}#{Attempt}: storage unreachable ({Error}); retrying the attempt's record until it is back")]
-    private static partial void LogOutage(ILogger logger, string runId, string taskId, int attempt, string error);
 }

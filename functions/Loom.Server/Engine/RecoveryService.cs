@@ -9,7 +9,7 @@ namespace Loom.Server.Engine;
 /// stopped beating (or was replaced by a restart under the same name) are claimed with a conditional write and executed again.
 /// See <see cref="SweepAsync"/> for when runs are scanned.
 /// </summary>
-internal sealed partial class RecoveryService(
+internal sealed class RecoveryService(
     SelfHostedRunDriver engine,
     IRunStore runs,
     IProcessRegistry registry,
@@ -33,7 +33,7 @@ internal sealed partial class RecoveryService(
             }
             catch (Exception ex)
             {
-                LogSweepFailed(logger, ex);
+                Log.SweepFailed(logger, ex);
             }
         }
         while (await WaitAsync(timer, stoppingToken));
@@ -100,7 +100,7 @@ internal sealed partial class RecoveryService(
         }
         catch (Exception ex)
         {
-            LogSweepFailed(logger, ex);
+            Log.SweepFailed(logger, ex);
         }
     }
 
@@ -115,9 +115,6 @@ internal sealed partial class RecoveryService(
             return false;
         }
     }
-
-    [LoggerMessage(EventId = 1101, Level = LogLevel.Warning, Message = "Recovery sweep failed; retrying at the next interval")]
-    private static partial void LogSweepFailed(ILogger logger, Exception exception);
 }
 
 /// <summary>Timing of heartbeats and sweeps.</summary>

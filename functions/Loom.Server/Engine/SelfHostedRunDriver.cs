@@ -17,7 +17,7 @@ namespace Loom.Server.Engine;
 /// right after their commit; if the process dies first, the outbox names it as their owner and another process (or
 /// this one restarted) executes them again, with the same Idempotency-Key.
 /// </summary>
-internal sealed partial class SelfHostedRunDriver(
+internal sealed class SelfHostedRunDriver(
     WorkflowCatalog workflows,
     IRunStore runs,
     IAttemptStore attempts,
@@ -107,7 +107,7 @@ internal sealed partial class SelfHostedRunDriver(
         {
             return false; // Someone else claimed it or the run moved on; the next sweep looks again.
         }
-        LogRecovered(logger, record.RunId, claim.Orphaned.Count);
+        Log.Recovered(logger, record.RunId, claim.Orphaned.Count);
         var active = _active.GetOrAdd(record.RunId, _ => new RunActor(this, workflow, stored, state));
         active.Execute(claim.Orphaned);
         return true;
@@ -127,7 +127,7 @@ internal sealed partial class SelfHostedRunDriver(
         if (RunStatuses.IsFinal(after.Status))
         {
             Interlocked.Increment(ref _finished);
-            LogFinished(logger, after.RunId, RunViews.Name(after.Status));
+            Log.Finished(logger, after.RunId, RunViews.Name(after.Status));
         }
         return stored;
     }
@@ -171,7 +171,7 @@ internal sealed partial class SelfHostedRunDriver(
     /// <summary>Backs off after the <paramref name="outage"/>-th consecutive failure to reach storage (<see cref="CommitFailures.OutageDelay"/>); throws when the process stops.</summary>
     internal async Task WaitOutOutageAsync(string runId, int outage, Exception error)
     {
-        if (outage == 0) LogOutage(logger, runId, error.Message);
+        if (outage == 0) Log.RunStorageOutage(logger, runId, error.Message);
         await Task.Delay(CommitFailures.OutageDelay(outage), clock, Stopping);
     }
 
@@ -224,9 +224,9 @@ internal sealed partial class SelfHostedRunDriver(
     }
 
     /// <summary>Records that a run is failed because its change can never be committed.</summary>
-    internal void ReportAborted(string runId, string reason) => LogAborted(logger, runId, reason);
+    internal void ReportAborted(string runId, string reason) => Log.Aborted(logger, runId, reason);
 
-    internal void ReportFailure(string runId, Exception ex) => LogFailure(logger, runId, ex);
+    internal void ReportFailure(string runId, Exception ex) => Log.Failure(logger, runId, ex);
 
     private readonly ConcurrentDictionary<string, StalledRun> _stalled = new(StringComparer.Ordinal);
 
@@ -238,13 +238,13 @@ internal sealed partial class SelfHostedRunDriver(
     {
         _stalled.AddOrUpdate(runId, _ => new StalledRun(runId, ex.Message, clock.GetUtcNow(), failures), (_, s) => s with { Error = ex.Message, Failures = failures });
         // The first failure with its stack, then every tenth: a run retried for hours must not flood the log.
-        if (failures == 1 || failures % 10 == 0) LogStalled(logger, runId, failures, ex);
+        if (failures == 1 || failures % 10 == 0) Log.Stalled(logger, runId, failures, ex);
     }
 
     /// <summary>Records that a stalled run committed again.</summary>
     internal void ReportRecovered(string runId)
     {
-        if (_stalled.TryRemove(runId, out var s)) LogUnstalled(logger, runId, s.Failures);
+        if (_stalled.TryRemove(runId, out var s)) Log.Unstalled(logger, runId, s.Failures);
     }
 
     /// <summary>True once the process is shutting down: no new calls or timers start (what is committed stays owed in the outbox).</summary>
@@ -294,25 +294,4 @@ internal sealed partial class SelfHostedRunDriver(
         var state = RunStateJson.Deserialize(record.State);
         return _active.GetOrAdd(runId, _ => new RunActor(this, workflow, record, state));
     }
-
-    [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "Run {RunId} finished: {Status}")]
-    private static partial void LogFinished(ILogger logger, string runId, string status);
-
-    [LoggerMessage(EventId = 1002, Level = LogLevel.Warning, Message = "Run {RunId}: took over {Count} orphaned item(s)")]
-    private static partial void LogRecovered(ILogger logger, string runId, int count);
-
-    [LoggerMessage(EventId = 1004, Level = LogLevel.Warning, Message = "Run {RunId}: storage unreachable ({Error}); retrying until it is back")]
-    private static partial void LogOutage(ILogger logger, string runId, string error);
-
-    [LoggerMessage(EventId = 1005, Level = LogLevel.Error, Message = "Run {RunId}: its change could not be committed ({Failures} time(s) in a row); retrying")]
-    private static partial void LogStalled(ILogger logger, string runId, int failures, Exception exception);
-
-    [LoggerMessage(EventId = 1006, Level = LogLevel.Warning, Message = "Run {RunId}: committed again after {Failures} failed attempt(s)")]
-    private static partial void LogUnstalled(ILogger logger, string runId, int failures);
-
-    [LoggerMessage(EventId = 1007, Level = LogLevel.Error, Message = "Run {RunId}: failing the run: {Reason}")]
-    private static partial void LogAborted(ILogger logger, string runId, string reason);
-
-    [LoggerMessage(EventId = 1003, Level = LogLevel.Error, Message = "Run {RunId}: processing failed")]
-    private static partial void LogFailure(ILogger logger, string runId, Exception exception);
 }

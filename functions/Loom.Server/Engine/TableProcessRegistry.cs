@@ -4,7 +4,7 @@ using Loom.Storage;
 namespace Loom.Server.Engine;
 
 /// <summary>Process heartbeats in one partition of a small table: one row per stable process name.</summary>
-internal sealed class TableProcessRegistry(LoomStorage storage) : IProcessRegistry
+internal sealed class TableProcessRegistry(LoomStorageAccount storage) : IProcessRegistry
 {
     private const string Partition = "process";
     private readonly TableClient _table = storage.Tables.GetTableClient($"{storage.Options.TablePrefix}processes");

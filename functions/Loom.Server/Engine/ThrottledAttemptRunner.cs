@@ -8,7 +8,7 @@ using Microsoft.Extensions.Logging;
 namespace Loom.Server.Engine;
 
 /// <summary>Performs one task attempt through Core's attempt runner, within this process's limit of calls in flight.</summary>
-internal sealed partial class ThrottledAttemptRunner(TaskAttemptRunner runner, RunEngineOptions options, ILogger<ThrottledAttemptRunner> logger)
+internal sealed class ThrottledAttemptRunner(TaskAttemptRunner runner, RunEngineOptions options, ILogger<ThrottledAttemptRunner> logger)
 {
     private readonly SemaphoreSlim _slots = new(options.MaxConcurrentCalls);
 
@@ -25,11 +25,11 @@ internal sealed partial class ThrottledAttemptRunner(TaskAttemptRunner runner, R
             var (outcome, record) = await runner.AttemptAsync(input, cancellationToken);
             if (outcome.Kind is OutcomeKind.Succeeded or OutcomeKind.Accepted)
             {
-                LogOutcome(logger, state.RunId, command.TaskId, command.Attempt, record.Outcome, outcome.StatusCode);
+                Log.Outcome(logger, state.RunId, command.TaskId, command.Attempt, record.Outcome, outcome.StatusCode);
             }
             else
             {
-                LogFailedOutcome(logger, state.RunId, command.TaskId, command.Attempt, record.Outcome, outcome.StatusCode, record.Error);
+                Log.FailedOutcome(logger, state.RunId, command.TaskId, command.Attempt, record.Outcome, outcome.StatusCode, record.Error);
             }
             return (outcome, record);
         }
@@ -38,10 +38,4 @@ internal sealed partial class ThrottledAttemptRunner(TaskAttemptRunner runner, R
             _slots.Release();
         }
     }
-
-    [LoggerMessage(EventId = 2002, Level = LogLevel.Debug, Message = "Task {RunId}/{TaskId} attempt {Attempt}: {Outcome} ({StatusCode})")]
-    private static partial void LogOutcome(ILogger logger, string runId, string taskId, int attempt, string outcome, int? statusCode);
-
-    [LoggerMessage(EventId = 2003, Level = LogLevel.Information, Message = "Task {RunId}/{TaskId} attempt {Attempt}: {Outcome} ({StatusCode}): {Error}")]
-    private static partial void LogFailedOutcome(ILogger logger, string runId, string taskId, int attempt, string outcome, int? statusCode, string? error);
 }

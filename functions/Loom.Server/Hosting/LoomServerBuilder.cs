@@ -1,14 +1,10 @@
 using System.Net;
-using System.Security.Cryptography;
-using System.Text;
-using Azure.Data.Tables;
 using Loom.Core.Api;
 using Loom.Core.Api.Streaming;
 using Loom.Core.Dashboard;
-using Loom.Core.Execution;
 using Loom.Core.Scheduling;
 using Loom.Core.Stores;
-using Loom.Core.Templating;
+using Loom.Hosting;
 using Loom.Server.Engine;
 using Loom.Storage;
 using Microsoft.AspNetCore.StaticFiles;
@@ -18,100 +14,61 @@ using Microsoft.Extensions.Options;
 
 namespace Loom.Server.Hosting;
 
-/// <summary>Wires Loom's parts into an ASP.NET Core host: storage, the engine, the API, the scheduler, recovery.</summary>
+/// <summary>The server's part of the composition: the shared Loom services plus the self-hosted engine, recovery, the scheduler loop and diagnostics.</summary>
 public static class LoomServerBuilder
 {
-    /// <summary>Adds every Loom service, configured from the <c>Loom</c> section.</summary>
+    /// <summary>The server's defaults and additions in the shared composition.</summary>
+    internal static LoomHostProfile Profile { get; } = new()
+    {
+        Name = "server",
+        DefaultStorageConnectionString = "UseDevelopmentStorage=true",
+        DefaultPublicBaseUrl = LocalAddress.Url,
+        // Documented: an unset key signs with a per-process key (callbacks break across restarts); a bad one stops the server.
+        RequiresCallbackSigningKey = false,
+        RunDriver = sp => sp.GetRequiredService<IRunDriver>(),
+        CompleteApi = (sp, api) => api with
+        {
+            Diagnostics = sp.GetRequiredService<ServerDiagnostics>().Snapshot,
+            CommitSignal = sp.GetRequiredService<RunCommitSignal>(),
+            Streams = sp.GetRequiredService<LoomServerOptions>().Streams,
+        },
+    };
+
+    /// <summary>Adds every Loom service of the server, configured from the <c>Loom</c> section.</summary>
     public static WebApplicationBuilder AddLoomServer(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<LoomServerOptions>().Bind(builder.Configuration.GetSection("Loom"));
-        services.AddSingleton(TimeProvider.System);
+        services.AddOptions<LoomServerOptions>().Bind(builder.Configuration.GetSection(LoomOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<LoomServerOptions>, LoomServerOptionsValidator>();
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<LoomServerOptions>>().Value);
-
-        services.AddSingleton(sp =>
-        {
-            var o = sp.GetRequiredService<LoomServerOptions>();
-            var counter = sp.GetService<StorageRequestCounter>();
-            return LoomStorage.Create(o.StorageConnectionString, o.TablePrefix, counter?.AddTo(new TableClientOptions()));
-        });
         if (builder.Configuration.GetValue<bool?>("Loom:Diagnostics:CountStorageRequests") ?? false)
         {
             services.AddSingleton<StorageRequestCounter>();
         }
-        services.AddSingleton(sp => new ServerDiagnostics(sp.GetRequiredService<SelfHostedRunDriver>(), sp.GetRequiredService<WorkflowCatalog>(), sp.GetRequiredService<MemoryTrimmer>(), sp.GetService<StorageRequestCounter>()));
-        services.AddSingleton<IWorkflowStore>(sp => sp.GetRequiredService<LoomStorage>().Workflows);
-        services.TryAddSingleton<IRunStore>(sp => sp.GetRequiredService<LoomStorage>().Runs);
-        // The engine's attempt records survive a storage outage (retried until storage is back); see OutageTolerantAttemptStore.
-        services.AddSingleton<IAttemptStore>(sp => new OutageTolerantAttemptStore(sp.GetRequiredService<LoomStorage>().Attempts, sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping, sp.GetRequiredService<ILogger<OutageTolerantAttemptStore>>()));
-        services.AddSingleton<IEventStore>(sp => sp.GetRequiredService<LoomStorage>().Events);
-        services.AddSingleton<ISchedulerStateStore>(sp => sp.GetRequiredService<LoomStorage>().SchedulerStates);
-        services.AddSingleton<IProcessRegistry>(sp => new TableProcessRegistry(sp.GetRequiredService<LoomStorage>()));
-        services.AddSingleton<WorkflowCatalog>();
 
+        // Before the shared stores: the engine's attempt records survive a storage outage (retried until storage is back).
+        services.AddSingleton<IAttemptStore>(sp => new OutageTolerantAttemptStore(sp.GetRequiredService<LoomStorageAccount>().Attempts, sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping, sp.GetRequiredService<ILogger<OutageTolerantAttemptStore>>()));
+        services.AddLoomServices(builder.Configuration, Profile);
+
+        services.AddSingleton(sp => new ServerDiagnostics(sp.GetRequiredService<SelfHostedRunDriver>(), sp.GetRequiredService<WorkflowCatalog>(), sp.GetRequiredService<MemoryTrimmer>(), sp.GetService<StorageRequestCounter>()));
+        services.AddSingleton<IProcessRegistry>(sp => new TableProcessRegistry(sp.GetRequiredService<LoomStorageAccount>()));
         services.AddSingleton(sp =>
         {
             var o = sp.GetRequiredService<LoomServerOptions>();
             var name = o.InstanceName.Length > 0 ? o.InstanceName : $"{Dns.GetHostName()}-{Environment.ProcessId}";
             return new ProcessIdentity(name, sp.GetRequiredService<TimeProvider>().GetUtcNow());
         });
-        services.AddSingleton<ISecretProvider>(sp => new ConfiguredSecrets(sp.GetRequiredService<LoomServerOptions>().Secrets));
-        services.AddSingleton(sp =>
-        {
-            var key = sp.GetRequiredService<LoomServerOptions>().CallbackSigningKey;
-            return new CallbackTokens(key.Length >= 16 ? Encoding.UTF8.GetBytes(key) : RandomNumberGenerator.GetBytes(32));
-        });
         services.AddSingleton(sp =>
         {
             var o = sp.GetRequiredService<LoomServerOptions>();
-            var handler = LoomHttpHandler.Create(new SsrfGuardOptions { AllowLoopback = o.AllowLoopback, AllowPrivateNetworks = o.AllowPrivateNetworks });
-            // Per-attempt timeouts are the executor's; HttpClient's own would cut long tasks at 100 s.
-            var client = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
-            return new HttpTaskExecutor(client, new ExecutorOptions(), sp.GetRequiredService<TimeProvider>());
+            return new RunEngineOptions(o.MaxConcurrentCalls, sp.GetRequiredService<LoomOptions>().PublicBaseUrl, o.ProcessTimeout, TimeSpan.FromSeconds(10));
         });
-        services.AddSingleton(sp =>
-        {
-            var o = sp.GetRequiredService<LoomServerOptions>();
-            return new RunEngineOptions(o.MaxConcurrentCalls, o.PublicBaseUrl, o.ProcessTimeout, TimeSpan.FromSeconds(10));
-        });
-        services.AddSingleton(sp => new CallbackUrls(sp.GetRequiredService<LoomServerOptions>().PublicBaseUrl, sp.GetRequiredService<CallbackTokens>()));
         services.AddSingleton<RunCommitSignal>();
-        services.AddSingleton<TaskAttemptRunner>();
         services.AddSingleton<ThrottledAttemptRunner>();
         services.AddSingleton<SelfHostedRunDriver>();
         services.AddSingleton<IRunDriver>(sp => sp.GetRequiredService<SelfHostedRunDriver>());
-        services.AddSingleton(sp =>
-        {
-            var o = sp.GetRequiredService<LoomServerOptions>();
-            return new ApiOptions { MaxBodyBytes = o.MaxBodyBytes, PublicBaseUrl = o.PublicBaseUrl };
-        });
-        services.AddSingleton<IApiAuthorizer>(sp => new ApiKeyAuthorizer(sp.GetRequiredService<LoomServerOptions>().ApiKeys.Select(k =>
-            new ApiKey(k.Key, Enum.TryParse<ApiRole>(k.Role, ignoreCase: true, out var role) && role != ApiRole.Anonymous ? role : ApiRole.Reader, k.Name))));
-        services.AddSingleton(sp =>
-        {
-            var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger("Loom.Api");
-            var storage = sp.GetRequiredService<LoomStorage>();
-            return new LoomApi(new ApiServices
-            {
-                Workflows = sp.GetRequiredService<WorkflowCatalog>(),
-                Runs = sp.GetRequiredService<IRunStore>(),
-                Attempts = sp.GetRequiredService<IAttemptStore>(),
-                Events = sp.GetRequiredService<IEventStore>(),
-                Driver = sp.GetRequiredService<IRunDriver>(),
-                SchedulerStates = sp.GetRequiredService<ISchedulerStateStore>(),
-                Authorizer = sp.GetRequiredService<IApiAuthorizer>(),
-                CallbackTokens = sp.GetRequiredService<CallbackTokens>(),
-                Clock = sp.GetRequiredService<TimeProvider>(),
-                Secrets = sp.GetRequiredService<ISecretProvider>(),
-                Options = sp.GetRequiredService<ApiOptions>(),
-                StorageHealthy = storage.PingAsync,
-                Diagnostics = sp.GetRequiredService<ServerDiagnostics>().Snapshot,
-                CommitSignal = sp.GetRequiredService<RunCommitSignal>(),
-                Streams = sp.GetRequiredService<LoomServerOptions>().Streams,
-                OnError = (ex, request) => ApiLog.Failed(logger, request.Method, request.Path, ex),
-            });
-        });
+        services.AddSingleton(sp => new LoomApi(sp.GetRequiredService<ApiServices>()));
 
         services.AddSingleton(sp =>
         {
@@ -188,11 +145,4 @@ public static class LoomServerBuilder
     }
 
     private static bool HasIndex(string? folder) => DashboardRules.HasBuild(folder);
-}
-
-/// <summary>Log messages of the API host.</summary>
-internal static partial class ApiLog
-{
-    [LoggerMessage(EventId = 3001, Level = LogLevel.Error, Message = "API request {Method} {Path} failed")]
-    public static partial void Failed(ILogger logger, string method, string path, Exception exception);
 }

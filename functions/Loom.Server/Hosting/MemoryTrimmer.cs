@@ -6,7 +6,7 @@ namespace Loom.Server.Hosting;
 /// when little was allocated since the last look and the committed heap grew well beyond what the last trim left, this runs
 /// one compacting collection that also decommits free memory.
 /// </summary>
-internal sealed partial class MemoryTrimmer(MemoryTrimOptions options, ILogger<MemoryTrimmer> logger) : BackgroundService
+internal sealed class MemoryTrimmer(MemoryTrimOptions options, ILogger<MemoryTrimmer> logger) : BackgroundService
 {
     private long _trims;
 
@@ -31,12 +31,9 @@ internal sealed partial class MemoryTrimmer(MemoryTrimOptions options, ILogger<M
             baseline = GC.GetGCMemoryInfo().TotalCommittedBytes;
             allocated = GC.GetTotalAllocatedBytes();
             Interlocked.Increment(ref _trims);
-            LogTrimmed(logger, committed >> 20, baseline >> 20);
+            Log.Trimmed(logger, committed >> 20, baseline >> 20);
         }
     }
-
-    [LoggerMessage(EventId = 1301, Level = LogLevel.Information, Message = "Process quiet: heap trimmed from {BeforeMb} MB committed to {AfterMb} MB")]
-    private static partial void LogTrimmed(ILogger logger, long beforeMb, long afterMb);
 }
 
 /// <summary>When <see cref="MemoryTrimmer"/> looks and what counts as quiet and as grown.</summary>

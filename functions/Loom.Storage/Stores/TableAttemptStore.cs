@@ -13,7 +13,7 @@ namespace Loom.Storage.Stores;
 public sealed class TableAttemptStore(TableServiceClient service, TableStoreOptions? options = null) : IAttemptStore
 {
     private readonly TableStoreOptions _options = options ?? new TableStoreOptions();
-    private readonly StoreTable _table = new(service, (options ?? new TableStoreOptions()).RunsTable);
+    private readonly LoomTable _table = new(service, (options ?? new TableStoreOptions()).RunsTable);
 
     /// <inheritdoc />
     public async Task PutAsync(AttemptRecord attempt, CancellationToken cancellationToken = default)

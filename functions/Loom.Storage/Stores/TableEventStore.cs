@@ -11,7 +11,7 @@ namespace Loom.Storage.Stores;
 /// </summary>
 public sealed class TableEventStore(TableServiceClient service, TableStoreOptions? options = null) : IEventStore
 {
-    private readonly StoreTable _table = new(service, (options ?? new TableStoreOptions()).RunsTable);
+    private readonly LoomTable _table = new(service, (options ?? new TableStoreOptions()).RunsTable);
 
     /// <inheritdoc />
     public async Task AppendAsync(IReadOnlyList<RunEventRecord> events, CancellationToken cancellationToken = default)

@@ -31,7 +31,7 @@ public sealed class TableRunStore(TableServiceClient service, TableStoreOptions?
     private const int PartLength = 240;
     private static readonly TimeSpan OrphanGrace = TimeSpan.FromMinutes(5);
     private readonly TableStoreOptions _options = options ?? new TableStoreOptions();
-    private readonly StoreTable _table = new(service, (options ?? new TableStoreOptions()).RunsTable);
+    private readonly LoomTable _table = new(service, (options ?? new TableStoreOptions()).RunsTable);
 
     /// <summary>True for the statuses after which a run changes no more.</summary>
     public static bool IsFinal(string status) => Loom.Core.Engine.RunStatuses.IsFinal(status);

@@ -9,7 +9,7 @@ public sealed class TableSchedulerStateStore(TableServiceClient service, TableSt
 {
     private const string StateRow = "state";
     private const string BackfillRow = "backfill";
-    private readonly StoreTable _table = new(service, (options ?? new TableStoreOptions()).SchedulerTable);
+    private readonly LoomTable _table = new(service, (options ?? new TableStoreOptions()).SchedulerTable);
 
     /// <inheritdoc />
     public async Task<SchedulerState?> GetAsync(string workflowId, CancellationToken cancellationToken = default)

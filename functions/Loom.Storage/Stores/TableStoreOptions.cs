@@ -23,9 +23,12 @@ public sealed partial record TableStoreOptions
     /// <summary>Table of scheduler state.</summary>
     public string SchedulerTable => Name("scheduler");
 
+    /// <summary>Whether <paramref name="prefix"/> can start a table name: 1-50 letters or digits, starting with a letter.</summary>
+    public static bool IsValidPrefix(string prefix) => PrefixPattern().IsMatch(prefix);
+
     private string Name(string suffix)
     {
-        if (!PrefixPattern().IsMatch(TablePrefix))
+        if (!IsValidPrefix(TablePrefix))
         {
             throw new ArgumentException($"Table prefix '{TablePrefix}' must be 1-50 letters or digits starting with a letter.", nameof(TablePrefix));
         }

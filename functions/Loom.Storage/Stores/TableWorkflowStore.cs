@@ -10,7 +10,7 @@ public sealed class TableWorkflowStore(TableServiceClient service, TableStoreOpt
 {
     private const string HeadRow = "head";
     private const int MaxAttempts = 20;
-    private readonly StoreTable _table = new(service, (options ?? new TableStoreOptions()).WorkflowsTable);
+    private readonly LoomTable _table = new(service, (options ?? new TableStoreOptions()).WorkflowsTable);
 
     /// <inheritdoc />
     public async Task<RegisterOutcome> RegisterAsync(string workflowId, string contentHash, string source, DateTimeOffset now, CancellationToken cancellationToken = default)

@@ -22,7 +22,7 @@ namespace Loom.Bench.Durable;
 /// </summary>
 /// <remarks>
 /// Storage requests are counted on the wire by <see cref="StorageRequestCounter"/> pipeline policies (per retry): Loom's on
-/// the Table client the app's <c>LoomStorage</c> is built with, Durable's on the blob, queue and table client options handed
+/// the Table client the app's <c>LoomStorageAccount</c> is built with, Durable's on the blob, queue and table client options handed
 /// to DurableTask.AzureStorage through its <see cref="StorageAccountClientProvider"/>.
 /// </remarks>
 internal sealed class DurableBench : IAsyncDisposable
@@ -38,7 +38,7 @@ internal sealed class DurableBench : IAsyncDisposable
     private readonly StorageRequestCounter _blobs = new();
     private readonly HttpClient _baselineHttp = new(new SocketsHttpHandler { MaxConnectionsPerServer = 256 }) { Timeout = TimeSpan.FromSeconds(30) };
     private FunctionAppHost? _app;
-    private LoomClient? _client;
+    private BenchApiClient? _client;
 
     private DurableBench(BenchEnvironment env) => _env = env;
 
@@ -77,9 +77,9 @@ internal sealed class DurableBench : IAsyncDisposable
             _azurite,
             async loggers => CountingBackend.Wrap((AzureStorageOrchestrationService)await backend(loggers), _counts),
             prefix: "bench",
-            services: s => s.AddSingleton(_ => LoomStorage.Create(connection, "bench", _loom.AddTo(new TableClientOptions()))),
+            services: s => s.AddSingleton(_ => LoomStorageAccount.Create(connection, "bench", _loom.AddTo(new TableClientOptions()))),
             tasks: registry => Baseline.Register(registry, _baselineHttp));
-        _client = new LoomClient(_app.BaseUrl, FunctionAppHost.FunctionKey);
+        _client = new BenchApiClient(_app.BaseUrl, FunctionAppHost.FunctionKey);
         Console.Error.WriteLine($"bench: durable: Function App on {_app.BaseUrl} (Azurite pid {_azurite.ProcessId})");
     }
 

@@ -27,7 +27,7 @@ namespace Loom.Functions.Tests.Hosting;
 
 /// <summary>
 /// Loom's Function App on the real Durable runtime, as the Functions host would run it: the app's own DI wiring
-/// (<see cref="LoomFunctionsBuilder.AddLoom(IServiceCollection, IConfiguration)"/>), the real orchestrator and activity
+/// (<see cref="LoomFunctionsBuilder.AddLoom(IServiceCollection, IConfiguration)"/>, over the shared <c>AddLoomServices</c>), the real orchestrator and activity
 /// functions on the durabletask-dotnet worker (with the Functions worker's serializer) over a gRPC sidecar, and the HTTP
 /// functions routed from their own <see cref="HttpTriggerAttribute"/>s on a Kestrel server at 127.0.0.1, behind a
 /// function-key check like the host's.

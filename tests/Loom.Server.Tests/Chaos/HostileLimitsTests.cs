@@ -155,7 +155,7 @@ public sealed class HostileLimitsTests(AzuriteFixture azurite, BackendFixture ba
             ? new StorageException(StorageErrorKind.TooLarge, 413, "EntityTooLarge", "injected: the entity is larger than storage accepts")
             : null);
         await using var server = await LoomTestServer.StartAsync(azurite, services: s =>
-            s.AddSingleton<IRunStore>(sp => refusing.Wrap(sp.GetRequiredService<LoomStorage>().Runs)));
+            s.AddSingleton<IRunStore>(sp => refusing.Wrap(sp.GetRequiredService<LoomStorageAccount>().Runs)));
         await server.RegisterAsync($"""
             id: refused
             tasks:
@@ -191,7 +191,7 @@ public sealed class HostileLimitsTests(AzuriteFixture azurite, BackendFixture ba
             ? new InvalidOperationException("injected: storage refused the write")
             : null);
         await using var server = await LoomTestServer.StartAsync(azurite, services: s =>
-            s.AddSingleton<IRunStore>(sp => flaky.Wrap(sp.GetRequiredService<LoomStorage>().Runs)));
+            s.AddSingleton<IRunStore>(sp => flaky.Wrap(sp.GetRequiredService<LoomStorageAccount>().Runs)));
         await server.RegisterAsync($"""
             id: stuck
             tasks:

@@ -194,7 +194,7 @@ public sealed class CrashRecoveryTests(AzuriteFixture azurite, BackendFixture ba
     /// <summary>What storage says had succeeded when the process died: the server is dead, so this is exactly what it committed.</summary>
     private async Task<HashSet<(string Run, string Task)>> CommittedSucceededAsync(string prefix, IEnumerable<string> runIds)
     {
-        var storage = LoomStorage.Create(azurite.ConnectionString, prefix);
+        var storage = LoomStorageAccount.Create(azurite.ConnectionString, prefix);
         var committed = new HashSet<(string, string)>();
         foreach (var runId in runIds)
         {

@@ -32,7 +32,7 @@ public sealed class GracefulShutdownTests(AzuriteFixture azurite, BackendFixture
 
         // The call in flight was not cut off: it answered, and its outcome is committed.
         Assert.Single(backend.Log.Items, r => r.RunId == runId && r.TaskId == "slow" && r.Status == 200);
-        var stored = await LoomStorage.Create(azurite.ConnectionString, prefix).Runs.GetAsync(runId);
+        var stored = await LoomStorageAccount.Create(azurite.ConnectionString, prefix).Runs.GetAsync(runId);
         var state = RunStateJson.Deserialize(stored!.State);
         Assert.Equal(TaskRunStatus.Succeeded, state.Tasks["slow"].Status);
         // Nothing new started during the stop: the next task is owed in the outbox, not called.

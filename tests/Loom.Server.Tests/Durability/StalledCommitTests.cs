@@ -19,7 +19,7 @@ public sealed class StalledCommitTests(AzuriteFixture azurite, BackendFixture ba
             ? new InvalidOperationException("injected: storage refused the write")
             : null);
         await using var server = await LoomTestServer.StartAsync(azurite, services: s =>
-            s.AddSingleton<IRunStore>(sp => flaky.Wrap(sp.GetRequiredService<LoomStorage>().Runs)));
+            s.AddSingleton<IRunStore>(sp => flaky.Wrap(sp.GetRequiredService<LoomStorageAccount>().Runs)));
         await server.RegisterAsync($"""
             id: stall
             tasks:

@@ -11,7 +11,7 @@ public sealed class ConnectionTests(AzuriteFixture azurite)
     [Fact]
     public void Create_UseDevelopmentStorage_PointsAtAzuriteDefaults()
     {
-        var storage = LoomStorage.Create("UseDevelopmentStorage=true", "loom");
+        var storage = LoomStorageAccount.Create("UseDevelopmentStorage=true", "loom");
         Assert.Equal(new Uri("http://127.0.0.1:10002/devstoreaccount1"), storage.Tables.Uri);
         Assert.Equal(AzuriteFixture.AccountName, storage.Tables.AccountName);
     }
@@ -19,7 +19,7 @@ public sealed class ConnectionTests(AzuriteFixture azurite)
     [Fact]
     public void Create_AccountKeyConnectionString_UsesTheAccountsEndpoint()
     {
-        var storage = LoomStorage.Create($"DefaultEndpointsProtocol=https;AccountName=loomprod;AccountKey={AzuriteFixture.AccountKey};EndpointSuffix=core.windows.net", "loom");
+        var storage = LoomStorageAccount.Create($"DefaultEndpointsProtocol=https;AccountName=loomprod;AccountKey={AzuriteFixture.AccountKey};EndpointSuffix=core.windows.net", "loom");
         Assert.Equal("loomprod.table.core.windows.net", storage.Tables.Uri.Host);
         Assert.Equal("loomprod", storage.Tables.AccountName);
     }
@@ -30,7 +30,7 @@ public sealed class ConnectionTests(AzuriteFixture azurite)
     [InlineData("AccountName=x;AccountKey=!!notbase64")]
     public void Create_UnusableConnectionString_FailsAtOnce(string connectionString)
     {
-        var e = Record.Exception(() => LoomStorage.Create(connectionString, "loom"));
+        var e = Record.Exception(() => LoomStorageAccount.Create(connectionString, "loom"));
         Assert.True(e is FormatException or ArgumentException or InvalidOperationException, $"{e?.GetType()}: {e?.Message}");
     }
 
@@ -38,7 +38,7 @@ public sealed class ConnectionTests(AzuriteFixture azurite)
     public async Task ExplicitEndpoints_PathStyleAccount_ReachAzurite()
     {
         // The fixture's connection string names Azurite's endpoints on free ports, with the account in the path.
-        var storage = LoomStorage.Create(azurite.ConnectionString, Azurite.UniqueName("c"));
+        var storage = LoomStorageAccount.Create(azurite.ConnectionString, Azurite.UniqueName("c"));
         Assert.Equal(AzuriteFixture.AccountName, storage.Tables.AccountName);
         Assert.True((await storage.Workflows.RegisterAsync("wf", "h1", "id: wf", DateTimeOffset.UnixEpoch)).Created);
         Assert.Equal(1, (await storage.Workflows.GetHeadAsync("wf"))!.CurrentVersion);
@@ -49,20 +49,20 @@ public sealed class ConnectionTests(AzuriteFixture azurite)
     public async Task SharedKey_WrongKey_RejectedAsAuthenticationFailed()
     {
         var wrongKey = Convert.ToBase64String(new byte[64]);
-        var wrong = LoomStorage.Create(azurite.ConnectionString.Replace(AzuriteFixture.AccountKey, wrongKey, StringComparison.Ordinal), Azurite.UniqueName("k"));
+        var wrong = LoomStorageAccount.Create(azurite.ConnectionString.Replace(AzuriteFixture.AccountKey, wrongKey, StringComparison.Ordinal), Azurite.UniqueName("k"));
         var e = await Assert.ThrowsAsync<StorageException>(() => wrong.Workflows.GetHeadAsync("wf"));
         Assert.Equal(StorageErrorKind.AuthenticationFailed, e.Kind);
         Assert.False(await wrong.PingAsync(default));
 
         // The same call signed with the right key succeeds: the service really checks signatures.
-        Assert.Null(await LoomStorage.Create(azurite.ConnectionString, Azurite.UniqueName("k")).Workflows.GetHeadAsync("wf"));
+        Assert.Null(await LoomStorageAccount.Create(azurite.ConnectionString, Azurite.UniqueName("k")).Workflows.GetHeadAsync("wf"));
     }
 
     [Fact]
     public async Task RequestCounter_CountsEveryRequest_OneTableCreatePerTableAndProcess()
     {
         var counter = new StorageRequestCounter();
-        var storage = LoomStorage.Create(azurite.ConnectionString, Azurite.UniqueName("n"), counter.AddTo(new TableClientOptions()));
+        var storage = LoomStorageAccount.Create(azurite.ConnectionString, Azurite.UniqueName("n"), counter.AddTo(new TableClientOptions()));
         var now = DateTimeOffset.UnixEpoch;
 
         Assert.Null(await storage.Workflows.GetHeadAsync("wf"));

@@ -66,14 +66,14 @@ public sealed class RetryTests : IAsyncLifetime
         }
     }
 
-    private StoreTable Table(StorageRequestCounter counter)
+    private LoomTable Table(StorageRequestCounter counter)
     {
         var options = counter.AddTo(new TableClientOptions());
         options.Retry.MaxRetries = 3;
         options.Retry.Delay = TimeSpan.FromMilliseconds(10);
         options.Retry.Mode = RetryMode.Fixed;
         var connection = $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={Loom.Testing.AzuriteFixture.AccountKey};TableEndpoint={Endpoint};";
-        return new StoreTable(new TableServiceClient(connection, options), "busy");
+        return new LoomTable(new TableServiceClient(connection, options), "busy");
     }
 
     [Theory]
@@ -131,7 +131,7 @@ public sealed class RetryTests : IAsyncLifetime
         options.Retry.MaxRetries = 1;
         options.Retry.Delay = TimeSpan.FromMilliseconds(10);
         var connection = $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={Loom.Testing.AzuriteFixture.AccountKey};TableEndpoint=http://127.0.0.1:{closed}/devstoreaccount1;";
-        var table = new StoreTable(new TableServiceClient(connection, options), "down");
+        var table = new LoomTable(new TableServiceClient(connection, options), "down");
         var e = await Record.ExceptionAsync(() => table.GetAsync("p", "r", default));
 
         // Azure.Core gives up with one status-0 failure per attempt, gathered in an AggregateException.
@@ -140,6 +140,6 @@ public sealed class RetryTests : IAsyncLifetime
         Assert.All(failures, f => Assert.Equal(0, Assert.IsType<Azure.RequestFailedException>(f).Status));
 
         // The health probe says "unhealthy" rather than throwing what the retries gathered.
-        Assert.False(await LoomStorage.Create(connection, "down", options).PingAsync(default));
+        Assert.False(await LoomStorageAccount.Create(connection, "down", options).PingAsync(default));
     }
 }

@@ -33,7 +33,7 @@ public sealed class TokenCredentialTests : IAsyncLifetime
     {
         var credential = new JwtShapedCredential("https://storage.azure.com", TimeSpan.FromHours(1));
         var counter = new StorageRequestCounter();
-        var storage = LoomStorage.Create(_azurite.TableEndpoint, credential, "tokens", TrustingOptions(counter));
+        var storage = LoomStorageAccount.Create(_azurite.TableEndpoint, credential, "tokens", TrustingOptions(counter));
         Assert.Equal(AzuriteFixture.AccountName, storage.Tables.AccountName);
 
         Assert.True((await storage.Workflows.RegisterAsync("wf", "h1", "id: wf", DateTimeOffset.UnixEpoch)).Created);
@@ -50,7 +50,7 @@ public sealed class TokenCredentialTests : IAsyncLifetime
     public async Task Bearer_WrongAudience_RejectedAsAuthenticationFailed()
     {
         var credential = new JwtShapedCredential("https://vault.azure.net", TimeSpan.FromHours(1));
-        var storage = LoomStorage.Create(_azurite.TableEndpoint, credential, "tokens", TrustingOptions());
+        var storage = LoomStorageAccount.Create(_azurite.TableEndpoint, credential, "tokens", TrustingOptions());
         var e = await Assert.ThrowsAsync<StorageException>(() => storage.Workflows.GetHeadAsync("wf"));
         Assert.Equal(StorageErrorKind.AuthenticationFailed, e.Kind);
     }

@@ -131,7 +131,7 @@ public sealed class SchedulerStateStoreTests(AzuriteFixture azurite) : StoreTest
     [Fact]
     public async Task TrySave_FollowsETags()
     {
-        var store = Stores.SchedulerState;
+        var store = Stores.SchedulerStates;
         Assert.Null(await store.GetAsync("wf/1"));
         Assert.True(await store.TrySaveAsync(new SchedulerState("wf/1", T0, null)));
         Assert.False(await store.TrySaveAsync(new SchedulerState("wf/1", T0.AddMinutes(1), null)));
@@ -147,7 +147,7 @@ public sealed class SchedulerStateStoreTests(AzuriteFixture azurite) : StoreTest
     [Fact]
     public async Task TrySave_ConcurrentWithSameETag_OneWins()
     {
-        var store = Stores.SchedulerState;
+        var store = Stores.SchedulerStates;
         await store.TrySaveAsync(new SchedulerState("wf", T0, null));
         var state = await store.GetAsync("wf");
         var results = await Task.WhenAll(Enumerable.Range(1, 6).Select(i => store.TrySaveAsync(state! with { LastEvaluated = T0.AddMinutes(i) })));
@@ -157,7 +157,7 @@ public sealed class SchedulerStateStoreTests(AzuriteFixture azurite) : StoreTest
     [Fact]
     public async Task Backfill_ThousandOccurrences_RoundTripsFollowsETagsAndIsDeleted()
     {
-        var store = Stores.SchedulerState;
+        var store = Stores.SchedulerStates;
         var pending = Enumerable.Range(0, 1000).Select(i => T0.AddHours(i)).ToList();
         Assert.Null(await store.GetBackfillAsync("wf/b"));
         Assert.True(await store.TrySaveBackfillAsync(new BackfillQueue("wf/b", 3, "{\"day\":\"x\"}", pending, [], null)));

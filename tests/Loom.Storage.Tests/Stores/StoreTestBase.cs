@@ -11,7 +11,7 @@ public abstract class StoreTestBase(AzuriteFixture azurite)
 
     protected TableServiceClient Service { get; } = Azurite.Tables(azurite);
 
-    protected TableStores Stores => new(Service, Options);
+    protected LoomStorageAccount Stores => new(Service, Options);
 
     /// <summary>Ids that exercise what Table keys forbid, plus unicode.</summary>
     public static TheoryData<string> AwkwardIds => new()

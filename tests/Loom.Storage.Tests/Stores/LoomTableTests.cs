@@ -7,9 +7,9 @@ namespace Loom.Storage.Tests.Stores;
 
 /// <summary>What the stores rely on from their table: typed errors, atomic transactions, ETags, pages, limits checked before sending.</summary>
 [Collection("azurite")]
-public sealed class StoreTableTests(AzuriteFixture azurite)
+public sealed class LoomTableTests(AzuriteFixture azurite)
 {
-    private StoreTable NewTable(StorageRequestCounter? counter = null) =>
+    private LoomTable NewTable(StorageRequestCounter? counter = null) =>
         new(Azurite.Tables(azurite, counter?.AddTo(new TableClientOptions())), Azurite.UniqueName("t"));
 
     [Fact]
@@ -22,8 +22,8 @@ public sealed class StoreTableTests(AzuriteFixture azurite)
         await table.UpsertAsync(new TableEntity("p", "r"), default);
         Assert.Equal(3, counter.Total);
 
-        // A second process (a new StoreTable) finds the table there: one create request answered 409, no error.
-        var again = new StoreTable(Azurite.Tables(azurite), table.Name);
+        // A second process (a new LoomTable) finds the table there: one create request answered 409, no error.
+        var again = new LoomTable(Azurite.Tables(azurite), table.Name);
         Assert.NotNull(await again.GetAsync("p", "r", default));
     }
 
@@ -279,7 +279,7 @@ public sealed class StoreTableTests(AzuriteFixture azurite)
         Assert.StartsWith($"Query {table.Name} failed: 400", e.Message, StringComparison.Ordinal);
     }
 
-    private static async Task<int> CountAsync(StoreTable table)
+    private static async Task<int> CountAsync(LoomTable table)
     {
         var n = 0;
         await foreach (var _ in table.QueryAsync(null, ["RowKey"], default))

@@ -9,7 +9,7 @@ namespace Loom.Storage.Stores;
 /// service's limits before they are sent, and every failed response turned into a typed <see cref="StorageException"/>.
 /// </summary>
 /// <remarks>Failures without a response (connection refused, timeouts) stay the SDK's exceptions, as the hosts' outage handling expects.</remarks>
-internal sealed class StoreTable(TableServiceClient service, string name)
+internal sealed class LoomTable(TableServiceClient service, string name)
 {
     private readonly TableClient _client = service.GetTableClient(name);
     private Task? _created;

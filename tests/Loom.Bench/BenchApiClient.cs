@@ -5,12 +5,12 @@ using System.Text.Json.Nodes;
 
 namespace Loom.Bench;
 
-/// <summary>The few API calls the benchmark makes, with the admin key.</summary>
-internal sealed class LoomClient : IDisposable
+/// <summary>The benchmark's client of Loom's HTTP API: the few calls it makes, with the admin key.</summary>
+internal sealed class BenchApiClient : IDisposable
 {
     private readonly HttpClient _http;
 
-    public LoomClient(string baseUrl, string adminKey)
+    public BenchApiClient(string baseUrl, string adminKey)
     {
         var handler = new SocketsHttpHandler { MaxConnectionsPerServer = 64, PooledConnectionLifetime = Timeout.InfiniteTimeSpan };
         _http = new HttpClient(handler) { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromSeconds(120) };

@@ -5,35 +5,40 @@ using Loom.Storage.Stores;
 
 namespace Loom.Storage;
 
-/// <summary>Everything a Loom host needs from one storage account: the stores, the table service for host bookkeeping, a health probe.</summary>
-public sealed class LoomStorage
+/// <summary>
+/// Loom's tables in one storage account: the stores the engine and the API use, the table service for host bookkeeping, and a
+/// health probe. Hosts open it from their settings; each store (<c>Table*Store</c>) works through <see cref="Stores.LoomTable"/>.
+/// </summary>
+public sealed class LoomStorageAccount
 {
-    private LoomStorage(TableServiceClient tables, TableStoreOptions options)
+    /// <summary>Loom's stores over a Table service client built by the caller, with its table names and limits.</summary>
+    public LoomStorageAccount(TableServiceClient tables, TableStoreOptions? options = null)
     {
+        ArgumentNullException.ThrowIfNull(tables);
+        options ??= new TableStoreOptions();
         Tables = tables;
         Options = options;
-        var stores = new TableStores(tables, options);
-        Workflows = stores.Workflows;
-        Runs = stores.Runs;
-        Attempts = stores.Attempts;
-        Events = stores.Events;
-        SchedulerStates = stores.SchedulerState;
+        Workflows = new TableWorkflowStore(tables, options);
+        Runs = new TableRunStore(tables, options);
+        Attempts = new TableAttemptStore(tables, options);
+        Events = new TableEventStore(tables, options);
+        SchedulerStates = new TableSchedulerStateStore(tables, options);
     }
 
     /// <summary>From a connection string: <c>UseDevelopmentStorage=true</c>, an account key, a shared access signature, or explicit endpoints (Azurite on other ports).</summary>
     /// <exception cref="FormatException">The connection string is not one the SDK can use.</exception>
-    public static LoomStorage Create(string connectionString, string tablePrefix, TableClientOptions? clientOptions = null)
+    public static LoomStorageAccount Create(string connectionString, string tablePrefix, TableClientOptions? clientOptions = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
         return Create(new TableServiceClient(connectionString, clientOptions ?? new TableClientOptions()), tablePrefix);
     }
 
     /// <summary>From the Table service's URI and a token credential (managed identity in Azure).</summary>
-    public static LoomStorage Create(Uri tableServiceUri, TokenCredential credential, string tablePrefix, TableClientOptions? clientOptions = null) =>
+    public static LoomStorageAccount Create(Uri tableServiceUri, TokenCredential credential, string tablePrefix, TableClientOptions? clientOptions = null) =>
         Create(new TableServiceClient(tableServiceUri, credential, clientOptions ?? new TableClientOptions()), tablePrefix);
 
     /// <summary>Over a Table service client built by the caller.</summary>
-    public static LoomStorage Create(TableServiceClient tables, string tablePrefix) =>
+    public static LoomStorageAccount Create(TableServiceClient tables, string tablePrefix) =>
         new(tables, new TableStoreOptions { TablePrefix = tablePrefix });
 
     /// <summary>The table service, for host bookkeeping tables.</summary>
@@ -45,13 +50,13 @@ public sealed class LoomStorage
     /// <summary>Workflow versions and heads.</summary>
     public IWorkflowStore Workflows { get; }
 
-    /// <summary>Runs.</summary>
+    /// <summary>Runs and listings.</summary>
     public IRunStore Runs { get; }
 
     /// <summary>Attempt history.</summary>
     public IAttemptStore Attempts { get; }
 
-    /// <summary>Event logs.</summary>
+    /// <summary>Run event logs.</summary>
     public IEventStore Events { get; }
 
     /// <summary>Scheduler bookkeeping.</summary>

@@ -80,7 +80,7 @@ public sealed class LoomApiException : Exception
 /// A small client of Loom's HTTP API (<c>/api</c>), the same for the self-hosted server and the Function App. Reads return the
 /// API's JSON unchanged so <c>-o json</c> can print it; failures throw <see cref="LoomApiException"/>.
 /// </summary>
-public sealed class LoomClient : IDisposable
+public sealed class LoomApiClient : IDisposable
 {
     /// <summary>The header that carries the key (Azure Functions' convention, which the server follows too).</summary>
     public const string KeyHeader = "x-functions-key";
@@ -88,7 +88,7 @@ public sealed class LoomClient : IDisposable
     private readonly HttpClient _http;
 
     /// <summary>Creates a client for <paramref name="baseUrl"/> (e.g. http://127.0.0.1:8080) sending <paramref name="key"/> when given.</summary>
-    public LoomClient(Uri baseUrl, string? key, HttpMessageHandler? handler = null, TimeSpan? timeout = null)
+    public LoomApiClient(Uri baseUrl, string? key, HttpMessageHandler? handler = null, TimeSpan? timeout = null)
     {
         ArgumentNullException.ThrowIfNull(baseUrl);
         _http = handler is null ? new HttpClient() : new HttpClient(handler, disposeHandler: false);
@@ -97,7 +97,7 @@ public sealed class LoomClient : IDisposable
         _http.Timeout = timeout ?? TimeSpan.FromSeconds(30);
         if (!string.IsNullOrEmpty(key)) _http.DefaultRequestHeaders.Add(KeyHeader, key);
         _http.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-        _http.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("loom-cli", typeof(LoomClient).Assembly.GetName().Version?.ToString(3) ?? "0"));
+        _http.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("loom-cli", typeof(LoomApiClient).Assembly.GetName().Version?.ToString(3) ?? "0"));
         BaseUrl = baseUrl;
     }
 

@@ -1,0 +1,28 @@
+using Loom.Core.Api;
+
+namespace Loom.Hosting;
+
+/// <summary>What differs between the hosts in the shared composition: defaults of unset settings and what the host adds to the API's services.</summary>
+public sealed record LoomHostProfile
+{
+    /// <summary>The host's name in start-up errors ("server", "Function App").</summary>
+    public required string Name { get; init; }
+
+    /// <summary>Connection string used when neither <c>StorageConnectionString</c> nor <c>TableServiceUri</c> is set; empty means one of them is required.</summary>
+    public string DefaultStorageConnectionString { get; init; } = "";
+
+    /// <summary>Callback base URL used when <c>PublicBaseUrl</c> is not set.</summary>
+    public required string DefaultPublicBaseUrl { get; init; }
+
+    /// <summary>
+    /// Whether an unset <c>CallbackSigningKey</c> stops the host at start. When false the host signs with a key generated per
+    /// process (callbacks handed out before a restart stop verifying). A key that is set but too short always stops it.
+    /// </summary>
+    public bool RequiresCallbackSigningKey { get; init; }
+
+    /// <summary>The run driver the API starts and cancels runs with (the Function App binds a real one per request).</summary>
+    public required Func<IServiceProvider, IRunDriver> RunDriver { get; init; }
+
+    /// <summary>What the host adds to the API's services built from the shared ones (diagnostics, streams).</summary>
+    public Func<IServiceProvider, ApiServices, ApiServices> CompleteApi { get; init; } = (_, api) => api;
+}

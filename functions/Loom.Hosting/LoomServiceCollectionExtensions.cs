@@ -1,0 +1,138 @@
+using System.Security.Cryptography;
+using System.Text;
+using Azure.Core;
+using Azure.Data.Tables;
+using Azure.Identity;
+using Loom.Core.Api;
+using Loom.Core.Execution;
+using Loom.Core.Stores;
+using Loom.Core.Templating;
+using Loom.Storage;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Loom.Hosting;
+
+/// <summary>The one composition both hosts start from: settings checked at start, storage and stores, the catalog, the task executor, callbacks and the API's services.</summary>
+public static class LoomServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds what every Loom host needs, configured from the <c>Loom</c> section of <paramref name="configuration"/>. Stores,
+    /// the storage account and the authorizer are added only where none is registered yet, so a host (or a test) can put its
+    /// own first.
+    /// </summary>
+    public static IServiceCollection AddLoomServices(this IServiceCollection services, IConfiguration configuration, LoomHostProfile host)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(host);
+        AddProcessWideServices(services);
+
+        services.AddSingleton(host);
+        services.AddOptions<LoomOptions>()
+            .Bind(configuration.GetSection(LoomOptions.Section))
+            .PostConfigure(o => ApplyHostDefaults(o, host))
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<LoomOptions>, LoomOptionsValidator>();
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<LoomOptions>>().Value);
+
+        services.TryAddSingleton(sp => OpenStorage(sp.GetRequiredService<LoomOptions>(), sp.GetService<StorageRequestCounter>()));
+        services.TryAddSingleton<IWorkflowStore>(sp => sp.GetRequiredService<LoomStorageAccount>().Workflows);
+        services.TryAddSingleton<IRunStore>(sp => sp.GetRequiredService<LoomStorageAccount>().Runs);
+        services.TryAddSingleton<IAttemptStore>(sp => sp.GetRequiredService<LoomStorageAccount>().Attempts);
+        services.TryAddSingleton<IEventStore>(sp => sp.GetRequiredService<LoomStorageAccount>().Events);
+        services.TryAddSingleton<ISchedulerStateStore>(sp => sp.GetRequiredService<LoomStorageAccount>().SchedulerStates);
+        services.AddSingleton<WorkflowCatalog>();
+
+        services.AddSingleton<ISecretProvider>(sp => new ConfiguredSecrets(sp.GetRequiredService<LoomOptions>().Secrets));
+        services.AddSingleton(sp => CreateCallbackTokens(sp.GetRequiredService<LoomOptions>(), sp.GetRequiredService<ILoggerFactory>()));
+        services.AddSingleton(sp => new CallbackUrls(sp.GetRequiredService<LoomOptions>().PublicBaseUrl, sp.GetRequiredService<CallbackTokens>()));
+        services.AddSingleton(sp =>
+        {
+            var o = sp.GetRequiredService<LoomOptions>();
+            var handler = LoomHttpHandler.Create(new SsrfGuardOptions { AllowLoopback = o.AllowLoopback, AllowPrivateNetworks = o.AllowPrivateNetworks });
+            // Per-attempt timeouts are the executor's; HttpClient's own 100 s default would cut long tasks.
+            var client = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
+            return new HttpTaskExecutor(client, new ExecutorOptions(), sp.GetRequiredService<TimeProvider>());
+        });
+        services.AddSingleton<TaskAttemptRunner>();
+
+        services.TryAddSingleton<IApiAuthorizer>(sp => new ApiKeyAuthorizer(ApiKeys(sp.GetRequiredService<LoomOptions>())));
+        services.AddSingleton(sp =>
+        {
+            var o = sp.GetRequiredService<LoomOptions>();
+            return new ApiOptions { MaxBodyBytes = o.MaxBodyBytes, PublicBaseUrl = o.PublicBaseUrl };
+        });
+        services.AddSingleton(sp => host.CompleteApi(sp, CreateApiServices(sp, host)));
+        return services;
+    }
+
+    /// <summary>The configured API keys with their roles (the settings check at start has refused unknown roles).</summary>
+    public static IEnumerable<ApiKey> ApiKeys(LoomOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return options.ApiKeys.Select(k => new ApiKey(k.Key, SettingChecks.TryParseRole(k.Role, out var role) ? role : ApiRole.Reader, k.Name));
+    }
+
+    /// <summary>
+    /// Services of the whole process, whatever the host: the clock, and the place where process-wide instrumentation (meters,
+    /// tracing) is added for both hosts.
+    /// </summary>
+    private static void AddProcessWideServices(IServiceCollection services)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+    }
+
+    private static void ApplyHostDefaults(LoomOptions options, LoomHostProfile host)
+    {
+        if (options.StorageConnectionString.Length == 0 && options.TableServiceUri.Length == 0)
+        {
+            options.StorageConnectionString = host.DefaultStorageConnectionString;
+        }
+
+        options.PublicBaseUrl = options.PublicBaseUrl.Length > 0 ? options.PublicBaseUrl.TrimEnd('/') : host.DefaultPublicBaseUrl;
+    }
+
+    private static LoomStorageAccount OpenStorage(LoomOptions o, StorageRequestCounter? counter)
+    {
+        var clientOptions = new TableClientOptions();
+        counter?.AddTo(clientOptions);
+        if (o.StorageConnectionString.Length > 0) return LoomStorageAccount.Create(o.StorageConnectionString, o.TablePrefix, clientOptions);
+
+        TokenCredential credential = o.ManagedIdentityClientId.Length > 0
+            ? new ManagedIdentityCredential(ManagedIdentityId.FromUserAssignedClientId(o.ManagedIdentityClientId))
+            : new ManagedIdentityCredential(ManagedIdentityId.SystemAssigned);
+        return LoomStorageAccount.Create(new Uri(o.TableServiceUri), credential, o.TablePrefix, clientOptions);
+    }
+
+    private static CallbackTokens CreateCallbackTokens(LoomOptions o, ILoggerFactory loggers)
+    {
+        if (o.CallbackSigningKey.Length > 0) return new CallbackTokens(Encoding.UTF8.GetBytes(o.CallbackSigningKey));
+        // Only a host that allows an unset key gets here (the settings check at start stops the others).
+        Log.SigningKeyGenerated(loggers.CreateLogger("Loom.Hosting"));
+        return new CallbackTokens(RandomNumberGenerator.GetBytes(32));
+    }
+
+    private static ApiServices CreateApiServices(IServiceProvider sp, LoomHostProfile host)
+    {
+        var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger("Loom.Api");
+        return new ApiServices
+        {
+            Workflows = sp.GetRequiredService<WorkflowCatalog>(),
+            Runs = sp.GetRequiredService<IRunStore>(),
+            Attempts = sp.GetRequiredService<IAttemptStore>(),
+            Events = sp.GetRequiredService<IEventStore>(),
+            Driver = host.RunDriver(sp),
+            SchedulerStates = sp.GetRequiredService<ISchedulerStateStore>(),
+            Authorizer = sp.GetRequiredService<IApiAuthorizer>(),
+            CallbackTokens = sp.GetRequiredService<CallbackTokens>(),
+            Clock = sp.GetRequiredService<TimeProvider>(),
+            Secrets = sp.GetRequiredService<ISecretProvider>(),
+            Options = sp.GetRequiredService<ApiOptions>(),
+            StorageHealthy = sp.GetRequiredService<LoomStorageAccount>().PingAsync,
+            OnError = (ex, request) => Log.ApiFailed(logger, request.Method, request.Path, ex),
+        };
+    }
+}
