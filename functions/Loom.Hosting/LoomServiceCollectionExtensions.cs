@@ -87,6 +87,20 @@ public static class LoomServiceCollectionExtensions
 
     private static void ApplyHostDefaults(LoomOptions options, LoomHostProfile host)
     {
+        // A setting present without a value (an empty JSON null, an in-memory null) binds null: it counts as unset.
+        options.StorageConnectionString ??= "";
+        options.TableServiceUri ??= "";
+        options.ManagedIdentityClientId ??= "";
+        options.TablePrefix ??= new LoomOptions().TablePrefix;
+        options.CallbackSigningKey ??= "";
+        options.PublicBaseUrl ??= "";
+        foreach (var key in options.ApiKeys)
+        {
+            key.Key ??= "";
+            key.Role ??= "";
+            key.Name ??= "";
+        }
+
         if (options.StorageConnectionString.Length == 0 && options.TableServiceUri.Length == 0)
         {
             options.StorageConnectionString = host.DefaultStorageConnectionString;

@@ -56,7 +56,7 @@ public static class LoomServerBuilder
         services.AddSingleton(sp =>
         {
             var o = sp.GetRequiredService<LoomServerOptions>();
-            var name = o.InstanceName.Length > 0 ? o.InstanceName : $"{Dns.GetHostName()}-{Environment.ProcessId}";
+            var name = o.InstanceName is { Length: > 0 } ? o.InstanceName : $"{Dns.GetHostName()}-{Environment.ProcessId}";
             return new ProcessIdentity(name, sp.GetRequiredService<TimeProvider>().GetUtcNow());
         });
         services.AddSingleton(sp =>
