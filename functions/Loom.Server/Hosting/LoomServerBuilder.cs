@@ -42,9 +42,8 @@ public static class LoomServerBuilder
         services.AddSingleton(sp => new ServerDiagnostics(sp.GetRequiredService<SelfHostedRunDriver>(), sp.GetRequiredService<WorkflowCatalog>(), sp.GetRequiredService<MemoryTrimmer>(), sp.GetService<StorageRequestCounter>()));
         services.AddSingleton<IWorkflowStore>(sp => sp.GetRequiredService<LoomStorage>().Workflows);
         services.TryAddSingleton<IRunStore>(sp => sp.GetRequiredService<LoomStorage>().Runs);
-        // The engine's attempt records survive a storage outage (retried until storage is back); see OutageTolerantAttemptStore.
-        services.AddSingleton<IAttemptStore>(sp => new OutageTolerantAttemptStore(sp.GetRequiredService<LoomStorage>().Attempts, sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping, sp.GetRequiredService<ILogger<OutageTolerantAttemptStore>>()));
+        // The engine's attempt rows ride out storage outages in Core's RunCommitLoop (StorageOutagePolicy), not here.
+        services.AddSingleton<IAttemptStore>(sp => sp.GetRequiredService<LoomStorage>().Attempts);
         services.AddSingleton<IEventStore>(sp => sp.GetRequiredService<LoomStorage>().Events);
         services.AddSingleton<ISchedulerStateStore>(sp => sp.GetRequiredService<LoomStorage>().SchedulerStates);
         services.AddSingleton<IProcessRegistry>(sp => new TableProcessRegistry(sp.GetRequiredService<LoomStorage>()));
