@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Loom.Core.Api;
+using Loom.Core.Execution;
 using Loom.Core.Stores;
 using Loom.Testing;
 using Microsoft.Extensions.DependencyInjection;

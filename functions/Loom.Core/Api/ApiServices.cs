@@ -1,5 +1,6 @@
 using Loom.Core.Api.Contracts;
 using Loom.Core.Api.Streaming;
+using Loom.Core.Execution;
 using Loom.Core.Stores;
 using Loom.Core.Templating;
 

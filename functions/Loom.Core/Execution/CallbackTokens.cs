@@ -2,7 +2,7 @@ using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Loom.Core.Api;
+namespace Loom.Core.Execution;
 
 /// <summary>
 /// Unguessable callback tokens: the target plus an HMAC under a host secret. Validation needs no storage;

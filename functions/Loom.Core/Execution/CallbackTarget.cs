@@ -2,7 +2,7 @@ using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Loom.Core.Api;
+namespace Loom.Core.Execution;
 
 /// <summary>What a callback token stands for.</summary>
 /// <param name="RunId">Run id.</param>

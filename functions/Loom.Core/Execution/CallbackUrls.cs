@@ -2,7 +2,7 @@ using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Loom.Core.Api;
+namespace Loom.Core.Execution;
 
 /// <summary>Builds the callback URL of a waiting attempt.</summary>
 /// <param name="BaseUrl">Public base URL of the host (no trailing slash needed).</param>
