@@ -2,6 +2,7 @@ using System.Text;
 using Azure.Core;
 using Azure.Identity;
 using Loom.Core.Api;
+using Loom.Core.Definitions;
 using Loom.Core.Execution;
 using Loom.Core.Stores;
 using Loom.Core.Templating;

@@ -5,6 +5,8 @@ using Azure.Data.Tables;
 using Loom.Core.Api;
 using Loom.Core.Api.Streaming;
 using Loom.Core.Dashboard;
+using Loom.Core.Definitions;
+using Loom.Core.Engine;
 using Loom.Core.Execution;
 using Loom.Core.Scheduling;
 using Loom.Core.Stores;
