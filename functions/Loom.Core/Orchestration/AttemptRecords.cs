@@ -1,3 +1,4 @@
+using Loom.Core.Engine;
 using Loom.Core.Execution;
 using Loom.Core.Stores;
 

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 
-namespace Loom.Core.Execution;
+namespace Loom.Core.Engine;
 
 /// <summary>How an attempt ended, as far as the state machine cares.</summary>
 public enum OutcomeKind

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 
-namespace Loom.Core.Execution;
+namespace Loom.Core.Engine;
 
 /// <summary>The classified result of one task attempt (an HTTP call or a callback).</summary>
 public sealed record AttemptOutcome

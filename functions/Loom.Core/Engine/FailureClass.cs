@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 
-namespace Loom.Core.Execution;
+namespace Loom.Core.Engine;
 
 /// <summary>Why an attempt failed; matched against a task's <c>retryOn</c>.</summary>
 public enum FailureClass
