@@ -1,10 +1,9 @@
 using System.Text.Json.Nodes;
 using Loom.Core.Definitions;
 using Loom.Core.Engine;
-using Loom.Core.Execution;
 using Loom.Core.Stores;
 
-namespace Loom.Core.Orchestration;
+namespace Loom.Core.Execution;
 
 /// <summary>Input of the <c>InvokeTask</c> activity: one HTTP attempt with everything needed to build its request, so the activity reads no run state.</summary>
 /// <param name="RunId">Run id.</param>
