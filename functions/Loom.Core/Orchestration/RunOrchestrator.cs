@@ -76,7 +76,7 @@ public static class RunOrchestrator
     /// <param name="context">The host's orchestration context.</param>
     /// <param name="input">The workflow, the run's state and any carried work.</param>
     public static Task<RunOrchestrationResult> RunAsync(IRunOrchestrationContext context, RunOrchestrationInput input) =>
-        new RunOrchestrationLoop(context, input).RunAsync();
+        new DurableRunLoop(context, input).RunAsync();
 
     /// <summary>The custom status for a state: task counts per status.</summary>
     /// <param name="state">The run's state.</param>

@@ -5,8 +5,8 @@ using Loom.Core.Stores;
 
 namespace Loom.Core.Orchestration;
 
-/// <summary>One generation of a run's orchestration; see <see cref="RunOrchestrator"/> for the rules it follows.</summary>
-internal sealed class RunOrchestrationLoop(IRunOrchestrationContext context, RunOrchestrationInput input)
+/// <summary>The replay-safe loop of one generation of a run's orchestration, holding the run's state while it runs; see <see cref="RunOrchestrator"/> for the rules it follows.</summary>
+internal sealed class DurableRunLoop(IRunOrchestrationContext context, RunOrchestrationInput input)
 {
     private readonly WorkflowDefinition _workflow = input.Workflow;
     private readonly List<Outstanding> _outstanding = [];
