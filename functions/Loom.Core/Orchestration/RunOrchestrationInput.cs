@@ -17,4 +17,4 @@ public sealed record RunOrchestrationInput(
     RunState State,
     CarriedWork? Carried = null,
     int Generation = 0,
-    int ContinueAsNewAfter = RunOrchestrator.DefaultContinueAsNewAfter);
+    int ContinueAsNewAfter = DurableRunOrchestrator.DefaultContinueAsNewAfter);

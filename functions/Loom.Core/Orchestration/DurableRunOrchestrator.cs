@@ -24,7 +24,7 @@ namespace Loom.Core.Orchestration;
 /// attempts wait at most for the slowest attempt in flight. Callbacks and cancels raised meanwhile stay buffered for the
 /// next generation.</para>
 /// </remarks>
-public static class RunOrchestrator
+public static class DurableRunOrchestrator
 {
     /// <summary>Name of the activity that performs one HTTP attempt (input <see cref="InvokeTaskInput"/>, result <see cref="AttemptOutcome"/>).</summary>
     public const string InvokeTaskActivity = "InvokeTask";
