@@ -81,7 +81,7 @@ internal sealed class DurableRunDriver(DurableTaskClient client, IRunStore runs,
 
     private Task ScheduleAsync(WorkflowDefinition workflow, RunState run, CancellationToken cancellationToken) =>
         client.ScheduleNewOrchestrationInstanceAsync(
-            RunOrchestration.Name,
+            RunOrchestratorFunction.Name,
             RunOrchestrationJson.ToPayload(new RunOrchestrationInput(workflow, run, ContinueAsNewAfter: continueAsNewAfter)),
             new StartOrchestrationOptions(run.RunId),
             cancellationToken);

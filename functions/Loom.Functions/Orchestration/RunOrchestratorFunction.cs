@@ -6,7 +6,7 @@ using Microsoft.DurableTask;
 namespace Loom.Functions.Orchestration;
 
 /// <summary>The one orchestrator function: a run's whole life, driven by Core's <see cref="DurableRunOrchestrator"/>. The instance id is the run id.</summary>
-public static class RunOrchestration
+public static class RunOrchestratorFunction
 {
     /// <summary>Name of the orchestrator function.</summary>
     public const string Name = "LoomRun";
