@@ -27,9 +27,6 @@ internal static partial class Log
     [LoggerMessage(EventId = 1007, Level = LogLevel.Error, Message = "Run {RunId}: failing the run: {Reason}")]
     public static partial void Aborted(ILogger logger, string runId, string reason);
 
-    [LoggerMessage(EventId = 1008, Level = LogLevel.Warning, Message = "Attempt {RunId}/{TaskId}#{Attempt}: storage unreachable ({Error}); retrying the attempt's record until it is back")]
-    public static partial void AttemptStoreOutage(ILogger logger, string runId, string taskId, int attempt, string error);
-
     [LoggerMessage(EventId = 1101, Level = LogLevel.Warning, Message = "Recovery sweep failed; retrying at the next interval")]
     public static partial void SweepFailed(ILogger logger, Exception exception);
 

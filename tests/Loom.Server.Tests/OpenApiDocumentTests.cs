@@ -1,5 +1,8 @@
 using System.Text.Json.Nodes;
 using Loom.Core.Api;
+using Loom.Core.Definitions;
+using Loom.Core.Engine;
+using Loom.Core.Execution;
 using Loom.Core.Stores;
 using Loom.Testing;
 using Microsoft.Extensions.DependencyInjection;

@@ -4,6 +4,8 @@ using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
 using Loom.Core.Api;
+using Loom.Core.Definitions;
+using Loom.Core.Engine;
 using Loom.Core.Execution;
 using Loom.Core.Stores;
 using Loom.Storage;

@@ -1,5 +1,8 @@
 using Loom.Core.Api.Contracts;
 using Loom.Core.Api.Streaming;
+using Loom.Core.Definitions;
+using Loom.Core.Engine;
+using Loom.Core.Execution;
 using Loom.Core.Stores;
 using Loom.Core.Templating;
 

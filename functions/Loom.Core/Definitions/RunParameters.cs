@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Loom.Core.Text;
 
 namespace Loom.Core.Definitions;
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Loom.Core.Templating;
+using Loom.Core.Text;
 using YamlDotNet.RepresentationModel;
 
 namespace Loom.Core.Definitions;

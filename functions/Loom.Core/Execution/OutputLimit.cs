@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Loom.Core.Engine;
 using Loom.Core.Json;
 
 namespace Loom.Core.Execution;

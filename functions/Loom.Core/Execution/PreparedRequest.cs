@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using Loom.Core.Engine;
 
 namespace Loom.Core.Execution;
 

@@ -1,4 +1,5 @@
 using System.Net;
+using Loom.Core.Engine;
 
 namespace Loom.Core.Execution;
 

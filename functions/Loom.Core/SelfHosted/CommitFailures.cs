@@ -18,10 +18,6 @@ public static class CommitFailures
     /// <param name="failures">Failures before this one.</param>
     public static TimeSpan RetryDelay(int failures) => TimeSpan.FromSeconds(Math.Min(60, Math.Pow(2, Math.Min(failures, 6))));
 
-    /// <summary>The pause after the <paramref name="outage"/>-th consecutive failure to reach storage (0-based): 100 ms doubling to 5 s.</summary>
-    /// <param name="outage">Outages before this one.</param>
-    public static TimeSpan OutageDelay(int outage) => TimeSpan.FromMilliseconds(Math.Min(5000, 100 * Math.Pow(2, Math.Min(outage, 10))));
-
     /// <summary>True when the run should be failed rather than its commit retried.</summary>
     /// <param name="failures">Failures in a row, this one included.</param>
     /// <param name="cannotEverCommit">The failure would repeat on every retry (storage refused the write as too large or malformed).</param>

@@ -4,6 +4,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Loom.Core.Text;
 
 namespace Loom.Core.Templating;
 
@@ -194,7 +195,7 @@ public static partial class TemplateEngine
             "tasks" when path.Length < 3 || path[2] != "output" => "refer to a task's output as tasks.ID.output or tasks.ID.output.PATH",
             "secrets" when path.Length != 2 => "name the secret: secrets.NAME",
             "params" or "run" or "tasks" or "secrets" => null,
-            _ => Definitions.Suggestions.Closest(path[0], Roots) is { } root
+            _ => Suggestions.Closest(path[0], Roots) is { } root
                 ? $"unknown template root '{path[0]}'; did you mean '{root}'?"
                 : $"unknown template root '{path[0]}'; allowed: params, run, tasks, secrets",
         };

@@ -25,7 +25,7 @@ public sealed class InvokeTaskActivity(TaskAttemptRunner runner, IRunStore runs,
     /// <param name="payload">The <see cref="InvokeTaskInput"/> (in <see cref="RunOrchestrationJson"/>'s contract): the attempt, with everything needed to build its request.</param>
     /// <param name="cancellationToken">Cancelled when the host shuts down.</param>
     /// <returns>The <see cref="AttemptOutcome"/> in the same contract.</returns>
-    [Function(RunOrchestrator.InvokeTaskActivity)]
+    [Function(DurableRunOrchestrator.InvokeTaskActivity)]
     public async Task<JsonElement> RunAsync([ActivityTrigger] JsonElement payload, CancellationToken cancellationToken)
     {
         var input = RunOrchestrationJson.FromPayload<InvokeTaskInput>(payload);

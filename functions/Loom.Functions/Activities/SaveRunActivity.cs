@@ -11,7 +11,7 @@ public sealed class SaveRunActivity(IRunStore runs, IEventStore events)
     /// <summary>Stores the snapshot with its rows in one write, unless a newer one is stored; see <see cref="RunSnapshots.SaveAsync"/>.</summary>
     /// <param name="payload">The <see cref="SaveRunInput"/> (in <see cref="RunOrchestrationJson"/>'s contract): snapshot and rows.</param>
     /// <param name="cancellationToken">Cancelled when the host shuts down.</param>
-    [Function(RunOrchestrator.SaveRunActivity)]
+    [Function(DurableRunOrchestrator.SaveRunActivity)]
     public async Task<JsonElement> RunAsync([ActivityTrigger] JsonElement payload, CancellationToken cancellationToken) =>
         RunOrchestrationJson.ToPayload(await RunSnapshots.SaveAsync(runs, events, RunOrchestrationJson.FromPayload<SaveRunInput>(payload), cancellationToken));
 }

@@ -1,4 +1,6 @@
 using Loom.Core.Api;
+using Loom.Core.Definitions;
+using Loom.Core.Execution;
 using Loom.Core.Stores;
 using Loom.Functions.Api;
 using Loom.Functions.Orchestration;

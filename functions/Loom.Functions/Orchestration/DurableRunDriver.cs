@@ -64,7 +64,7 @@ internal sealed class DurableRunDriver(DurableTaskClient client, IRunStore runs,
     /// <inheritdoc />
     public async Task<bool> SendAsync(string runId, RunEvent runEvent, CancellationToken cancellationToken = default)
     {
-        var external = RunOrchestrator.ToExternalEvent(runEvent)
+        var external = DurableRunOrchestrator.ToExternalEvent(runEvent)
             ?? throw new ArgumentException($"{runEvent.GetType().Name} is not delivered from outside a run.", nameof(runEvent));
         var instance = await client.GetInstanceAsync(runId, cancellationToken);
         if (instance is null) return false;
@@ -81,7 +81,7 @@ internal sealed class DurableRunDriver(DurableTaskClient client, IRunStore runs,
 
     private Task ScheduleAsync(WorkflowDefinition workflow, RunState run, CancellationToken cancellationToken) =>
         client.ScheduleNewOrchestrationInstanceAsync(
-            RunOrchestration.Name,
+            RunOrchestratorFunction.Name,
             RunOrchestrationJson.ToPayload(new RunOrchestrationInput(workflow, run, ContinueAsNewAfter: continueAsNewAfter)),
             new StartOrchestrationOptions(run.RunId),
             cancellationToken);

@@ -1,4 +1,5 @@
 using Loom.Core.Api;
+using Loom.Core.Definitions;
 using Loom.Core.Scheduling;
 using Loom.Core.Stores;
 using Loom.Functions.Hosting;

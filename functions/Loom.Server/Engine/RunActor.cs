@@ -7,27 +7,16 @@ using Loom.Core.Stores;
 namespace Loom.Server.Engine;
 
 /// <summary>
-/// The in-memory owner of one run in this process: a mailbox of events processed one batch at a time. Each batch is
-/// planned by Core's <see cref="RunBatchPlanner"/> and committed with one conditional write on the run's ETag that also carries
-/// the batch's event-log rows and attempt rows; only then are the new commands executed, except retries, which the planner
-/// lets act before their commit. This class keeps the mailbox, the timers and the I/O; the rules are Core's.
+/// The in-memory owner of one run in this process: a mailbox of events processed one batch at a time by Core's
+/// <see cref="RunCommitLoop"/> (plan, carry or commit on the run's ETag, reload on a conflict, wait out an outage, fail the
+/// run when its change cannot be stored). This class keeps the mailbox, the calls in flight and the timers.
 /// </summary>
-internal sealed class RunActor
+internal sealed class RunActor : IRunCommitHost
 {
     private readonly Channel<Message> _inbox = Channel.CreateUnbounded<Message>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Dictionary<string, CancellationTokenSource> _inflight = new(StringComparer.Ordinal);
     private readonly SelfHostedRunDriver _engine;
-
-    // Attempts sent before their commit landed (retries, see CommitBatchAsync): never sent again by this run's actor.
-    private readonly HashSet<string> _sentEarly = new(StringComparer.Ordinal);
-
-    // Timers this actor started (by purpose, task and attempt): each runs once.
-    private readonly HashSet<string> _timersStarted = new(StringComparer.Ordinal);
-
-    // Retries (attempts failing into a retry, and the retries starting) applied and acted on but not committed yet: they ride
-    // along with the run's next commit (see CommitBatchAsync).
-    private readonly List<Message> _carried = [];
-    private bool _flushArmed;
+    private readonly RunCommitLoop _loop;
 
     // Cancelled when this actor stops: its pending timers (a callback deadline, a run timeout, hours away) must not keep a
     // finished run's actor, workflow and state in memory until they fire.
@@ -36,52 +25,43 @@ internal sealed class RunActor
     public RunActor(SelfHostedRunDriver engine, WorkflowDefinition workflow, RunRecord record, RunState state)
     {
         _engine = engine;
-        Workflow = workflow;
-        Record = record;
-        State = state;
+        _loop = new RunCommitLoop(workflow, record, state, engine.CommitServices, this);
         _ended = CancellationTokenSource.CreateLinkedTokenSource(engine.Stopping);
         Completion = Task.Run(LoopAsync);
     }
 
-    public WorkflowDefinition Workflow { get; }
+    public WorkflowDefinition Workflow => _loop.Workflow;
 
-    public RunRecord Record { get; private set; }
+    public RunState State => _loop.State;
 
-    public RunState State { get; private set; }
-
-    public string RunId => State.RunId;
+    public string RunId => _loop.RunId;
 
     /// <summary>Ends when the run is final and this actor has stopped.</summary>
     public Task Completion { get; }
 
     /// <summary>Queues an event; the task completes once the event is committed (or found not to apply).</summary>
-    public Task PostAsync(RunEvent runEvent) => PostAsync(runEvent, null);
+    public Task PostAsync(RunEvent runEvent) => PostAsync(new RunMessage(runEvent));
 
-    /// <summary>Queues an attempt's outcome with the attempt's row, which is written in the same commit.</summary>
-    private Task PostAsync(RunEvent runEvent, AttemptRecord? attempt)
+    /// <summary>Queues a message; an attempt's outcome carries the attempt's row, which is written in the same commit.</summary>
+    private Task PostAsync(RunMessage body)
     {
-        var message = new Message(runEvent, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), attempt);
+        var message = new Message(body, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
         if (!_inbox.Writer.TryWrite(message))
         {
             // The run takes no more events (final, or the process is stopping): the attempt still belongs in the history.
-            return attempt is null ? Task.CompletedTask : _engine.PutAttemptsAsync([attempt]);
+            return body.Attempt is null ? Task.CompletedTask : _loop.PutAttemptsAsync([body.Attempt], _engine.Stopping);
         }
 
         return message.Done.Task;
     }
 
     /// <summary>Executes commands that were committed by someone (this process at start, or a recovery claim).</summary>
-    public void Execute(IEnumerable<RunCommand> commands) => Execute(commands, State);
-
-    private void Execute(IEnumerable<RunCommand> commands, RunState state)
-    {
-        foreach (var command in commands) ExecuteOne(command, state);
-    }
+    public void Execute(IEnumerable<RunCommand> commands) => _loop.Execute(commands);
 
     /// <summary>Commits whatever is carried; completes when that is done (or the run stopped taking events).</summary>
     public Task FlushAsync()
     {
-        var message = new Message(null, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        var message = new Message(RunMessage.Flush, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
         return _inbox.Writer.TryWrite(message) ? message.Done.Task : Task.CompletedTask;
     }
 
@@ -96,8 +76,20 @@ internal sealed class RunActor
             batch.Clear();
             batch.Add(first);
             while (batch.Count < RunBatchPlanner.MaxBatch && _inbox.Reader.TryRead(out var more)) batch.Add(more);
-            // A callback posted before its call answered is held by the state machine itself (in the committed state).
-            if (!await CommitWithRetriesAsync(batch)) break;
+            try
+            {
+                if (!await _loop.CommitAsync([.. batch.Select(m => m.Body)], _engine.Stopping))
+                {
+                    foreach (var m in batch) m.Done.TrySetCanceled();
+                    break;
+                }
+            }
+            catch (Exception ex)
+            {
+                // Stopping (or cancelled): what is not committed is still owed in the stored outbox, to the next owner.
+                foreach (var m in batch) m.Done.TrySetException(ex);
+                break;
+            }
             foreach (var m in batch) m.Done.TrySetResult();
             if (RunStatuses.IsFinal(State.Status))
             {
@@ -110,12 +102,12 @@ internal sealed class RunActor
         var leftovers = new List<AttemptRecord>();
         while (_inbox.Reader.TryRead(out var left))
         {
-            if (left.Attempt is not null) leftovers.Add(left.Attempt);
+            if (left.Body.Attempt is not null) leftovers.Add(left.Body.Attempt);
             left.Done.TrySetResult();
         }
         try
         {
-            await _engine.PutAttemptsAsync(leftovers);
+            await _loop.PutAttemptsAsync(leftovers, _engine.Stopping);
         }
         catch (Exception ex)
         {
@@ -126,170 +118,49 @@ internal sealed class RunActor
         _ended.Dispose();
     }
 
-    /// <summary>
-    /// Commits a batch, retrying when it fails for a reason that is neither a conflict nor an outage (those are handled
-    /// inside), or failing the run instead, as <see cref="CommitFailures"/> decides. The run shows as stalled in the
-    /// diagnostics meanwhile. False when the process stops first.
-    /// </summary>
-    private async Task<bool> CommitWithRetriesAsync(List<Message> ready)
-    {
-        string? abortReason = null;
-        for (var failures = 0; ; failures++)
-        {
-            try
-            {
-                if (abortReason is null) await CommitBatchAsync(ready);
-                else await CommitAbortAsync(ready, abortReason);
-                if (failures > 0) _engine.ReportRecovered(RunId);
-                return true;
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException && !_engine.Stopping.IsCancellationRequested)
-            {
-                _engine.ReportStalled(RunId, ex, failures + 1);
-                if (abortReason is null && CommitFailures.ShouldAbort(failures + 1, SelfHostedRunDriver.CannotEverCommit(ex)))
-                {
-                    abortReason = CommitFailures.AbortReason(ex.Message);
-                    _engine.ReportAborted(RunId, abortReason);
-                    continue;
-                }
+    bool IRunCommitHost.IsDraining => _engine.IsDraining;
 
-                try
-                {
-                    await Task.Delay(CommitFailures.RetryDelay(failures), _engine.Clock, _engine.Stopping);
-                }
-                catch (OperationCanceledException)
-                {
-                    // Stopping: fall through to answering the batch below.
-                }
-            }
-            catch (Exception ex)
-            {
-                // Stopping (or cancelled): what is not committed is still owed in the stored outbox, to the next owner.
-                foreach (var m in ready) m.Done.TrySetException(ex);
-                return false;
-            }
-            if (_engine.Stopping.IsCancellationRequested)
-            {
-                foreach (var m in ready) m.Done.TrySetCanceled();
-                return false;
-            }
+    void IRunCommitHost.Send(InvokeTask invoke, RunState state)
+    {
+        var key = $"{invoke.TaskId}#{invoke.Attempt}";
+        CancellationTokenSource cts;
+        lock (_inflight)
+        {
+            if (_inflight.ContainsKey(key)) return;
+            cts = CancellationTokenSource.CreateLinkedTokenSource(_engine.Stopping);
+            _inflight[key] = cts;
+        }
+        _engine.CallStarted();
+        _ = InvokeAsync(invoke, state, key, cts);
+    }
+
+    void IRunCommitHost.StartTimer(StartTimer timer) => _ = TimerAsync(timer);
+
+    void IRunCommitHost.Abort(AbortTask abort)
+    {
+        lock (_inflight)
+        {
+            if (_inflight.TryGetValue($"{abort.TaskId}#{abort.Attempt}", out var running)) running.Cancel();
         }
     }
 
-    /// <summary>
-    /// Plans a batch with <see cref="RunBatchPlanner"/> and carries it or commits it (run row, event-log rows and attempt rows
-    /// in one transaction), then executes its commands.
-    /// </summary>
-    private async Task CommitBatchAsync(List<Message> ready)
-    {
-        if (ready.Count == 0) return;
-        var forced = ready.Any(m => m.Event is null);
-        if (forced) _flushArmed = false;
-        // Carried messages stay carried until a commit (or a new carry) takes them, so a failed attempt loses none.
-        List<Message> batch = [.. _carried, .. ready.Where(m => m.Event is not null)];
-        var attempts = batch.Where(m => m.Attempt is not null).Select(m => m.Attempt!).ToList();
-        // A write that failed with storage unreachable may still have landed (its answer lost); remembered to tell later.
-        RunBatchPlan? unsure = null;
-        for (int conflicts = 0, outages = 0; ;)
-        {
-            var context = new BatchContext(forced, Retrying: conflicts > 0 || outages > 0, _engine.IsDraining);
-            var plan = SelfHostedRunDriver.Deterministic(() => RunBatchPlanner.Plan(Workflow, State, batch.Select(m => m.Event!), context), "applying its events");
-            if (plan.Action == BatchAction.Nothing)
-            {
-                // Nothing but stale events: no commit, only their attempt rows. If the stored state is the one an unanswered
-                // write carried, that write landed (with its history): its commands are still owed here.
-                if (unsure is { } u && Record.State == RunStateJson.Serialize(u.State)) Execute(u.Commands, u.State);
-                await _engine.PutAttemptsAsync(attempts);
-                _carried.Clear();
-                return;
-            }
-            foreach (var invoke in plan.SendEarly)
-            {
-                bool first;
-                lock (_inflight) first = _sentEarly.Add(Key(invoke));
-                if (first) ExecuteOne(invoke, plan.State, early: true);
-            }
-            if (plan.Action == BatchAction.Carry)
-            {
-                // The retry timers start now, as the commit would have started them; a flush bounds how long the commit waits.
-                Execute(plan.StartNow, plan.State);
-                _carried.Clear();
-                _carried.AddRange(batch);
-                if (!_flushArmed)
-                {
-                    _flushArmed = true;
-                    _ = FlushLaterAsync();
-                }
-                return;
-            }
-            try
-            {
-                Record = await _engine.CommitAsync(Workflow, Record, State, plan.State, plan.Commands, plan.Log, attempts);
-                State = plan.State;
-                _carried.Clear();
-                Execute(plan.Commands, plan.State);
-                return;
-            }
-            catch (StoreConcurrencyException) when (conflicts++ < CommitFailures.MaxConflicts)
-            {
-                // Another process committed to this run (a callback or cancel it received), or an unanswered write of ours
-                // landed: reload and apply again. The state machine ignores events that no longer apply, so re-applying is safe.
-                var fresh = await _engine.ReloadAsync(RunId);
-                Record = fresh.Record;
-                State = fresh.State;
-            }
-            catch (Exception ex) when (SelfHostedRunDriver.IsStorageOutage(ex) && !_engine.Stopping.IsCancellationRequested)
-            {
-                // Storage is unreachable: keep the batch and write it again once storage is back (the events exist only
-                // here, and this live process owns the run's outbox, so no recovery sweep would redo them).
-                unsure = plan;
-                await _engine.WaitOutOutageAsync(RunId, outages++, ex);
-            }
-        }
-    }
+    void IRunCommitHost.FlushAfter(TimeSpan delay) => _ = FlushLaterAsync(delay);
 
-    /// <summary>
-    /// Fails the run from its last stored state (what the failed batch held is not kept, except that its attempts happened:
-    /// their rows are written without their outputs), and answers the batch's messages.
-    /// </summary>
-    private async Task CommitAbortAsync(List<Message> ready, string reason)
-    {
-        var attempts = CommitFailures.AbortedAttempts(_carried.Concat(ready).Where(m => m.Attempt is not null).Select(m => m.Attempt!));
-        for (var conflicts = 0; ; conflicts++)
-        {
-            var transition = RunStateMachine.Apply(Workflow, State, new RunAborted(reason, _engine.Clock.GetUtcNow()));
-            if (transition.Ignored)
-            {
-                // Already final in storage (someone else ended it): only the attempt rows are owed.
-                await _engine.PutAttemptsAsync(attempts);
-                break;
-            }
-            try
-            {
-                Record = await _engine.CommitAsync(Workflow, Record, State, transition.State, transition.Commands, transition.Log, attempts);
-                State = transition.State;
-                Execute(transition.Commands, transition.State);
-                break;
-            }
-            catch (StoreConcurrencyException) when (conflicts < CommitFailures.MaxConflicts)
-            {
-                var fresh = await _engine.ReloadAsync(RunId);
-                Record = fresh.Record;
-                State = fresh.State;
-            }
-        }
-        _carried.Clear();
-    }
+    void IRunCommitHost.Committed(RunState state) => _engine.ReportCommitted(state);
 
-    private static string Key(InvokeTask invoke) => $"{invoke.TaskId}#{invoke.Attempt}";
+    void IRunCommitHost.Stalled(Exception error, int failures) => _engine.ReportStalled(RunId, error, failures);
 
-    private static string TimerKey(StartTimer timer) => $"{timer.Purpose}:{timer.TaskId}#{timer.Attempt}";
+    void IRunCommitHost.Recovered(int failures) => _engine.ReportRecovered(RunId);
 
-    private async Task FlushLaterAsync()
+    void IRunCommitHost.Aborting(string reason) => _engine.ReportAborted(RunId, reason);
+
+    void IRunCommitHost.StorageUnreachable(Exception error) => _engine.ReportOutage(RunId, error);
+
+    private async Task FlushLaterAsync(TimeSpan delay)
     {
         try
         {
-            await Task.Delay(RunBatchPlanner.CarryLimit, _engine.Clock, Ended);
+            await Task.Delay(delay, _engine.Clock, Ended);
         }
         catch (OperationCanceledException)
         {
@@ -298,52 +169,12 @@ internal sealed class RunActor
         _ = FlushAsync();
     }
 
-    private void ExecuteOne(RunCommand command, RunState state, bool early = false)
-    {
-        // Shutting down: nothing new starts; the outbox owes it under this incarnation and the next owner runs it.
-        if (_engine.IsDraining && command is InvokeTask or StartTimer) return;
-        switch (command)
-        {
-            case InvokeTask invoke:
-                var key = Key(invoke);
-                CancellationTokenSource cts;
-                lock (_inflight)
-                {
-                    // In flight already, or sent early and maybe answered before its commit came back: either way, sent once.
-                    if (_inflight.ContainsKey(key) || (_sentEarly.Contains(key) && !early)) return;
-                    cts = CancellationTokenSource.CreateLinkedTokenSource(_engine.Stopping);
-                    _inflight[key] = cts;
-                }
-                _engine.CallStarted();
-                _ = InvokeAsync(invoke, state, key, cts);
-                break;
-            case StartTimer timer:
-                // A carried batch starts its timers before it is committed; applied again with the commit, they must not start twice.
-                lock (_inflight)
-                {
-                    if (!_timersStarted.Add(TimerKey(timer))) return;
-                }
-                _ = TimerAsync(timer);
-                break;
-            case AbortTask abort:
-                lock (_inflight)
-                {
-                    if (_inflight.TryGetValue($"{abort.TaskId}#{abort.Attempt}", out var running)) running.Cancel();
-                }
-                break;
-            case FinishRun:
-            case WaitForCallback:
-                // Nothing to do in-process: the final commit already recorded the end, and a waiting task's deadline is a timer.
-                break;
-        }
-    }
-
     private async Task InvokeAsync(InvokeTask invoke, RunState state, string key, CancellationTokenSource cts)
     {
         try
         {
             var (outcome, attempt) = await _engine.Runner.RunAsync(Workflow, state, invoke, cts.Token);
-            await PostAsync(new AttemptCompleted(invoke.TaskId, invoke.Attempt, outcome, _engine.Clock.GetUtcNow()), attempt);
+            await PostAsync(new RunMessage(new AttemptCompleted(invoke.TaskId, invoke.Attempt, outcome, _engine.Clock.GetUtcNow()), attempt));
         }
         catch (OperationCanceledException) when (cts.IsCancellationRequested)
         {
@@ -396,6 +227,6 @@ internal sealed class RunActor
         }
     }
 
-    /// <summary>A mailbox item: an event to apply (with the attempt row its outcome carries), or, with no event, a request to commit what is carried.</summary>
-    private sealed record Message(RunEvent? Event, TaskCompletionSource Done, AttemptRecord? Attempt = null);
+    /// <summary>A mailbox item and who waits for its commit.</summary>
+    private sealed record Message(RunMessage Body, TaskCompletionSource Done);
 }

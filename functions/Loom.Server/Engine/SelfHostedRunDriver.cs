@@ -113,67 +113,23 @@ internal sealed class SelfHostedRunDriver(
         return true;
     }
 
-    /// <summary>
-    /// Commits a transition: the run row (state, outbox, status) conditionally on its ETag, with the log rows and the rows of the
-    /// attempts whose outcomes it applies, in one write.
-    /// </summary>
-    internal async Task<RunRecord> CommitAsync(WorkflowDefinition workflow, RunRecord record, RunState before, RunState after, IReadOnlyList<RunCommand> commands,
-        IReadOnlyList<RunLogEntry> log, IReadOnlyList<AttemptRecord> attemptRows)
+    /// <summary>What every run's commit loop in this process writes through (created once, with the process's one outage policy).</summary>
+    internal RunCommitServices CommitServices { get; } = new(
+        new StoredRuns(runs, attempts), new StorageOutagePolicy(IsStorageOutage, clock), CannotEverCommit, identity.Incarnation, clock);
+
+    /// <summary>Records a commit: readers of the run's event stream read the new events now rather than at their next poll.</summary>
+    internal void ReportCommitted(RunState state)
     {
-        var commit = Deterministic(() => RunCommits.Change(workflow, record, before, after, commands, log, attemptRows, identity.Incarnation), "writing its state down");
-        var stored = await runs.UpdateAsync(commit.Record, commit.History, CancellationToken.None);
-        // Readers of the run's event stream read the new events now rather than at their next poll.
-        commits.Committed(after.RunId);
-        if (RunStatuses.IsFinal(after.Status))
+        commits.Committed(state.RunId);
+        if (RunStatuses.IsFinal(state.Status))
         {
             Interlocked.Increment(ref _finished);
-            Log.Finished(logger, after.RunId, RunViews.Name(after.Status));
-        }
-        return stored;
-    }
-
-    internal async Task<(RunRecord Record, RunState State)> ReloadAsync(string runId)
-    {
-        for (var outages = 0; ; outages++)
-        {
-            try
-            {
-                var record = await runs.GetAsync(runId, CancellationToken.None) ?? throw new InvalidOperationException($"Run {runId} disappeared from storage.");
-                return (record, RunStateJson.Deserialize(record.State));
-            }
-            catch (Exception ex) when (IsStorageOutage(ex) && !Stopping.IsCancellationRequested)
-            {
-                await WaitOutOutageAsync(runId, outages, ex);
-            }
+            Log.Finished(logger, state.RunId, RunViews.Name(state.Status));
         }
     }
 
-    /// <summary>Stores attempt rows no commit carries (their outcome no longer applied to the run), waiting out storage outages.</summary>
-    internal async Task PutAttemptsAsync(IReadOnlyList<AttemptRecord> attemptRows)
-    {
-        foreach (var row in attemptRows)
-        {
-            for (var outages = 0; ; outages++)
-            {
-                try
-                {
-                    await attempts.PutAsync(row, CancellationToken.None);
-                    break;
-                }
-                catch (Exception ex) when (IsStorageOutage(ex) && !Stopping.IsCancellationRequested)
-                {
-                    await WaitOutOutageAsync(row.RunId, outages, ex);
-                }
-            }
-        }
-    }
-
-    /// <summary>Backs off after the <paramref name="outage"/>-th consecutive failure to reach storage (<see cref="CommitFailures.OutageDelay"/>); throws when the process stops.</summary>
-    internal async Task WaitOutOutageAsync(string runId, int outage, Exception error)
-    {
-        if (outage == 0) Log.RunStorageOutage(logger, runId, error.Message);
-        await Task.Delay(CommitFailures.OutageDelay(outage), clock, Stopping);
-    }
+    /// <summary>Records that a run's storage call met an outage (once per outage; the loop retries until storage is back).</summary>
+    internal void ReportOutage(string runId, Exception error) => Log.RunStorageOutage(logger, runId, error.Message);
 
     /// <summary>
     /// True for failures that mean storage could not be reached or was overloaded (connection refused or reset, timeouts,
@@ -192,29 +148,15 @@ internal sealed class SelfHostedRunDriver(
 
     /// <summary>
     /// True for a commit failure that the same commit would meet again: storage refusing the write as too large or malformed,
-    /// or the run's change failing before any I/O (<see cref="UnstorableRunException"/>).
+    /// (a change failing before any I/O is Core's <see cref="UnstorableRunException"/>).
     /// </summary>
     internal static bool CannotEverCommit(Exception ex) => ex switch
     {
-        UnstorableRunException => true,
         StorageException s => s.Kind is StorageErrorKind.TooLarge or StorageErrorKind.BadRequest,
         RequestFailedException r => r.Status is 400 or 413,
         AggregateException a => a.InnerExceptions.Count > 0 && a.InnerExceptions.All(CannotEverCommit),
         _ => false,
     };
-
-    /// <summary>Runs a step of a commit that involves no I/O; its failure would repeat on every retry, so it is marked as such.</summary>
-    internal static T Deterministic<T>(Func<T> step, string what)
-    {
-        try
-        {
-            return step();
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            throw new UnstorableRunException($"{what} failed: {ex.Message}", ex);
-        }
-    }
 
     /// <summary>Forgets a final run: it takes no more events, and its stalled entry (if any) goes with it.</summary>
     internal void Forget(RunActor run)
@@ -293,5 +235,15 @@ internal sealed class SelfHostedRunDriver(
         if (workflow is null) return null;
         var state = RunStateJson.Deserialize(record.State);
         return _active.GetOrAdd(runId, _ => new RunActor(this, workflow, record, state));
+    }
+
+    /// <summary>The run and attempt tables as a run's commit loop uses them.</summary>
+    private sealed class StoredRuns(IRunStore runs, IAttemptStore attempts) : IRunCommitStore
+    {
+        public Task<RunRecord> CommitAsync(RunCommit commit) => runs.UpdateAsync(commit.Record, commit.History, CancellationToken.None);
+
+        public Task<RunRecord?> ReadAsync(string runId) => runs.GetAsync(runId, CancellationToken.None);
+
+        public Task PutAttemptAsync(AttemptRecord attempt) => attempts.PutAsync(attempt, CancellationToken.None);
     }
 }

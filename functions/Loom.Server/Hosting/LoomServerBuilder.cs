@@ -2,6 +2,9 @@ using System.Net;
 using Loom.Core.Api;
 using Loom.Core.Api.Streaming;
 using Loom.Core.Dashboard;
+using Loom.Core.Definitions;
+using Loom.Core.Engine;
+using Loom.Core.Execution;
 using Loom.Core.Scheduling;
 using Loom.Core.Stores;
 using Loom.Hosting;
@@ -46,9 +49,7 @@ public static class LoomServerBuilder
             services.AddSingleton<StorageRequestCounter>();
         }
 
-        // Before the shared stores: the engine's attempt records survive a storage outage (retried until storage is back).
-        services.AddSingleton<IAttemptStore>(sp => new OutageTolerantAttemptStore(sp.GetRequiredService<LoomStorageAccount>().Attempts, sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping, sp.GetRequiredService<ILogger<OutageTolerantAttemptStore>>()));
+        // The engine's attempt rows ride out storage outages in Core's RunCommitLoop (StorageOutagePolicy), not in a wrapper store.
         services.AddLoomServices(builder.Configuration, Profile);
 
         services.AddSingleton(sp => new ServerDiagnostics(sp.GetRequiredService<SelfHostedRunDriver>(), sp.GetRequiredService<WorkflowCatalog>(), sp.GetRequiredService<MemoryTrimmer>(), sp.GetService<StorageRequestCounter>()));

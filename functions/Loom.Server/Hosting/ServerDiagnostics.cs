@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Loom.Core.Api;
 using Loom.Core.Api.Contracts;
+using Loom.Core.Definitions;
 using Loom.Server.Engine;
 using Loom.Storage;
 

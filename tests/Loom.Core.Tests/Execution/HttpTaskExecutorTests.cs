@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
+using Loom.Core.Engine;
 using Loom.Core.Execution;
 using Microsoft.AspNetCore.Http;
 using static Loom.Core.Tests.Execution.ExecutionTestData;

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
+using Loom.Core.Engine;
 using Loom.Core.Execution;
 using Loom.Core.Templating;
 using static Loom.Core.Tests.Execution.ExecutionTestData;

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Loom.Core.Engine;
 using Loom.Core.Execution;
 using Microsoft.AspNetCore.Http;
 using static Loom.Core.Tests.Execution.ExecutionTestData;

@@ -7,7 +7,7 @@ using Loom.Core.Orchestration;
 namespace Loom.Core.Tests.Orchestration;
 
 /// <summary>
-/// Plays the Durable backend and the activities for <see cref="RunOrchestrator"/> on a <see cref="ReplayOrchestrationContext"/>,
+/// Plays the Durable backend and the activities for <see cref="DurableRunOrchestrator"/> on a <see cref="ReplayOrchestrationContext"/>,
 /// and, in lockstep, drives the state machine directly with the same events at the same times, so a test can check that
 /// the activities the orchestration scheduled are exactly the attempts the machine commanded.
 /// </summary>
@@ -19,7 +19,7 @@ internal sealed class DurableRunHarness
     private readonly List<StartTimer> _referenceTimers = [];
     private RunState _reference;
 
-    public DurableRunHarness(WorkflowDefinition workflow, int continueAsNewAfter = RunOrchestrator.DefaultContinueAsNewAfter, string runId = "run-1", RunState? initialState = null)
+    public DurableRunHarness(WorkflowDefinition workflow, int continueAsNewAfter = DurableRunOrchestrator.DefaultContinueAsNewAfter, string runId = "run-1", RunState? initialState = null)
     {
         _workflow = workflow;
         var initial = initialState ?? RunStateMachine.Create(workflow, 1, runId, null, T0, T0);
@@ -27,7 +27,7 @@ internal sealed class DurableRunHarness
         Context = new ReplayOrchestrationContext(T0);
         ApplyReference(new RunStarted(T0));
         Context.Start<RunOrchestrationInput, RunOrchestrationResult>(
-            RunOrchestrator.RunAsync, new RunOrchestrationInput(workflow, initial, ContinueAsNewAfter: continueAsNewAfter));
+            DurableRunOrchestrator.RunAsync, new RunOrchestrationInput(workflow, initial, ContinueAsNewAfter: continueAsNewAfter));
     }
 
     public ReplayOrchestrationContext Context { get; }
@@ -49,7 +49,7 @@ internal sealed class DurableRunHarness
 
     /// <summary>Attempts the orchestration sent as InvokeTask activities, in order ("task#attempt").</summary>
     public List<string> SentAttempts =>
-        [.. Context.ActivityCalls.Where(c => c.Name == RunOrchestrator.InvokeTaskActivity)
+        [.. Context.ActivityCalls.Where(c => c.Name == DurableRunOrchestrator.InvokeTaskActivity)
             .Select(c => JsonSerializer.Deserialize<InvokeTaskInput>(c.InputJson, ReplayOrchestrationContext.Json)!)
             .Select(i => $"{i.TaskId}#{i.Attempt}")];
 
@@ -62,12 +62,12 @@ internal sealed class DurableRunHarness
     public RunState LastSaved => Saves[^1].State;
 
     public IReadOnlyList<PendingActivity> PendingInvokes =>
-        [.. Context.PendingActivities.Where(a => a.Name == RunOrchestrator.InvokeTaskActivity)];
+        [.. Context.PendingActivities.Where(a => a.Name == DurableRunOrchestrator.InvokeTaskActivity)];
 
     /// <summary>Answers every pending SaveRun.</summary>
     public void CompleteSaves()
     {
-        while (Context.PendingActivities.FirstOrDefault(a => a.Name == RunOrchestrator.SaveRunActivity) is { } save)
+        while (Context.PendingActivities.FirstOrDefault(a => a.Name == DurableRunOrchestrator.SaveRunActivity) is { } save)
         {
             Saves.Add(save.Input<SaveRunInput>());
             Context.CompleteActivity(save.Sequence, true);
@@ -92,7 +92,7 @@ internal sealed class DurableRunHarness
         var next = PendingInvokes[0];
         var input = next.Input<InvokeTaskInput>();
         Context.SetClock(Context.Now + Latency);
-        var expected = AttemptOutcome.Fail(FailureClass.Network, $"The {RunOrchestrator.InvokeTaskActivity} activity failed: {message}");
+        var expected = AttemptOutcome.Fail(FailureClass.Network, $"The {DurableRunOrchestrator.InvokeTaskActivity} activity failed: {message}");
         ApplyReference(new AttemptCompleted(input.TaskId, input.Attempt, expected, Context.Now));
         Context.FailActivity(next.Sequence, message);
     }
@@ -119,13 +119,13 @@ internal sealed class DurableRunHarness
     public void RaiseCallback(string taskId, int attempt, AttemptOutcome outcome)
     {
         ApplyReference(new CallbackReceived(taskId, attempt, outcome, Context.Now));
-        Context.RaiseEvent(RunOrchestrator.CallbackEvent(taskId, attempt), outcome);
+        Context.RaiseEvent(DurableRunOrchestrator.CallbackEvent(taskId, attempt), outcome);
     }
 
     public void Cancel(string reason)
     {
         ApplyReference(new CancelRequested(reason, Context.Now));
-        Context.RaiseEvent(RunOrchestrator.CancelEvent, new CancelRunRequest(reason));
+        Context.RaiseEvent(DurableRunOrchestrator.CancelEvent, new CancelRunRequest(reason));
     }
 
     /// <summary>Saves, answers attempts, and fires timers until the orchestration completes or only waits for external events.</summary>

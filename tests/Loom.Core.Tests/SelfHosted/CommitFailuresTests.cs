@@ -12,12 +12,6 @@ public sealed class CommitFailuresTests
     }
 
     [Fact]
-    public void OutageDelay_DoublesFrom100MsTo5Seconds()
-    {
-        Assert.Equal([100, 200, 400, 800, 1600, 3200, 5000, 5000], Enumerable.Range(0, 8).Select(o => CommitFailures.OutageDelay(o).TotalMilliseconds));
-    }
-
-    [Fact]
     public void ShouldAbort_AfterMaxFailuresOrAtOnceWhenItCanNeverCommit()
     {
         Assert.False(CommitFailures.ShouldAbort(CommitFailures.MaxFailures - 1, cannotEverCommit: false));

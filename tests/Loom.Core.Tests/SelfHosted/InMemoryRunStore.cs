@@ -5,10 +5,10 @@ namespace Loom.Core.Tests.SelfHosted;
 
 /// <summary>
 /// One run's partition held in memory the way the runs table holds it: a run row written conditionally on its ETag together
-/// with its history rows (one transaction), attempt rows, and a switch that makes storage refuse writes as it refuses
-/// oversized entities.
+/// with its history rows (one transaction), attempt rows, and switches that make storage refuse writes (as it refuses
+/// oversized entities), go unreachable for a while, or lose the answer to a write that landed.
 /// </summary>
-internal sealed class InMemoryRunStore
+internal sealed class InMemoryRunStore(TimeProvider clock)
 {
     private RunRecord? _row;
     private int _version;
@@ -20,8 +20,19 @@ internal sealed class InMemoryRunStore
     /// <summary>The next this many commits are refused as a request storage never accepts.</summary>
     public int Refusals { get; set; }
 
+    /// <summary>Until then every call fails as storage unreachable.</summary>
+    public DateTimeOffset DownUntil { get; set; }
+
+    /// <summary>The next this many commits land, but their answer is lost to an outage.</summary>
+    public int LostAnswers { get; set; }
+
     public int Commits { get; private set; }
 
+    public int Outages { get; private set; }
+
+    public bool IsDown => clock.GetUtcNow() < DownUntil;
+
+    /// <summary>The stored row, read by the test (never unreachable).</summary>
     public RunRecord Read() => _row ?? throw new InvalidOperationException("No run stored.");
 
     public RunRecord Create(RunCommit commit)
@@ -34,6 +45,7 @@ internal sealed class InMemoryRunStore
 
     public RunRecord Commit(RunCommit commit)
     {
+        ThrowIfDown();
         if (Refusals > 0)
         {
             Refusals--;
@@ -43,18 +55,43 @@ internal sealed class InMemoryRunStore
         _row = commit.Record with { ETag = NextTag() };
         AddHistory(commit.History);
         Commits++;
+        if (LostAnswers > 0)
+        {
+            LostAnswers--;
+            Outages++;
+            throw new StorageUnreachableException();
+        }
         return _row;
+    }
+
+    /// <summary>A read by a process (fails while storage is down).</summary>
+    public RunRecord Fetch()
+    {
+        ThrowIfDown();
+        return Read();
     }
 
     /// <summary>A write of the row alone (an outbox claim).</summary>
     public RunRecord Update(RunRecord record)
     {
+        ThrowIfDown();
         CheckTag(record);
         _row = record with { ETag = NextTag() };
         return _row;
     }
 
-    public void PutAttempt(AttemptRecord attempt) => Attempts[$"{attempt.TaskId}#{attempt.Attempt}"] = attempt;
+    public void PutAttempt(AttemptRecord attempt)
+    {
+        ThrowIfDown();
+        Attempts[$"{attempt.TaskId}#{attempt.Attempt}"] = attempt;
+    }
+
+    private void ThrowIfDown()
+    {
+        if (!IsDown) return;
+        Outages++;
+        throw new StorageUnreachableException();
+    }
 
     private void CheckTag(RunRecord record)
     {
@@ -69,7 +106,7 @@ internal sealed class InMemoryRunStore
             if (Events.Any(x => x.Sequence == e.Sequence)) throw new InvalidOperationException($"Event-log row {e.Sequence} written twice.");
             Events.Add(e);
         }
-        foreach (var a in history.Attempts) PutAttempt(a);
+        foreach (var a in history.Attempts) Attempts[$"{a.TaskId}#{a.Attempt}"] = a;
     }
 
     private string NextTag() => $"W/{++_version}";
@@ -77,3 +114,6 @@ internal sealed class InMemoryRunStore
 
 /// <summary>Storage refusing a write for what it holds (too large, malformed): the same write is refused again.</summary>
 internal sealed class RefusedWriteException() : Exception("The request body is too large.");
+
+/// <summary>Storage not answering (connection refused, timeout): the same call may succeed later.</summary>
+internal sealed class StorageUnreachableException() : Exception("Connection refused.");

@@ -8,29 +8,38 @@ using Microsoft.Extensions.Time.Testing;
 namespace Loom.Core.Tests.SelfHosted;
 
 /// <summary>
-/// A deterministic model of a self-hosted cluster driving one run with Core's rules: processes with a mailbox, carried
-/// batches, in-flight calls and timers on a <see cref="FakeTimeProvider"/>, committing to an <see cref="InMemoryRunStore"/>.
-/// The host's loop is reduced to its I/O (commit, reload, put attempts) so every decision comes from Core; the test picks
-/// which step happens next (a batch, a call answering, time passing, a crash, an adoption sweep, a cancel).
+/// A deterministic model of a self-hosted cluster driving one run through Core's <see cref="RunCommitLoop"/>, the loop the
+/// server's actors run: processes with a mailbox, in-flight calls and timers on a <see cref="FakeTimeProvider"/>, committing to
+/// an <see cref="InMemoryRunStore"/> that can go down or lose answers. Every continuation runs on the test's thread through a
+/// <see cref="SerialSynchronizationContext"/>; the test picks which step happens next (a batch, a call answering, a callback,
+/// time passing, an outage, a crash, an adoption sweep, a cancel).
 /// </summary>
 internal sealed class SelfHostedCluster
 {
     private readonly WorkflowDefinition _workflow;
     private readonly IReadOnlyDictionary<string, int> _failures;
     private readonly List<Call> _network = [];
+    private readonly List<Callback> _callbacks = [];
     private readonly HashSet<string> _dead = new(StringComparer.Ordinal);
+    private readonly SerialSynchronizationContext _context = new();
+    private readonly int _thread = Environment.CurrentManagedThreadId;
     private int _incarnations;
 
     public SelfHostedCluster(WorkflowDefinition workflow, IReadOnlyDictionary<string, int> failures, int processes)
     {
         _workflow = workflow;
         _failures = failures;
+        Store = new InMemoryRunStore(Clock);
+        Outages = new StorageOutagePolicy(ex => ex is StorageUnreachableException, Clock);
         for (var i = 0; i < processes; i++) Processes.Add(new Process(this, $"p{i}:{++_incarnations}"));
     }
 
     public FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 12, 5, 12, 0, 0, TimeSpan.Zero));
 
-    public InMemoryRunStore Store { get; } = new();
+    public InMemoryRunStore Store { get; }
+
+    /// <summary>The one outage policy, as the server builds it (here an outage is <see cref="StorageUnreachableException"/>).</summary>
+    public StorageOutagePolicy Outages { get; }
 
     public List<Process> Processes { get; } = [];
 
@@ -41,38 +50,86 @@ internal sealed class SelfHostedCluster
 
     public int Crashes { get; private set; }
 
+    /// <summary>Calls into the store or the host made off the test's thread (a continuation that escaped the simulation).</summary>
+    public int OffThread { get; private set; }
+
     public IReadOnlyList<Call> Network => _network;
+
+    /// <summary>Callbacks the backend still owes; it posts each again until the stored run no longer waits for it (as a backend retries a failed post).</summary>
+    public IReadOnlyList<Callback> Callbacks
+    {
+        get
+        {
+            var stored = Stored;
+            _callbacks.RemoveAll(c => RunStatuses.IsFinal(stored.Status) || stored.Tasks[c.TaskId].Attempt > c.Attempt
+                || (stored.Tasks[c.TaskId].Attempt == c.Attempt && stored.Tasks[c.TaskId].Status is not (TaskRunStatus.Running or TaskRunStatus.Waiting)));
+            return _callbacks;
+        }
+    }
+
+    /// <summary>The callbacks the stored run would apply now.</summary>
+    public IReadOnlyList<Callback> Deliverable => [.. Callbacks.Where(c => RunStateMachine.CallbackRefusal(Stored, c.TaskId, c.Attempt) is null)];
 
     public RunState Stored => RunStateJson.Deserialize(Store.Read().State);
 
+    /// <summary>True while some process has a batch in its commit loop (waiting out an outage or a refused commit).</summary>
+    public bool Committing => Processes.Any(p => p.Committing);
+
     /// <summary>Process 0 starts the run (what <c>StartAsync</c> does: the start transition is the run's first commit).</summary>
-    public void Start()
+    public void Start() => _context.Run(() =>
     {
         var pending = RunStateMachine.Create(_workflow, 1, "run-1", null, Clock.GetUtcNow(), Clock.GetUtcNow());
         var started = RunStateMachine.Apply(_workflow, pending, new RunStarted(Clock.GetUtcNow()));
         var p = Processes[0];
         var stored = Store.Create(RunCommits.Start(_workflow, pending, started, "manual", p.Incarnation));
         p.Hold(stored, started.State);
-        p.Execute(started.Commands, started.State);
+        p.Loop!.Execute(started.Commands);
+    });
+
+    /// <summary>Time passes; timers fire and the commit loops waiting on the clock go on.</summary>
+    public void Advance(TimeSpan by) => _context.Run(() => Clock.Advance(by));
+
+    /// <summary>Storage is unreachable from now for <paramref name="duration"/>.</summary>
+    public void Outage(TimeSpan duration)
+    {
+        Trace.Add($"{Clock.GetUtcNow():ss.fff} storage down for {duration.TotalMilliseconds} ms");
+        Store.DownUntil = Clock.GetUtcNow() + duration;
     }
 
-    /// <summary>The backend answers one call: attempts up to the task's failure count fail with a 503, later ones succeed.</summary>
-    public void Answer(Call call)
+    /// <summary>The backend answers one call: a callback task's call is accepted (202), others fail with a 503 up to the task's failure count and then succeed.</summary>
+    public void Answer(Call call) => _context.Run(() =>
     {
         _network.Remove(call);
         call.Process.Inflight.Remove(Key(call.Invoke));
         if (!call.Process.Alive) return;
         var now = Clock.GetUtcNow();
-        var fails = call.Invoke.Attempt <= _failures[call.Invoke.TaskId];
-        var outcome = fails ? AttemptOutcome.Fail(FailureClass.ServerError, "unavailable", 503) : AttemptOutcome.Success();
+        var callback = IsCallback(call.Invoke.TaskId);
+        var fails = !callback && call.Invoke.Attempt <= _failures[call.Invoke.TaskId];
+        var outcome = callback ? new AttemptOutcome { Kind = OutcomeKind.Accepted, StatusCode = 202 }
+            : fails ? AttemptOutcome.Fail(FailureClass.ServerError, "unavailable", 503) : AttemptOutcome.Success();
         var row = new AttemptRecord
         {
             RunId = "run-1", TaskId = call.Invoke.TaskId, Attempt = call.Invoke.Attempt, StartedAt = now, Duration = TimeSpan.Zero,
-            Outcome = fails ? "failed" : "succeeded", StatusCode = fails ? 503 : 200,
+            Outcome = callback ? "accepted" : fails ? "failed" : "succeeded", StatusCode = outcome.StatusCode,
         };
-        Trace.Add($"{Clock.GetUtcNow():ss.fff} answer {Key(call.Invoke)} to {call.Process.Incarnation}: {(fails ? 503 : 200)}");
-        call.Process.Post(new AttemptCompleted(call.Invoke.TaskId, call.Invoke.Attempt, outcome, now), row);
-    }
+        Trace.Add($"{Clock.GetUtcNow():ss.fff} answer {Key(call.Invoke)} to {call.Process.Incarnation}: {outcome.StatusCode}");
+        call.Process.Post(new RunMessage(new AttemptCompleted(call.Invoke.TaskId, call.Invoke.Attempt, outcome, now), row));
+    });
+
+    /// <summary>The backend posts a callback task's result through the API of <paramref name="p"/> (which loads the run when it does not hold it).</summary>
+    public void Deliver(Callback callback, Process p) => _context.Run(() =>
+    {
+        if (!p.Holding)
+        {
+            if (Store.IsDown) return; // The API answers 503; the backend posts again later.
+            var record = Store.Read();
+            p.Hold(record, RunStateJson.Deserialize(record.State));
+        }
+        var fails = callback.Attempt <= _failures[callback.TaskId];
+        var outcome = fails ? AttemptOutcome.Fail(FailureClass.ServerError, "the job failed", 500) : AttemptOutcome.Success();
+        Trace.Add($"{Clock.GetUtcNow():ss.fff} callback {callback.TaskId}#{callback.Attempt} to {p.Incarnation}: {(fails ? "failed" : "succeeded")}");
+        p.Post(new RunMessage(new CallbackReceived(callback.TaskId, callback.Attempt, outcome, Clock.GetUtcNow())));
+    });
 
     /// <summary>Drops a process at this step: its memory, calls and timers are gone; it restarts under a new incarnation.</summary>
     public void Crash(Process p)
@@ -87,8 +144,9 @@ internal sealed class SelfHostedCluster
     }
 
     /// <summary>A recovery sweep by <paramref name="p"/>: claims items whose owner is dead, then executes them again.</summary>
-    public void Sweep(Process p)
+    public void Sweep(Process p) => _context.Run(() =>
     {
+        if (Store.IsDown) return; // The sweep fails and runs again at the next interval.
         var record = Store.Read();
         if (string.IsNullOrEmpty(record.Outbox)) return;
         var state = RunStateJson.Deserialize(record.State);
@@ -105,16 +163,27 @@ internal sealed class SelfHostedCluster
         Trace.Add($"{Clock.GetUtcNow():ss.fff} {p.Incarnation} adopts {string.Join(",", claim.Orphaned.Select(c => c.GetType().Name))}");
         // As the server does: an actor already holding the run keeps its own record and state.
         if (!p.Holding) p.Hold(stored, state);
-        p.Execute(claim.Orphaned, p.State!);
-    }
+        p.Loop!.Execute(claim.Orphaned);
+    });
 
     /// <summary>A cancel reaches <paramref name="p"/> through the API (which loads the run when the process does not hold it).</summary>
-    public void Cancel(Process p)
+    public void Cancel(Process p) => _context.Run(() =>
     {
-        var record = Store.Read();
-        if (!p.Holding) p.Hold(record, RunStateJson.Deserialize(record.State));
+        if (!p.Holding)
+        {
+            if (Store.IsDown) return;
+            var record = Store.Read();
+            p.Hold(record, RunStateJson.Deserialize(record.State));
+        }
         Trace.Add($"{Clock.GetUtcNow():ss.fff} cancel to {p.Incarnation}");
-        p.Post(new CancelRequested("stop", Clock.GetUtcNow()), null);
+        p.Post(new RunMessage(new CancelRequested("stop", Clock.GetUtcNow())));
+    });
+
+    private bool IsCallback(string taskId) => _workflow.Tasks.First(t => t.Id == taskId).Completion == CompletionMode.Callback;
+
+    private void CheckThread()
+    {
+        if (Environment.CurrentManagedThreadId != _thread) OffThread++;
     }
 
     private static string Key(InvokeTask invoke) => $"{invoke.TaskId}#{invoke.Attempt}";
@@ -122,14 +191,16 @@ internal sealed class SelfHostedCluster
     /// <summary>A call in flight from a process to the backend.</summary>
     internal sealed record Call(Process Process, InvokeTask Invoke);
 
-    /// <summary>One process incarnation and its actor for the run (the part of <c>RunActor</c> that holds memory).</summary>
-    internal sealed class Process(SelfHostedCluster cluster, string incarnation)
+    /// <summary>A callback the backend owes for an accepted attempt (it may come before the call's 202 does).</summary>
+    internal sealed record Callback(string TaskId, int Attempt);
+
+    /// <summary>One process incarnation: its actor for the run (mailbox, calls, timers) around Core's commit loop.</summary>
+    internal sealed class Process(SelfHostedCluster cluster, string incarnation) : IRunCommitHost, IRunCommitStore
     {
-        private readonly List<(RunEvent? Event, AttemptRecord? Row)> _carried = [];
-        private readonly HashSet<string> _sentEarly = new(StringComparer.Ordinal);
-        private readonly HashSet<string> _timersStarted = new(StringComparer.Ordinal);
         private readonly List<ITimer> _timers = [];
-        private bool _flushArmed;
+        private readonly CancellationTokenSource _stopping = new();
+        private Task? _committing;
+        private bool _crashAfterCommit;
 
         public string Incarnation { get; } = incarnation;
 
@@ -137,24 +208,27 @@ internal sealed class SelfHostedCluster
 
         public bool Holding { get; private set; }
 
-        public RunRecord? Record { get; private set; }
+        public RunCommitLoop? Loop { get; private set; }
 
-        public RunState? State { get; private set; }
-
-        public List<(RunEvent? Event, AttemptRecord? Row)> Mailbox { get; } = [];
+        public List<RunMessage> Mailbox { get; } = [];
 
         public HashSet<string> Inflight { get; } = new(StringComparer.Ordinal);
 
+        /// <summary>A batch is in the commit loop (it waits on the clock: an outage or a refused commit).</summary>
+        public bool Committing => _committing is { IsCompleted: false };
+
+        /// <summary>Takes the run into memory as stored (what the server's actor does on start, adoption or an API call).</summary>
         public void Hold(RunRecord record, RunState state)
         {
-            (Record, State, Holding) = (record, state, true);
+            Loop = new RunCommitLoop(cluster._workflow, record, state, new RunCommitServices(this, cluster.Outages, _ => false, Incarnation, cluster.Clock), this);
+            Holding = true;
         }
 
-        public void Post(RunEvent runEvent, AttemptRecord? row)
+        public void Post(RunMessage message)
         {
             if (!Alive) return;
-            if (Holding) Mailbox.Add((runEvent, row));
-            else if (row is not null) cluster.Store.PutAttempt(row);
+            if (Holding) Mailbox.Add(message);
+            else if (message.Attempt is not null && !cluster.Store.IsDown) cluster.Store.PutAttempt(message.Attempt);
         }
 
         public void Die()
@@ -163,144 +237,109 @@ internal sealed class SelfHostedCluster
             Holding = false;
             foreach (var t in _timers) t.Dispose();
             Mailbox.Clear();
+            // A commit loop waiting on the clock ends (its process is gone).
+            _stopping.Cancel();
         }
 
-        /// <summary>One pass of the actor's loop over the first <paramref name="take"/> messages (what <c>CommitBatchAsync</c> does).</summary>
+        /// <summary>One pass of the actor's loop over the first <paramref name="take"/> messages, unless a batch is still committing.</summary>
         /// <param name="take">Messages taken from the mailbox.</param>
         /// <param name="crashAfterCommit">Drop the process right after its commit lands, before it acts on it.</param>
-        public void ProcessBatch(int take, bool crashAfterCommit)
+        public void ProcessBatch(int take, bool crashAfterCommit) => cluster._context.Run(() =>
         {
+            if (Committing || Mailbox.Count == 0) return;
             var ready = Mailbox.Take(Math.Max(1, take)).ToList();
             Mailbox.RemoveRange(0, ready.Count);
-            CommitBatch(ready, crashAfterCommit);
-        }
+            _crashAfterCommit = crashAfterCommit;
+            _committing = CommitAsync(ready);
+        });
 
-        private void CommitBatch(List<(RunEvent? Event, AttemptRecord? Row)> ready, bool crashAfterCommit)
+        private async Task CommitAsync(List<RunMessage> ready)
         {
-            var forced = ready.Any(m => m.Event is null);
-            if (forced) _flushArmed = false;
-            List<(RunEvent? Event, AttemptRecord? Row)> batch = [.. _carried, .. ready.Where(m => m.Event is not null)];
-            var rows = batch.Where(m => m.Row is not null).Select(m => m.Row!).ToList();
-            for (var conflicts = 0; ; conflicts++)
+            try
             {
-                var plan = RunBatchPlanner.Plan(cluster._workflow, State!, batch.Select(m => m.Event!), new BatchContext(forced, Retrying: conflicts > 0));
-                if (plan.Action == BatchAction.Nothing)
-                {
-                    foreach (var row in rows) cluster.Store.PutAttempt(row);
-                    _carried.Clear();
-                    return;
-                }
-                foreach (var invoke in plan.SendEarly)
-                {
-                    if (_sentEarly.Add(Key(invoke))) Send(invoke, early: true);
-                }
-                if (plan.Action == BatchAction.Carry)
-                {
-                    cluster.Trace.Add($"{cluster.Clock.GetUtcNow():ss.fff} {Incarnation} carries {batch.Count}");
-                    Execute(plan.StartNow, plan.State);
-                    _carried.Clear();
-                    _carried.AddRange(batch);
-                    if (!_flushArmed)
-                    {
-                        _flushArmed = true;
-                        Arm(RunBatchPlanner.CarryLimit, () => Mailbox.Add((null, null)));
-                    }
-                    return;
-                }
-                try
-                {
-                    Record = cluster.Store.Commit(RunCommits.Change(cluster._workflow, Record!, State!, plan.State, plan.Commands, plan.Log, rows, Incarnation));
-                }
-                catch (StoreConcurrencyException) when (conflicts < CommitFailures.MaxConflicts)
-                {
-                    cluster.Trace.Add($"{cluster.Clock.GetUtcNow():ss.fff} {Incarnation} conflict, reloads");
-                    Record = cluster.Store.Read();
-                    State = RunStateJson.Deserialize(Record.State);
-                    continue;
-                }
-                cluster.Trace.Add($"{cluster.Clock.GetUtcNow():ss.fff} {Incarnation} commits {batch.Count} -> {plan.State.Status}");
-                State = plan.State;
-                _carried.Clear();
-                if (crashAfterCommit)
-                {
-                    cluster.Crash(this);
-                    return;
-                }
-                Execute(plan.Commands, plan.State);
-                if (RunStatuses.IsFinal(State.Status)) Stop();
+                if (!await Loop!.CommitAsync(ready, _stopping.Token) || !Alive) return;
+            }
+            catch (OperationCanceledException) when (!Alive)
+            {
                 return;
             }
+            if (RunStatuses.IsFinal(Loop.State.Status)) await StopAsync();
         }
 
-        /// <summary>
-        /// Commits a batch the way <c>CommitWithRetriesAsync</c> does when storage refuses it: pauses as
-        /// <see cref="CommitFailures"/> says, and after too many refusals fails the run from its stored state.
-        /// </summary>
-        public void ProcessBatchThroughRefusals()
-        {
-            var ready = Mailbox.ToList();
-            Mailbox.Clear();
-            var rows = _carried.Concat(ready).Where(m => m.Row is not null).Select(m => m.Row!).ToList();
-            for (var failures = 0; ; failures++)
-            {
-                try
-                {
-                    CommitBatch(ready, crashAfterCommit: false);
-                    return;
-                }
-                catch (RefusedWriteException ex)
-                {
-                    if (CommitFailures.ShouldAbort(failures + 1, cannotEverCommit: false))
-                    {
-                        var aborted = RunStateMachine.Apply(cluster._workflow, State!, new RunAborted(CommitFailures.AbortReason(ex.Message), cluster.Clock.GetUtcNow()));
-                        Record = cluster.Store.Commit(RunCommits.Change(cluster._workflow, Record!, State!, aborted.State, aborted.Commands, aborted.Log,
-                            CommitFailures.AbortedAttempts(rows), Incarnation));
-                        State = aborted.State;
-                        _carried.Clear();
-                        Execute(aborted.Commands, aborted.State);
-                        Stop();
-                        return;
-                    }
-                    // The batch is kept in memory and written again after the pause.
-                    cluster.Clock.Advance(CommitFailures.RetryDelay(failures));
-                }
-            }
-        }
-
-        private void Stop()
+        private async Task StopAsync()
         {
             Holding = false;
             foreach (var t in _timers) t.Dispose();
-            foreach (var m in Mailbox.Where(m => m.Row is not null)) cluster.Store.PutAttempt(m.Row!);
+            var rows = Mailbox.Where(m => m.Attempt is not null).Select(m => m.Attempt!).ToList();
             Mailbox.Clear();
+            await Loop!.PutAttemptsAsync(rows, _stopping.Token);
         }
 
-        public void Execute(IEnumerable<RunCommand> commands, RunState state)
+        bool IRunCommitHost.IsDraining => false;
+
+        void IRunCommitHost.Send(InvokeTask invoke, RunState state)
         {
-            foreach (var command in commands)
+            cluster.CheckThread();
+            if (!Alive || !Inflight.Add(Key(invoke))) return;
+            cluster.Sent[Key(invoke)] = cluster.Sent.GetValueOrDefault(Key(invoke)) + 1;
+            cluster.Trace.Add($"{cluster.Clock.GetUtcNow():ss.fff} {Incarnation} sends {Key(invoke)}");
+            cluster._network.Add(new Call(this, invoke));
+            if (cluster.IsCallback(invoke.TaskId) && !cluster._callbacks.Contains(new Callback(invoke.TaskId, invoke.Attempt)))
             {
-                switch (command)
-                {
-                    case InvokeTask invoke:
-                        if (!_sentEarly.Contains(Key(invoke))) Send(invoke, early: false);
-                        break;
-                    case StartTimer timer when _timersStarted.Add($"{timer.Purpose}:{timer.TaskId}#{timer.Attempt}"):
-                        Arm(timer.FireAt - cluster.Clock.GetUtcNow(), () => Post(new TimerFired(timer.Purpose, timer.TaskId, timer.Attempt, cluster.Clock.GetUtcNow()), null));
-                        break;
-                    case AbortTask abort:
-                        cluster._network.RemoveAll(c => c.Process == this && c.Invoke.TaskId == abort.TaskId && c.Invoke.Attempt == abort.Attempt);
-                        Inflight.Remove($"{abort.TaskId}#{abort.Attempt}");
-                        break;
-                }
+                cluster._callbacks.Add(new Callback(invoke.TaskId, invoke.Attempt));
             }
         }
 
-        private void Send(InvokeTask invoke, bool early)
+        void IRunCommitHost.StartTimer(StartTimer timer) =>
+            Arm(timer.FireAt - cluster.Clock.GetUtcNow(), () => Post(new RunMessage(new TimerFired(timer.Purpose, timer.TaskId, timer.Attempt, cluster.Clock.GetUtcNow()))));
+
+        void IRunCommitHost.Abort(AbortTask abort)
         {
-            if (!Alive || !Inflight.Add(Key(invoke))) return;
-            cluster.Sent[Key(invoke)] = cluster.Sent.GetValueOrDefault(Key(invoke)) + 1;
-            cluster.Trace.Add($"{cluster.Clock.GetUtcNow():ss.fff} {Incarnation} sends {Key(invoke)}{(early ? " early" : "")}");
-            cluster._network.Add(new Call(this, invoke));
+            cluster._network.RemoveAll(c => c.Process == this && c.Invoke.TaskId == abort.TaskId && c.Invoke.Attempt == abort.Attempt);
+            Inflight.Remove($"{abort.TaskId}#{abort.Attempt}");
+        }
+
+        void IRunCommitHost.FlushAfter(TimeSpan delay) => Arm(delay, () => Mailbox.Add(RunMessage.Flush));
+
+        void IRunCommitHost.Committed(RunState state)
+        {
+            cluster.CheckThread();
+            cluster.Trace.Add($"{cluster.Clock.GetUtcNow():ss.fff} {Incarnation} commits -> {state.Status}");
+            // Dropped between its commit and acting on it: everything it would do next finds the process dead.
+            if (_crashAfterCommit) cluster.Crash(this);
+        }
+
+        void IRunCommitHost.Stalled(Exception error, int failures) => cluster.Trace.Add($"{cluster.Clock.GetUtcNow():ss.fff} {Incarnation} stalled ({failures}): {error.Message}");
+
+        void IRunCommitHost.Recovered(int failures) => cluster.Trace.Add($"{cluster.Clock.GetUtcNow():ss.fff} {Incarnation} committed after {failures} failure(s)");
+
+        void IRunCommitHost.Aborting(string reason) => cluster.Trace.Add($"{cluster.Clock.GetUtcNow():ss.fff} {Incarnation} fails the run: {reason}");
+
+        void IRunCommitHost.StorageUnreachable(Exception error) => cluster.Trace.Add($"{cluster.Clock.GetUtcNow():ss.fff} {Incarnation} waits out an outage");
+
+        Task<RunRecord> IRunCommitStore.CommitAsync(RunCommit commit) => Io(() => cluster.Store.Commit(commit));
+
+        Task<RunRecord?> IRunCommitStore.ReadAsync(string runId) => Io<RunRecord?>(cluster.Store.Fetch);
+
+        Task IRunCommitStore.PutAttemptAsync(AttemptRecord attempt) => Io(() =>
+        {
+            cluster.Store.PutAttempt(attempt);
+            return true;
+        });
+
+        private Task<T> Io<T>(Func<T> call)
+        {
+            cluster.CheckThread();
+            // A dead process writes nothing more.
+            if (!Alive) return Task.FromException<T>(new OperationCanceledException("process gone"));
+            try
+            {
+                return Task.FromResult(call());
+            }
+            catch (Exception ex)
+            {
+                return Task.FromException<T>(ex);
+            }
         }
 
         private void Arm(TimeSpan delay, Action fire)

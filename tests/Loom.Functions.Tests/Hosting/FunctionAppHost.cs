@@ -118,10 +118,10 @@ internal sealed class FunctionAppHost : ILoomHost
             worker.UseGrpc(channel);
             worker.AddTasks(registry =>
             {
-                registry.AddOrchestratorFunc<JsonElement, JsonElement>(RunOrchestration.Name, (context, _) => RunOrchestration.RunAsync(context));
-                registry.AddActivityFunc<JsonElement, JsonElement>(RunOrchestrator.InvokeTaskActivity,
+                registry.AddOrchestratorFunc<JsonElement, JsonElement>(RunOrchestratorFunction.Name, (context, _) => RunOrchestratorFunction.RunAsync(context));
+                registry.AddActivityFunc<JsonElement, JsonElement>(DurableRunOrchestrator.InvokeTaskActivity,
                     (_, input) => Activate<InvokeTaskActivity>(appServices!).RunAsync(input, Stopping(appServices!)));
-                registry.AddActivityFunc<JsonElement, JsonElement>(RunOrchestrator.SaveRunActivity,
+                registry.AddActivityFunc<JsonElement, JsonElement>(DurableRunOrchestrator.SaveRunActivity,
                     (_, input) => Activate<SaveRunActivity>(appServices!).RunAsync(input, Stopping(appServices!)));
                 tasks?.Invoke(registry);
             });

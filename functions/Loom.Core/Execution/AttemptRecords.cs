@@ -1,7 +1,7 @@
-using Loom.Core.Execution;
+using Loom.Core.Engine;
 using Loom.Core.Stores;
 
-namespace Loom.Core.Orchestration;
+namespace Loom.Core.Execution;
 
 /// <summary>Maps an attempt's outcome to the row kept in the attempts history, the same way on every host.</summary>
 public static class AttemptRecords

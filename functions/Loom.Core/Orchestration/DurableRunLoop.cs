@@ -5,8 +5,8 @@ using Loom.Core.Stores;
 
 namespace Loom.Core.Orchestration;
 
-/// <summary>One generation of a run's orchestration; see <see cref="RunOrchestrator"/> for the rules it follows.</summary>
-internal sealed class RunOrchestrationLoop(IRunOrchestrationContext context, RunOrchestrationInput input)
+/// <summary>The replay-safe loop of one generation of a run's orchestration, holding the run's state while it runs; see <see cref="DurableRunOrchestrator"/> for the rules it follows.</summary>
+internal sealed class DurableRunLoop(IRunOrchestrationContext context, RunOrchestrationInput input)
 {
     private readonly WorkflowDefinition _workflow = input.Workflow;
     private readonly List<Outstanding> _outstanding = [];
@@ -91,7 +91,7 @@ internal sealed class RunOrchestrationLoop(IRunOrchestrationContext context, Run
                 catch (Exception ex)
                 {
                     // The activity itself broke (host crash past its retries, serialization): a retryable failure of the attempt.
-                    outcome = AttemptOutcome.Fail(FailureClass.Network, $"The {RunOrchestrator.InvokeTaskActivity} activity failed: {ex.Message}");
+                    outcome = AttemptOutcome.Fail(FailureClass.Network, $"The {DurableRunOrchestrator.InvokeTaskActivity} activity failed: {ex.Message}");
                 }
 
                 return new AttemptCompleted(activity.Command.TaskId, activity.Command.Attempt, outcome, context.CurrentUtcDateTime);
@@ -173,7 +173,7 @@ internal sealed class RunOrchestrationLoop(IRunOrchestrationContext context, Run
         }
 
         DropUnneededWaits();
-        context.SetCustomStatus(RunOrchestrator.Progress(_state, input.Generation));
+        context.SetCustomStatus(DurableRunOrchestrator.Progress(_state, input.Generation));
         if (_save is null && _finish is null) StartSave();
     }
 
@@ -209,7 +209,7 @@ internal sealed class RunOrchestrationLoop(IRunOrchestrationContext context, Run
     private void Invoke(InvokeTask command)
     {
         var activityInput = InvokeTaskInputs.Build(_workflow, _state, command);
-        var result = context.CallActivityAsync<AttemptOutcome>(RunOrchestrator.InvokeTaskActivity, activityInput);
+        var result = context.CallActivityAsync<AttemptOutcome>(DurableRunOrchestrator.InvokeTaskActivity, activityInput);
         _outstanding.Add(new ActivityWork(command, result));
         if (activityInput.Task.Completion == CompletionMode.Callback)
         {
@@ -236,14 +236,14 @@ internal sealed class RunOrchestrationLoop(IRunOrchestrationContext context, Run
         }
 
         var cancellation = new CancellationTokenSource();
-        var received = context.WaitForExternalEvent<AttemptOutcome>(RunOrchestrator.CallbackEvent(command.TaskId, command.Attempt), cancellation.Token);
+        var received = context.WaitForExternalEvent<AttemptOutcome>(DurableRunOrchestrator.CallbackEvent(command.TaskId, command.Attempt), cancellation.Token);
         _outstanding.Add(new CallbackWork(command, received, cancellation));
     }
 
     private void ListenForCancel()
     {
         var cancellation = new CancellationTokenSource();
-        _cancel = new CancelWork(context.WaitForExternalEvent<CancelRunRequest>(RunOrchestrator.CancelEvent, cancellation.Token), cancellation);
+        _cancel = new CancelWork(context.WaitForExternalEvent<CancelRunRequest>(DurableRunOrchestrator.CancelEvent, cancellation.Token), cancellation);
         _outstanding.Add(_cancel);
     }
 
@@ -308,7 +308,7 @@ internal sealed class RunOrchestrationLoop(IRunOrchestrationContext context, Run
         Task<bool> saved;
         try
         {
-            saved = context.CallActivityAsync<bool>(RunOrchestrator.SaveRunActivity, saveInput, RunOrchestrator.SaveRunRetry);
+            saved = context.CallActivityAsync<bool>(DurableRunOrchestrator.SaveRunActivity, saveInput, DurableRunOrchestrator.SaveRunRetry);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

@@ -5,8 +5,8 @@ using Microsoft.DurableTask;
 
 namespace Loom.Functions.Orchestration;
 
-/// <summary>The one orchestrator function: a run's whole life, driven by Core's <see cref="RunOrchestrator"/>. The instance id is the run id.</summary>
-public static class RunOrchestration
+/// <summary>The one orchestrator function: a run's whole life, driven by Core's <see cref="DurableRunOrchestrator"/>. The instance id is the run id.</summary>
+public static class RunOrchestratorFunction
 {
     /// <summary>Name of the orchestrator function.</summary>
     public const string Name = "LoomRun";
@@ -19,7 +19,7 @@ public static class RunOrchestration
     {
         // The input is read here rather than bound by the worker, so Loom's contract, not the worker's serializer, reads it.
         var input = RunOrchestrationJson.FromPayload<RunOrchestrationInput>(context.GetInput<JsonElement>());
-        var result = await RunOrchestrator.RunAsync(new DurableRunOrchestrationContext(context), input);
+        var result = await DurableRunOrchestrator.RunAsync(new DurableRunOrchestrationContext(context), input);
         return RunOrchestrationJson.ToPayload(result);
     }
 }

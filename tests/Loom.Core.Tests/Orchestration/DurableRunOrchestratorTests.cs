@@ -70,8 +70,8 @@ public sealed class RunOrchestratorTests
         Assert.All(rows, r => Assert.Equal("run-1", r.RunId));
         Assert.Contains(rows, r => r.Type.Contains("Succeeded", StringComparison.Ordinal) && r.TaskId == "d");
         Assert.True(run.Saves.Count < rows.Count, "saves are coalesced, not one per log row");
-        Assert.Equal(RunOrchestrator.SaveRunRetry, run.Context.Retries[RunOrchestrator.SaveRunActivity]);
-        Assert.False(run.Context.Retries.ContainsKey(RunOrchestrator.InvokeTaskActivity));
+        Assert.Equal(DurableRunOrchestrator.SaveRunRetry, run.Context.Retries[DurableRunOrchestrator.SaveRunActivity]);
+        Assert.False(run.Context.Retries.ContainsKey(DurableRunOrchestrator.InvokeTaskActivity));
         Assert.Equal(run.Reference.EventCount, run.LastSaved.EventCount);
     }
 
@@ -201,7 +201,7 @@ public sealed class RunOrchestratorTests
         run.CompleteNextInvoke(Accepted());
         run.CompleteSaves();
 
-        Assert.Contains(RunOrchestrator.CallbackEvent("async", 1), run.Context.PendingEventWaits);
+        Assert.Contains(DurableRunOrchestrator.CallbackEvent("async", 1), run.Context.PendingEventWaits);
         var deadline = Assert.Single(run.Context.PendingTimers);
         Assert.Equal(run.Context.Now.AddMinutes(30), deadline.FireAt);
 
@@ -209,7 +209,7 @@ public sealed class RunOrchestratorTests
         run.RaiseCallback("async", 1, AttemptOutcome.Success(new JsonObject { ["rows"] = 3 }));
         run.CompleteSaves();
         Assert.Empty(run.Context.PendingTimers);
-        Assert.DoesNotContain(RunOrchestrator.CallbackEvent("async", 1), run.Context.PendingEventWaits);
+        Assert.DoesNotContain(DurableRunOrchestrator.CallbackEvent("async", 1), run.Context.PendingEventWaits);
 
         var after = run.CompleteNextInvoke();
         Assert.Equal(3, after.Inputs["async"]!["rows"]!.GetValue<int>());
@@ -225,7 +225,7 @@ public sealed class RunOrchestratorTests
         run.CompleteSaves();
 
         // The backend calls back before Durable delivers the 202 to the orchestration.
-        run.Context.RaiseEvent(RunOrchestrator.CallbackEvent("async", 1), AttemptOutcome.Success());
+        run.Context.RaiseEvent(DurableRunOrchestrator.CallbackEvent("async", 1), AttemptOutcome.Success());
         run.CompleteNextInvoke(Accepted());
         run.RunUntilIdle();
 
@@ -240,7 +240,7 @@ public sealed class RunOrchestratorTests
         run.CompleteSaves();
 
         // The backend posts FAILED to its callback URL, then its synchronous answer is a 200.
-        Assert.Contains(RunOrchestrator.CallbackEvent("async", 1), run.Context.PendingEventWaits);
+        Assert.Contains(DurableRunOrchestrator.CallbackEvent("async", 1), run.Context.PendingEventWaits);
         run.RaiseCallback("async", 1, AttemptOutcome.Fail(FailureClass.Reported, "the backend reported FAILED"));
         run.CompleteSaves();
         run.CompleteNextInvoke(AttemptOutcome.Success());
@@ -388,7 +388,7 @@ public sealed class RunOrchestratorTests
         Assert.Equal(RunStatus.Succeeded, run.Result.Status);
         Assert.Equal(1, run.Context.Generation);
         // Every leaf was sent by generation 0 and answered there; the join, decided while draining, was sent by generation 1.
-        var generations = run.Context.ActivityCalls.Where(c => c.Name == RunOrchestrator.InvokeTaskActivity).Select(c => c.Generation).ToList();
+        var generations = run.Context.ActivityCalls.Where(c => c.Name == DurableRunOrchestrator.InvokeTaskActivity).Select(c => c.Generation).ToList();
         Assert.Equal([.. Enumerable.Repeat(0, 9), 1], generations);
         var sent = run.SentAttempts;
         Assert.Equal(sent.Count, sent.Distinct().Count());
@@ -406,7 +406,7 @@ public sealed class RunOrchestratorTests
         run.RunUntilIdle(fireTimers: false); // the side chain runs through several generations while async waits
         Assert.False(run.Context.IsCompleted);
         Assert.True(run.Context.Generation >= 1);
-        Assert.Contains(RunOrchestrator.CallbackEvent("async", 1), run.Context.PendingEventWaits);
+        Assert.Contains(DurableRunOrchestrator.CallbackEvent("async", 1), run.Context.PendingEventWaits);
         Assert.Single(run.Context.PendingTimers); // the callback deadline, carried
 
         run.RaiseCallback("async", 1, AttemptOutcome.Success());
@@ -451,9 +451,9 @@ public sealed class RunOrchestratorTests
         state = RunStateMachine.Apply(wf, state, new AttemptCompleted("b", 1, AttemptOutcome.Fail(FailureClass.ServerError, "503", 503), T0.AddSeconds(1))).State;
 
         var context = new ReplayOrchestrationContext(T0.AddSeconds(2));
-        context.Start<RunOrchestrationInput, RunOrchestrationResult>(RunOrchestrator.RunAsync, new RunOrchestrationInput(wf, state));
+        context.Start<RunOrchestrationInput, RunOrchestrationResult>(DurableRunOrchestrator.RunAsync, new RunOrchestrationInput(wf, state));
 
-        var resent = Assert.Single(context.PendingActivities, a => a.Name == RunOrchestrator.InvokeTaskActivity).Input<InvokeTaskInput>();
+        var resent = Assert.Single(context.PendingActivities, a => a.Name == DurableRunOrchestrator.InvokeTaskActivity).Input<InvokeTaskInput>();
         Assert.Equal(("a", 1), (resent.TaskId, resent.Attempt));
         Assert.Equal(T0.AddSeconds(1).AddMinutes(3), Assert.Single(context.PendingTimers).FireAt);
     }
@@ -479,7 +479,7 @@ public sealed class RunOrchestratorTests
         var run = new DurableRunHarness(Diamond());
         run.CompleteSaves();
         run.CompleteNextInvoke();
-        var save = run.Context.PendingActivities.First(a => a.Name == RunOrchestrator.SaveRunActivity);
+        var save = run.Context.PendingActivities.First(a => a.Name == DurableRunOrchestrator.SaveRunActivity);
 
         // What the save held cannot be stored (it failed past the host's retries): the run must end, not stay "running".
         run.Context.FailActivity(save.Sequence, "storage refused the entity");
@@ -499,8 +499,8 @@ public sealed class RunOrchestratorTests
     public void RunAsync_SaveOfTheFailedRunFailsToo_FailsTheOrchestrationLoudly()
     {
         var run = new DurableRunHarness(Diamond());
-        run.Context.FailActivity(run.Context.PendingActivities.First(a => a.Name == RunOrchestrator.SaveRunActivity).Sequence, "storage is down");
-        var save = run.Context.PendingActivities.First(a => a.Name == RunOrchestrator.SaveRunActivity);
+        run.Context.FailActivity(run.Context.PendingActivities.First(a => a.Name == DurableRunOrchestrator.SaveRunActivity).Sequence, "storage is down");
+        var save = run.Context.PendingActivities.First(a => a.Name == DurableRunOrchestrator.SaveRunActivity);
 
         var error = Assert.Throws<InvalidOperationException>(() => run.Context.FailActivity(save.Sequence, "storage is still down"));
 
@@ -543,21 +543,21 @@ public sealed class RunOrchestratorTests
     [Fact]
     public void ToExternalEvent_CancelAndCallback_UseTheNamesTheLoopWaitsFor()
     {
-        var cancel = RunOrchestrator.ToExternalEvent(new CancelRequested("why", T0))!;
-        var callback = RunOrchestrator.ToExternalEvent(new CallbackReceived("t", 2, AttemptOutcome.Success(), T0))!;
+        var cancel = DurableRunOrchestrator.ToExternalEvent(new CancelRequested("why", T0))!;
+        var callback = DurableRunOrchestrator.ToExternalEvent(new CallbackReceived("t", 2, AttemptOutcome.Success(), T0))!;
 
         Assert.Equal("cancel", cancel.Name);
         Assert.Equal(new CancelRunRequest("why"), cancel.Payload);
         Assert.Equal("callback:t:2", callback.Name);
         Assert.IsType<AttemptOutcome>(callback.Payload);
-        Assert.Null(RunOrchestrator.ToExternalEvent(new RunStarted(T0)));
+        Assert.Null(DurableRunOrchestrator.ToExternalEvent(new RunStarted(T0)));
     }
 
     [Fact]
     public void CallbackEvent_TaskIdsDifferingOnlyInCase_GetNamesThatDifferEvenCaseInsensitively()
     {
-        var lower = RunOrchestrator.CallbackEvent("load", 1);
-        var upper = RunOrchestrator.CallbackEvent("Load", 1);
+        var lower = DurableRunOrchestrator.CallbackEvent("load", 1);
+        var upper = DurableRunOrchestrator.CallbackEvent("Load", 1);
 
         Assert.Equal("callback:load:1", lower);
         Assert.Equal("callback:^load:1", upper);

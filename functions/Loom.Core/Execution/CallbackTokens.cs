@@ -2,13 +2,7 @@ using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Loom.Core.Api;
-
-/// <summary>What a callback token stands for.</summary>
-/// <param name="RunId">Run id.</param>
-/// <param name="TaskId">Task id.</param>
-/// <param name="Attempt">The attempt that is waiting.</param>
-public sealed record CallbackTarget(string RunId, string TaskId, int Attempt);
+namespace Loom.Core.Execution;
 
 /// <summary>
 /// Unguessable callback tokens: the target plus an HMAC under a host secret. Validation needs no storage;
@@ -51,14 +45,4 @@ public sealed class CallbackTokens
         var parts = Encoding.UTF8.GetString(payload).Split('\n');
         return parts.Length == 3 && int.TryParse(parts[2], out var attempt) ? new CallbackTarget(parts[0], parts[1], attempt) : null;
     }
-}
-
-/// <summary>Builds the callback URL of a waiting attempt.</summary>
-/// <param name="BaseUrl">Public base URL of the host (no trailing slash needed).</param>
-/// <param name="Tokens">Token signing.</param>
-public sealed record CallbackUrls(string BaseUrl, CallbackTokens Tokens)
-{
-    /// <summary>The URL the backend POSTs the attempt's result to.</summary>
-    public string For(string runId, string taskId, int attempt) =>
-        $"{BaseUrl.TrimEnd('/')}/api/callbacks/{Tokens.Create(new CallbackTarget(runId, taskId, attempt))}";
 }

@@ -24,7 +24,7 @@ namespace Loom.Core.Orchestration;
 /// attempts wait at most for the slowest attempt in flight. Callbacks and cancels raised meanwhile stay buffered for the
 /// next generation.</para>
 /// </remarks>
-public static class RunOrchestrator
+public static class DurableRunOrchestrator
 {
     /// <summary>Name of the activity that performs one HTTP attempt (input <see cref="InvokeTaskInput"/>, result <see cref="AttemptOutcome"/>).</summary>
     public const string InvokeTaskActivity = "InvokeTask";
@@ -76,7 +76,7 @@ public static class RunOrchestrator
     /// <param name="context">The host's orchestration context.</param>
     /// <param name="input">The workflow, the run's state and any carried work.</param>
     public static Task<RunOrchestrationResult> RunAsync(IRunOrchestrationContext context, RunOrchestrationInput input) =>
-        new RunOrchestrationLoop(context, input).RunAsync();
+        new DurableRunLoop(context, input).RunAsync();
 
     /// <summary>The custom status for a state: task counts per status.</summary>
     /// <param name="state">The run's state.</param>

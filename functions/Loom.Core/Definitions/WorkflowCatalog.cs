@@ -1,7 +1,6 @@
-using Loom.Core.Definitions;
 using Loom.Core.Stores;
 
-namespace Loom.Core.Api;
+namespace Loom.Core.Definitions;
 
 /// <summary>
 /// Loads workflow versions from the store and parses them once; versions are immutable, so the cache never goes stale. The

@@ -1,53 +1,6 @@
 using System.Text.Json.Nodes;
 
-namespace Loom.Core.Execution;
-
-/// <summary>How an attempt ended, as far as the state machine cares.</summary>
-public enum OutcomeKind
-{
-    /// <summary>The task succeeded.</summary>
-    Succeeded,
-
-    /// <summary>The attempt failed; the retry policy decides what follows.</summary>
-    Failed,
-
-    /// <summary>The backend accepted the work and will POST the result to the callback URL.</summary>
-    Accepted,
-}
-
-/// <summary>Why an attempt failed; matched against a task's <c>retryOn</c>.</summary>
-public enum FailureClass
-{
-    /// <summary>Not a failure.</summary>
-    None,
-
-    /// <summary>HTTP 5xx.</summary>
-    ServerError,
-
-    /// <summary>HTTP 429.</summary>
-    TooManyRequests,
-
-    /// <summary>HTTP 408.</summary>
-    RequestTimeout,
-
-    /// <summary>Other HTTP 4xx.</summary>
-    ClientError,
-
-    /// <summary>The attempt exceeded its timeout.</summary>
-    Timeout,
-
-    /// <summary>Connection refused, reset, DNS failure.</summary>
-    Network,
-
-    /// <summary>The SSRF guard refused the destination (never retried).</summary>
-    Refused,
-
-    /// <summary>The backend answered 2xx with a body saying FAILED.</summary>
-    Reported,
-
-    /// <summary>The request could not be built (template error, missing secret); never retried.</summary>
-    Invalid,
-}
+namespace Loom.Core.Engine;
 
 /// <summary>The classified result of one task attempt (an HTTP call or a callback).</summary>
 public sealed record AttemptOutcome

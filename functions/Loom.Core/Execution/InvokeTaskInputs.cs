@@ -1,7 +1,7 @@
 using Loom.Core.Definitions;
 using Loom.Core.Engine;
 
-namespace Loom.Core.Orchestration;
+namespace Loom.Core.Execution;
 
 /// <summary>Builds the input of one task attempt from a run's state; both drivers (Durable and self-hosted) send exactly this.</summary>
 public static class InvokeTaskInputs

@@ -1,4 +1,4 @@
-namespace Loom.Core.Definitions;
+namespace Loom.Core.Text;
 
 /// <summary>Finds the known name a misspelt one most likely meant.</summary>
 internal static class Suggestions

@@ -1,7 +1,6 @@
 using Loom.Core.Definitions;
-using Loom.Core.Engine;
 
-namespace Loom.Core.Api;
+namespace Loom.Core.Engine;
 
 /// <summary>What a host does to run the state machine: the self-hosted engine, or Durable Functions.</summary>
 public interface IRunDriver

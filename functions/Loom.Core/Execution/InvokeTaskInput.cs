@@ -1,0 +1,35 @@
+using System.Text.Json.Nodes;
+using Loom.Core.Definitions;
+using Loom.Core.Engine;
+using Loom.Core.Stores;
+
+namespace Loom.Core.Execution;
+
+/// <summary>Input of the <c>InvokeTask</c> activity: one HTTP attempt with everything needed to build its request, so the activity reads no run state.</summary>
+/// <param name="RunId">Run id.</param>
+/// <param name="WorkflowId">Workflow id.</param>
+/// <param name="WorkflowVersion">Workflow version.</param>
+/// <param name="TaskId">Task id.</param>
+/// <param name="Attempt">1-based attempt number.</param>
+/// <param name="ScheduledAt">The occurrence the run is for.</param>
+/// <param name="Params">Run parameters.</param>
+/// <param name="Inputs">Outputs of the task's direct upstream tasks (the envelope's <c>inputs</c>).</param>
+/// <param name="Outputs">Outputs of every succeeded upstream task, direct or not (for <c>tasks.X.output</c> templates).</param>
+/// <param name="Task">The task's definition (url, headers, body, timeout, completion mode).</param>
+/// <param name="SigningSecret">Name of the host secret that signs the body; null for none.</param>
+public sealed record InvokeTaskInput(
+    string RunId,
+    string WorkflowId,
+    int WorkflowVersion,
+    string TaskId,
+    int Attempt,
+    DateTimeOffset ScheduledAt,
+    JsonObject Params,
+    IReadOnlyDictionary<string, JsonNode?> Inputs,
+    IReadOnlyDictionary<string, JsonNode?> Outputs,
+    TaskDefinition Task,
+    string? SigningSecret)
+{
+    /// <summary>The <c>Idempotency-Key</c> the backend sees: the same on every attempt and every re-delivery of this task.</summary>
+    public string IdempotencyKey => $"{RunId}:{TaskId}";
+}

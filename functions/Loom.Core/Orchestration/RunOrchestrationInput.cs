@@ -1,0 +1,20 @@
+using System.Text.Json.Nodes;
+using Loom.Core.Definitions;
+using Loom.Core.Engine;
+using Loom.Core.Execution;
+using Loom.Core.Stores;
+
+namespace Loom.Core.Orchestration;
+
+/// <summary>Input of one generation of a run's orchestration (the first one, or one started by ContinueAsNew).</summary>
+/// <param name="Workflow">The workflow version the run executes (parsed once by whoever starts the run).</param>
+/// <param name="State">The run's state: pending for a new run, running when carried over by ContinueAsNew.</param>
+/// <param name="Carried">Work owed by the previous generation; empty for a new run.</param>
+/// <param name="Generation">0 for a new run, incremented by each ContinueAsNew.</param>
+/// <param name="ContinueAsNewAfter">Events applied in one generation before it drains and continues as new (keeps the history small).</param>
+public sealed record RunOrchestrationInput(
+    WorkflowDefinition Workflow,
+    RunState State,
+    CarriedWork? Carried = null,
+    int Generation = 0,
+    int ContinueAsNewAfter = DurableRunOrchestrator.DefaultContinueAsNewAfter);

@@ -1,0 +1,12 @@
+using System.Text.Json.Nodes;
+using Loom.Core.Definitions;
+using Loom.Core.Engine;
+using Loom.Core.Execution;
+using Loom.Core.Stores;
+
+namespace Loom.Core.Orchestration;
+
+/// <summary>Input of the <c>SaveRun</c> activity: the latest snapshot and the log entries produced since the previous save.</summary>
+/// <param name="State">The run state to store (replaces an older one; a snapshot with a lower <see cref="RunState.EventCount"/> never overwrites a newer one).</param>
+/// <param name="Events">Event-log rows to append; ids are deterministic, so a re-delivered save stores each once.</param>
+public sealed record SaveRunInput(RunState State, IReadOnlyList<RunEventRecord> Events);

@@ -1,0 +1,19 @@
+using Loom.Core.Stores;
+
+namespace Loom.Core.SelfHosted;
+
+/// <summary>The storage a run's commit loop needs, and nothing more: the conditional commit, a fresh read of the run, attempt rows.</summary>
+public interface IRunCommitStore
+{
+    /// <summary>Writes the run row conditionally on its ETag together with its history rows (one transaction); returns the stored row.</summary>
+    /// <exception cref="StoreConcurrencyException">Someone else wrote the run first.</exception>
+    Task<RunRecord> CommitAsync(RunCommit commit);
+
+    /// <summary>Reads the run's stored row, or null if there is none.</summary>
+    /// <param name="runId">The run.</param>
+    Task<RunRecord?> ReadAsync(string runId);
+
+    /// <summary>Stores an attempt row no commit carries.</summary>
+    /// <param name="attempt">The row.</param>
+    Task PutAttemptAsync(AttemptRecord attempt);
+}

@@ -1,0 +1,11 @@
+namespace Loom.Core.Stores;
+
+/// <summary>History of HTTP attempts.</summary>
+public interface IAttemptStore
+{
+    /// <summary>Records an attempt; recording the same run/task/attempt again replaces it.</summary>
+    Task PutAsync(AttemptRecord attempt, CancellationToken cancellationToken = default);
+
+    /// <summary>Attempts of one task, in attempt order; all tasks when <paramref name="taskId"/> is null.</summary>
+    Task<IReadOnlyList<AttemptRecord>> ListAsync(string runId, string? taskId, CancellationToken cancellationToken = default);
+}
