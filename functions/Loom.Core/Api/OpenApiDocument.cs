@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Schema;
@@ -39,7 +40,8 @@ internal static class OpenApiDocument
             var operation = new JsonObject
             {
                 ["operationId"] = contract.OperationId,
-                ["summary"] = route.Summary,
+                ["summary"] = contract.Summary ?? route.Summary,
+                ["description"] = contract.Description ?? route.Summary,
                 ["tags"] = new JsonArray(contract.Tag),
                 ["x-loom-role"] = route.Role.ToString().ToLowerInvariant(),
             };
@@ -76,8 +78,8 @@ internal static class OpenApiDocument
                 ["description"] = "Workflows of HTTP tasks: register, schedule, run, observe. " + (server
                     ? "This is the self-hosted server: runs' events stream as server-sent events."
                     : "This is the Function App: no event stream (poll the events) and no diagnostics."),
-                // No license is stated in the repository yet; the field says so rather than claim one.
-                ["license"] = new JsonObject { ["name"] = "UNLICENSED", ["url"] = "https://loom.dev/license" },
+                // The repository's LICENSE file.
+                ["license"] = new JsonObject { ["name"] = "MIT", ["identifier"] = "MIT" },
             },
             ["servers"] = new JsonArray(new JsonObject
             {
@@ -183,6 +185,18 @@ internal static class OpenApiDocument
         }
 
         private JsonNode Transform(JsonSchemaExporterContext context, JsonNode node, Type root)
+        {
+            var schema = Shape(context, node, root);
+            // Every field says what it holds: the record's [Description], beside a reference too (OpenAPI 3.1 allows it).
+            if (context.PropertyInfo is { } property && context.Path.Length > 0 && context.Path[^1] == property.Name && schema is JsonObject field
+                && property.AttributeProvider?.GetCustomAttributes(typeof(DescriptionAttribute), true).OfType<DescriptionAttribute>().FirstOrDefault() is { } description)
+            {
+                field["description"] = description.Description;
+            }
+            return schema;
+        }
+
+        private JsonNode Shape(JsonSchemaExporterContext context, JsonNode node, Type root)
         {
             var type = context.TypeInfo.Type;
             if (type == typeof(JsonNode))
