@@ -41,7 +41,7 @@ internal static class OpenApiDocument
             {
                 ["operationId"] = contract.OperationId,
                 ["summary"] = contract.Summary ?? route.Summary,
-                ["description"] = contract.Description ?? route.Summary,
+                ["description"] = contract.Notes is null ? route.Summary : $"{route.Summary}\n\n{contract.Notes}",
                 ["tags"] = new JsonArray(contract.Tag),
                 ["x-loom-role"] = route.Role.ToString().ToLowerInvariant(),
             };
