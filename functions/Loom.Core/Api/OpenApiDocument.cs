@@ -186,18 +186,6 @@ internal static class OpenApiDocument
 
         private JsonNode Transform(JsonSchemaExporterContext context, JsonNode node, Type root)
         {
-            var schema = Shape(context, node, root);
-            // Every field says what it holds: the record's [Description], beside a reference too (OpenAPI 3.1 allows it).
-            if (context.PropertyInfo is { } property && context.Path.Length > 0 && context.Path[^1] == property.Name && schema is JsonObject field
-                && property.AttributeProvider?.GetCustomAttributes(typeof(DescriptionAttribute), true).OfType<DescriptionAttribute>().FirstOrDefault() is { } description)
-            {
-                field["description"] = description.Description;
-            }
-            return schema;
-        }
-
-        private JsonNode Shape(JsonSchemaExporterContext context, JsonNode node, Type root)
-        {
             var type = context.TypeInfo.Type;
             if (type == typeof(JsonNode))
             {
@@ -215,7 +203,7 @@ internal static class OpenApiDocument
             }
             if (type == root)
             {
-                OmittedWhenNull(context.TypeInfo, node);
+                Fields(context.TypeInfo, node);
                 return node;
             }
             if (!IsContract(type)) return node;
@@ -225,18 +213,31 @@ internal static class OpenApiDocument
             return nullable ? new JsonObject { ["anyOf"] = new JsonArray(reference, new JsonObject { ["type"] = "null" }) } : reference;
         }
 
-        /// <summary>A field written only when it has a value is not required (the exporter takes every constructor parameter as required).</summary>
-        private static void OmittedWhenNull(JsonTypeInfo type, JsonNode node)
+        /// <summary>
+        /// Finishes the fields of a record's schema: each says what it holds (its [Description]), and a field written only when
+        /// it has a value is neither required nor null (the exporter takes every constructor parameter as required, and gives an
+        /// optional one a <c>default: null</c> its type does not allow).
+        /// </summary>
+        private static void Fields(JsonTypeInfo type, JsonNode node)
         {
-            if (node is not JsonObject { } schema || schema["required"] is not JsonArray required) return;
+            if (node is not JsonObject { } schema || schema["properties"] is not JsonObject properties) return;
+            var required = schema["required"] as JsonArray;
             foreach (var property in type.Properties)
             {
-                var ignore = property.AttributeProvider?.GetCustomAttributes(typeof(JsonIgnoreAttribute), true).OfType<JsonIgnoreAttribute>().FirstOrDefault();
-                if (ignore?.Condition != JsonIgnoreCondition.WhenWritingNull) continue;
-                var listed = required.FirstOrDefault(n => n?.GetValue<string>() == property.Name);
-                if (listed is not null) required.Remove(listed);
-                // Never null on the wire either: absent instead.
-                if (schema["properties"]?[property.Name] is JsonObject field && field["type"] is JsonArray types)
+                if (!properties.ContainsKey(property.Name)) continue;
+                // A field of any JSON value comes as the schema true, or as an object holding only the default.
+                if (properties[property.Name] is not JsonObject field || field.Count == 0 || (field.Count == 1 && field.ContainsKey("default")))
+                {
+                    field = new JsonObject();
+                    properties[property.Name] = field;
+                }
+                if (field.ContainsKey("default") && field["default"] is null) field.Remove("default");
+                var attributes = property.AttributeProvider?.GetCustomAttributes(true) ?? [];
+                if (attributes.OfType<DescriptionAttribute>().FirstOrDefault() is { } description) field["description"] = description.Description;
+                if (attributes.OfType<JsonIgnoreAttribute>().FirstOrDefault()?.Condition != JsonIgnoreCondition.WhenWritingNull) continue;
+                var listed = required?.FirstOrDefault(n => n?.GetValue<string>() == property.Name);
+                if (listed is not null) required!.Remove(listed);
+                if (field["type"] is JsonArray types)
                 {
                     var kinds = types.Select(t => t!.GetValue<string>()).Where(t => t != "null").ToList();
                     field["type"] = kinds.Count == 1 ? kinds[0] : new JsonArray([.. kinds.Select(k => (JsonNode)k)]);
