@@ -23,13 +23,14 @@ internal static class ApiOperations
     /// <summary>One route's contract; the document's description is the route's own line, then <paramref name="Notes"/>.</summary>
     /// <param name="OperationId">Name a generated client gives the call.</param>
     /// <param name="Tag">Group in the document.</param>
-    /// <param name="Responses">Documented answers besides the 4XX problem.</param>
+    /// <param name="Responses">Documented answers besides the problems (4xx), which follow from the route.</param>
     /// <param name="Request">The body, if it takes one.</param>
     /// <param name="QueryParameters">Query and header parameters.</param>
     /// <param name="Summary">A short title (a few words); the route's line when absent.</param>
     /// <param name="Notes">What a caller should know beyond the route's line.</param>
+    /// <param name="Conflict">True when the state can refuse it (409).</param>
     public sealed record Operation(string OperationId, string Tag, IReadOnlyList<Answer> Responses, Body? Request = null, IReadOnlyList<Parameter>? QueryParameters = null,
-        string? Summary = null, string? Notes = null)
+        string? Summary = null, string? Notes = null, bool Conflict = false)
     {
         /// <summary>Query and header parameters.</summary>
         public IReadOnlyList<Parameter> Query => QueryParameters ?? [];
@@ -39,8 +40,20 @@ internal static class ApiOperations
     private static readonly DateTimeOffset ExampleTime = new(2026, 12, 5, 3, 0, 0, TimeSpan.Zero);
     private const string ExampleRunId = "daily-report-20261205T030000Z";
 
-    /// <summary>An example problem.</summary>
-    public static readonly JsonNode ProblemExample = Example(new ApiProblem("https://loom.dev/problems/404", "Not found", 404, "No workflow with id 'nightly'."), Json.ApiProblem);
+    /// <summary>A kind of problem an operation may answer with: its status, its name under components/responses, and an example.</summary>
+    public sealed record ProblemKind(string Status, string Name, string Description, JsonNode Example);
+
+    /// <summary>The problems (RFC 9457) the API answers with, in status order; which ones an operation lists follows from its route.</summary>
+    public static readonly IReadOnlyList<ProblemKind> Problems =
+    [
+        Problem(400, "BadRequest", "Bad input: the problem names the field or value and says what it must be.", "Bad maxConcurrent", "maxConcurrent must be a whole number from 1 to 1000."),
+        Problem(401, "Unauthorized", "No valid API key.", "Unauthorized", "Send a valid API key in the x-functions-key header (or the code query parameter)."),
+        Problem(403, "Forbidden", "The key's role is below the one the operation needs.", "Forbidden", "This key has the reader role; POST /api/workflows needs admin."),
+        Problem(404, "NotFound", "No such workflow, version, run, task or callback.", "Not found", "No workflow with id 'nightly'."),
+        Problem(409, "Conflict", "The state refuses it: the run is final already, there is nothing to retry, a backfill is under way, the callback is not expected.",
+            "Run already finished", $"Run '{ExampleRunId}' already succeeded; there is nothing to cancel."),
+        Problem(413, "PayloadTooLarge", "The body is over the size limit (every route checks it before anything else).", "Payload too large", "The body is 2000000 bytes; the limit is 1048576."),
+    ];
 
     /// <summary>The seed workflow, as the register and validate examples.</summary>
     public const string WorkflowYamlExample = """
@@ -103,7 +116,7 @@ internal static class ApiOperations
             [new("202", "The runs started (and, with maxConcurrent, queued).", Json.BackfillStarted, Example(new BackfillStarted(
                 ["daily-report@20261101T030000Z", "daily-report@20261102T030000Z"], ["daily-report@20261103T030000Z"], [], 3, 2), Json.BackfillStarted))],
             new(Json.BackfillRequest, true, Example(new BackfillRequest("2026-11-01T00:00:00Z", "2026-11-07T00:00:00Z", 2), Json.BackfillRequest)),
-            Summary: "Backfill a time range", Notes: "One run per schedule occurrence from `from` to `to`; an occurrence that ran already is not run again (listed in `alreadyExisting`). With `maxConcurrent` the occurrences are queued and started as earlier runs finish."),
+            Conflict: true, Summary: "Backfill a time range", Notes: "One run per schedule occurrence from `from` to `to`; an occurrence that ran already is not run again (listed in `alreadyExisting`). With `maxConcurrent` the occurrences are queued and started as earlier runs finish."),
         ["DELETE /api/workflows/{id}/backfill"] = new("cancelBackfill", "runs", [new("200", "What was dropped.", Json.BackfillCancelled)],
             Summary: "Cancel a backfill"),
         ["GET /api/runs"] = new("listRuns", "runs", [new("200", "A page of runs, newest first.", Json.RunList)], QueryParameters:
@@ -132,13 +145,13 @@ internal static class ApiOperations
         ["POST /api/runs/{runId}/cancel"] = new("cancelRun", "runs",
             [new("202", "The cancel is on its way.", Json.RunCancelling, Example(new RunCancelling(ExampleRunId, "cancelling"), Json.RunCancelling), Location: true)],
             new(Json.CancelRequest, false, Example(new CancelRequest("deploying a fix first"), Json.CancelRequest)),
-            Summary: "Cancel a run", Notes: "A run already final is a 409."),
+            Conflict: true, Summary: "Cancel a run", Notes: "A run already final is a 409."),
         ["POST /api/runs/{runId}/retry"] = new("retryRun", "runs", [new("202", "A new run re-runs what failed.", Json.RunAccepted, Location: true)],
-            Summary: "Retry a failed run", Notes: "The new run keeps what succeeded and re-runs what failed, was cancelled, or was skipped because of it. A run with nothing to retry is a 409."),
+            Conflict: true, Summary: "Retry a failed run", Notes: "The new run keeps what succeeded and re-runs what failed, was cancelled, or was skipped because of it. A run with nothing to retry is a 409."),
         ["POST /api/callbacks/{token}"] = new("completeCallback", "runs",
             [new("202", "The result was taken.", Json.CallbackAccepted)],
             new(Json.CallbackRequest, false, Example(new CallbackRequest("SUCCESS", new JsonObject { ["rows"] = 42 }), Json.CallbackRequest)),
-            Summary: "Complete a callback task", Notes: "A task with `completion: callback` gets this URL as `callbackUrl` in its request body; the backend answers 202 and posts the result here when done. An empty body means SUCCESS. Authenticated by the token in the URL, so no API key."),
+            Conflict: true, Summary: "Complete a callback task", Notes: "A task with `completion: callback` gets this URL as `callbackUrl` in its request body; the backend answers 202 and posts the result here when done. An empty body means SUCCESS. Authenticated by the token in the URL, so no API key."),
         ["GET /api/health"] = new("getHealth", "host",
         [
             new("200", "Storage answers.", Json.HealthStatus, Example(new HealthStatus("healthy", "ok"), Json.HealthStatus)),
@@ -158,4 +171,8 @@ internal static class ApiOperations
             : throw new InvalidOperationException($"{route.Method} {route.Template} has no entry in ApiOperations.");
 
     private static JsonNode Example<T>(T value, JsonTypeInfo<T> type) => JsonSerializer.SerializeToNode(value, type)!;
+
+    private static ProblemKind Problem(int status, string name, string description, string title, string detail) =>
+        new(status.ToString(System.Globalization.CultureInfo.InvariantCulture), name, description,
+            Example(new ApiProblem($"https://loom.dev/problems/{status}", title, status, detail), Json.ApiProblem));
 }

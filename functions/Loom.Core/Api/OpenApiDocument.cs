@@ -26,6 +26,7 @@ internal static class OpenApiDocument
         var (header, query) = server ? ("apiKey", "apiKeyQuery") : ("functionKey", "functionKeyQuery");
         var schemas = new Schemas();
         var paths = new JsonObject();
+        var problems = new JsonObject();
         foreach (var route in routes)
         {
             // A route this host does not offer is left out rather than documented as an error: a generated client should not have it.
@@ -56,11 +57,16 @@ internal static class OpenApiDocument
             if (contract.Request is { } request) operation["requestBody"] = RequestBody(request, schemas);
             var responses = new JsonObject();
             foreach (var answer in contract.Responses) responses[answer.Status] = Response(answer, schemas);
-            responses["4XX"] = new JsonObject
+            // Each problem by its status rather than as a 4XX range, which generators (NSwag) cannot branch on.
+            foreach (var problem in ApiOperations.Problems.Where(p => Answers(p.Status, route, contract)))
             {
-                ["description"] = "Problem details (RFC 9457): bad input, no key, a role too low, an unknown id, a conflict.",
-                ["content"] = new JsonObject { [ProblemMedia] = Media(schemas.Ref(LoomJsonContext.Default.ApiProblem), ApiOperations.ProblemExample) },
-            };
+                responses[problem.Status] = new JsonObject { ["$ref"] = $"#/components/responses/{problem.Name}" };
+                problems[problem.Name] = new JsonObject
+                {
+                    ["description"] = $"Problem details (RFC 9457). {problem.Description}",
+                    ["content"] = new JsonObject { [ProblemMedia] = Media(schemas.Ref(LoomJsonContext.Default.ApiProblem), problem.Example) },
+                };
+            }
             operation["responses"] = responses;
             operation["security"] = route.Role == ApiRole.Anonymous
                 ? new JsonArray()
@@ -96,10 +102,21 @@ internal static class OpenApiDocument
                 ["securitySchemes"] = server
                     ? SecuritySchemes(header, query, "An API key configured in Loom:ApiKeys with its role (reader, operator or admin).")
                     : SecuritySchemes(header, query, "A function key of the Function App; Loom__ApiKeys may give a key a narrower or wider role."),
+                ["responses"] = new JsonObject(problems.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => KeyValuePair.Create(p.Key, p.Value?.DeepClone()))),
                 ["schemas"] = schemas.Components,
             },
         };
     }
+
+    /// <summary>Whether <paramref name="route"/> can answer with the problem of <paramref name="status"/>.</summary>
+    private static bool Answers(string status, Route route, ApiOperations.Operation contract) => status switch
+    {
+        "400" => route.Template.Contains('{', StringComparison.Ordinal) || contract.Query.Count > 0 || contract.Request is not null,
+        "401" or "403" => route.Role != ApiRole.Anonymous,
+        "404" => route.Template.Contains('{', StringComparison.Ordinal),
+        "409" => contract.Conflict,
+        _ => true,
+    };
 
     private static JsonObject SecuritySchemes(string header, string query, string description) => new()
     {
@@ -125,11 +142,16 @@ internal static class OpenApiDocument
         }
         else
         {
-            // A workflow: its YAML as written, or the same model as JSON.
-            content["application/yaml"] = Media(new JsonObject { ["type"] = "string" }, ApiOperations.WorkflowYamlExample);
-            content["application/json"] = Media(new JsonObject { ["type"] = "object" }, null);
+            // A workflow: its YAML as written, or the same model as JSON. Plain text first: generators (NSwag) send the first
+            // media type, and send a string body as it is only when it is text/plain (YAML they would quote as a JSON string).
+            var yaml = new JsonObject { ["type"] = "string", ["description"] = "The workflow's YAML, line breaks kept." };
+            content["text/plain"] = Media(yaml, ApiOperations.WorkflowYamlExample);
+            content["application/yaml"] = Media(yaml.DeepClone(), ApiOperations.WorkflowYamlExample);
+            content["application/json"] = Media(new JsonObject { ["type"] = "object", ["description"] = "The same workflow model as JSON." }, null);
         }
-        return new JsonObject { ["required"] = request.Required, ["content"] = content };
+        var body = new JsonObject { ["required"] = request.Required, ["content"] = content };
+        if (request.Type is null) body["description"] = "The workflow: its YAML as written (text/plain or application/yaml), or the same model as JSON.";
+        return body;
     }
 
     private static JsonObject Response(ApiOperations.Answer answer, Schemas schemas)
