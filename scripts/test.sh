@@ -71,7 +71,8 @@ PY
 step "OpenAPI documents: redocly lint (recommended rules) and a client generated from them (openapi-typescript)"
 # tests/Loom.Server.Tests/OpenApiDocumentTests wrote the documents both hosts serve into artifacts/openapi. Lint fails the run
 # on errors; the generated types must equal the committed dashboard/src/api.generated.ts and compile against the dashboard
-# (dashboard/src/api.contract.ts). The tools are pinned in dashboard/package.json.
+# (dashboard/src/api.ts and api.contract.ts). The tools are pinned in dashboard/package.json. A C# client generated from the
+# served document (NSwag) drives a run end to end in tests/Loom.Client.Tests, counted with the dotnet tests above.
 openapi="$root/artifacts/openapi"
 for doc in server functions; do
   if [ -f "$openapi/$doc.json" ] && (cd dashboard && npx --yes @redocly/cli@2.77.0 lint "$openapi/$doc.json" </dev/null); then

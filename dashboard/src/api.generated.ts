@@ -11,10 +11,18 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List workflows with schedule, next fire time and last run. */
+        /**
+         * List workflows
+         * @description List workflows with schedule, next fire time and last run.
+         */
         get: operations["listWorkflows"];
         put?: never;
-        /** Register a workflow (YAML or JSON); a new version when the content changed. */
+        /**
+         * Register a workflow
+         * @description Register a workflow (YAML or JSON); a new version when the content changed.
+         *
+         *     Send the YAML as written (`Content-Type: application/yaml`, e.g. `curl --data-binary @workflow.yaml`). The same content again changes nothing (200); changed content stores a new version (201). An invalid workflow is a 400 listing every error with line and column, and nothing is stored.
+         */
         post: operations["registerWorkflow"];
         delete?: never;
         options?: never;
@@ -31,7 +39,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Validate a workflow without registering it. */
+        /**
+         * Validate a workflow
+         * @description Validate a workflow without registering it.
+         *
+         *     Any readable body answers 200: `valid` says whether it would register, `errors` lists each problem with line and column, `warnings` what registers but probably does not do what was meant.
+         */
         post: operations["validateWorkflow"];
         delete?: never;
         options?: never;
@@ -46,11 +59,19 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A workflow's definition, version and next fire times. */
+        /**
+         * Get a workflow
+         * @description A workflow's definition, version and next fire times.
+         */
         get: operations["getWorkflow"];
         put?: never;
         post?: never;
-        /** Stop scheduling a workflow; its history is kept. */
+        /**
+         * Delete a workflow
+         * @description Stop scheduling a workflow; its history is kept.
+         *
+         *     Runs under way finish; a backfill under way drops what it has not started.
+         */
         delete: operations["deleteWorkflow"];
         options?: never;
         head?: never;
@@ -64,7 +85,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** All versions of a workflow. */
+        /**
+         * List a workflow's versions
+         * @description All versions of a workflow.
+         */
         get: operations["listWorkflowVersions"];
         put?: never;
         post?: never;
@@ -81,7 +105,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One version's source. */
+        /**
+         * Get a version's source
+         * @description One version's source.
+         */
         get: operations["getWorkflowVersion"];
         put?: never;
         post?: never;
@@ -100,7 +127,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Pause scheduling. */
+        /**
+         * Pause a workflow
+         * @description Pause scheduling.
+         */
         post: operations["pauseWorkflow"];
         delete?: never;
         options?: never;
@@ -117,7 +147,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Resume scheduling. */
+        /**
+         * Resume a workflow
+         * @description Resume scheduling.
+         */
         post: operations["resumeWorkflow"];
         delete?: never;
         options?: never;
@@ -134,7 +167,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Start a run with parameters. */
+        /**
+         * Start a run
+         * @description Start a run with parameters.
+         *
+         *     Parameters not given take the workflow's defaults; an undeclared parameter is a 400. Follow the run at the `Location` URL until its status is final (succeeded, failed or cancelled).
+         */
         post: operations["triggerRun"];
         delete?: never;
         options?: never;
@@ -151,9 +189,17 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Start the runs of every occurrence in a time range, at most maxConcurrent at once when given. */
+        /**
+         * Backfill a time range
+         * @description Start the runs of every occurrence in a time range, at most maxConcurrent at once when given.
+         *
+         *     One run per schedule occurrence from `from` to `to`; an occurrence that ran already is not run again (listed in `alreadyExisting`). With `maxConcurrent` the occurrences are queued and started as earlier runs finish.
+         */
         post: operations["startBackfill"];
-        /** Drop the occurrences a backfill has not started yet; its runs continue. */
+        /**
+         * Cancel a backfill
+         * @description Drop the occurrences a backfill has not started yet; its runs continue.
+         */
         delete: operations["cancelBackfill"];
         options?: never;
         head?: never;
@@ -167,7 +213,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List runs, newest first, filtered and paged. */
+        /**
+         * List runs
+         * @description List runs, newest first, filtered and paged.
+         *
+         *     Pass `continuation` from one page to get the next; it is null on the last page.
+         */
         get: operations["listRuns"];
         put?: never;
         post?: never;
@@ -184,7 +235,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A run with the state of every task. */
+        /**
+         * Get a run
+         * @description A run with the state of every task.
+         *
+         *     The run is final once its status is succeeded, failed or cancelled.
+         */
         get: operations["getRun"];
         put?: never;
         post?: never;
@@ -201,7 +257,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The run's event log. */
+        /**
+         * List a run's events
+         * @description The run's event log.
+         */
         get: operations["listRunEvents"];
         put?: never;
         post?: never;
@@ -218,7 +277,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The run's events as server-sent events, as they commit; resume with Last-Event-ID; an 'end' event once the run is final. */
+        /**
+         * Stream a run's events
+         * @description The run's events as server-sent events, as they commit; resume with Last-Event-ID; an 'end' event once the run is final.
+         */
         get: operations["streamRunEvents"];
         put?: never;
         post?: never;
@@ -235,7 +297,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every HTTP attempt of a task. */
+        /**
+         * List a task's attempts
+         * @description Every HTTP attempt of a task.
+         */
         get: operations["listTaskAttempts"];
         put?: never;
         post?: never;
@@ -254,7 +319,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Cancel a run. */
+        /**
+         * Cancel a run
+         * @description Cancel a run.
+         *
+         *     A run already final is a 409.
+         */
         post: operations["cancelRun"];
         delete?: never;
         options?: never;
@@ -271,7 +341,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Start a new run that re-runs only what failed. */
+        /**
+         * Retry a failed run
+         * @description Start a new run that re-runs only what failed.
+         *
+         *     The new run keeps what succeeded and re-runs what failed, was cancelled, or was skipped because of it. A run with nothing to retry is a 409.
+         */
         post: operations["retryRun"];
         delete?: never;
         options?: never;
@@ -288,7 +363,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Completion of a callback task (authenticated by its token). */
+        /**
+         * Complete a callback task
+         * @description Completion of a callback task (authenticated by its token).
+         *
+         *     A task with `completion: callback` gets this URL as `callbackUrl` in its request body; the backend answers 202 and posts the result here when done. An empty body means SUCCESS. Authenticated by the token in the URL, so no API key.
+         */
         post: operations["completeCallback"];
         delete?: never;
         options?: never;
@@ -303,7 +383,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** 200 when storage answers. */
+        /**
+         * Check health
+         * @description 200 when storage answers.
+         */
         get: operations["getHealth"];
         put?: never;
         post?: never;
@@ -320,7 +403,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Process figures of this host: CPU time, memory, storage requests sent. */
+        /**
+         * Get process figures
+         * @description Process figures of this host: CPU time, memory, storage requests sent.
+         */
         get: operations["getDiagnostics"];
         put?: never;
         post?: never;
@@ -337,7 +423,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** This document. */
+        /**
+         * Get this OpenAPI document
+         * @description This document.
+         */
         get: operations["getOpenApiDocument"];
         put?: never;
         post?: never;
@@ -352,329 +441,664 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         WorkflowRegistered: {
+            /** @description Workflow id. */
             id: string;
+            /** @description The current version. */
             version: number;
+            /** @description True when this call stored a new version. */
             created: boolean;
+            /** @description Warnings about the definition. */
             warnings: string[];
         };
         WorkflowError: {
+            /** @description 1-based line, 0 when unknown. */
             line: number;
+            /** @description 1-based column, 0 when unknown. */
             column: number;
+            /** @description What is wrong. */
             message: string;
+            /** @description Where in the model (e.g. tasks[1].url), when known. */
             path: string | null;
         };
         ApiProblem: {
+            /** @description A URI naming the kind of problem. */
             type: string;
+            /** @description Short summary. */
             title: string;
+            /** @description HTTP status. */
             status: number;
-            /** @default null */
-            detail: string;
-            /** @default null */
-            errors: components["schemas"]["WorkflowError"][];
+            /** @description What happened and what to do. */
+            detail?: string;
+            /** @description For an invalid workflow: every error with line and column. */
+            errors?: components["schemas"]["WorkflowError"][];
         };
         WorkflowValidation: {
+            /** @description True when the source would register. */
             valid: boolean;
+            /** @description The workflow id, when the source got that far. */
             id: string | null;
+            /** @description Every error found (the list holds the first ones). */
             errorCount: number;
+            /** @description The errors, with line and column. */
             errors: components["schemas"]["WorkflowError"][];
+            /** @description Things that register but probably do not do what was meant. */
             warnings: string[];
         };
         ScheduleView: {
+            /** @description Cron expression (5 or 6 fields). */
             cron: string;
+            /** @description IANA time zone. */
             timezone: string;
+            /** @description The cron in words. */
             description: string;
-            /** @enum {string} */
+            /**
+             * @description Missed occurrences policy.
+             * @enum {string}
+             */
             catchup: "none" | "latest" | "all";
-            /** @enum {string} */
+            /**
+             * @description Overlapping runs policy.
+             * @enum {string}
+             */
             concurrency: "allow" | "forbid" | "replace";
         };
         RunSummary: {
+            /** @description Run id. */
             runId: string;
+            /** @description Workflow id. */
             workflowId: string;
+            /** @description Workflow version it runs. */
             version: number;
-            /** @enum {string} */
+            /**
+             * @description Run status.
+             * @enum {string}
+             */
             status: "pending" | "running" | "succeeded" | "failed" | "cancelled";
+            /** @description What started it: schedule, manual, backfill, retry. */
             trigger: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When it was created.
+             */
             createdAt: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description The occurrence it stands for, if scheduled.
+             */
             scheduledAt: string | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When it finished.
+             */
             finishedAt: string | null;
         };
         WorkflowSummary: {
+            /** @description Workflow id. */
             id: string;
+            /** @description Display name (the id when none). */
             name: string;
+            /** @description Description, when given. */
             description: string | null;
+            /** @description Current version. */
             version: number;
+            /** @description True when scheduling is paused. */
             paused: boolean;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description Last change of the head.
+             */
             updatedAt: string;
+            /** @description Tags. */
             tags: string[];
+            /** @description Number of tasks. */
             taskCount: number;
+            /** @description The schedule, null when run on demand only. */
             schedule: components["schemas"]["ScheduleView"] | null;
+            /** @description Next occurrences (none when paused or unscheduled). */
             nextFireTimes: string[];
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description The first of them.
+             */
             nextFireTime: string | null;
+            /** @description The newest run, if any. */
             lastRun: components["schemas"]["RunSummary"] | null;
         };
         WorkflowList: {
+            /** @description Every workflow that is not deleted. */
             items: components["schemas"]["WorkflowSummary"][];
         };
         DefinitionTask: {
+            /** @description Task id. */
             id: string;
+            /** @description Task type: `http` or `wait`. */
             type: string;
+            /** @description HTTP method; null for a wait task. */
             method: string | null;
+            /** @description URL, templates unexpanded; null for a wait task. */
             url: string | null;
+            /** @description Its `when:` condition; null when it has none. */
             when: string | null;
+            /** @description How long a wait task waits; null otherwise. */
             durationMs: number | null;
+            /** @description Template of the instant a wait task waits until; null otherwise. */
             until: string | null;
+            /** @description Upstream task ids. */
             dependsOn: string[];
-            /** @enum {string} */
+            /**
+             * @description Trigger rule.
+             * @enum {string}
+             */
             trigger: "all_success" | "all_done" | "all_failed" | "one_success" | "one_failed" | "none_failed";
-            /** @enum {string} */
+            /**
+             * @description sync or callback.
+             * @enum {string}
+             */
             completion: "sync" | "callback";
+            /** @description Per-attempt timeout. */
             timeoutMs: number;
+            /** @description Most attempts. */
             maxAttempts: number;
-            /** @enum {string} */
+            /**
+             * @description Backoff kind.
+             * @enum {string}
+             */
             backoff: "fixed" | "linear" | "exponential";
+            /** @description True when its failure does not fail the run. */
             allowFailure: boolean;
         };
         DefinitionView: {
+            /** @description Workflow id. */
             id: string;
+            /** @description Display name. */
             name: string;
+            /** @description True when the first failure cancels the rest. */
             failFast: boolean;
+            /** @description Whole-run timeout, when set. */
             timeoutMs: number | null;
+            /** @description Parameters with their defaults. */
             params: {
                 [key: string]: unknown;
             };
+            /** @description Tasks in definition order. */
             tasks: components["schemas"]["DefinitionTask"][];
         };
         BackfillProgress: {
+            /** @description Occurrences not started yet. */
             queued: number;
+            /** @description Its runs still going. */
             active: number;
+            /** @description At most this many at once. */
             maxConcurrent: number;
         };
         WorkflowDetail: {
+            /** @description Workflow id. */
             id: string;
+            /** @description Display name. */
             name: string;
+            /** @description Description, when given. */
             description: string | null;
+            /** @description Current version. */
             version: number;
+            /** @description True when paused. */
             paused: boolean;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description Last change of the head.
+             */
             updatedAt: string;
+            /** @description Tags. */
             tags: string[];
+            /** @description Number of tasks. */
             taskCount: number;
+            /** @description The schedule, null when none. */
             schedule: components["schemas"]["ScheduleView"] | null;
+            /** @description Next occurrences. */
             nextFireTimes: string[];
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description The first of them.
+             */
             nextFireTime: string | null;
+            /** @description The current version's source as registered. */
             source: string | null;
+            /** @description The parsed definition. */
             definition: components["schemas"]["DefinitionView"];
+            /** @description A backfill under way; absent when none. */
             backfill?: components["schemas"]["BackfillProgress"] | null;
         };
         WorkflowDeleted: {
+            /** @description Workflow id. */
             id: string;
+            /** @description Always true. */
             deleted: boolean;
         };
         WorkflowVersionSummary: {
+            /** @description Version number. */
             version: number;
+            /** @description Hash of its source. */
             contentHash: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When it was registered.
+             */
             createdAt: string;
         };
         WorkflowVersionList: {
+            /** @description Workflow id. */
             id: string;
+            /** @description Versions, oldest first. */
             items: components["schemas"]["WorkflowVersionSummary"][];
         };
         WorkflowVersionSource: {
+            /** @description Workflow id. */
             id: string;
+            /** @description Version number. */
             version: number;
+            /** @description Hash of its source. */
             contentHash: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When it was registered.
+             */
             createdAt: string;
+            /** @description The source as registered. */
             source: string;
         };
         WorkflowPaused: {
+            /** @description Workflow id. */
             id: string;
+            /** @description The new state. */
             paused: boolean;
         };
         TriggerRequest: {
+            /** @description Parameter values overriding the workflow's defaults. */
             params?: {
                 [key: string]: unknown;
             };
         };
         RunAccepted: {
+            /** @description The new run's id. */
             runId: string;
-            /** @default null */
-            retryOf: string;
+            /** @description The run it retries; absent for a trigger. */
+            retryOf?: string;
         };
         BackfillRequest: {
+            /** @description First instant of the range (ISO-8601). */
             from: string;
+            /** @description Last instant of the range (ISO-8601). */
             to: string;
-            /** @default null */
-            maxConcurrent: number;
+            /** @description At most this many runs at once (1-1000); all at once when absent. */
+            maxConcurrent?: number;
+            /** @description Parameter values for every run. */
             params?: {
                 [key: string]: unknown;
             };
         };
         BackfillStarted: {
+            /** @description Runs started now. */
             runIds: string[];
+            /** @description Runs queued for later (only with maxConcurrent). */
             queued?: string[];
+            /** @description Occurrences that had run already. */
             alreadyExisting: string[];
+            /** @description Occurrences in the range. */
             occurrences: number;
+            /** @description The bound given, if any. */
             maxConcurrent?: number;
         };
         BackfillCancelled: {
+            /** @description Workflow id. */
             id: string;
+            /** @description Occurrences dropped. */
             dropped: number;
+            /** @description Its runs that continue. */
             stillRunning: string[];
         };
         RunList: {
+            /** @description The runs. */
             items: components["schemas"]["RunSummary"][];
+            /** @description Token of the next page; null on the last. */
             continuation: string | null;
         };
         TaskStateView: {
+            /** @description Task id. */
             id: string;
-            /** @enum {string} */
+            /**
+             * @description Task status.
+             * @enum {string}
+             */
             status: "pending" | "running" | "waiting" | "retrying" | "succeeded" | "failed" | "skipped" | "cancelled";
+            /** @description Current or last attempt (0 before the first). */
             attempt: number;
+            /** @description Most attempts, when the definition is known. */
             maxAttempts: number | null;
+            /** @description Upstream ids, when the definition is known. */
             dependsOn: string[] | null;
+            /** @description Its stage in the plan, when the definition is known. */
             stage: number | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description First start.
+             */
             startedAt: string | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description Finish.
+             */
             finishedAt: string | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When a retry or timer is due.
+             */
             dueAt: string | null;
+            /** @description Why it ended as it did. */
             reason: string | null;
+            /** @description Last HTTP status from the backend. */
             statusCode: number | null;
-            /** @description Any JSON value. */
+            /** @description Its output (size-capped). */
             output: unknown;
+            /** @description True when the output was cut. */
             outputTruncated: boolean;
+            /** @description Task type (`http` or `wait`), when the definition is known. */
             type: string | null;
+            /** @description Its `when:` condition; null when it has none or the definition is unknown. */
             when: string | null;
         };
         RunDetail: {
+            /** @description Run id. */
             runId: string;
+            /** @description Workflow id. */
             workflowId: string;
+            /** @description Workflow version. */
             version: number;
-            /** @enum {string} */
+            /**
+             * @description Run status.
+             * @enum {string}
+             */
             status: "pending" | "running" | "succeeded" | "failed" | "cancelled";
+            /** @description What started it. */
             trigger: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When it was created.
+             */
             createdAt: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description The occurrence, if scheduled.
+             */
             scheduledAt: string | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When it finished.
+             */
             finishedAt: string | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When it started.
+             */
             startedAt: string | null;
+            /** @description From start to finish (or to now's last change while running). */
             durationMs: number | null;
+            /** @description Why it ended as it did. */
             reason: string | null;
+            /** @description The run this one retries. */
             retryOf: string | null;
+            /** @description Parameter values given. */
             params: {
                 [key: string]: unknown;
             };
+            /** @description Tasks per status. */
             taskCounts: {
                 [key: string]: number;
             };
+            /** @description Every task's state. */
             tasks: components["schemas"]["TaskStateView"][];
         };
         RunEventView: {
+            /** @description Position in the log (the stream's event id). */
             sequence: number;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When it was written.
+             */
             timestamp: string;
+            /** @description Event type. */
             type: string;
+            /** @description The task it concerns, if any. */
             taskId: string | null;
-            /** @description Any JSON value. */
+            /** @description Its details (JSON, or text). */
             data: unknown;
         };
         RunEventList: {
+            /** @description Run id. */
             runId: string;
+            /** @description The log in sequence order. */
             items: components["schemas"]["RunEventView"][];
         };
         AttemptView: {
+            /** @description Attempt number from 1. */
             attempt: number;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When it started.
+             */
             startedAt: string;
+            /** @description How long it took. */
             durationMs: number;
+            /** @description succeeded, failed, accepted, ... */
             outcome: string;
+            /** @description HTTP status, if there was an answer. */
             statusCode: number | null;
+            /** @description Summary of the request sent. */
             request: string;
+            /** @description What went wrong. */
             error: string | null;
+            /** @description The response body kept (text, size-capped). */
             output: string | null;
+            /** @description True when the output was cut. */
             outputTruncated: boolean;
             /**
              * Format: date-time
-             * @default null
+             * @description When the next attempt started or is due; only on an attempt that was followed by another.
              */
-            retryAt: string;
-            /** @default null */
-            retryDelayMs: number;
+            retryAt?: string;
+            /** @description From this attempt's end to `retryAt`. */
+            retryDelayMs?: number;
         };
         AttemptList: {
+            /** @description Run id. */
             runId: string;
+            /** @description Task id. */
             taskId: string;
+            /** @description Attempts in order. */
             items: components["schemas"]["AttemptView"][];
         };
         CancelRequest: {
-            /** @default null */
-            reason: string | null;
+            /** @description Why, for the run's log. */
+            reason?: string;
         };
         RunCancelling: {
+            /** @description Run id. */
             runId: string;
+            /** @description Always "cancelling". */
             status: string;
         };
         CallbackRequest: {
-            /** @default null */
-            status: string | null;
-            /** @default null */
-            output: unknown;
-            /** @default null */
-            message: string | null;
-            /** @default null */
-            retryable: boolean | null;
+            /** @description SUCCESS, FAILED or RUNNING. */
+            status?: string;
+            /** @description The task's output, for downstream tasks. */
+            output?: unknown;
+            /** @description A note for the run's log. */
+            message?: string;
+            /** @description For FAILED: whether a retry may help. */
+            retryable?: boolean;
         };
         CallbackAccepted: {
+            /** @description Run id. */
             runId: string;
+            /** @description Task id. */
             taskId: string;
+            /** @description Always true. */
             accepted: boolean;
         };
         HealthStatus: {
+            /** @description healthy or unhealthy. */
             status: string;
+            /** @description ok or unreachable. */
             storage: string;
         };
         StalledRunView: {
+            /** @description Run id. */
             runId: string;
+            /** @description The last error. */
             error: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description Since when.
+             */
             since: string;
+            /** @description Failed attempts to commit. */
             failures: number;
         };
         StorageFigures: {
+            /** @description True when counting. */
             counting: boolean;
-            /** @default null */
-            tables: number;
-            /** @default null */
-            total: number;
+            /** @description Table requests. */
+            tables?: number;
+            /** @description All requests. */
+            total?: number;
         };
         DiagnosticsSnapshot: {
+            /** @description CPU time used. */
             cpuSeconds: number;
+            /** @description Working set. */
             workingSetBytes: number;
+            /** @description Peak working set. */
             peakWorkingSetBytes: number;
+            /** @description Managed heap in use. */
             gcHeapBytes: number;
+            /** @description Managed memory committed. */
             gcCommittedBytes: number;
+            /** @description Times memory was given back. */
             memoryTrims: number;
+            /** @description Versions kept parsed. */
             cachedWorkflowVersions: number;
+            /** @description Runs held by the engine. */
             activeRuns: number;
+            /** @description Runs finished since start. */
             runsFinished: number;
+            /** @description Runs that cannot progress (at most 50). */
             stalledRuns: components["schemas"]["StalledRunView"][];
+            /** @description Storage requests. */
             storage: components["schemas"]["StorageFigures"];
         };
     };
-    responses: never;
+    responses: {
+        /** @description Problem details (RFC 9457). Bad input: the problem names the field or value and says what it must be. */
+        BadRequest: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://loom.dev/problems/400",
+                 *       "title": "Bad maxConcurrent",
+                 *       "status": 400,
+                 *       "detail": "maxConcurrent must be a whole number from 1 to 1000."
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["ApiProblem"];
+            };
+        };
+        /** @description Problem details (RFC 9457). The state refuses it: the run is final already, there is nothing to retry, a backfill is under way, the callback is not expected. */
+        Conflict: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://loom.dev/problems/409",
+                 *       "title": "Run already finished",
+                 *       "status": 409,
+                 *       "detail": "Run 'daily-report-20261205T030000Z' already succeeded; there is nothing to cancel."
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["ApiProblem"];
+            };
+        };
+        /** @description Problem details (RFC 9457). The key's role is below the one the operation needs. */
+        Forbidden: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://loom.dev/problems/403",
+                 *       "title": "Forbidden",
+                 *       "status": 403,
+                 *       "detail": "This key has the reader role; POST /api/workflows needs admin."
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["ApiProblem"];
+            };
+        };
+        /** @description Problem details (RFC 9457). No such workflow, version, run, task or callback. */
+        NotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://loom.dev/problems/404",
+                 *       "title": "Not found",
+                 *       "status": 404,
+                 *       "detail": "No workflow with id 'nightly'."
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["ApiProblem"];
+            };
+        };
+        /** @description Problem details (RFC 9457). The body is over the size limit (every route checks it before anything else). */
+        PayloadTooLarge: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://loom.dev/problems/413",
+                 *       "title": "Payload too large",
+                 *       "status": 413,
+                 *       "detail": "The body is 2000000 bytes; the limit is 1048576."
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["ApiProblem"];
+            };
+        };
+        /** @description Problem details (RFC 9457). No valid API key. */
+        Unauthorized: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://loom.dev/problems/401",
+                 *       "title": "Unauthorized",
+                 *       "status": 401,
+                 *       "detail": "Send a valid API key in the x-functions-key header (or the code query parameter)."
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["ApiProblem"];
+            };
+        };
+    };
     parameters: never;
     requestBodies: never;
     headers: never;
@@ -700,23 +1124,9 @@ export interface operations {
                     "application/json": components["schemas"]["WorkflowList"];
                 };
             };
-            /** @description Problem details (RFC 9457): bad input, no key, a role too low, an unknown id, a conflict. */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "type": "https://loom.dev/problems/404",
-                     *       "title": "Not found",
-                     *       "status": 404,
-                     *       "detail": "No workflow with id 'nightly'."
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["ApiProblem"];
-                };
-            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
         };
     };
     registerWorkflow: {
@@ -726,8 +1136,23 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
+        /** @description The workflow: its YAML as written (text/plain or application/yaml), or the same model as JSON. */
         requestBody: {
             content: {
+                /**
+                 * @example id: daily-report
+                 *     name: Daily Report
+                 *     schedule: "0 3 * * *"
+                 *     tasks:
+                 *       - id: fetch_data
+                 *         method: POST
+                 *         url: http://your-backend:8080/api/tasks/fetch-data
+                 *       - id: process
+                 *         method: POST
+                 *         url: http://your-backend:8080/api/tasks/process
+                 *         dependsOn: [fetch_data]
+                 */
+                "text/plain": string;
                 /**
                  * @example id: daily-report
                  *     name: Daily Report
@@ -774,23 +1199,10 @@ export interface operations {
                     "application/json": components["schemas"]["WorkflowRegistered"];
                 };
             };
-            /** @description Problem details (RFC 9457): bad input, no key, a role too low, an unknown id, a conflict. */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "type": "https://loom.dev/problems/404",
-                     *       "title": "Not found",
-                     *       "status": 404,
-                     *       "detail": "No workflow with id 'nightly'."
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["ApiProblem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
         };
     };
     validateWorkflow: {
@@ -800,8 +1212,23 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
+        /** @description The workflow: its YAML as written (text/plain or application/yaml), or the same model as JSON. */
         requestBody: {
             content: {
+                /**
+                 * @example id: daily-report
+                 *     name: Daily Report
+                 *     schedule: "0 3 * * *"
+                 *     tasks:
+                 *       - id: fetch_data
+                 *         method: POST
+                 *         url: http://your-backend:8080/api/tasks/fetch-data
+                 *       - id: process
+                 *         method: POST
+                 *         url: http://your-backend:8080/api/tasks/process
+                 *         dependsOn: [fetch_data]
+                 */
+                "text/plain": string;
                 /**
                  * @example id: daily-report
                  *     name: Daily Report
@@ -826,26 +1253,29 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "valid": false,
+                     *       "id": "daily-report",
+                     *       "errorCount": 1,
+                     *       "errors": [
+                     *         {
+                     *           "line": 7,
+                     *           "column": 10,
+                     *           "message": "'url' must be an absolute http or https URL",
+                     *           "path": "tasks[1].url"
+                     *         }
+                     *       ],
+                     *       "warnings": []
+                     *     }
+                     */
                     "application/json": components["schemas"]["WorkflowValidation"];
                 };
             };
-            /** @description Problem details (RFC 9457): bad input, no key, a role too low, an unknown id, a conflict. */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "type": "https://loom.dev/problems/404",
-                     *       "title": "Not found",
-                     *       "status": 404,
-                     *       "detail": "No workflow with id 'nightly'."
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["ApiProblem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
         };
     };
     getWorkflow: {
@@ -869,23 +1299,11 @@ export interface operations {
                     "application/json": components["schemas"]["WorkflowDetail"];
                 };
             };
-            /** @description Problem details (RFC 9457): bad input, no key, a role too low, an unknown id, a conflict. */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "type": "https://loom.dev/problems/404",
-                     *       "title": "Not found",
-                     *       "status": 404,
-                     *       "detail": "No workflow with id 'nightly'."
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["ApiProblem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
         };
     };
     deleteWorkflow: {
@@ -909,23 +1327,11 @@ export interface operations {
                     "application/json": components["schemas"]["WorkflowDeleted"];
                 };
             };
-            /** @description Problem details (RFC 9457): bad input, no key, a role too low, an unknown id, a conflict. */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "type": "https://loom.dev/problems/404",
-                     *       "title": "Not found",
-                     *       "status": 404,
-                     *       "detail": "No workflow with id 'nightly'."
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["ApiProblem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
         };
     };
     listWorkflowVersions: {
@@ -949,23 +1355,11 @@ export interface operations {
                     "application/json": components["schemas"]["WorkflowVersionList"];
                 };
             };
-            /** @description Problem details (RFC 9457): bad input, no key, a role too low, an unknown id, a conflict. */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "type": "https://loom.dev/problems/404",
-                     *       "title": "Not found",
-                     *       "status": 404,
-                     *       "detail": "No workflow with id 'nightly'."
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["ApiProblem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
         };
     };
     getWorkflowVersion: {
@@ -991,23 +1385,11 @@ export interface operations {
                     "application/json": components["schemas"]["WorkflowVersionSource"];
                 };
             };
-            /** @description Problem details (RFC 9457): bad input, no key, a role too low, an unknown id, a conflict. */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "type": "https://loom.dev/problems/404",
-                     *       "title": "Not found",
-                     *       "status": 404,
-                     *       "detail": "No workflow with id 'nightly'."
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["ApiProblem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
         };
     };
     pauseWorkflow: {
@@ -1031,23 +1413,11 @@ export interface operations {
                     "application/json": components["schemas"]["WorkflowPaused"];
                 };
             };
-            /** @description Problem details (RFC 9457): bad input, no key, a role too low, an unknown id, a conflict. */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "type": "https://loom.dev/problems/404",
-                     *       "title": "Not found",
-                     *       "status": 404,
-                     *       "detail": "No workflow with id 'nightly'."
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["ApiProblem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
         };
     };
     resumeWorkflow: {
@@ -1071,23 +1441,11 @@ export interface operations {
                     "application/json": components["schemas"]["WorkflowPaused"];
                 };
             };
-            /** @description Problem details (RFC 9457): bad input, no key, a role too low, an unknown id, a conflict. */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "type": "https://loom.dev/problems/404",
-                     *       "title": "Not found",
-                     *       "status": 404,
-                     *       "detail": "No workflow with id 'nightly'."
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["ApiProblem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
         };
     };
     triggerRun: {
@@ -1129,23 +1487,11 @@ export interface operations {
                     "application/json": components["schemas"]["RunAccepted"];
                 };
             };
-            /** @description Problem details (RFC 9457): bad input, no key, a role too low, an unknown id, a conflict. */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "type": "https://loom.dev/problems/404",
-                     *       "title": "Not found",
-                     *       "status": 404,
-                     *       "detail": "No workflow with id 'nightly'."
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["ApiProblem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
         };
     };
     startBackfill: {
@@ -1177,26 +1523,29 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "runIds": [
+                     *         "daily-report@20261101T030000Z",
+                     *         "daily-report@20261102T030000Z"
+                     *       ],
+                     *       "queued": [
+                     *         "daily-report@20261103T030000Z"
+                     *       ],
+                     *       "alreadyExisting": [],
+                     *       "occurrences": 3,
+                     *       "maxConcurrent": 2
+                     *     }
+                     */
                     "application/json": components["schemas"]["BackfillStarted"];
                 };
             };
-            /** @description Problem details (RFC 9457): bad input, no key, a role too low, an unknown id, a conflict. */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "type": "https://loom.dev/problems/404",
-                     *       "title": "Not found",
-                     *       "status": 404,
-                     *       "detail": "No workflow with id 'nightly'."
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["ApiProblem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
         };
     };
     cancelBackfill: {
@@ -1220,23 +1569,11 @@ export interface operations {
                     "application/json": components["schemas"]["BackfillCancelled"];
                 };
             };
-            /** @description Problem details (RFC 9457): bad input, no key, a role too low, an unknown id, a conflict. */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "type": "https://loom.dev/problems/404",
-                     *       "title": "Not found",
-                     *       "status": 404,
-                     *       "detail": "No workflow with id 'nightly'."
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["ApiProblem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
         };
     };
     listRuns: {
@@ -1268,23 +1605,10 @@ export interface operations {
                     "application/json": components["schemas"]["RunList"];
                 };
             };
-            /** @description Problem details (RFC 9457): bad input, no key, a role too low, an unknown id, a conflict. */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "type": "https://loom.dev/problems/404",
-                     *       "title": "Not found",
-                     *       "status": 404,
-                     *       "detail": "No workflow with id 'nightly'."
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["ApiProblem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
         };
     };
     getRun: {
@@ -1305,26 +1629,74 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "runId": "daily-report-20261205T030000Z",
+                     *       "workflowId": "daily-report",
+                     *       "version": 1,
+                     *       "status": "succeeded",
+                     *       "trigger": "schedule",
+                     *       "createdAt": "2026-12-05T03:00:00+00:00",
+                     *       "scheduledAt": "2026-12-05T03:00:00+00:00",
+                     *       "finishedAt": "2026-12-05T03:00:02.5+00:00",
+                     *       "startedAt": "2026-12-05T03:00:00.1+00:00",
+                     *       "durationMs": 2400,
+                     *       "reason": null,
+                     *       "retryOf": null,
+                     *       "params": {},
+                     *       "taskCounts": {
+                     *         "succeeded": 2
+                     *       },
+                     *       "tasks": [
+                     *         {
+                     *           "id": "fetch_data",
+                     *           "status": "succeeded",
+                     *           "attempt": 1,
+                     *           "maxAttempts": 3,
+                     *           "dependsOn": [],
+                     *           "stage": 0,
+                     *           "startedAt": "2026-12-05T03:00:00.1+00:00",
+                     *           "finishedAt": "2026-12-05T03:00:01.1999999+00:00",
+                     *           "dueAt": null,
+                     *           "reason": null,
+                     *           "statusCode": 200,
+                     *           "output": {
+                     *             "rows": 42
+                     *           },
+                     *           "outputTruncated": false,
+                     *           "type": "http",
+                     *           "when": null
+                     *         },
+                     *         {
+                     *           "id": "process",
+                     *           "status": "succeeded",
+                     *           "attempt": 1,
+                     *           "maxAttempts": 3,
+                     *           "dependsOn": [
+                     *             "fetch_data"
+                     *           ],
+                     *           "stage": 1,
+                     *           "startedAt": "2026-12-05T03:00:01.3+00:00",
+                     *           "finishedAt": "2026-12-05T03:00:02.5+00:00",
+                     *           "dueAt": null,
+                     *           "reason": null,
+                     *           "statusCode": 200,
+                     *           "output": null,
+                     *           "outputTruncated": false,
+                     *           "type": "http",
+                     *           "when": null
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["RunDetail"];
                 };
             };
-            /** @description Problem details (RFC 9457): bad input, no key, a role too low, an unknown id, a conflict. */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "type": "https://loom.dev/problems/404",
-                     *       "title": "Not found",
-                     *       "status": 404,
-                     *       "detail": "No workflow with id 'nightly'."
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["ApiProblem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
         };
     };
     listRunEvents: {
@@ -1348,23 +1720,11 @@ export interface operations {
                     "application/json": components["schemas"]["RunEventList"];
                 };
             };
-            /** @description Problem details (RFC 9457): bad input, no key, a role too low, an unknown id, a conflict. */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "type": "https://loom.dev/problems/404",
-                     *       "title": "Not found",
-                     *       "status": 404,
-                     *       "detail": "No workflow with id 'nightly'."
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["ApiProblem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
         };
     };
     streamRunEvents: {
@@ -1394,23 +1754,11 @@ export interface operations {
                     "text/event-stream": string;
                 };
             };
-            /** @description Problem details (RFC 9457): bad input, no key, a role too low, an unknown id, a conflict. */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "type": "https://loom.dev/problems/404",
-                     *       "title": "Not found",
-                     *       "status": 404,
-                     *       "detail": "No workflow with id 'nightly'."
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["ApiProblem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
         };
     };
     listTaskAttempts: {
@@ -1436,23 +1784,11 @@ export interface operations {
                     "application/json": components["schemas"]["AttemptList"];
                 };
             };
-            /** @description Problem details (RFC 9457): bad input, no key, a role too low, an unknown id, a conflict. */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "type": "https://loom.dev/problems/404",
-                     *       "title": "Not found",
-                     *       "status": 404,
-                     *       "detail": "No workflow with id 'nightly'."
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["ApiProblem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
         };
     };
     cancelRun: {
@@ -1467,6 +1803,11 @@ export interface operations {
         };
         requestBody?: {
             content: {
+                /**
+                 * @example {
+                 *       "reason": "deploying a fix first"
+                 *     }
+                 */
                 "application/json": components["schemas"]["CancelRequest"];
             };
         };
@@ -1479,26 +1820,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "runId": "daily-report-20261205T030000Z",
+                     *       "status": "cancelling"
+                     *     }
+                     */
                     "application/json": components["schemas"]["RunCancelling"];
                 };
             };
-            /** @description Problem details (RFC 9457): bad input, no key, a role too low, an unknown id, a conflict. */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "type": "https://loom.dev/problems/404",
-                     *       "title": "Not found",
-                     *       "status": 404,
-                     *       "detail": "No workflow with id 'nightly'."
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["ApiProblem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
         };
     };
     retryRun: {
@@ -1524,23 +1860,12 @@ export interface operations {
                     "application/json": components["schemas"]["RunAccepted"];
                 };
             };
-            /** @description Problem details (RFC 9457): bad input, no key, a role too low, an unknown id, a conflict. */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "type": "https://loom.dev/problems/404",
-                     *       "title": "Not found",
-                     *       "status": 404,
-                     *       "detail": "No workflow with id 'nightly'."
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["ApiProblem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
         };
     };
     completeCallback: {
@@ -1576,23 +1901,10 @@ export interface operations {
                     "application/json": components["schemas"]["CallbackAccepted"];
                 };
             };
-            /** @description Problem details (RFC 9457): bad input, no key, a role too low, an unknown id, a conflict. */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "type": "https://loom.dev/problems/404",
-                     *       "title": "Not found",
-                     *       "status": 404,
-                     *       "detail": "No workflow with id 'nightly'."
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["ApiProblem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
         };
     };
     getHealth: {
@@ -1619,6 +1931,7 @@ export interface operations {
                     "application/json": components["schemas"]["HealthStatus"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
             /** @description Storage does not answer. */
             503: {
                 headers: {
@@ -1632,23 +1945,6 @@ export interface operations {
                      *     }
                      */
                     "application/json": components["schemas"]["HealthStatus"];
-                };
-            };
-            /** @description Problem details (RFC 9457): bad input, no key, a role too low, an unknown id, a conflict. */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "type": "https://loom.dev/problems/404",
-                     *       "title": "Not found",
-                     *       "status": 404,
-                     *       "detail": "No workflow with id 'nightly'."
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["ApiProblem"];
                 };
             };
         };
@@ -1671,23 +1967,9 @@ export interface operations {
                     "application/json": components["schemas"]["DiagnosticsSnapshot"];
                 };
             };
-            /** @description Problem details (RFC 9457): bad input, no key, a role too low, an unknown id, a conflict. */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "type": "https://loom.dev/problems/404",
-                     *       "title": "Not found",
-                     *       "status": 404,
-                     *       "detail": "No workflow with id 'nightly'."
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["ApiProblem"];
-                };
-            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
         };
     };
     getOpenApiDocument: {
@@ -1708,23 +1990,9 @@ export interface operations {
                     "application/json": Record<string, never>;
                 };
             };
-            /** @description Problem details (RFC 9457): bad input, no key, a role too low, an unknown id, a conflict. */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "type": "https://loom.dev/problems/404",
-                     *       "title": "Not found",
-                     *       "status": 404,
-                     *       "detail": "No workflow with id 'nightly'."
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["ApiProblem"];
-                };
-            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
         };
     };
 }

@@ -1,153 +1,43 @@
-// The HTTP API client and the JSON shapes of functions/Loom.Core/Api (RunViews, DefinitionViews, WorkflowHandlers).
+// The HTTP API client of the dashboard.
 
-export interface ScheduleView {
-  cron: string;
-  timezone: string;
-  description: string;
-  catchup: string;
-  concurrency: string;
-}
+import type { components, operations } from './api.generated';
 
-export interface RunSummary {
-  runId: string;
-  workflowId: string;
-  version: number;
-  status: string;
-  trigger: string;
-  createdAt: string;
-  scheduledAt: string | null;
-  finishedAt: string | null;
-}
+// Every request and answer is typed by api.generated.ts: what openapi-typescript makes of the OpenAPI document the server
+// serves (scripts/test.sh regenerates it and fails when it is stale). The names below are the dashboard's own, kept stable.
 
-export interface WorkflowSummary {
-  id: string;
-  name: string;
-  description: string | null;
-  version: number;
-  paused: boolean;
-  updatedAt: string;
-  tags: string[];
-  taskCount: number;
-  schedule: ScheduleView | null;
-  nextFireTimes: string[];
-  nextFireTime: string | null;
-  lastRun?: RunSummary | null;
-}
+type Schemas = components['schemas'];
 
-export interface DefinitionTask {
-  id: string;
-  /** 'http' or 'wait' (a durable timer: no method, no url). */
-  type?: string;
-  method: string | null;
-  url: string | null;
-  /** The task's `when:` condition, if any. */
-  when?: string | null;
-  /** A wait task's duration, or the template of the instant it waits until. */
-  durationMs?: number | null;
-  until?: string | null;
-  dependsOn: string[];
-  trigger: string;
-  completion: string;
-  timeoutMs: number;
-  maxAttempts: number;
-  backoff: string;
-  allowFailure: boolean;
-}
+/** The JSON answer of an operation for a status. */
+type Answer<Op extends keyof operations, Status extends keyof operations[Op]['responses']> =
+  operations[Op]['responses'][Status] extends { content: { 'application/json': infer Body } } ? Body : never;
 
-export interface DefinitionView {
-  id: string;
-  name: string;
-  failFast: boolean;
-  timeoutMs: number | null;
-  params: Record<string, unknown>;
-  tasks: DefinitionTask[];
-}
+/** The JSON body an operation takes. */
+type RequestBody<Op extends keyof operations> =
+  NonNullable<operations[Op]['requestBody']> extends { content: { 'application/json': infer Body } } ? Body : never;
 
-export interface WorkflowDetail extends WorkflowSummary {
-  source: string | null;
-  definition: DefinitionView;
-  /** A bounded backfill under way: occurrences not started yet, its runs active now, and its bound. */
-  backfill?: { queued: number; active: number; maxConcurrent: number } | null;
-}
+export type ScheduleView = Schemas['ScheduleView'];
+export type RunSummary = Schemas['RunSummary'];
+export type WorkflowSummary = Schemas['WorkflowSummary'];
+export type DefinitionTask = Schemas['DefinitionTask'];
+export type DefinitionView = Schemas['DefinitionView'];
+export type WorkflowDetail = Schemas['WorkflowDetail'];
+export type BackfillRequest = RequestBody<'startBackfill'>;
+export type BackfillResult = Schemas['BackfillStarted'];
+export type BackfillCancelled = Schemas['BackfillCancelled'];
+export type VersionItem = Schemas['WorkflowVersionSummary'];
+export type VersionSource = Schemas['WorkflowVersionSource'];
+export type RunTask = Schemas['TaskStateView'];
+export type RunDetail = Schemas['RunDetail'];
+export type Attempt = Schemas['AttemptView'];
+export type RunEvent = Schemas['RunEventView'];
+export type Accepted = Schemas['RunAccepted'];
+export type WorkflowPaused = Schemas['WorkflowPaused'];
+export type RunCancelling = Schemas['RunCancelling'];
 
-export interface BackfillResult {
-  runIds: string[];
-  queued?: string[];
-  alreadyExisting: string[];
-  occurrences: number;
-  maxConcurrent?: number;
-}
-
-export interface VersionItem {
-  version: number;
-  contentHash: string;
-  createdAt: string;
-}
-
-export interface VersionSource extends VersionItem {
-  id: string;
-  source: string;
-}
-
-export interface RunTask {
-  id: string;
-  status: string;
-  attempt: number;
-  maxAttempts: number | null;
-  dependsOn: string[] | null;
-  stage: number | null;
-  startedAt: string | null;
-  finishedAt: string | null;
-  dueAt: string | null;
-  reason: string | null;
-  statusCode: number | null;
-  output: unknown;
-  outputTruncated: boolean;
-  type?: string | null;
-  when?: string | null;
-}
-
-export interface RunDetail extends RunSummary {
-  startedAt: string | null;
-  durationMs: number | null;
-  reason: string | null;
-  retryOf: string | null;
-  params: Record<string, unknown> | null;
-  taskCounts: Record<string, number>;
-  tasks: RunTask[];
-}
-
-export interface Attempt {
-  attempt: number;
-  startedAt: string;
-  durationMs: number;
-  outcome: string;
-  statusCode: number | null;
-  request: string;
-  error: string | null;
-  output: string | null;
-  outputTruncated: boolean;
-  /** Set when another attempt followed this one (or is due): when it started, and after how long. */
-  retryAt?: string | null;
-  retryDelayMs?: number | null;
-}
-
-export interface RunEvent {
-  sequence: number;
-  timestamp: string;
-  type: string;
-  taskId: string | null;
-  data: unknown;
-}
-
+/** A page of a listing; the workflow, version, run, event and attempt lists all fit it. */
 export interface Page<T> {
   items: T[];
   continuation?: string | null;
-}
-
-export interface Accepted {
-  runId: string;
-  retryOf?: string;
 }
 
 /** An API answer that was not 2xx, with the problem details' title and detail. */
@@ -197,35 +87,36 @@ export class ApiClient {
   }
 
   listWorkflows(): Promise<Page<WorkflowSummary>> {
-    return this.request('GET', '/api/workflows');
+    return this.request<Answer<'listWorkflows', 200>>('GET', '/api/workflows');
   }
 
   getWorkflow(id: string): Promise<WorkflowDetail> {
-    return this.request('GET', `/api/workflows/${enc(id)}`);
+    return this.request<Answer<'getWorkflow', 200>>('GET', `/api/workflows/${enc(id)}`);
   }
 
   listVersions(id: string): Promise<Page<VersionItem>> {
-    return this.request('GET', `/api/workflows/${enc(id)}/versions`);
+    return this.request<Answer<'listWorkflowVersions', 200>>('GET', `/api/workflows/${enc(id)}/versions`);
   }
 
   getVersion(id: string, version: number): Promise<VersionSource> {
-    return this.request('GET', `/api/workflows/${enc(id)}/versions/${version}`);
+    return this.request<Answer<'getWorkflowVersion', 200>>('GET', `/api/workflows/${enc(id)}/versions/${version}`);
   }
 
-  setPaused(id: string, paused: boolean): Promise<{ id: string; paused: boolean }> {
-    return this.request('POST', `/api/workflows/${enc(id)}/${paused ? 'pause' : 'resume'}`, {});
+  setPaused(id: string, paused: boolean): Promise<WorkflowPaused> {
+    return this.request<Answer<'pauseWorkflow' | 'resumeWorkflow', 200>>('POST', `/api/workflows/${enc(id)}/${paused ? 'pause' : 'resume'}`, {});
   }
 
   trigger(id: string, params: Record<string, unknown>): Promise<Accepted> {
-    return this.request('POST', `/api/workflows/${enc(id)}/runs`, { params });
+    const body: RequestBody<'triggerRun'> = { params };
+    return this.request<Answer<'triggerRun', 202>>('POST', `/api/workflows/${enc(id)}/runs`, body);
   }
 
-  backfill(id: string, body: { from: string; to: string; params?: Record<string, unknown>; maxConcurrent?: number }): Promise<BackfillResult> {
-    return this.request('POST', `/api/workflows/${enc(id)}/backfill`, body);
+  backfill(id: string, body: BackfillRequest): Promise<BackfillResult> {
+    return this.request<Answer<'startBackfill', 202>>('POST', `/api/workflows/${enc(id)}/backfill`, body);
   }
 
-  cancelBackfill(id: string): Promise<{ id: string; dropped: number }> {
-    return this.request('DELETE', `/api/workflows/${enc(id)}/backfill`);
+  cancelBackfill(id: string): Promise<BackfillCancelled> {
+    return this.request<Answer<'cancelBackfill', 200>>('DELETE', `/api/workflows/${enc(id)}/backfill`);
   }
 
   listRuns(query: { workflowId?: string; status?: string; limit?: number; continuation?: string }): Promise<Page<RunSummary>> {
@@ -235,27 +126,28 @@ export class ApiClient {
     if (query.limit) q.set('limit', String(query.limit));
     if (query.continuation) q.set('continuation', query.continuation);
     const text = q.toString();
-    return this.request('GET', `/api/runs${text ? `?${text}` : ''}`);
+    return this.request<Answer<'listRuns', 200>>('GET', `/api/runs${text ? `?${text}` : ''}`);
   }
 
   getRun(runId: string): Promise<RunDetail> {
-    return this.request('GET', `/api/runs/${enc(runId)}`);
+    return this.request<Answer<'getRun', 200>>('GET', `/api/runs/${enc(runId)}`);
   }
 
   events(runId: string): Promise<Page<RunEvent>> {
-    return this.request('GET', `/api/runs/${enc(runId)}/events`);
+    return this.request<Answer<'listRunEvents', 200>>('GET', `/api/runs/${enc(runId)}/events`);
   }
 
   attempts(runId: string, taskId: string): Promise<Page<Attempt>> {
-    return this.request('GET', `/api/runs/${enc(runId)}/tasks/${enc(taskId)}/attempts`);
+    return this.request<Answer<'listTaskAttempts', 200>>('GET', `/api/runs/${enc(runId)}/tasks/${enc(taskId)}/attempts`);
   }
 
-  cancel(runId: string, reason?: string): Promise<{ runId: string; status: string }> {
-    return this.request('POST', `/api/runs/${enc(runId)}/cancel`, reason ? { reason } : {});
+  cancel(runId: string, reason?: string): Promise<RunCancelling> {
+    const body: RequestBody<'cancelRun'> = reason ? { reason } : {};
+    return this.request<Answer<'cancelRun', 202>>('POST', `/api/runs/${enc(runId)}/cancel`, body);
   }
 
   retry(runId: string): Promise<Accepted> {
-    return this.request('POST', `/api/runs/${enc(runId)}/retry`, {});
+    return this.request<Answer<'retryRun', 202>>('POST', `/api/runs/${enc(runId)}/retry`, {});
   }
 
   /** Checks a key without storing it: true when the API accepts it. */

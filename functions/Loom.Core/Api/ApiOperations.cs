@@ -20,8 +20,17 @@ internal static class ApiOperations
     /// <summary>A query or header parameter.</summary>
     public sealed record Parameter(string Name, string In, JsonObject Schema, string Description);
 
-    /// <summary>One route's contract.</summary>
-    public sealed record Operation(string OperationId, string Tag, IReadOnlyList<Answer> Responses, Body? Request = null, IReadOnlyList<Parameter>? QueryParameters = null)
+    /// <summary>One route's contract; the document's description is the route's own line, then <paramref name="Notes"/>.</summary>
+    /// <param name="OperationId">Name a generated client gives the call.</param>
+    /// <param name="Tag">Group in the document.</param>
+    /// <param name="Responses">Documented answers besides the problems (4xx), which follow from the route.</param>
+    /// <param name="Request">The body, if it takes one.</param>
+    /// <param name="QueryParameters">Query and header parameters.</param>
+    /// <param name="Summary">A short title (a few words); the route's line when absent.</param>
+    /// <param name="Notes">What a caller should know beyond the route's line.</param>
+    /// <param name="Conflict">True when the state can refuse it (409).</param>
+    public sealed record Operation(string OperationId, string Tag, IReadOnlyList<Answer> Responses, Body? Request = null, IReadOnlyList<Parameter>? QueryParameters = null,
+        string? Summary = null, string? Notes = null, bool Conflict = false)
     {
         /// <summary>Query and header parameters.</summary>
         public IReadOnlyList<Parameter> Query => QueryParameters ?? [];
@@ -31,8 +40,20 @@ internal static class ApiOperations
     private static readonly DateTimeOffset ExampleTime = new(2026, 12, 5, 3, 0, 0, TimeSpan.Zero);
     private const string ExampleRunId = "daily-report-20261205T030000Z";
 
-    /// <summary>An example problem.</summary>
-    public static readonly JsonNode ProblemExample = Example(new ApiProblem("https://loom.dev/problems/404", "Not found", 404, "No workflow with id 'nightly'."), Json.ApiProblem);
+    /// <summary>A kind of problem an operation may answer with: its status, its name under components/responses, and an example.</summary>
+    public sealed record ProblemKind(string Status, string Name, string Description, JsonNode Example);
+
+    /// <summary>The problems (RFC 9457) the API answers with, in status order; which ones an operation lists follows from its route.</summary>
+    public static readonly IReadOnlyList<ProblemKind> Problems =
+    [
+        Problem(400, "BadRequest", "Bad input: the problem names the field or value and says what it must be.", "Bad maxConcurrent", "maxConcurrent must be a whole number from 1 to 1000."),
+        Problem(401, "Unauthorized", "No valid API key.", "Unauthorized", "Send a valid API key in the x-functions-key header (or the code query parameter)."),
+        Problem(403, "Forbidden", "The key's role is below the one the operation needs.", "Forbidden", "This key has the reader role; POST /api/workflows needs admin."),
+        Problem(404, "NotFound", "No such workflow, version, run, task or callback.", "Not found", "No workflow with id 'nightly'."),
+        Problem(409, "Conflict", "The state refuses it: the run is final already, there is nothing to retry, a backfill is under way, the callback is not expected.",
+            "Run already finished", $"Run '{ExampleRunId}' already succeeded; there is nothing to cancel."),
+        Problem(413, "PayloadTooLarge", "The body is over the size limit (every route checks it before anything else).", "Payload too large", "The body is 2000000 bytes; the limit is 1048576."),
+    ];
 
     /// <summary>The seed workflow, as the register and validate examples.</summary>
     public const string WorkflowYamlExample = """
@@ -51,29 +72,53 @@ internal static class ApiOperations
 
     private static readonly Body Workflow = new(null, true);
 
+    private static readonly RunDetail ExampleRun = new(
+        ExampleRunId, "daily-report", 1, Engine.RunStatus.Succeeded, "schedule", ExampleTime, ExampleTime, ExampleTime.AddSeconds(2.5), ExampleTime.AddSeconds(0.1),
+        2400, null, null, [], new Dictionary<string, int> { ["succeeded"] = 2 },
+        [
+            new TaskStateView("fetch_data", Engine.TaskRunStatus.Succeeded, 1, 3, [], 0, ExampleTime.AddSeconds(0.1), ExampleTime.AddSeconds(1.2), null, null, 200,
+                new JsonObject { ["rows"] = 42 }, false, "http", null),
+            new TaskStateView("process", Engine.TaskRunStatus.Succeeded, 1, 3, ["fetch_data"], 1, ExampleTime.AddSeconds(1.3), ExampleTime.AddSeconds(2.5), null, null, 200,
+                null, false, "http", null),
+        ]);
+
     private static readonly Dictionary<string, Operation> Operations = new(StringComparer.Ordinal)
     {
         ["POST /api/workflows"] = new("registerWorkflow", "workflows",
         [
             new("200", "The same content was registered already: nothing changed.", Json.WorkflowRegistered),
             new("201", "A new version was stored.", Json.WorkflowRegistered, Example(new WorkflowRegistered("daily-report", 1, true, []), Json.WorkflowRegistered), Location: true),
-        ], Workflow),
+        ], Workflow,
+            Summary: "Register a workflow", Notes: "Send the YAML as written (`Content-Type: application/yaml`, e.g. `curl --data-binary @workflow.yaml`). The same content again changes nothing (200); changed content stores a new version (201). An invalid workflow is a 400 listing every error with line and column, and nothing is stored."),
         ["POST /api/workflows/validate"] = new("validateWorkflow", "workflows",
-            [new("200", "Whether the workflow is valid, with every error.", Json.WorkflowValidation)], Workflow),
-        ["GET /api/workflows"] = new("listWorkflows", "workflows", [new("200", "Every workflow.", Json.WorkflowList)]),
-        ["GET /api/workflows/{id}"] = new("getWorkflow", "workflows", [new("200", "The workflow.", Json.WorkflowDetail)]),
-        ["DELETE /api/workflows/{id}"] = new("deleteWorkflow", "workflows", [new("200", "Deleted.", Json.WorkflowDeleted)]),
-        ["GET /api/workflows/{id}/versions"] = new("listWorkflowVersions", "workflows", [new("200", "Its versions.", Json.WorkflowVersionList)]),
-        ["GET /api/workflows/{id}/versions/{version}"] = new("getWorkflowVersion", "workflows", [new("200", "The version.", Json.WorkflowVersionSource)]),
-        ["POST /api/workflows/{id}/pause"] = new("pauseWorkflow", "workflows", [new("200", "Paused.", Json.WorkflowPaused)]),
-        ["POST /api/workflows/{id}/resume"] = new("resumeWorkflow", "workflows", [new("200", "Resumed.", Json.WorkflowPaused)]),
+            [new("200", "Whether the workflow is valid, with every error.", Json.WorkflowValidation, Example(new WorkflowValidation(false, "daily-report", 1,
+                [new WorkflowError(7, 10, "'url' must be an absolute http or https URL", "tasks[1].url")], []), Json.WorkflowValidation))], Workflow,
+            Summary: "Validate a workflow", Notes: "Any readable body answers 200: `valid` says whether it would register, `errors` lists each problem with line and column, `warnings` what registers but probably does not do what was meant."),
+        ["GET /api/workflows"] = new("listWorkflows", "workflows", [new("200", "Every workflow.", Json.WorkflowList)],
+            Summary: "List workflows"),
+        ["GET /api/workflows/{id}"] = new("getWorkflow", "workflows", [new("200", "The workflow.", Json.WorkflowDetail)],
+            Summary: "Get a workflow"),
+        ["DELETE /api/workflows/{id}"] = new("deleteWorkflow", "workflows", [new("200", "Deleted.", Json.WorkflowDeleted)],
+            Summary: "Delete a workflow", Notes: "Runs under way finish; a backfill under way drops what it has not started."),
+        ["GET /api/workflows/{id}/versions"] = new("listWorkflowVersions", "workflows", [new("200", "Its versions.", Json.WorkflowVersionList)],
+            Summary: "List a workflow's versions"),
+        ["GET /api/workflows/{id}/versions/{version}"] = new("getWorkflowVersion", "workflows", [new("200", "The version.", Json.WorkflowVersionSource)],
+            Summary: "Get a version's source"),
+        ["POST /api/workflows/{id}/pause"] = new("pauseWorkflow", "workflows", [new("200", "Paused.", Json.WorkflowPaused)],
+            Summary: "Pause a workflow"),
+        ["POST /api/workflows/{id}/resume"] = new("resumeWorkflow", "workflows", [new("200", "Resumed.", Json.WorkflowPaused)],
+            Summary: "Resume a workflow"),
         ["POST /api/workflows/{id}/runs"] = new("triggerRun", "runs",
             [new("202", "The run was started; Location is its status URL.", Json.RunAccepted, Example(new RunAccepted(ExampleRunId), Json.RunAccepted), Location: true)],
-            new(Json.TriggerRequest, false, Example(new TriggerRequest(new JsonObject { ["region"] = "eu" }), Json.TriggerRequest))),
+            new(Json.TriggerRequest, false, Example(new TriggerRequest(new JsonObject { ["region"] = "eu" }), Json.TriggerRequest)),
+            Summary: "Start a run", Notes: "Parameters not given take the workflow's defaults; an undeclared parameter is a 400. Follow the run at the `Location` URL until its status is final (succeeded, failed or cancelled)."),
         ["POST /api/workflows/{id}/backfill"] = new("startBackfill", "runs",
-            [new("202", "The runs started (and, with maxConcurrent, queued).", Json.BackfillStarted)],
-            new(Json.BackfillRequest, true, Example(new BackfillRequest("2026-11-01T00:00:00Z", "2026-11-07T00:00:00Z", 2), Json.BackfillRequest))),
-        ["DELETE /api/workflows/{id}/backfill"] = new("cancelBackfill", "runs", [new("200", "What was dropped.", Json.BackfillCancelled)]),
+            [new("202", "The runs started (and, with maxConcurrent, queued).", Json.BackfillStarted, Example(new BackfillStarted(
+                ["daily-report@20261101T030000Z", "daily-report@20261102T030000Z"], ["daily-report@20261103T030000Z"], [], 3, 2), Json.BackfillStarted))],
+            new(Json.BackfillRequest, true, Example(new BackfillRequest("2026-11-01T00:00:00Z", "2026-11-07T00:00:00Z", 2), Json.BackfillRequest)),
+            Conflict: true, Summary: "Backfill a time range", Notes: "One run per schedule occurrence from `from` to `to`; an occurrence that ran already is not run again (listed in `alreadyExisting`). With `maxConcurrent` the occurrences are queued and started as earlier runs finish."),
+        ["DELETE /api/workflows/{id}/backfill"] = new("cancelBackfill", "runs", [new("200", "What was dropped.", Json.BackfillCancelled)],
+            Summary: "Cancel a backfill"),
         ["GET /api/runs"] = new("listRuns", "runs", [new("200", "A page of runs, newest first.", Json.RunList)], QueryParameters:
         [
             new("workflowId", "query", new JsonObject { ["type"] = "string" }, "Only this workflow's runs."),
@@ -81,30 +126,42 @@ internal static class ApiOperations
             new("since", "query", new JsonObject { ["type"] = "string", ["format"] = "date-time" }, "Only runs created at or after this instant."),
             new("limit", "query", new JsonObject { ["type"] = "integer", ["minimum"] = 1, ["maximum"] = 1000, ["default"] = 50 }, "Page size."),
             new("continuation", "query", new JsonObject { ["type"] = "string" }, "The continuation of the previous page."),
-        ]),
-        ["GET /api/runs/{runId}"] = new("getRun", "runs", [new("200", "The run and its tasks.", Json.RunDetail)]),
-        ["GET /api/runs/{runId}/events"] = new("listRunEvents", "runs", [new("200", "The run's event log.", Json.RunEventList)]),
+        ],
+            Summary: "List runs", Notes: "Pass `continuation` from one page to get the next; it is null on the last page."),
+        ["GET /api/runs/{runId}"] = new("getRun", "runs", [new("200", "The run and its tasks.", Json.RunDetail, Example(ExampleRun, Json.RunDetail))],
+            Summary: "Get a run", Notes: "The run is final once its status is succeeded, failed or cancelled."),
+        ["GET /api/runs/{runId}/events"] = new("listRunEvents", "runs", [new("200", "The run's event log.", Json.RunEventList)],
+            Summary: "List a run's events"),
         [$"GET {LoomApi.StreamRoute}"] = new("streamRunEvents", "runs",
             [new("200", "Server-sent events: each data line is a RunEventView; an 'end' event (data: StreamEnd) once the run is final.", null, Media: "text/event-stream")],
             QueryParameters:
             [
                 new("Last-Event-ID", "header", new JsonObject { ["type"] = "string" }, "Resume after this event id."),
                 new("lastEventId", "query", new JsonObject { ["type"] = "string" }, "Resume after this event id (for clients that cannot set headers)."),
-            ]),
-        ["GET /api/runs/{runId}/tasks/{taskId}/attempts"] = new("listTaskAttempts", "runs", [new("200", "Every HTTP attempt of the task.", Json.AttemptList)]),
+            ],
+            Summary: "Stream a run's events"),
+        ["GET /api/runs/{runId}/tasks/{taskId}/attempts"] = new("listTaskAttempts", "runs", [new("200", "Every HTTP attempt of the task.", Json.AttemptList)],
+            Summary: "List a task's attempts"),
         ["POST /api/runs/{runId}/cancel"] = new("cancelRun", "runs",
-            [new("202", "The cancel is on its way.", Json.RunCancelling, Location: true)], new(Json.CancelRequest, false)),
-        ["POST /api/runs/{runId}/retry"] = new("retryRun", "runs", [new("202", "A new run re-runs what failed.", Json.RunAccepted, Location: true)]),
+            [new("202", "The cancel is on its way.", Json.RunCancelling, Example(new RunCancelling(ExampleRunId, "cancelling"), Json.RunCancelling), Location: true)],
+            new(Json.CancelRequest, false, Example(new CancelRequest("deploying a fix first"), Json.CancelRequest)),
+            Conflict: true, Summary: "Cancel a run", Notes: "A run already final is a 409."),
+        ["POST /api/runs/{runId}/retry"] = new("retryRun", "runs", [new("202", "A new run re-runs what failed.", Json.RunAccepted, Location: true)],
+            Conflict: true, Summary: "Retry a failed run", Notes: "The new run keeps what succeeded and re-runs what failed, was cancelled, or was skipped because of it. A run with nothing to retry is a 409."),
         ["POST /api/callbacks/{token}"] = new("completeCallback", "runs",
             [new("202", "The result was taken.", Json.CallbackAccepted)],
-            new(Json.CallbackRequest, false, Example(new CallbackRequest("SUCCESS", new JsonObject { ["rows"] = 42 }), Json.CallbackRequest))),
+            new(Json.CallbackRequest, false, Example(new CallbackRequest("SUCCESS", new JsonObject { ["rows"] = 42 }), Json.CallbackRequest)),
+            Conflict: true, Summary: "Complete a callback task", Notes: "A task with `completion: callback` gets this URL as `callbackUrl` in its request body; the backend answers 202 and posts the result here when done. An empty body means SUCCESS. Authenticated by the token in the URL, so no API key."),
         ["GET /api/health"] = new("getHealth", "host",
         [
             new("200", "Storage answers.", Json.HealthStatus, Example(new HealthStatus("healthy", "ok"), Json.HealthStatus)),
             new("503", "Storage does not answer.", Json.HealthStatus, Example(new HealthStatus("unhealthy", "unreachable"), Json.HealthStatus)),
-        ]),
-        ["GET /api/diagnostics"] = new("getDiagnostics", "host", [new("200", "This process's figures.", Json.DiagnosticsSnapshot)]),
-        ["GET /api/openapi.json"] = new("getOpenApiDocument", "host", [new("200", "This document.", null, Media: "application/json")]),
+        ],
+            Summary: "Check health"),
+        ["GET /api/diagnostics"] = new("getDiagnostics", "host", [new("200", "This process's figures.", Json.DiagnosticsSnapshot)],
+            Summary: "Get process figures"),
+        ["GET /api/openapi.json"] = new("getOpenApiDocument", "host", [new("200", "This document.", null, Media: "application/json")],
+            Summary: "Get this OpenAPI document"),
     };
 
     /// <summary>The contract of <paramref name="route"/>; throws when it has none (a route added without its contract).</summary>
@@ -114,4 +171,8 @@ internal static class ApiOperations
             : throw new InvalidOperationException($"{route.Method} {route.Template} has no entry in ApiOperations.");
 
     private static JsonNode Example<T>(T value, JsonTypeInfo<T> type) => JsonSerializer.SerializeToNode(value, type)!;
+
+    private static ProblemKind Problem(int status, string name, string description, string title, string detail) =>
+        new(status.ToString(System.Globalization.CultureInfo.InvariantCulture), name, description,
+            Example(new ApiProblem($"https://loom.dev/problems/{status}", title, status, detail), Json.ApiProblem));
 }

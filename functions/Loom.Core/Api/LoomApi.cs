@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization.Metadata;
 using Loom.Core.Api.Contracts;
 using Loom.Core.Api.Streaming;
 using Loom.Core.Json;
@@ -192,17 +193,8 @@ public sealed record RouteContext(ApiRequest Request, IReadOnlyDictionary<string
     /// <summary>A path value.</summary>
     public string this[string name] => Values[name];
 
-    /// <summary>The body parsed as a JSON object; an empty body is an empty object; anything else is a 400.</summary>
-    public JsonObject BodyObject()
-    {
-        if (Request.Body.IsEmpty || Request.Body.Span.Trim((byte)' ').IsEmpty) return [];
-        // Values sit at most two levels down ({"params": {"name": value}}). Duplicate names are refused while parsing:
-        // JsonObject would otherwise throw on first access, deep in a handler.
-        var parsed = JsonNesting.Parse(Request.Body.Span, envelopeLevels: 2, "a value in the body");
-        if (parsed.TooDeep) throw new ApiProblemException(ApiResponse.Problem(400, "Nested too deep", parsed.Error));
-        if (!parsed.Ok) throw new ApiProblemException(ApiResponse.Problem(400, "Malformed JSON", $"The body is not valid JSON: {parsed.Error}"));
-        return parsed.Value as JsonObject ?? throw new ApiProblemException(ApiResponse.Problem(400, "Malformed JSON", "The body must be a JSON object."));
-    }
+    /// <summary>The JSON body as its contract record (an empty body reads as <c>{}</c>); anything that does not fit is a 400 naming the field.</summary>
+    public T Body<T>(JsonTypeInfo<T> type) => RequestBody.Read(Request.Body.Span, type);
 }
 
 /// <summary>One API route.</summary>

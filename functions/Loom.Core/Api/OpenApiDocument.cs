@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Schema;
@@ -25,6 +26,7 @@ internal static class OpenApiDocument
         var (header, query) = server ? ("apiKey", "apiKeyQuery") : ("functionKey", "functionKeyQuery");
         var schemas = new Schemas();
         var paths = new JsonObject();
+        var problems = new JsonObject();
         foreach (var route in routes)
         {
             // A route this host does not offer is left out rather than documented as an error: a generated client should not have it.
@@ -39,7 +41,8 @@ internal static class OpenApiDocument
             var operation = new JsonObject
             {
                 ["operationId"] = contract.OperationId,
-                ["summary"] = route.Summary,
+                ["summary"] = contract.Summary ?? route.Summary,
+                ["description"] = contract.Notes is null ? route.Summary : $"{route.Summary}\n\n{contract.Notes}",
                 ["tags"] = new JsonArray(contract.Tag),
                 ["x-loom-role"] = route.Role.ToString().ToLowerInvariant(),
             };
@@ -54,11 +57,16 @@ internal static class OpenApiDocument
             if (contract.Request is { } request) operation["requestBody"] = RequestBody(request, schemas);
             var responses = new JsonObject();
             foreach (var answer in contract.Responses) responses[answer.Status] = Response(answer, schemas);
-            responses["4XX"] = new JsonObject
+            // Each problem by its status rather than as a 4XX range, which generators (NSwag) cannot branch on.
+            foreach (var problem in ApiOperations.Problems.Where(p => Answers(p.Status, route, contract)))
             {
-                ["description"] = "Problem details (RFC 9457): bad input, no key, a role too low, an unknown id, a conflict.",
-                ["content"] = new JsonObject { [ProblemMedia] = Media(schemas.Ref(LoomJsonContext.Default.ApiProblem), ApiOperations.ProblemExample) },
-            };
+                responses[problem.Status] = new JsonObject { ["$ref"] = $"#/components/responses/{problem.Name}" };
+                problems[problem.Name] = new JsonObject
+                {
+                    ["description"] = $"Problem details (RFC 9457). {problem.Description}",
+                    ["content"] = new JsonObject { [ProblemMedia] = Media(schemas.Ref(LoomJsonContext.Default.ApiProblem), problem.Example) },
+                };
+            }
             operation["responses"] = responses;
             operation["security"] = route.Role == ApiRole.Anonymous
                 ? new JsonArray()
@@ -76,8 +84,8 @@ internal static class OpenApiDocument
                 ["description"] = "Workflows of HTTP tasks: register, schedule, run, observe. " + (server
                     ? "This is the self-hosted server: runs' events stream as server-sent events."
                     : "This is the Function App: no event stream (poll the events) and no diagnostics."),
-                // No license is stated in the repository yet; the field says so rather than claim one.
-                ["license"] = new JsonObject { ["name"] = "UNLICENSED", ["url"] = "https://loom.dev/license" },
+                // The repository's LICENSE file.
+                ["license"] = new JsonObject { ["name"] = "MIT", ["identifier"] = "MIT" },
             },
             ["servers"] = new JsonArray(new JsonObject
             {
@@ -94,10 +102,21 @@ internal static class OpenApiDocument
                 ["securitySchemes"] = server
                     ? SecuritySchemes(header, query, "An API key configured in Loom:ApiKeys with its role (reader, operator or admin).")
                     : SecuritySchemes(header, query, "A function key of the Function App; Loom__ApiKeys may give a key a narrower or wider role."),
+                ["responses"] = new JsonObject(problems.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => KeyValuePair.Create(p.Key, p.Value?.DeepClone()))),
                 ["schemas"] = schemas.Components,
             },
         };
     }
+
+    /// <summary>Whether <paramref name="route"/> can answer with the problem of <paramref name="status"/>.</summary>
+    private static bool Answers(string status, Route route, ApiOperations.Operation contract) => status switch
+    {
+        "400" => route.Template.Contains('{', StringComparison.Ordinal) || contract.Query.Count > 0 || contract.Request is not null,
+        "401" or "403" => route.Role != ApiRole.Anonymous,
+        "404" => route.Template.Contains('{', StringComparison.Ordinal),
+        "409" => contract.Conflict,
+        _ => true,
+    };
 
     private static JsonObject SecuritySchemes(string header, string query, string description) => new()
     {
@@ -123,11 +142,16 @@ internal static class OpenApiDocument
         }
         else
         {
-            // A workflow: its YAML as written, or the same model as JSON.
-            content["application/yaml"] = Media(new JsonObject { ["type"] = "string" }, ApiOperations.WorkflowYamlExample);
-            content["application/json"] = Media(new JsonObject { ["type"] = "object" }, null);
+            // A workflow: its YAML as written, or the same model as JSON. Plain text first: generators (NSwag) send the first
+            // media type, and send a string body as it is only when it is text/plain (YAML they would quote as a JSON string).
+            var yaml = new JsonObject { ["type"] = "string", ["description"] = "The workflow's YAML, line breaks kept." };
+            content["text/plain"] = Media(yaml, ApiOperations.WorkflowYamlExample);
+            content["application/yaml"] = Media(yaml.DeepClone(), ApiOperations.WorkflowYamlExample);
+            content["application/json"] = Media(new JsonObject { ["type"] = "object", ["description"] = "The same workflow model as JSON." }, null);
         }
-        return new JsonObject { ["required"] = request.Required, ["content"] = content };
+        var body = new JsonObject { ["required"] = request.Required, ["content"] = content };
+        if (request.Type is null) body["description"] = "The workflow: its YAML as written (text/plain or application/yaml), or the same model as JSON.";
+        return body;
     }
 
     private static JsonObject Response(ApiOperations.Answer answer, Schemas schemas)
@@ -201,7 +225,7 @@ internal static class OpenApiDocument
             }
             if (type == root)
             {
-                OmittedWhenNull(context.TypeInfo, node);
+                Fields(context.TypeInfo, node);
                 return node;
             }
             if (!IsContract(type)) return node;
@@ -211,18 +235,31 @@ internal static class OpenApiDocument
             return nullable ? new JsonObject { ["anyOf"] = new JsonArray(reference, new JsonObject { ["type"] = "null" }) } : reference;
         }
 
-        /// <summary>A field written only when it has a value is not required (the exporter takes every constructor parameter as required).</summary>
-        private static void OmittedWhenNull(JsonTypeInfo type, JsonNode node)
+        /// <summary>
+        /// Finishes the fields of a record's schema: each says what it holds (its [Description]), and a field written only when
+        /// it has a value is neither required nor null (the exporter takes every constructor parameter as required, and gives an
+        /// optional one a <c>default: null</c> its type does not allow).
+        /// </summary>
+        private static void Fields(JsonTypeInfo type, JsonNode node)
         {
-            if (node is not JsonObject { } schema || schema["required"] is not JsonArray required) return;
+            if (node is not JsonObject { } schema || schema["properties"] is not JsonObject properties) return;
+            var required = schema["required"] as JsonArray;
             foreach (var property in type.Properties)
             {
-                var ignore = property.AttributeProvider?.GetCustomAttributes(typeof(JsonIgnoreAttribute), true).OfType<JsonIgnoreAttribute>().FirstOrDefault();
-                if (ignore?.Condition != JsonIgnoreCondition.WhenWritingNull) continue;
-                var listed = required.FirstOrDefault(n => n?.GetValue<string>() == property.Name);
-                if (listed is not null) required.Remove(listed);
-                // Never null on the wire either: absent instead.
-                if (schema["properties"]?[property.Name] is JsonObject field && field["type"] is JsonArray types)
+                if (!properties.ContainsKey(property.Name)) continue;
+                // A field of any JSON value comes as the schema true, or as an object holding only the default.
+                if (properties[property.Name] is not JsonObject field || field.Count == 0 || (field.Count == 1 && field.ContainsKey("default")))
+                {
+                    field = new JsonObject();
+                    properties[property.Name] = field;
+                }
+                if (field.ContainsKey("default") && field["default"] is null) field.Remove("default");
+                var attributes = property.AttributeProvider?.GetCustomAttributes(true) ?? [];
+                if (attributes.OfType<DescriptionAttribute>().FirstOrDefault() is { } description) field["description"] = description.Description;
+                if (attributes.OfType<JsonIgnoreAttribute>().FirstOrDefault()?.Condition != JsonIgnoreCondition.WhenWritingNull) continue;
+                var listed = required?.FirstOrDefault(n => n?.GetValue<string>() == property.Name);
+                if (listed is not null) required!.Remove(listed);
+                if (field["type"] is JsonArray types)
                 {
                     var kinds = types.Select(t => t!.GetValue<string>()).Where(t => t != "null").ToList();
                     field["type"] = kinds.Count == 1 ? kinds[0] : new JsonArray([.. kinds.Select(k => (JsonNode)k)]);

@@ -20,8 +20,8 @@ internal sealed class RunHandlers(ApiServices services)
     {
         var workflows = new WorkflowHandlers(services);
         var (head, definition) = await workflows.RequireCurrentAsync(context);
-        var body = context.BodyObject();
-        var overrides = ReadParams(definition, body["params"]);
+        var body = context.Body(LoomJsonContext.Default.TriggerRequest);
+        var overrides = ReadParams(definition, body.Params);
         var now = services.Clock.GetUtcNow();
         var runId = RunIds.ForManual(definition.Id, now, RandomNumberGenerator.GetBytes(4));
         var state = RunStateMachine.Create(definition, head.CurrentVersion, runId, overrides, now, now);
@@ -37,20 +37,16 @@ internal sealed class RunHandlers(ApiServices services)
         {
             return ApiResponse.Problem(400, "No schedule", $"Workflow '{definition.Id}' has no schedule to backfill.");
         }
-        var body = context.BodyObject();
-        var from = ReadInstant(body, "from");
-        var to = ReadInstant(body, "to");
+        var body = context.Body(LoomJsonContext.Default.BackfillRequest);
+        var from = ReadInstant(body.From, "from");
+        var to = ReadInstant(body.To, "to");
         if (to < from) return ApiResponse.Problem(400, "Bad range", "'to' is before 'from'.");
-        int? maxConcurrent = null;
-        if (body["maxConcurrent"] is { } limit)
+        var maxConcurrent = body.MaxConcurrent;
+        if (maxConcurrent is not (null or (>= 1 and <= 1000)))
         {
-            if (!(limit is JsonValue v && v.TryGetValue<int>(out var n) && n is >= 1 and <= 1000))
-            {
-                return ApiResponse.Problem(400, "Bad maxConcurrent", "maxConcurrent must be a whole number from 1 to 1000.");
-            }
-            maxConcurrent = n;
+            return ApiResponse.Problem(400, "Bad maxConcurrent", "maxConcurrent must be a whole number from 1 to 1000.");
         }
-        var overrides = ReadParams(definition, body["params"]);
+        var overrides = ReadParams(definition, body.Params);
         var cron = CronSchedule.Parse(definition.Schedule.Cron, definition.Schedule.Timezone);
         IReadOnlyList<DateTimeOffset> occurrences;
         try
@@ -202,8 +198,7 @@ internal sealed class RunHandlers(ApiServices services)
         {
             return ApiResponse.Problem(409, "Run already finished", $"Run '{runId}' already {Name(state.Status)}; there is nothing to cancel.");
         }
-        var body = context.BodyObject();
-        var reason = body["reason"] is JsonValue v && v.TryGetValue<string>(out var text) ? text : "cancelled through the API";
+        var reason = context.Body(LoomJsonContext.Default.CancelRequest).Reason ?? "cancelled through the API";
         await services.Driver.SendAsync(runId, new CancelRequested(reason, services.Clock.GetUtcNow()), context.CancellationToken);
         return ApiResponse.Json(202, new RunCancelling(runId, "cancelling"), LoomJsonContext.Default.RunCancelling,
             new Dictionary<string, string> { ["Location"] = RunLocation(runId) });
@@ -247,40 +242,29 @@ internal sealed class RunHandlers(ApiServices services)
 
     /// <summary>
     /// Maps a callback body to an outcome, its output admitted as a response's is (<see cref="OutputLimit.Admit"/>): capped, and
-    /// a body nested too deep to keep fails the task for good with the reason. Malformed JSON is a 400.
+    /// a body nested too deep to keep fails the task for good with the reason. Malformed JSON or a field of the wrong type is a 400.
     /// </summary>
     internal static AttemptOutcome ReadCallbackOutcome(ReadOnlySpan<byte> body)
     {
-        if (body.Trim(" \t\r\n"u8).IsEmpty)
-        {
-            return ReadCallbackOutcome(new JsonObject());
-        }
-
-        var parsed = JsonNesting.Parse(body, envelopeLevels: 1, "the callback's output");
+        var parsed = RequestBody.ParseObject(body, envelopeLevels: 1, "the callback's output");
         if (parsed.TooDeep)
         {
             return OutputLimit.Refuse(new AttemptOutcome { Kind = OutcomeKind.Succeeded }, parsed.Error!);
         }
 
-        if (!parsed.Ok || parsed.Value is not JsonObject obj)
-        {
-            throw new ApiProblemException(ApiResponse.Problem(400, "Malformed JSON", parsed.Ok ? "The body must be a JSON object." : $"The body is not valid JSON: {parsed.Error}"));
-        }
-
-        return OutputLimit.Admit(ReadCallbackOutcome(obj), OutputLimit.DefaultMaxOutputBytes);
+        var request = RequestBody.Bind((JsonObject)parsed.Value!, LoomJsonContext.Default.CallbackRequest);
+        return OutputLimit.Admit(ReadCallbackOutcome(request), OutputLimit.DefaultMaxOutputBytes);
     }
 
-    /// <summary>Maps a callback body <c>{status, output, message, retryable}</c> to an outcome; an empty body means success.</summary>
-    internal static AttemptOutcome ReadCallbackOutcome(JsonObject body)
+    /// <summary>Maps a callback body <c>{status, output, message, retryable}</c> to an outcome; no status means success.</summary>
+    internal static AttemptOutcome ReadCallbackOutcome(CallbackRequest body)
     {
-        var status = body["status"] is JsonValue sv && sv.TryGetValue<string>(out var s) ? s.ToUpperInvariant() : "SUCCESS";
-        var message = body["message"] is JsonValue mv && mv.TryGetValue<string>(out var m) ? m : null;
-        bool? retryable = body["retryable"] is JsonValue rv && rv.TryGetValue<bool>(out var b) ? b : null;
-        var output = body["output"]?.DeepClone();
+        var status = body.Status?.ToUpperInvariant() ?? "SUCCESS";
+        var (message, output) = (body.Message, body.Output);
         return status switch
         {
             "SUCCESS" or "SUCCEEDED" => new AttemptOutcome { Kind = OutcomeKind.Succeeded, Output = output, Message = message },
-            "FAILED" or "FAILURE" => new AttemptOutcome { Kind = OutcomeKind.Failed, Failure = FailureClass.Reported, Retryable = retryable, Message = message ?? "the backend reported FAILED", Output = output },
+            "FAILED" or "FAILURE" => new AttemptOutcome { Kind = OutcomeKind.Failed, Failure = FailureClass.Reported, Retryable = body.Retryable, Message = message ?? "the backend reported FAILED", Output = output },
             "RUNNING" => new AttemptOutcome { Kind = OutcomeKind.Accepted, Message = message },
             _ => throw new ApiProblemException(ApiResponse.Problem(400, "Bad status", $"status must be SUCCESS, FAILED or RUNNING, not '{status}'.")),
         };
@@ -293,13 +277,9 @@ internal sealed class RunHandlers(ApiServices services)
         return (record, RunStateJson.Deserialize(record.State));
     }
 
-    private static JsonObject ReadParams(WorkflowDefinition definition, JsonNode? node)
+    private static JsonObject ReadParams(WorkflowDefinition definition, JsonObject? given)
     {
-        if (node is not null and not JsonObject)
-        {
-            throw new ApiProblemException(ApiResponse.Problem(400, "Bad params", "params must be a JSON object of name: value."));
-        }
-        var given = (JsonObject?)node?.DeepClone() ?? [];
+        given ??= [];
         var resolved = RunParameters.Resolve(definition, given);
         if (!resolved.IsValid)
         {
@@ -308,10 +288,9 @@ internal sealed class RunHandlers(ApiServices services)
         return given;
     }
 
-    private static DateTimeOffset ReadInstant(JsonObject body, string name)
+    private static DateTimeOffset ReadInstant(string text, string name)
     {
-        if (body[name] is JsonValue v && v.TryGetValue<string>(out var text)
-            && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at))
+        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at))
         {
             return at.ToUniversalTime();
         }

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Loom.Core.Definitions;
@@ -8,144 +9,128 @@ namespace Loom.Core.Api.Contracts;
 // written by hand before, so a field moves only with a reason.
 
 /// <summary>One problem in a workflow source, with where it is.</summary>
-/// <param name="Line">1-based line, 0 when unknown.</param>
-/// <param name="Column">1-based column, 0 when unknown.</param>
-/// <param name="Message">What is wrong.</param>
-/// <param name="Path">Where in the model (e.g. tasks[1].url), when known.</param>
-public sealed record WorkflowError(int Line, int Column, string Message, string? Path);
+public sealed record WorkflowError(
+    [property: Description("1-based line, 0 when unknown.")] int Line,
+    [property: Description("1-based column, 0 when unknown.")] int Column,
+    [property: Description("What is wrong.")] string Message,
+    [property: Description("Where in the model (e.g. tasks[1].url), when known.")] string? Path);
 
 /// <summary>Answer of <c>POST /api/workflows/validate</c>.</summary>
-/// <param name="Valid">True when the source would register.</param>
-/// <param name="Id">The workflow id, when the source got that far.</param>
-/// <param name="ErrorCount">Every error found (the list holds the first ones).</param>
-/// <param name="Errors">The errors, with line and column.</param>
-/// <param name="Warnings">Things that register but probably do not do what was meant.</param>
-public sealed record WorkflowValidation(bool Valid, string? Id, int ErrorCount, IReadOnlyList<WorkflowError> Errors, IReadOnlyList<string> Warnings);
+public sealed record WorkflowValidation(
+    [property: Description("True when the source would register.")] bool Valid,
+    [property: Description("The workflow id, when the source got that far.")] string? Id,
+    [property: Description("Every error found (the list holds the first ones).")] int ErrorCount,
+    [property: Description("The errors, with line and column.")] IReadOnlyList<WorkflowError> Errors,
+    [property: Description("Things that register but probably do not do what was meant.")] IReadOnlyList<string> Warnings);
 
 /// <summary>Answer of <c>POST /api/workflows</c>: 201 when a new version was stored, 200 when the content was the same.</summary>
-/// <param name="Id">Workflow id.</param>
-/// <param name="Version">The current version.</param>
-/// <param name="Created">True when this call stored a new version.</param>
-/// <param name="Warnings">Warnings about the definition.</param>
-public sealed record WorkflowRegistered(string Id, int Version, bool Created, IReadOnlyList<string> Warnings);
+public sealed record WorkflowRegistered(
+    [property: Description("Workflow id.")] string Id,
+    [property: Description("The current version.")] int Version,
+    [property: Description("True when this call stored a new version.")] bool Created,
+    [property: Description("Warnings about the definition.")] IReadOnlyList<string> Warnings);
 
 /// <summary>A workflow's schedule as shown.</summary>
-/// <param name="Cron">Cron expression (5 or 6 fields).</param>
-/// <param name="Timezone">IANA time zone.</param>
-/// <param name="Description">The cron in words.</param>
-/// <param name="Catchup">Missed occurrences policy.</param>
-/// <param name="Concurrency">Overlapping runs policy.</param>
 public sealed record ScheduleView(
-    string Cron,
-    string Timezone,
-    string Description,
-    [property: JsonConverter(typeof(WireEnumConverter<CatchupPolicy>))] CatchupPolicy Catchup,
-    [property: JsonConverter(typeof(WireEnumConverter<ConcurrencyPolicy>))] ConcurrencyPolicy Concurrency);
+    [property: Description("Cron expression (5 or 6 fields).")] string Cron,
+    [property: Description("IANA time zone.")] string Timezone,
+    [property: Description("The cron in words.")] string Description,
+    [property: Description("Missed occurrences policy."), JsonConverter(typeof(WireEnumConverter<CatchupPolicy>))] CatchupPolicy Catchup,
+    [property: Description("Overlapping runs policy."), JsonConverter(typeof(WireEnumConverter<ConcurrencyPolicy>))] ConcurrencyPolicy Concurrency);
 
 /// <summary>A workflow as listed by <c>GET /api/workflows</c>.</summary>
-/// <param name="Id">Workflow id.</param>
-/// <param name="Name">Display name (the id when none).</param>
-/// <param name="Description">Description, when given.</param>
-/// <param name="Version">Current version.</param>
-/// <param name="Paused">True when scheduling is paused.</param>
-/// <param name="UpdatedAt">Last change of the head.</param>
-/// <param name="Tags">Tags.</param>
-/// <param name="TaskCount">Number of tasks.</param>
-/// <param name="Schedule">The schedule, null when run on demand only.</param>
-/// <param name="NextFireTimes">Next occurrences (none when paused or unscheduled).</param>
-/// <param name="NextFireTime">The first of them.</param>
-/// <param name="LastRun">The newest run, if any.</param>
 public sealed record WorkflowSummary(
-    string Id, string Name, string? Description, int Version, bool Paused, DateTimeOffset UpdatedAt, IReadOnlyList<string> Tags, int TaskCount,
-    ScheduleView? Schedule, IReadOnlyList<DateTimeOffset> NextFireTimes, DateTimeOffset? NextFireTime, RunSummary? LastRun);
+    [property: Description("Workflow id.")] string Id,
+    [property: Description("Display name (the id when none).")] string Name,
+    [property: Description("Description, when given.")] string? Description,
+    [property: Description("Current version.")] int Version,
+    [property: Description("True when scheduling is paused.")] bool Paused,
+    [property: Description("Last change of the head.")] DateTimeOffset UpdatedAt,
+    [property: Description("Tags.")] IReadOnlyList<string> Tags,
+    [property: Description("Number of tasks.")] int TaskCount,
+    [property: Description("The schedule, null when run on demand only.")] ScheduleView? Schedule,
+    [property: Description("Next occurrences (none when paused or unscheduled).")] IReadOnlyList<DateTimeOffset> NextFireTimes,
+    [property: Description("The first of them.")] DateTimeOffset? NextFireTime,
+    [property: Description("The newest run, if any.")] RunSummary? LastRun);
 
 /// <summary>Answer of <c>GET /api/workflows</c>.</summary>
-/// <param name="Items">Every workflow that is not deleted.</param>
-public sealed record WorkflowList(IReadOnlyList<WorkflowSummary> Items);
+public sealed record WorkflowList(
+    [property: Description("Every workflow that is not deleted.")] IReadOnlyList<WorkflowSummary> Items);
 
 /// <summary>A backfill under way, as shown with its workflow.</summary>
-/// <param name="Queued">Occurrences not started yet.</param>
-/// <param name="Active">Its runs still going.</param>
-/// <param name="MaxConcurrent">At most this many at once.</param>
-public sealed record BackfillProgress(int Queued, int Active, int MaxConcurrent);
+public sealed record BackfillProgress(
+    [property: Description("Occurrences not started yet.")] int Queued,
+    [property: Description("Its runs still going.")] int Active,
+    [property: Description("At most this many at once.")] int MaxConcurrent);
 
 /// <summary>A task of a parsed definition (for the graph).</summary>
-/// <param name="Id">Task id.</param>
-/// <param name="Type">Task type: <c>http</c> or <c>wait</c>.</param>
-/// <param name="Method">HTTP method; null for a wait task.</param>
-/// <param name="Url">URL, templates unexpanded; null for a wait task.</param>
-/// <param name="When">Its <c>when:</c> condition; null when it has none.</param>
-/// <param name="DurationMs">How long a wait task waits; null otherwise.</param>
-/// <param name="Until">Template of the instant a wait task waits until; null otherwise.</param>
-/// <param name="DependsOn">Upstream task ids.</param>
-/// <param name="Trigger">Trigger rule.</param>
-/// <param name="Completion">sync or callback.</param>
-/// <param name="TimeoutMs">Per-attempt timeout.</param>
-/// <param name="MaxAttempts">Most attempts.</param>
-/// <param name="Backoff">Backoff kind.</param>
-/// <param name="AllowFailure">True when its failure does not fail the run.</param>
 public sealed record DefinitionTask(
-    string Id, string Type, string? Method, string? Url, string? When, double? DurationMs, string? Until, IReadOnlyList<string> DependsOn,
-    [property: JsonConverter(typeof(WireEnumConverter<TriggerRule>))] TriggerRule Trigger,
-    [property: JsonConverter(typeof(WireEnumConverter<CompletionMode>))] CompletionMode Completion,
-    double TimeoutMs, int MaxAttempts,
-    [property: JsonConverter(typeof(WireEnumConverter<BackoffKind>))] BackoffKind Backoff,
-    bool AllowFailure);
+    [property: Description("Task id.")] string Id,
+    [property: Description("Task type: `http` or `wait`.")] string Type,
+    [property: Description("HTTP method; null for a wait task.")] string? Method,
+    [property: Description("URL, templates unexpanded; null for a wait task.")] string? Url,
+    [property: Description("Its `when:` condition; null when it has none.")] string? When,
+    [property: Description("How long a wait task waits; null otherwise.")] double? DurationMs,
+    [property: Description("Template of the instant a wait task waits until; null otherwise.")] string? Until,
+    [property: Description("Upstream task ids.")] IReadOnlyList<string> DependsOn,
+    [property: Description("Trigger rule."), JsonConverter(typeof(WireEnumConverter<TriggerRule>))] TriggerRule Trigger,
+    [property: Description("sync or callback."), JsonConverter(typeof(WireEnumConverter<CompletionMode>))] CompletionMode Completion,
+    [property: Description("Per-attempt timeout.")] double TimeoutMs,
+    [property: Description("Most attempts.")] int MaxAttempts,
+    [property: Description("Backoff kind."), JsonConverter(typeof(WireEnumConverter<BackoffKind>))] BackoffKind Backoff,
+    [property: Description("True when its failure does not fail the run.")] bool AllowFailure);
 
 /// <summary>A parsed definition: tasks, edges and policies.</summary>
-/// <param name="Id">Workflow id.</param>
-/// <param name="Name">Display name.</param>
-/// <param name="FailFast">True when the first failure cancels the rest.</param>
-/// <param name="TimeoutMs">Whole-run timeout, when set.</param>
-/// <param name="Params">Parameters with their defaults.</param>
-/// <param name="Tasks">Tasks in definition order.</param>
-public sealed record DefinitionView(string Id, string Name, bool FailFast, double? TimeoutMs, JsonObject Params, IReadOnlyList<DefinitionTask> Tasks);
+public sealed record DefinitionView(
+    [property: Description("Workflow id.")] string Id,
+    [property: Description("Display name.")] string Name,
+    [property: Description("True when the first failure cancels the rest.")] bool FailFast,
+    [property: Description("Whole-run timeout, when set.")] double? TimeoutMs,
+    [property: Description("Parameters with their defaults.")] JsonObject Params,
+    [property: Description("Tasks in definition order.")] IReadOnlyList<DefinitionTask> Tasks);
 
 /// <summary>Answer of <c>GET /api/workflows/{id}</c>.</summary>
-/// <param name="Id">Workflow id.</param>
-/// <param name="Name">Display name.</param>
-/// <param name="Description">Description, when given.</param>
-/// <param name="Version">Current version.</param>
-/// <param name="Paused">True when paused.</param>
-/// <param name="UpdatedAt">Last change of the head.</param>
-/// <param name="Tags">Tags.</param>
-/// <param name="TaskCount">Number of tasks.</param>
-/// <param name="Schedule">The schedule, null when none.</param>
-/// <param name="NextFireTimes">Next occurrences.</param>
-/// <param name="NextFireTime">The first of them.</param>
-/// <param name="Source">The current version's source as registered.</param>
-/// <param name="Definition">The parsed definition.</param>
-/// <param name="Backfill">A backfill under way; absent when none.</param>
 public sealed record WorkflowDetail(
-    string Id, string Name, string? Description, int Version, bool Paused, DateTimeOffset UpdatedAt, IReadOnlyList<string> Tags, int TaskCount,
-    ScheduleView? Schedule, IReadOnlyList<DateTimeOffset> NextFireTimes, DateTimeOffset? NextFireTime, string? Source, DefinitionView Definition,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] BackfillProgress? Backfill);
+    [property: Description("Workflow id.")] string Id,
+    [property: Description("Display name.")] string Name,
+    [property: Description("Description, when given.")] string? Description,
+    [property: Description("Current version.")] int Version,
+    [property: Description("True when paused.")] bool Paused,
+    [property: Description("Last change of the head.")] DateTimeOffset UpdatedAt,
+    [property: Description("Tags.")] IReadOnlyList<string> Tags,
+    [property: Description("Number of tasks.")] int TaskCount,
+    [property: Description("The schedule, null when none.")] ScheduleView? Schedule,
+    [property: Description("Next occurrences.")] IReadOnlyList<DateTimeOffset> NextFireTimes,
+    [property: Description("The first of them.")] DateTimeOffset? NextFireTime,
+    [property: Description("The current version's source as registered.")] string? Source,
+    [property: Description("The parsed definition.")] DefinitionView Definition,
+    [property: Description("A backfill under way; absent when none."), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] BackfillProgress? Backfill);
 
 /// <summary>One version as listed.</summary>
-/// <param name="Version">Version number.</param>
-/// <param name="ContentHash">Hash of its source.</param>
-/// <param name="CreatedAt">When it was registered.</param>
-public sealed record WorkflowVersionSummary(int Version, string ContentHash, DateTimeOffset CreatedAt);
+public sealed record WorkflowVersionSummary(
+    [property: Description("Version number.")] int Version,
+    [property: Description("Hash of its source.")] string ContentHash,
+    [property: Description("When it was registered.")] DateTimeOffset CreatedAt);
 
 /// <summary>Answer of <c>GET /api/workflows/{id}/versions</c>.</summary>
-/// <param name="Id">Workflow id.</param>
-/// <param name="Items">Versions, oldest first.</param>
-public sealed record WorkflowVersionList(string Id, IReadOnlyList<WorkflowVersionSummary> Items);
+public sealed record WorkflowVersionList(
+    [property: Description("Workflow id.")] string Id,
+    [property: Description("Versions, oldest first.")] IReadOnlyList<WorkflowVersionSummary> Items);
 
 /// <summary>Answer of <c>GET /api/workflows/{id}/versions/{version}</c>.</summary>
-/// <param name="Id">Workflow id.</param>
-/// <param name="Version">Version number.</param>
-/// <param name="ContentHash">Hash of its source.</param>
-/// <param name="CreatedAt">When it was registered.</param>
-/// <param name="Source">The source as registered.</param>
-public sealed record WorkflowVersionSource(string Id, int Version, string ContentHash, DateTimeOffset CreatedAt, string Source);
+public sealed record WorkflowVersionSource(
+    [property: Description("Workflow id.")] string Id,
+    [property: Description("Version number.")] int Version,
+    [property: Description("Hash of its source.")] string ContentHash,
+    [property: Description("When it was registered.")] DateTimeOffset CreatedAt,
+    [property: Description("The source as registered.")] string Source);
 
 /// <summary>Answer of <c>DELETE /api/workflows/{id}</c>.</summary>
-/// <param name="Id">Workflow id.</param>
-/// <param name="Deleted">Always true.</param>
-public sealed record WorkflowDeleted(string Id, bool Deleted);
+public sealed record WorkflowDeleted(
+    [property: Description("Workflow id.")] string Id,
+    [property: Description("Always true.")] bool Deleted);
 
 /// <summary>Answer of <c>POST /api/workflows/{id}/pause</c> and <c>/resume</c>.</summary>
-/// <param name="Id">Workflow id.</param>
-/// <param name="Paused">The new state.</param>
-public sealed record WorkflowPaused(string Id, bool Paused);
+public sealed record WorkflowPaused(
+    [property: Description("Workflow id.")] string Id,
+    [property: Description("The new state.")] bool Paused);
