@@ -124,7 +124,7 @@ export function typeText(schema: unknown): string {
       if (t === 'object' && s['additionalProperties'] !== undefined && s['additionalProperties'] !== false && s['properties'] === undefined) {
         return s['additionalProperties'] === true ? 'object' : `map<string, ${typeText(s['additionalProperties'])}>`;
       }
-      return typeof s['format'] === 'string' ? `${t} (${s['format']})` : t;
+      return typeof s['format'] === 'string' && t !== 'null' ? `${t} (${s['format']})` : t;
     })
     .join(' | ');
 }
