@@ -127,6 +127,8 @@ export function mountEditor(root: HTMLElement, workflowId: string | null): () =>
       if (disposed) return;
       editor = module.mountYamlEditor(host, source, (text) => checker.change(text));
       save.disabled = false;
+      // The editor's text, not `source`: it normalises line ends, and answers are matched to the text shown.
+      checker.change(editor.text());
       await checker.flush();
     } catch (e) {
       if (!disposed) {
