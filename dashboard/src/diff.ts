@@ -98,7 +98,14 @@ export function renderDiff(rows: readonly DiffRow[], leftTitle: string, rightTit
     'div',
     { class: 'diff', 'data-testid': 'diff' },
     h('p', { class: 'muted small', 'data-testid': 'diff-stats' }, stats.added + stats.removed === 0 ? 'No differences.' : `+${stats.added} −${stats.removed} lines`),
-    h('table', { class: 'diff-table' }, h('thead', null, h('tr', null, h('th', { colspan: 2 }, leftTitle), h('th', { colspan: 2 }, rightTitle))), h('tbody', null, ...body)),
+    h(
+      'table',
+      { class: 'diff-table' },
+      // A fixed layout takes its widths from the first row, whose headers span two columns: the columns say them instead.
+      h('colgroup', null, h('col', { class: 'diff-n-col' }), h('col'), h('col', { class: 'diff-n-col' }), h('col')),
+      h('thead', null, h('tr', null, h('th', { colspan: 2 }, leftTitle), h('th', { colspan: 2 }, rightTitle))),
+      h('tbody', null, ...body),
+    ),
   );
 }
 

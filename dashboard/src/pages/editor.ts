@@ -81,9 +81,11 @@ export function mountEditor(root: HTMLElement, workflowId: string | null): () =>
       : `${result.errorCount} error${result.errorCount === 1 ? '' : 's'}${result.errorCount > result.errors.length ? ` (the first ${result.errors.length} shown)` : ''}.`;
     replaceChildren(
       problems,
-      ...result.errors.map((e) =>
-        h('li', { 'data-testid': 'check-error', 'data-line': e.line, 'data-column': e.column }, h('span', { class: 'mono' }, `${e.line}:${e.column}`), ' ', e.message, e.path ? h('span', { class: 'muted' }, ` (${e.path})`) : null),
-      ),
+      ...result.errors.map((e, i) => {
+        const at = h('button', { type: 'button', class: 'link mono', title: 'Go to this line' }, `${e.line}:${e.column}`);
+        at.addEventListener('click', () => editor?.goTo(marks[i]!.from));
+        return h('li', { 'data-testid': 'check-error', 'data-line': e.line, 'data-column': e.column }, at, ' ', e.message, e.path ? h('span', { class: 'muted' }, ` (${e.path})`) : null);
+      }),
     );
     renderWarnings(warnings, result.warnings);
   };
