@@ -355,18 +355,18 @@ export interface WorkflowRegistered {
 }
 
 /** Checks a workflow's YAML without storing it; `signal` aborts a check a newer one replaced. */
-export function validateWorkflow(source: string, signal?: AbortSignal): Promise<WorkflowValidation> {
-  return sendYaml(api, '/api/workflows/validate', source, signal);
+export function validateWorkflow(source: string, signal?: AbortSignal, client: ApiClient = api): Promise<WorkflowValidation> {
+  return sendYaml(client, '/api/workflows/validate', source, signal);
 }
 
 /** Registers a workflow's YAML: a new version when the content changed. */
-export function registerWorkflow(source: string): Promise<WorkflowRegistered> {
-  return sendYaml(api, '/api/workflows', source);
+export function registerWorkflow(source: string, client: ApiClient = api): Promise<WorkflowRegistered> {
+  return sendYaml(client, '/api/workflows', source);
 }
 
 /** The OpenAPI document this host serves. */
-export function getOpenApiDocument(): Promise<unknown> {
-  return api['request']('GET', '/api/openapi.json');
+export function getOpenApiDocument(client: ApiClient = api): Promise<unknown> {
+  return client['request']('GET', '/api/openapi.json');
 }
 
 /** Posts YAML as written (application/yaml, line breaks kept), with the client's key and its 401 handling. */
@@ -376,7 +376,7 @@ async function sendYaml<T>(client: ApiClient, path: string, source: string, sign
   if (key) headers['x-functions-key'] = key;
   let response: Response;
   try {
-    response = await fetch(path, { method: 'POST', headers, body: source, ...(signal ? { signal } : {}) });
+    response = await client['fetcher'](`${client['base']}${path}`, { method: 'POST', headers, body: source, ...(signal ? { signal } : {}) });
   } catch (e) {
     if (signal?.aborted) throw e;
     throw new ApiError(0, 'Network error', `The server could not be reached (${e instanceof Error ? e.message : String(e)}).`);
