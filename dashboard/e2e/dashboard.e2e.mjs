@@ -368,14 +368,15 @@ try {
     await shot(page, '11-editor-saved');
   });
 
-  await check('editing it from its page saves version 2, listed with the versions', async () => {
+  await check('editing it from its page and saving with Ctrl+S makes version 2, listed with the versions', async () => {
     await page.goto(hash(`/workflows/${encodeURIComponent(authored)}`));
     await page.click('[data-testid="edit-link"]');
     await page.waitForURL(/\/edit$/);
     await checkState('valid');
     await setEditorText(authoredYaml('fetch', 'PUT'));
     await checkState('valid');
-    await page.click('[data-testid="save-button"]');
+    // Ctrl+S in the editor saves, like the button.
+    await page.keyboard.press('Control+S');
     await page.locator('[data-testid="save-message"][data-version="2"]').waitFor({ timeout: 20_000 });
     await page.click('[data-testid="save-open"]');
     await page.locator('[data-testid="version-row"][data-version="2"]').waitFor({ timeout: 20_000 });

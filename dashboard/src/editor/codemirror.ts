@@ -31,7 +31,7 @@ const theme = EditorView.theme({
  * the document, which the dashboard's Content-Security-Policy (style-src 'self', no 'unsafe-inline') refuses, while in a
  * shadow root it adopts a constructed style sheet, which the policy allows.
  */
-export function mountYamlEditor(host: HTMLElement, initial: string, onChange: (text: string) => void): YamlEditor {
+export function mountYamlEditor(host: HTMLElement, initial: string, onChange: (text: string) => void, onSave: () => void): YamlEditor {
   const shadow = host.shadowRoot ?? host.attachShadow({ mode: 'open' });
   const parent = document.createElement('div');
   parent.setAttribute('data-testid', 'yaml-editor');
@@ -53,7 +53,7 @@ export function mountYamlEditor(host: HTMLElement, initial: string, onChange: (t
         yaml(),
         lintGutter(),
         EditorState.tabSize.of(2),
-        keymap.of([indentWithTab, ...defaultKeymap, ...historyKeymap]),
+        keymap.of([{ key: 'Mod-s', preventDefault: true, run: () => (onSave(), true) }, indentWithTab, ...defaultKeymap, ...historyKeymap]),
         theme,
         EditorView.contentAttributes.of({ 'aria-label': 'Workflow YAML', 'data-testid': 'yaml-input' }),
         // Typing over a selection that spans lines lets Chrome's own editing merge the lines, and it tries to keep their look

@@ -40,7 +40,7 @@ export function mountEditor(root: HTMLElement, workflowId: string | null): () =>
         h('a', { href: workflowId ? workflowHref(workflowId) : '#/workflows', class: 'muted small' }, workflowId ? `← ${workflowId}` : '← Workflows'),
         h('h1', { 'data-testid': 'editor-title' }, workflowId ? `Edit ${workflowId}` : 'New workflow'),
       ),
-      h('span', { class: 'muted small' }, 'Checked by the server as you type; Save registers a new version when the text changed.'),
+      h('span', { class: 'muted small' }, 'Checked by the server as you type; Save (Ctrl+S) registers a new version when the text changed.'),
     ),
     errors,
     h('div', { class: 'card' }, host, status, problems, warnings, h('div', { class: 'row' }, save), saveError, saved),
@@ -93,7 +93,7 @@ export function mountEditor(root: HTMLElement, workflowId: string | null): () =>
   const checker = createChecker((source, signal) => validateWorkflow(source, signal), showCheck);
 
   save.addEventListener('click', () => {
-    if (!editor) return;
+    if (!editor || save.disabled) return;
     save.disabled = true;
     showError(saveError, null);
     replaceChildren(saved);
@@ -127,7 +127,7 @@ export function mountEditor(root: HTMLElement, workflowId: string | null): () =>
         import('../editor/codemirror'),
       ]);
       if (disposed) return;
-      editor = module.mountYamlEditor(host, source, (text) => checker.change(text));
+      editor = module.mountYamlEditor(host, source, (text) => checker.change(text), () => save.click());
       save.disabled = false;
       // The editor's text, not `source`: it normalises line ends, and answers are matched to the text shown.
       checker.change(editor.text());
