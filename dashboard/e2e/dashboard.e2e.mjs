@@ -315,6 +315,97 @@ try {
     assert(first.ok, `the first occurrence's run is not there (${first.status})`);
   });
 
+  // Authoring: a workflow of its own (registered only, never run), so the samples the checks above use stay as they are.
+  const authored = `e2e-authored-${Date.now().toString(36)}`;
+  const authoredYaml = (dependsOn, method) =>
+    [
+      `id: ${authored}`,
+      'name: Written in the browser',
+      'tasks:',
+      '  - id: fetch',
+      `    method: ${method}`,
+      '    url: http://127.0.0.1:9/never-called',
+      '    headers:',
+      "      Authorization: 'Bearer ${{ secrets.E2E_NOT_CONFIGURED }}'",
+      '  - id: report',
+      '    url: http://127.0.0.1:9/never-called',
+      `    dependsOn: [${dependsOn}]`,
+      '',
+    ].join('\n');
+  /** Replaces the editor's text as one input (typing key by key would let the editor's auto-indent reshape it). */
+  async function setEditorText(text) {
+    const content = page.locator('[data-testid="editor-host"] .cm-content');
+    await content.click();
+    await page.keyboard.press('Control+A');
+    await page.keyboard.insertText(text);
+  }
+  const checkState = (state) => page.locator(`[data-testid="check-status"][data-state="${state}"]`).waitFor({ timeout: 20_000 });
+
+  await check('the editor marks a bad workflow\'s error at its line, as the server reports it', async () => {
+    await page.goto(hash('/new'));
+    await checkState('valid');
+    await setEditorText(authoredYaml('fetch_data', 'POST'));
+    await checkState('invalid');
+    const errors = await page.locator('[data-testid="check-error"]').evaluateAll((items) => items.map((i) => ({ line: i.getAttribute('data-line'), text: i.textContent })));
+    assert(errors.length === 1 && errors[0].line === '11' && /fetch_data/.test(errors[0].text), `errors listed: ${JSON.stringify(errors)}`);
+    // The mark is in the editor's 11th line (inside its shadow root, which the locator pierces), and nowhere else.
+    await page.locator('[data-testid="editor-host"] .cm-content > .cm-line').nth(10).locator('.cm-lintRange-error').waitFor({ timeout: 10_000 });
+    const marked = await page.locator('[data-testid="editor-host"] .cm-content > .cm-line').evaluateAll((lines) => lines.map((l, i) => (l.querySelector('.cm-lintRange-error') ? i + 1 : 0)).filter((n) => n > 0));
+    assert(marked.join(',') === '11', `marked lines: ${marked.join(',') || 'none'}`);
+    await shot(page, '10-editor-error');
+  });
+
+  await check('fixing it checks clean, and Save registers it with the server\'s warning', async () => {
+    await setEditorText(authoredYaml('fetch', 'POST'));
+    await checkState('valid');
+    assert((await page.locator('[data-testid="editor-host"] .cm-lintRange-error').count()) === 0, 'an error mark is left after the fix');
+    await page.click('[data-testid="save-button"]');
+    const message = page.locator('[data-testid="save-message"]');
+    await message.waitFor({ timeout: 20_000 });
+    assert((await message.getAttribute('data-version')) === '1' && (await message.getAttribute('data-created')) === 'true', `save said: ${await message.textContent()}`);
+    const warnings = await page.locator('[data-testid="save-warnings"] [data-testid="warning"]').allTextContents();
+    assert(warnings.length === 1 && /E2E_NOT_CONFIGURED/.test(warnings[0]), `warnings shown: ${warnings.join(' | ') || 'none'}`);
+    await shot(page, '11-editor-saved');
+  });
+
+  await check('editing it from its page and saving with Ctrl+S makes version 2, listed with the versions', async () => {
+    await page.goto(hash(`/workflows/${encodeURIComponent(authored)}`));
+    await page.click('[data-testid="edit-link"]');
+    await page.waitForURL(/\/edit$/);
+    await checkState('valid');
+    await setEditorText(authoredYaml('fetch', 'PUT'));
+    await checkState('valid');
+    // Ctrl+S in the editor saves, like the button.
+    await page.keyboard.press('Control+S');
+    await page.locator('[data-testid="save-message"][data-version="2"]').waitFor({ timeout: 20_000 });
+    await page.click('[data-testid="save-open"]');
+    await page.locator('[data-testid="version-row"][data-version="2"]').waitFor({ timeout: 20_000 });
+    const versions = await page.locator('[data-testid="version-row"]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-version')));
+    assert(versions.join(',') === '2,1', `versions listed: ${versions.join(',')}`);
+  });
+
+  await check('the versions diff shows the change side by side', async () => {
+    const changed = page.locator('[data-testid="diff"] [data-testid="diff-row"][data-kind="changed"]');
+    await changed.first().waitFor({ timeout: 20_000 });
+    const rows = await changed.evaluateAll((all) => all.map((r) => [r.querySelector('[data-side="left"]')?.textContent, r.querySelector('[data-side="right"]')?.textContent]));
+    assert(rows.length === 1 && rows[0][0] === '    method: POST' && rows[0][1] === '    method: PUT', `changed rows: ${JSON.stringify(rows)}`);
+    assert((await page.locator('[data-testid="diff-left"]').inputValue()) === '1' && (await page.locator('[data-testid="diff-right"]').inputValue()) === '2', 'the diff does not compare v1 with v2');
+    await shot(page, '12-workflow-versions-diff');
+  });
+
+  await check('the API reference lists the operations of the served OpenAPI document', async () => {
+    await page.goto(hash('/reference'));
+    const register = page.locator('[data-testid="ref-operation"][data-operation-id="registerWorkflow"]');
+    await register.waitFor({ timeout: 20_000 });
+    assert((await register.getAttribute('data-method')) === 'POST' && (await register.getAttribute('data-path')) === '/api/workflows', 'registerWorkflow is not POST /api/workflows');
+    await register.locator(':scope > summary').click();
+    await register.locator('[data-testid="ref-response"][data-status="201"]').waitFor();
+    // Each host documents what it offers: the Function App has no event stream.
+    const stream = await page.locator('[data-testid="ref-operation"][data-operation-id="streamRunEvents"]').count();
+    assert(stream === (host === 'server' ? 1 : 0), `streamRunEvents listed ${stream} time(s) on the ${host}`);
+    await shot(page, '13-api-reference');
+  });
+
   await check('index.html is revalidated, hashed assets are cached immutably, both under the CSP', async () => {
     const index = await fetch(`${baseUrl}/`);
     const html = await index.text();

@@ -218,3 +218,66 @@ function enc(value: string): string {
 
 /** The client the pages share. */
 export const api = new ApiClient();
+
+// Authoring and the API reference. Kept together at the end of the file so the typed client above can change freely.
+
+/** One error of a workflow, at its 1-based line and column. */
+export interface WorkflowError {
+  line: number;
+  column: number;
+  message: string;
+  path: string | null;
+}
+
+/** What POST /api/workflows/validate answers. */
+export interface WorkflowValidation {
+  valid: boolean;
+  id: string | null;
+  errorCount: number;
+  errors: WorkflowError[];
+  warnings: string[];
+}
+
+/** What POST /api/workflows answers (200: the same content was there already; 201: a new version). */
+export interface WorkflowRegistered {
+  id: string;
+  version: number;
+  created: boolean;
+  warnings: string[];
+}
+
+/** Checks a workflow's YAML without storing it; `signal` aborts a check a newer one replaced. */
+export function validateWorkflow(source: string, signal?: AbortSignal, client: ApiClient = api): Promise<WorkflowValidation> {
+  return sendYaml(client, '/api/workflows/validate', source, signal);
+}
+
+/** Registers a workflow's YAML: a new version when the content changed. */
+export function registerWorkflow(source: string, client: ApiClient = api): Promise<WorkflowRegistered> {
+  return sendYaml(client, '/api/workflows', source);
+}
+
+/** The OpenAPI document this host serves. */
+export function getOpenApiDocument(client: ApiClient = api): Promise<unknown> {
+  return client['request']('GET', '/api/openapi.json');
+}
+
+/** Posts YAML as written (application/yaml, line breaks kept), with the client's key and its 401 handling. */
+async function sendYaml<T>(client: ApiClient, path: string, source: string, signal?: AbortSignal): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json', 'content-type': 'application/yaml' };
+  const key = keyStore.get();
+  if (key) headers['x-functions-key'] = key;
+  let response: Response;
+  try {
+    response = await client['fetcher'](`${client['base']}${path}`, { method: 'POST', headers, body: source, ...(signal ? { signal } : {}) });
+  } catch (e) {
+    if (signal?.aborted) throw e;
+    throw new ApiError(0, 'Network error', `The server could not be reached (${e instanceof Error ? e.message : String(e)}).`);
+  }
+  const problem = response.ok ? null : await readProblem(response);
+  if (problem && response.status === 401) {
+    keyStore.clear();
+    client['onUnauthorized'](`The API key was rejected (401): ${problem.detail || problem.title}`);
+  }
+  if (problem) throw new ApiError(response.status, problem.title, problem.detail);
+  return (await response.json()) as T;
+}

@@ -3,7 +3,9 @@
 import './styles.css';
 import { api, keyStore } from './api';
 import { h, replaceChildren } from './dom';
+import { mountEditor } from './pages/editor';
 import { mountLogin } from './pages/login';
+import { mountReference } from './pages/reference';
 import { mountRun } from './pages/run';
 import { mountRuns } from './pages/runs';
 import { mountWorkflow } from './pages/workflow';
@@ -18,7 +20,7 @@ const header = h(
   'header',
   { class: 'topbar' },
   h('a', { href: '#/workflows', class: 'brand' }, 'Loom'),
-  h('nav', null, h('a', { href: '#/workflows', 'data-testid': 'nav-workflows' }, 'Workflows'), h('a', { href: '#/runs', 'data-testid': 'nav-runs' }, 'Runs')),
+  h('nav', null, h('a', { href: '#/workflows', 'data-testid': 'nav-workflows' }, 'Workflows'), h('a', { href: '#/runs', 'data-testid': 'nav-runs' }, 'Runs'), h('a', { href: '#/new', 'data-testid': 'nav-new' }, 'New workflow'), h('a', { href: '#/reference', 'data-testid': 'nav-reference' }, 'API')),
   h('div', { class: 'legend', 'aria-label': 'Status colours' }, ...TASK_STATUSES.map((st) => h('span', { class: 'legend-item' }, h('i', { style: `background:${statusColour(st)}` }), st))),
   signOut,
 );
@@ -51,6 +53,14 @@ function show(): void {
     case 'workflow':
       document.title = `Loom · ${route.workflowId}`;
       dispose = mountWorkflow(main, route.workflowId);
+      break;
+    case 'editor':
+      document.title = route.workflowId === null ? 'Loom · new workflow' : `Loom · edit ${route.workflowId}`;
+      dispose = mountEditor(main, route.workflowId);
+      break;
+    case 'reference':
+      document.title = 'Loom · API';
+      dispose = mountReference(main);
       break;
     case 'runs':
       document.title = 'Loom · runs';

@@ -1,8 +1,11 @@
-// Hash routes: #/workflows, #/workflows/{id}, #/runs, #/runs/{runId}, #/login.
+// Hash routes: #/workflows, #/workflows/{id}, #/workflows/{id}/edit, #/new (a new workflow), #/reference (the API),
+// #/runs, #/runs/{runId}, #/login.
 
 export type Route =
   | { page: 'workflows' }
   | { page: 'workflow'; workflowId: string }
+  | { page: 'editor'; workflowId: string | null }
+  | { page: 'reference' }
   | { page: 'runs' }
   | { page: 'run'; runId: string }
   | { page: 'login' }
@@ -14,8 +17,14 @@ export function parseRoute(hash: string): Route {
   if (path === '' || path === 'workflows') return { page: 'workflows' };
   if (path === 'login') return { page: 'login' };
   if (path === 'runs') return { page: 'runs' };
+  if (path === 'new') return { page: 'editor', workflowId: null };
+  if (path === 'reference') return { page: 'reference' };
   const parts = path.split('/');
-  const [first, second] = parts;
+  const [first, second, third] = parts;
+  if (parts.length === 3 && first === 'workflows' && second && third === 'edit') {
+    const id = safeDecode(second);
+    if (id !== null) return { page: 'editor', workflowId: id };
+  }
   if (parts.length === 2 && second !== undefined && second !== '') {
     const id = safeDecode(second);
     if (id !== null) {
@@ -33,6 +42,10 @@ export function href(route: Route): string {
       return '#/workflows';
     case 'workflow':
       return `#/workflows/${encodeURIComponent(route.workflowId)}`;
+    case 'editor':
+      return route.workflowId === null ? '#/new' : `#/workflows/${encodeURIComponent(route.workflowId)}/edit`;
+    case 'reference':
+      return '#/reference';
     case 'runs':
       return '#/runs';
     case 'run':
@@ -45,6 +58,7 @@ export function href(route: Route): string {
 }
 
 export const workflowHref = (workflowId: string): string => href({ page: 'workflow', workflowId });
+export const editorHref = (workflowId: string | null): string => href({ page: 'editor', workflowId });
 export const runHref = (runId: string): string => href({ page: 'run', runId });
 
 /** Navigates to a route (the hashchange listener renders it). */

@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
 import { beforeEach, describe, expect, it } from 'vitest';
-import { ApiClient, ApiError, keyStore } from '../src/api';
+import { ApiClient, ApiError, keyStore, registerWorkflow, validateWorkflow } from '../src/api';
 
 interface Call {
   url: string;
@@ -80,5 +80,37 @@ describe('ApiClient', () => {
     const error = (await api.getRun('r').catch((e: unknown) => e)) as ApiError;
     expect(error.status).toBe(0);
     expect(error.message).toContain('could not be reached');
+  });
+});
+
+describe('authoring calls', () => {
+  beforeEach(() => sessionStorage.clear());
+
+  it('sends the YAML as written, labelled application/yaml, with the key', async () => {
+    keyStore.set('k-9');
+    const calls: Call[] = [];
+    const yaml = 'id: a\ntasks:\n  - id: x\n    url: http://b/x\n';
+    const result = await validateWorkflow(yaml, undefined, client(200, { valid: true, id: 'a', errorCount: 0, errors: [], warnings: ['w'] }, calls));
+    expect(result.warnings).toEqual(['w']);
+    expect(calls[0]!.url).toBe('/api/workflows/validate');
+    expect(calls[0]!.init!.body).toBe(yaml);
+    const headers = calls[0]!.init!.headers as Record<string, string>;
+    expect(headers['content-type']).toBe('application/yaml');
+    expect(headers['x-functions-key']).toBe('k-9');
+    const registered = await registerWorkflow(yaml, client(201, { id: 'a', version: 2, created: true, warnings: [] }, calls));
+    expect(registered.version).toBe(2);
+    expect(calls[1]!.url).toBe('/api/workflows');
+  });
+
+  it('turns a refused registration into an ApiError with the errors, and a 401 into the key prompt', async () => {
+    keyStore.set('k');
+    const bad = client(400, { title: 'Invalid workflow', detail: '1 error', errors: [{ line: 3, column: 5, message: 'unknown dependency' }] });
+    await expect(registerWorkflow('id: a', bad)).rejects.toMatchObject({ status: 400, detail: '1 error unknown dependency' });
+    const refused = client(401, { title: 'Unauthorized', detail: 'no such key' });
+    let prompted = '';
+    refused.setUnauthorizedHandler((m) => (prompted = m));
+    await expect(validateWorkflow('id: a', undefined, refused)).rejects.toBeInstanceOf(ApiError);
+    expect(prompted).toContain('no such key');
+    expect(keyStore.get()).toBeNull();
   });
 });

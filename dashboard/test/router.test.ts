@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { href, parseRoute, runHref, workflowHref } from '../src/router';
+import { editorHref, href, parseRoute, runHref, workflowHref } from '../src/router';
 
 describe('router', () => {
   it('parses the pages', () => {
@@ -21,5 +21,15 @@ describe('router', () => {
       expect(parseRoute(runHref(id))).toEqual({ page: 'run', runId: id });
     }
     expect(href({ page: 'workflows' })).toBe('#/workflows');
+  });
+});
+
+describe('router: authoring pages', () => {
+  it('parses and builds the editor and reference routes', () => {
+    expect(parseRoute('#/new')).toEqual({ page: 'editor', workflowId: null });
+    expect(parseRoute('#/reference')).toEqual({ page: 'reference' });
+    for (const id of ['daily-report', 'a/b', 'x y']) expect(parseRoute(editorHref(id))).toEqual({ page: 'editor', workflowId: id });
+    expect(editorHref(null)).toBe('#/new');
+    expect(parseRoute('#/workflows/x/other')).toEqual({ page: 'notFound', path: 'workflows/x/other' });
   });
 });

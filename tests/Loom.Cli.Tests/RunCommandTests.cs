@@ -260,5 +260,41 @@ public sealed partial class RunCommandTests(AzuriteFixture azurite, BackendFixtu
         Assert.Single(Regex.Matches(result.Out, @"first\s+2\s+200"));
     }
 
+    [Fact]
+    public async Task LogsFollow_FollowsTheEventStream_NotThePollInterval()
+    {
+        await RegisterAsync("followed-stream", $"{B}/api/tasks/first?failTimes=1&delayMs=200", maxAttempts: 2);
+        var runId = await _server.TriggerAsync("followed-stream");
+
+        // A poll every minute would outlast the harness's 30 s limit: only the stream can bring the attempts in time.
+        var result = await _cli.RunAsync("logs", runId, "--follow", "--interval", "1m");
+
+        Assert.True(result.Code == 0, result.ToString());
+        var lines = result.Out.Split('\n');
+        var first503 = Array.FindIndex(lines, l => Regex.IsMatch(l, @"^first\s+1\s+503\s+failed, retried in"));
+        var then200 = Array.FindIndex(lines, l => Regex.IsMatch(l, @"^first\s+2\s+200\s+succeeded"));
+        Assert.True(first503 > 0 && then200 > first503, result.ToString());
+        Assert.Matches(@"second\s+1\s+200\s+succeeded", result.Out);
+        Assert.EndsWith($"run {runId} succeeded", result.Out.TrimEnd());
+        Assert.Single(Regex.Matches(result.Out, @"first\s+2\s+200"));
+    }
+
+    [Fact]
+    public async Task LogsFollow_HostAnswers501_PollsTheEventLog()
+    {
+        await using var proxy = await NoStreamProxy.StartAsync(_server.BaseUrl);
+        await RegisterAsync("followed-501", $"{B}/api/tasks/first?failTimes=1&delayMs=200", maxAttempts: 2);
+        var runId = await _server.TriggerAsync("followed-501");
+
+        var result = await new Cli(proxy.BaseUrl, LoomTestServer.AdminKey).RunAsync("logs", runId, "--follow", "--interval", "100ms", "-o", "json");
+
+        Assert.True(result.Code == 0, result.ToString());
+        var attempts = result.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!).ToList();
+        Assert.Equal(["first 1 503", "first 2 200", "second 1 200"], attempts
+            .Select(a => $"{a["taskId"]} {a["attempt"]} {a["statusCode"]}").Order(StringComparer.Ordinal));
+        Assert.Equal(1, proxy.Streams);
+        Assert.True(proxy.EventReads >= 2, $"the event log was read {proxy.EventReads} time(s)");
+    }
+
     private static Regex StatusLine(string task, string status) => new($@"\s{task}\s+{status}\s");
 }

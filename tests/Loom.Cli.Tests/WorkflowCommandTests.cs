@@ -73,6 +73,29 @@ public sealed class WorkflowCommandTests(AzuriteFixture azurite, BackendFixture 
     }
 
     [Fact]
+    public async Task Apply_WorkflowNamingAMissingSecret_PrintsTheServersWarningOnStderr()
+    {
+        var file = Write("warned.yaml", $$$"""
+            id: apply-warned
+            tasks:
+              - id: a
+                url: {{{B}}}/api/tasks/a
+                headers:
+                  Authorization: "Bearer ${{ secrets.NOT_CONFIGURED_HERE }}"
+            """);
+
+        var table = await _cli.RunAsync("workflow", "apply", file);
+        var json = await _cli.RunAsync("workflow", "apply", file, "-o", "json");
+
+        Assert.True(table.Code == 0, table.ToString());
+        Assert.Equal("created apply-warned v1", table.Out.Trim());
+        Assert.Equal($"{file}: warning: secret 'NOT_CONFIGURED_HERE' is not configured on this host: tasks that use it will fail", table.Err.Trim());
+        // With -o json stdout stays one document (which carries the warnings too); the warning still goes to stderr.
+        Assert.Equal("NOT_CONFIGURED_HERE", JsonNode.Parse(json.Out)!["warnings"]!.AsArray().Single()!.GetValue<string>().Split('\'')[1]);
+        Assert.Contains("warning: secret 'NOT_CONFIGURED_HERE'", json.Err);
+    }
+
+    [Fact]
     public async Task Apply_InvalidFile_Exit1WithFileLineColumnAndNothingRegistered()
     {
         var file = Write("bad.yaml", $"""

@@ -8,8 +8,9 @@ import { h, replaceChildren } from '../dom';
 import { formatAbsolute, formatDuration, formatRelative } from '../format';
 import { backfillRange, paramFields, readParams, type ParamField } from '../params';
 import { buildGrid, renderGrid, type GridRun } from '../grid';
+import { renderDiff, sideBySide } from '../diff';
 import { startPolling } from '../poll';
-import { navigate, runHref } from '../router';
+import { editorHref, navigate, runHref } from '../router';
 import { isFinal, toStatus } from '../status';
 import { errorSlot, section, showError, timeCell } from '../ui';
 
@@ -134,7 +135,7 @@ function renderHead(head: HTMLElement, wf: WorkflowDetail): void {
   replaceChildren(
     head,
     h('div', null, h('a', { href: '#/workflows', class: 'muted small' }, '← Workflows'), h('h1', { 'data-testid': 'workflow-title' }, wf.name || wf.id)),
-    h('span', { class: 'muted' }, `${wf.id} · v${wf.version}`),
+    h('span', { class: 'muted' }, `${wf.id} · v${wf.version} · `, h('a', { href: editorHref(wf.id), 'data-testid': 'edit-link' }, 'Edit')),
   );
 }
 
@@ -291,6 +292,7 @@ function backfillForm(wf: WorkflowDetail, changed: () => void): BackfillView {
   };
 }
 
+/** The versions, newest first, each with its source; two of them compared side by side (by default the two newest). */
 function renderVersions(target: HTMLElement, workflowId: string, items: readonly VersionItem[], current: number): void {
   const now = new Date();
   const source = h('pre', { class: 'source', 'data-testid': 'version-source' });
@@ -315,6 +317,44 @@ function renderVersions(target: HTMLElement, workflowId: string, items: readonly
       h('td', null, view),
     );
   });
-  replaceChildren(target, h('table', { class: 'table compact' }, h('tbody', null, ...rows)), source);
+  replaceChildren(target, h('table', { class: 'table compact' }, h('tbody', null, ...rows)), source, sorted.length > 1 ? compareVersions(workflowId, sorted) : null);
 }
 
+/** Two version pickers and the diff between them; versions' texts never change, so each is fetched once. */
+function compareVersions(workflowId: string, sorted: readonly VersionItem[]): HTMLElement {
+  const picker = (testid: string, chosen: number): HTMLSelectElement => {
+    const select = h('select', { 'data-testid': testid, 'aria-label': testid === 'diff-left' ? 'Older version' : 'Newer version' }, ...sorted.map((v) => h('option', { value: v.version }, `v${v.version}`)));
+    select.value = String(chosen);
+    return select;
+  };
+  const left = picker('diff-left', sorted[1]!.version);
+  const right = picker('diff-right', sorted[0]!.version);
+  const out = h('div', { 'data-testid': 'diff-holder' });
+  const texts = new Map<number, Promise<string>>();
+  const text = (version: number): Promise<string> => {
+    let found = texts.get(version);
+    if (!found) {
+      found = api.getVersion(workflowId, version).then((r) => r.source);
+      found.catch(() => texts.delete(version));
+      texts.set(version, found);
+    }
+    return found;
+  };
+  let shown = 0;
+  const show = (): void => {
+    const [a, b] = [Number(left.value), Number(right.value)];
+    const ticket = ++shown;
+    Promise.all([text(a), text(b)]).then(
+      ([before, after]) => {
+        if (ticket === shown) replaceChildren(out, renderDiff(sideBySide(before, after), `v${a}`, `v${b}`));
+      },
+      (e: unknown) => {
+        if (ticket === shown) replaceChildren(out, h('p', { class: 'error' }, e instanceof Error ? e.message : String(e)));
+      },
+    );
+  };
+  left.addEventListener('change', show);
+  right.addEventListener('change', show);
+  show();
+  return h('div', { class: 'compare' }, h('h3', null, 'Compare ', left, ' with ', right), out);
+}

@@ -3,7 +3,7 @@
 import { api, type WorkflowSummary } from '../api';
 import { h, replaceChildren } from '../dom';
 import { startPolling } from '../poll';
-import { runHref, workflowHref } from '../router';
+import { editorHref, runHref, workflowHref } from '../router';
 import { errorSlot, showError, statusBadge, timeCell } from '../ui';
 
 export function mountWorkflows(root: HTMLElement): () => void {
@@ -19,9 +19,9 @@ export function mountWorkflows(root: HTMLElement): () => void {
     ),
     body,
   );
-  const empty = h('p', { class: 'muted', 'data-testid': 'workflows-empty' }, 'No workflows registered yet. Register one with `loom workflow apply -f FILE` or POST /api/workflows.');
+  const empty = h('p', { class: 'muted', 'data-testid': 'workflows-empty' }, 'No workflows registered yet. Write one under New workflow, or register a file with `loom workflow apply FILE` (or POST /api/workflows).');
   empty.hidden = true;
-  root.appendChild(h('div', { class: 'page-head' }, h('h1', null, 'Workflows')));
+  root.appendChild(h('div', { class: 'page-head' }, h('h1', null, 'Workflows'), h('a', { href: editorHref(null), 'data-testid': 'new-workflow' }, '+ New workflow')));
   root.appendChild(errors);
   root.appendChild(h('div', { class: 'card' }, table, empty));
 

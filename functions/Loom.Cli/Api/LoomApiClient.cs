@@ -14,8 +14,9 @@ namespace Loom.Cli.Api;
 /// <param name="Id">Workflow id.</param>
 /// <param name="Version">The current version after the call.</param>
 /// <param name="Created">True when the call stored a new version.</param>
+/// <param name="Warnings">What the server found suspicious but registered anyway.</param>
 /// <param name="Body">The API's JSON answer.</param>
-public sealed record ApplyResult(string Id, int Version, bool Created, JsonObject Body);
+public sealed record ApplyResult(string Id, int Version, bool Created, IReadOnlyList<string> Warnings, JsonObject Body);
 
 /// <summary>A run the server accepted (trigger or retry).</summary>
 /// <param name="RunId">The new run's id.</param>
@@ -113,6 +114,7 @@ public sealed class LoomApiClient : IDisposable
             body["id"]?.GetValue<string>() ?? "",
             body["version"]?.GetValue<int>() ?? 0,
             body["created"]?.GetValue<bool>() ?? false,
+            [.. (body["warnings"] as JsonArray ?? []).Select(w => w?.GetValueKind() == JsonValueKind.String ? w.GetValue<string>() : null).OfType<string>()],
             body);
     }
 

@@ -6,14 +6,14 @@ using Loom.Cli.Rendering;
 
 namespace Loom.Cli.Commands;
 
-/// <summary><c>loom logs RUN</c>: every HTTP attempt of a run's tasks with status codes, durations and errors; <c>--follow</c> polls until the run ends.</summary>
+/// <summary><c>loom logs RUN</c>: every HTTP attempt of a run's tasks with status codes, durations and errors; <c>--follow</c> prints attempts as the run's events announce them until it ends.</summary>
 internal static class LogsCommand
 {
     public static Command Create(CliContext context)
     {
         var run = new Argument<string>("run") { Description = "Run id" };
         var task = new Option<string?>("--task", "-t") { Description = "Only this task's attempts" };
-        var follow = new Option<bool>("--follow", "-f") { Description = "Keep printing new attempts until the run ends (json: one object per line; yaml: one document per attempt)" };
+        var follow = new Option<bool>("--follow", "-f") { Description = "Keep printing new attempts until the run ends, following the run's event stream (polling its events every --interval where the host has no stream); json: one object per line, yaml: one document per attempt" };
         var interval = CliContext.IntervalOption();
         var output = CliContext.OutputOption();
         var command = new Command("logs", "Show the attempts of a run's tasks: attempt number, HTTP status, outcome, duration, error. JSON is a list of the API's per-task attempt answers.") { run, task, follow, interval, output };
@@ -50,57 +50,65 @@ internal static class LogsCommand
         return ExitCodes.Ok;
     }
 
+    /// <summary>
+    /// Prints each attempt once, as the run's events announce it: from the server's event stream where it has one, else from
+    /// the event log polled every interval (the Function App answers the stream with 501); a task's attempts are read when an
+    /// event of that task arrives, and every task's once more when the run has ended.
+    /// </summary>
     private static async Task<int> FollowAsync(CliContext context, LoomApiClient client, LogsOptions options, CancellationToken ct)
     {
+        var run = await client.GetRunAsync(options.RunId, ct);
+        var width = Width(run);
         var printed = new HashSet<string>(StringComparer.Ordinal);
-        var fetched = new Dictionary<string, (string? Status, int? Attempt)>(StringComparer.Ordinal);
         var headerDone = false;
-        while (true)
+
+        async Task PrintNewAsync(string taskId)
         {
-            var run = await client.GetRunAsync(options.RunId, ct);
-            var final = Show.IsFinal(Show.Str(run["status"]));
-            var width = Width(run);
-            foreach (var task in TaskObjects(run).Where(t => options.Task is null || Show.Str(t["id"]) == options.Task))
+            var answer = await client.GetAttemptsAsync(options.RunId, taskId, ct);
+            foreach (var item in Items(answer))
             {
-                var id = Show.Str(task["id"])!;
-                var state = (Show.Str(task["status"]), Show.Int(task["attempt"]));
-                // Fetch a task's attempts when its state moved since the last fetch, and once more after the run ended, so the
-                // attempt a status change announces is never missed even when its record lands a moment later.
-                if (!final && fetched.TryGetValue(id, out var last) && last == state) continue;
-                if ((state.Item2 ?? 0) == 0 && options.Task is null) continue;
-                fetched[id] = state;
-                var answer = await client.GetAttemptsAsync(options.RunId, id, ct);
-                foreach (var item in Items(answer))
+                if (!printed.Add($"{taskId}\n{Show.Int(item["attempt"])}\n{Show.Str(item["outcome"])}")) continue;
+                switch (options.Format)
                 {
-                    var key = $"{id}\n{Show.Int(item["attempt"])}\n{Show.Str(item["outcome"])}";
-                    if (!printed.Add(key)) continue;
-                    switch (options.Format)
-                    {
-                        case OutputFormat.Json:
-                            await context.Output.WriteLineAsync(Printer.CompactJson(item));
-                            break;
-                        case OutputFormat.Yaml:
-                            await context.Output.WriteLineAsync("---");
-                            await context.Output.WriteAsync(Printer.Yaml(item));
-                            break;
-                        default:
-                            if (!headerDone) await context.Output.WriteLineAsync(Header(width));
-                            headerDone = true;
-                            await context.Output.WriteLineAsync(Line(item, width));
-                            break;
-                    }
+                    case OutputFormat.Json:
+                        await context.Output.WriteLineAsync(Printer.CompactJson(item));
+                        break;
+                    case OutputFormat.Yaml:
+                        await context.Output.WriteLineAsync("---");
+                        await context.Output.WriteAsync(Printer.Yaml(item));
+                        break;
+                    default:
+                        if (!headerDone) await context.Output.WriteLineAsync(Header(width));
+                        headerDone = true;
+                        await context.Output.WriteLineAsync(Line(item, width));
+                        break;
                 }
             }
-            if (final)
-            {
-                if (options.Format == OutputFormat.Table)
-                {
-                    await context.Output.WriteLineAsync($"run {options.RunId} {Show.Str(run["status"])}");
-                }
-                return ExitCodes.Ok;
-            }
-            await Task.Delay(options.Interval, context.Time, ct);
         }
+
+        await using (var feed = new RunEventFeed(client, context, options.RunId, options.Interval))
+        {
+            while (!feed.Done)
+            {
+                var touched = new List<string>();
+                foreach (var e in await feed.NextAsync(ct))
+                {
+                    // A task that just started has no record of that attempt yet; every later event of a task may have one.
+                    if (Show.Str(e["taskId"]) is not { } taskId || Show.Str(e["type"]) == "TaskStarted") continue;
+                    if ((options.Task is null || taskId == options.Task) && !touched.Contains(taskId)) touched.Add(taskId);
+                }
+                foreach (var taskId in touched) await PrintNewAsync(taskId);
+            }
+        }
+
+        // An attempt's record may land a moment after the event that announced it: read every task once more at the end.
+        run = await client.GetRunAsync(options.RunId, ct);
+        foreach (var taskId in TaskIds(run, options.Task)) await PrintNewAsync(taskId);
+        if (options.Format == OutputFormat.Table)
+        {
+            await context.Output.WriteLineAsync($"run {options.RunId} {Show.Str(run["status"])}");
+        }
+        return ExitCodes.Ok;
     }
 
     private static IEnumerable<JsonObject> TaskObjects(JsonObject run) => (run["tasks"] as JsonArray ?? []).OfType<JsonObject>();

@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using Loom.Cli.Api;
 using Loom.Cli.Rendering;
-using Loom.Core.Api.Streaming;
 
 namespace Loom.Cli.Commands;
 
@@ -13,15 +12,6 @@ namespace Loom.Cli.Commands;
 /// </summary>
 internal sealed class RunWatcher(LoomApiClient client, CliContext context, TimeSpan interval)
 {
-    // Whether to (still) try the server's stream; false once it answered that it has none.
-    private bool _streams = true;
-    private EventStreamConnection? _open;
-    private IAsyncEnumerator<JsonObject>? _reading;
-    private bool _polled;
-
-    // Set when a final run's log turned out to have no closing event: nothing more will come.
-    private bool _finished;
-
     /// <summary>Watches <paramref name="runId"/>; 0 when it succeeded, 1 when it failed or was cancelled.</summary>
     public async Task<int> WatchAsync(string runId, CancellationToken cancellationToken)
     {
@@ -31,12 +21,11 @@ internal sealed class RunWatcher(LoomApiClient client, CliContext context, TimeS
         if (context.Interactive) drawn = Redraw(run, drawn);
         else await context.Output.WriteLineAsync($"run {runId} ({Show.Str(run["workflowId"])} v{Show.Int(run["version"])}): {Show.Str(run["status"])}");
 
-        var cursor = new RunEventCursor();
-        try
+        await using (var feed = new RunEventFeed(client, context, runId, interval))
         {
-            while (!cursor.Ended && !_finished)
+            while (!feed.Done)
             {
-                var batch = await NextEventsAsync(runId, cursor, cancellationToken);
+                var batch = await feed.NextAsync(cancellationToken);
                 if (batch.Count == 0) continue;
                 if (context.Interactive)
                 {
@@ -48,56 +37,10 @@ internal sealed class RunWatcher(LoomApiClient client, CliContext context, TimeS
                 }
             }
         }
-        finally
-        {
-            if (_reading is not null) await _reading.DisposeAsync();
-            _open?.Dispose();
-        }
         run = await client.GetRunAsync(runId, cancellationToken);
         if (context.Interactive) Redraw(run, drawn);
         return await SummarizeAsync(run);
     }
-
-    /// <summary>
-    /// The next events after the cursor: from the stream while the server offers one (reconnecting after its last event when
-    /// the connection ends early), else from one poll of the log after waiting the interval.
-    /// </summary>
-    private async Task<IReadOnlyList<JsonObject>> NextEventsAsync(string runId, RunEventCursor cursor, CancellationToken cancellationToken)
-    {
-        if (_streams && _open is null)
-        {
-            _open = await client.OpenEventStreamAsync(runId, cursor.Position, cancellationToken);
-            _streams = _open is not null;
-            _reading = _open?.ReadAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
-        }
-        if (_open is not null && _reading is not null)
-        {
-            if (await _reading.MoveNextAsync())
-            {
-                return Advance(cursor, [_reading.Current]);
-            }
-            await _reading.DisposeAsync();
-            _open.Dispose();
-            (_open, _reading) = (null, null);
-            // A stream that ended without its end event dropped (or reached its time limit): resume after a pause.
-            if (!cursor.Ended) await Task.Delay(interval, context.Time, cancellationToken);
-            return [];
-        }
-        if (_polled) await Task.Delay(interval, context.Time, cancellationToken);
-        _polled = true;
-        var items = (await client.GetEventsAsync(runId, cancellationToken))["items"] as JsonArray ?? [];
-        var fresh = Advance(cursor, items.OfType<JsonObject>());
-        if (!cursor.Ended && fresh.Count == 0 && Show.IsFinal(Show.Str((await client.GetRunAsync(runId, cancellationToken))["status"])))
-        {
-            // A final run whose log has no closing event (written by an older version): nothing more will come.
-            fresh = Advance(cursor, ((await client.GetEventsAsync(runId, cancellationToken))["items"] as JsonArray ?? []).OfType<JsonObject>());
-            _finished = !cursor.Ended;
-        }
-        return fresh;
-    }
-
-    private static IReadOnlyList<JsonObject> Advance(RunEventCursor cursor, IEnumerable<JsonObject> events) =>
-        cursor.Advance(events, e => Show.Long(e["sequence"]) ?? -1, e => Show.Str(e["type"]));
 
     /// <summary>Prints the closing line of a finished run and returns the exit code its outcome means.</summary>
     public async Task<int> SummarizeAsync(JsonObject run)

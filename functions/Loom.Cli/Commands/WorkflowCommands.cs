@@ -31,7 +31,7 @@ internal static class WorkflowCommands
         var positional = new Argument<string?>("file") { Description = "Workflow file (YAML or JSON)", Arity = ArgumentArity.ZeroOrOne };
         var file = new Option<string?>("--file", "-f") { Description = "The same as FILE (kubectl's spelling)", HelpName = "file" };
         var output = CliContext.OutputOption();
-        var command = new Command("apply", "Validate a workflow file locally, then register it: prints created, unchanged, or updated with the new version.") { positional, file, output };
+        var command = new Command("apply", "Validate a workflow file locally, then register it: prints created, unchanged, or updated with the new version, and the server's warnings (on stderr).") { positional, file, output };
         context.SetApiAction(command, async (parse, client, ct) =>
         {
             var (bare, flagged) = (parse.GetValue(positional), parse.GetValue(file));
@@ -58,6 +58,9 @@ internal static class WorkflowCommands
             var verb = !applied.Created ? "unchanged" : applied.Version == 1 ? "created" : "updated";
             Printer.Write(context.Output, Printer.Parse(parse.GetValue(output)), applied.Body,
                 w => w.WriteLine($"{verb} {applied.Id} v{applied.Version}"));
+            // Registered, but something looks wrong (a secret the server does not have, a task nothing depends on...): on stderr,
+            // so -o json stays one document.
+            foreach (var warning in applied.Warnings) await context.Error.WriteLineAsync($"{path}: warning: {warning}");
             return ExitCodes.Ok;
         });
         return command;
