@@ -117,11 +117,13 @@ public sealed record TaskStateView(
 /// <param name="Params">Parameter values given.</param>
 /// <param name="TaskCounts">Tasks per status.</param>
 /// <param name="Tasks">Every task's state.</param>
+/// <param name="TraceId">The run's W3C trace id (every span of the run, and a backend's spans under its calls, are in this trace); null for runs started before Loom traced runs.</param>
 public sealed record RunDetail(
     string RunId, string WorkflowId, int Version,
     [property: JsonConverter(typeof(WireEnumConverter<RunStatus>))] RunStatus Status,
     string Trigger, DateTimeOffset CreatedAt, DateTimeOffset? ScheduledAt, DateTimeOffset? FinishedAt, DateTimeOffset? StartedAt,
-    double? DurationMs, string? Reason, string? RetryOf, JsonObject Params, IReadOnlyDictionary<string, int> TaskCounts, IReadOnlyList<TaskStateView> Tasks);
+    double? DurationMs, string? Reason, string? RetryOf, JsonObject Params, IReadOnlyDictionary<string, int> TaskCounts, IReadOnlyList<TaskStateView> Tasks,
+    string? TraceId);
 
 /// <summary>One entry of a run's event log, as listed and as streamed.</summary>
 /// <param name="Sequence">Position in the log (the stream's event id).</param>
