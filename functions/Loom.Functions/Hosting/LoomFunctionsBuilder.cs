@@ -96,6 +96,7 @@ public static class LoomFunctionsBuilder
         });
         services.AddSingleton<LoomHttpDispatcher>();
         services.AddSingleton(sp => new DashboardSite(sp.GetRequiredService<LoomFunctionsOptions>().DashboardPath));
+        services.AddLoomTelemetry(configuration);
         return services;
     }
 
