@@ -581,6 +581,7 @@ export interface components {
                 [key: string]: number;
             };
             tasks: components["schemas"]["TaskStateView"][];
+            traceId: string | null;
         };
         RunEventView: {
             sequence: number;

@@ -115,6 +115,8 @@ export interface RunDetail extends RunSummary {
   params: Record<string, unknown> | null;
   taskCounts: Record<string, number>;
   tasks: RunTask[];
+  /** The run's W3C trace id: its spans, and a backend's spans under its calls, are in this trace. */
+  traceId: string | null;
 }
 
 export interface Attempt {

@@ -1,3 +1,5 @@
+using Azure.Core;
+using Azure.Identity;
 using Azure.Monitor.OpenTelemetry.Exporter;
 using Loom.Core.Telemetry;
 using Microsoft.Azure.Functions.Worker.OpenTelemetry;
@@ -29,8 +31,33 @@ public static class LoomFunctionsTelemetry
             .UseFunctionsWorkerDefaults()
             .WithMetrics(metrics => metrics.AddMeter(LoomTelemetry.Name))
             .WithTracing(tracing => tracing.AddSource(LoomTelemetry.Name));
-        if (appInsights) telemetry.UseAzureMonitorExporter();
+        if (appInsights)
+        {
+            // infra/ turns Application Insights' local auth off: the worker sends as the app's identity, as the host does.
+            var credential = Credential(configuration["APPLICATIONINSIGHTS_AUTHENTICATION_STRING"]);
+            telemetry.UseAzureMonitorExporter(o =>
+            {
+                if (credential is not null) o.Credential = credential;
+            });
+        }
         if (otlp) telemetry.UseOtlpExporter();
         return services;
+    }
+
+    /// <summary>
+    /// The identity named by <c>APPLICATIONINSIGHTS_AUTHENTICATION_STRING</c> (<c>Authorization=AAD</c>, with <c>ClientId=...</c> for a
+    /// user-assigned identity); null when the setting asks for none.
+    /// </summary>
+    internal static TokenCredential? Credential(string? authentication)
+    {
+        if (string.IsNullOrWhiteSpace(authentication)) return null;
+        var parts = authentication.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(p => p.Split('=', 2))
+            .Where(p => p.Length == 2)
+            .ToDictionary(p => p[0], p => p[1], StringComparer.OrdinalIgnoreCase);
+        if (!parts.TryGetValue("Authorization", out var kind) || !kind.Equals("AAD", StringComparison.OrdinalIgnoreCase)) return null;
+        return parts.TryGetValue("ClientId", out var clientId) && clientId.Length > 0
+            ? new ManagedIdentityCredential(ManagedIdentityId.FromUserAssignedClientId(clientId))
+            : new ManagedIdentityCredential(ManagedIdentityId.SystemAssigned);
     }
 }
