@@ -14,13 +14,17 @@ namespace Loom.Core.Telemetry;
 public sealed record RunTrace(string TraceId, string SpanId, string? ParentSpanId = null)
 {
     /// <summary>
-    /// A new trace context: inside a traced operation (an API request with a <c>traceparent</c>) the run joins that trace,
-    /// its span a child of the operation's; otherwise a new random trace.
+    /// A new trace context: inside a recorded operation (an API request traced by OpenTelemetry, or carrying a sampled
+    /// <c>traceparent</c>) the run joins that trace, its span a child of the operation's; otherwise a new random trace.
     /// </summary>
+    /// <remarks>
+    /// An activity nobody records (ASP.NET Core makes one per request for its own diagnostics) is not joined: the run's span
+    /// would name a parent no backend ever receives.
+    /// </remarks>
     public static RunTrace New()
     {
         var spanId = ActivitySpanId.CreateRandom().ToHexString();
-        return Activity.Current is { IdFormat: ActivityIdFormat.W3C } current
+        return Activity.Current is { IdFormat: ActivityIdFormat.W3C, Recorded: true } current
             ? new RunTrace(current.TraceId.ToHexString(), spanId, current.SpanId.ToHexString())
             : new RunTrace(ActivityTraceId.CreateRandom().ToHexString(), spanId);
     }

@@ -29,13 +29,26 @@ public sealed class RunTelemetryTests
     public void New_InsideATracedOperation_JoinsItsTrace()
     {
         using var capture = new SpanCapture();
-        using var outer = new Activity("api call").SetIdFormat(ActivityIdFormat.W3C).Start();
+        using var outer = new Activity("api call").SetIdFormat(ActivityIdFormat.W3C);
+        outer.ActivityTraceFlags = ActivityTraceFlags.Recorded;
+        outer.Start();
 
         var trace = RunTrace.New();
 
         Assert.Equal(outer.TraceId.ToHexString(), trace.TraceId);
         Assert.Equal(outer.SpanId.ToHexString(), trace.ParentSpanId);
         Assert.NotEqual(outer.SpanId.ToHexString(), trace.SpanId);
+    }
+
+    [Fact]
+    public void New_InsideAnOperationNobodyRecords_StartsATraceOfItsOwn()
+    {
+        using var outer = new Activity("diagnostics only").SetIdFormat(ActivityIdFormat.W3C).Start();
+
+        var trace = RunTrace.New();
+
+        Assert.NotEqual(outer.TraceId.ToHexString(), trace.TraceId);
+        Assert.Null(trace.ParentSpanId);
     }
 
     [Fact]
