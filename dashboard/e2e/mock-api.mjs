@@ -61,7 +61,7 @@ function runView(run, now = Date.now()) {
   const sim = simulate(run, now);
   const counts = {};
   for (const t of sim.tasks) counts[t.status] = (counts[t.status] ?? 0) + 1;
-  return { runId: run.runId, workflowId: run.workflowId, version: 1, status: sim.status, trigger: run.trigger, createdAt: new Date(run.started).toISOString(), scheduledAt: null, finishedAt: sim.finishedAt, startedAt: new Date(run.started).toISOString(), durationMs: (sim.finishedAt ? Date.parse(sim.finishedAt) : now) - run.started, reason: run.cancelled ? 'cancelled from the dashboard' : null, retryOf: run.retryOf ?? null, params: run.params, taskCounts: counts, tasks: sim.tasks };
+  return { runId: run.runId, workflowId: run.workflowId, version: 1, status: sim.status, trigger: run.trigger, createdAt: new Date(run.started).toISOString(), scheduledAt: null, finishedAt: sim.finishedAt, startedAt: new Date(run.started).toISOString(), durationMs: (sim.finishedAt ? Date.parse(sim.finishedAt) : now) - run.started, reason: run.cancelled ? 'cancelled from the dashboard' : null, retryOf: run.retryOf ?? null, params: run.params, taskCounts: counts, tasks: sim.tasks, traceId: null };
 }
 
 function summary(id) {

@@ -855,6 +855,7 @@ export interface components {
             };
             /** @description Every task's state. */
             tasks: components["schemas"]["TaskStateView"][];
+            traceId: string | null;
         };
         RunEventView: {
             /** @description Position in the log (the stream's event id). */

@@ -25,17 +25,20 @@ public sealed class LoomStorageAccount
         SchedulerStates = new TableSchedulerStateStore(tables, options);
     }
 
-    /// <summary>From a connection string: <c>UseDevelopmentStorage=true</c>, an account key, a shared access signature, or explicit endpoints (Azurite on other ports).</summary>
+    /// <summary>From a connection string (client options without a <see cref="StorageRequestCounter"/> leave the storage metrics out): <c>UseDevelopmentStorage=true</c>, an account key, a shared access signature, or explicit endpoints (Azurite on other ports).</summary>
     /// <exception cref="FormatException">The connection string is not one the SDK can use.</exception>
     public static LoomStorageAccount Create(string connectionString, string tablePrefix, TableClientOptions? clientOptions = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
-        return Create(new TableServiceClient(connectionString, clientOptions ?? new TableClientOptions()), tablePrefix);
+        return Create(new TableServiceClient(connectionString, clientOptions ?? Metered()), tablePrefix);
     }
 
     /// <summary>From the Table service's URI and a token credential (managed identity in Azure).</summary>
     public static LoomStorageAccount Create(Uri tableServiceUri, TokenCredential credential, string tablePrefix, TableClientOptions? clientOptions = null) =>
-        Create(new TableServiceClient(tableServiceUri, credential, clientOptions ?? new TableClientOptions()), tablePrefix);
+        Create(new TableServiceClient(tableServiceUri, credential, clientOptions ?? Metered()), tablePrefix);
+
+    /// <summary>Default client options: with a <see cref="StorageRequestCounter"/>, so every request is in Loom's storage metrics.</summary>
+    private static TableClientOptions Metered() => new StorageRequestCounter().AddTo(new TableClientOptions());
 
     /// <summary>Over a Table service client built by the caller.</summary>
     public static LoomStorageAccount Create(TableServiceClient tables, string tablePrefix) =>

@@ -19,7 +19,9 @@ namespace Loom.SampleBackend;
 /// <param name="Status">Status code answered.</param>
 /// <param name="Body">Request body.</param>
 /// <param name="Signature">X-Loom-Signature, if any.</param>
-public sealed record ReceivedRequest(long Sequence, DateTimeOffset ArrivedAt, string Task, string? RunId, string? TaskId, int Attempt, string? IdempotencyKey, int Status, string Body, string? Signature);
+/// <param name="TraceParent">The W3C traceparent header, if any (a backend's own spans would be its children).</param>
+public sealed record ReceivedRequest(long Sequence, DateTimeOffset ArrivedAt, string Task, string? RunId, string? TaskId, int Attempt, string? IdempotencyKey, int Status, string Body, string? Signature,
+    string? TraceParent = null);
 
 /// <summary>A fault the backend's chaos switch injects.</summary>
 public enum ChaosFault
@@ -101,7 +103,7 @@ public static class SampleBackendApp
                 {
                     var answered = fault switch { ChaosFault.ServerError => 503, ChaosFault.Timeout => 0, _ => -1 };
                     log.Add(seq => new ReceivedRequest(seq, arrivedAt, name, http.Request.Headers["X-Loom-Run-Id"], http.Request.Headers["X-Loom-Task-Id"], attempt,
-                        http.Request.Headers["Idempotency-Key"], answered, body, http.Request.Headers["X-Loom-Signature"]));
+                        http.Request.Headers["Idempotency-Key"], answered, body, http.Request.Headers["X-Loom-Signature"], http.Request.Headers["traceparent"]));
                     switch (fault)
                     {
                         case ChaosFault.ServerError:
@@ -126,7 +128,7 @@ public static class SampleBackendApp
             if (q["redirect"].ToString() is { Length: > 0 } location)
             {
                 log.Add(seq => new ReceivedRequest(seq, arrivedAt, name, http.Request.Headers["X-Loom-Run-Id"], http.Request.Headers["X-Loom-Task-Id"], attempt,
-                    http.Request.Headers["Idempotency-Key"], 307, body, http.Request.Headers["X-Loom-Signature"]));
+                    http.Request.Headers["Idempotency-Key"], 307, body, http.Request.Headers["X-Loom-Signature"], http.Request.Headers["traceparent"]));
                 http.Response.Headers.Location = location;
                 return Results.StatusCode(307);
             }
@@ -202,7 +204,7 @@ public static class SampleBackendApp
             }
 
             log.Add(seq => new ReceivedRequest(seq, arrivedAt, name, http.Request.Headers["X-Loom-Run-Id"], http.Request.Headers["X-Loom-Task-Id"], attempt,
-                http.Request.Headers["Idempotency-Key"], status, body, http.Request.Headers["X-Loom-Signature"]));
+                http.Request.Headers["Idempotency-Key"], status, body, http.Request.Headers["X-Loom-Signature"], http.Request.Headers["traceparent"]));
             return result;
         });
 

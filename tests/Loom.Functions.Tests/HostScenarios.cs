@@ -558,4 +558,59 @@ public abstract class HostScenarios(HostFixture fixture)
             }
         }
     }
+
+    [Fact]
+    public async Task Trace_EveryCallCarriesItsAttemptSpan_AcrossRetriesCallbacksAndGenerations()
+    {
+        SpanCollector.Start();
+        // Function App hosts run with ContinueAsNewAfter = 4: the retry, the callback and the last task fall in later generations.
+        await H.RegisterAsync($"""
+            id: {W("traced")}
+            tasks:
+              - id: first
+                url: {B}/api/tasks/first
+              - id: flaky
+                url: {B}/api/tasks/flaky?failTimes=1
+                dependsOn: [first]
+                retry:
+                  maxAttempts: 3
+                  backoff: fixed
+                  delay: 200ms
+                  jitter: 0
+              - id: cb
+                url: {B}/api/tasks/cb?mode=callback&callbackDelayMs=300
+                completion: callback
+                callbackTimeout: 30s
+                dependsOn: [flaky]
+              - id: last
+                url: {B}/api/tasks/last
+                dependsOn: [cb]
+            """);
+        var runId = await H.TriggerAsync(W("traced"));
+        var run = await H.WaitForRunAsync(runId);
+        Assert.Equal("succeeded", Status(run));
+
+        var traceId = run["traceId"]!.GetValue<string>();
+        Assert.Matches("^[0-9a-f]{32}$", traceId);
+        var calls = Calls(runId);
+        Assert.Equal(["first", "flaky", "flaky", "cb", "last"], calls.Select(c => c.TaskId));
+        var spans = await SpanCollector.WaitForAsync(traceId, s => s.Any(a => a.DisplayName.StartsWith("run ", StringComparison.Ordinal)));
+        var runSpan = Assert.Single(spans, a => a.DisplayName == $"run {W("traced")}");
+        Assert.Equal(default, runSpan.ParentSpanId);
+        foreach (var call in calls)
+        {
+            // traceparent: 00-<trace id>-<parent span id>-<flags>; the parent is the attempt's span, a child of its task's span.
+            var parts = call.TraceParent!.Split('-');
+            Assert.Equal(("00", traceId, "01"), (parts[0], parts[1], parts[3]));
+            var attempt = Assert.Single(spans, a => a.SpanId.ToHexString() == parts[2]);
+            Assert.Equal($"attempt {call.TaskId}", attempt.DisplayName);
+            Assert.Equal(call.Attempt, attempt.GetTagItem("loom.attempt"));
+            var task = Assert.Single(spans, a => a.DisplayName == $"task {call.TaskId}");
+            Assert.Equal(task.SpanId, attempt.ParentSpanId);
+            Assert.Equal(runSpan.SpanId, task.ParentSpanId);
+            Assert.True(task.StartTimeUtc <= attempt.StartTimeUtc && attempt.StartTimeUtc + attempt.Duration <= task.StartTimeUtc + task.Duration + TimeSpan.FromMilliseconds(5),
+                $"attempt {call.TaskId}#{call.Attempt} lies outside its task's span");
+        }
+        Assert.Equal(4, spans.Count(a => a.DisplayName.StartsWith("task ", StringComparison.Ordinal)));
+    }
 }

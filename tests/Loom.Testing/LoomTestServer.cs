@@ -137,7 +137,7 @@ public sealed class LoomTestServer : ILoomHost
         await _app.DisposeAsync();
     }
 
-    internal static int FreePort()
+    public static int FreePort()
     {
         var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
         listener.Start();

@@ -224,6 +224,9 @@ function renderFacts(target: HTMLElement, run: RunDetail): void {
       run.reason ? h('dd', { 'data-testid': 'run-reason' }, run.reason) : null,
       run.retryOf ? h('dt', null, 'Retry of') : null,
       run.retryOf ? h('dd', null, h('a', { href: runHref(run.retryOf) }, run.retryOf)) : null,
+      // The id to look the run up by in a tracing backend (Jaeger, Tempo, Application Insights' transaction search).
+      run.traceId ? h('dt', null, 'Trace') : null,
+      run.traceId ? h('dd', null, h('code', { 'data-testid': 'run-trace-id' }, run.traceId)) : null,
       h('dt', null, 'Params'),
       h('dd', null, run.params && Object.keys(run.params).length > 0 ? h('pre', { class: 'inline-pre' }, prettyJson(run.params)) : h('span', { class: 'muted' }, 'none')),
     ),

@@ -55,7 +55,8 @@ public static class RunViews
             state.RetryOf,
             (JsonObject)state.Params.DeepClone(),
             counts,
-            tasks);
+            tasks,
+            state.Trace?.TraceId);
     }
 
     /// <summary>

@@ -91,6 +91,9 @@ public sealed record RunState
 
     /// <summary>Number of events applied so far; also the next event log sequence.</summary>
     public long EventCount { get; init; }
+
+    /// <summary>The run's trace context, chosen by the driver that starts the run; null for runs started before Loom traced runs.</summary>
+    public Telemetry.RunTrace? Trace { get; init; }
 }
 
 /// <summary>State of one task within a run.</summary>

@@ -17,6 +17,7 @@ namespace Loom.Core.Execution;
 /// <param name="Outputs">Outputs of every succeeded upstream task, direct or not (for <c>tasks.X.output</c> templates).</param>
 /// <param name="Task">The task's definition (url, headers, body, timeout, completion mode).</param>
 /// <param name="SigningSecret">Name of the host secret that signs the body; null for none.</param>
+/// <param name="Trace">The run's trace context: the attempt's span is a child of its task's span, and its request carries <c>traceparent</c>.</param>
 public sealed record InvokeTaskInput(
     string RunId,
     string WorkflowId,
@@ -28,7 +29,8 @@ public sealed record InvokeTaskInput(
     IReadOnlyDictionary<string, JsonNode?> Inputs,
     IReadOnlyDictionary<string, JsonNode?> Outputs,
     TaskDefinition Task,
-    string? SigningSecret)
+    string? SigningSecret,
+    Telemetry.RunTrace? Trace = null)
 {
     /// <summary>The <c>Idempotency-Key</c> the backend sees: the same on every attempt and every re-delivery of this task.</summary>
     public string IdempotencyKey => $"{RunId}:{TaskId}";

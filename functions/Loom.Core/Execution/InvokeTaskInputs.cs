@@ -24,7 +24,8 @@ public static class InvokeTaskInputs
             RunStateMachine.TaskInputs(workflow, state, task.Id),
             UpstreamOutputs(workflow, state, task.Id),
             task,
-            workflow.SigningSecret);
+            workflow.SigningSecret,
+            state.Trace);
     }
 
     /// <summary>Outputs of every succeeded task upstream of <paramref name="taskId"/> (transitively): all a template of that task may name.</summary>

@@ -45,5 +45,8 @@ public static class LoomHttpHandler
             // Connections are recycled so that a changed DNS answer is resolved (and checked) again.
             PooledConnectionLifetime = TimeSpan.FromMinutes(2),
             AutomaticDecompression = DecompressionMethods.All,
+            // Loom writes each attempt's traceparent itself (the attempt's span, see AttemptTelemetry); the handler's own
+            // propagation would name whatever activity is current instead.
+            ActivityHeadersPropagator = null,
         };
 }

@@ -4,6 +4,7 @@ using Loom.Core.Definitions;
 using Loom.Core.Engine;
 using Loom.Core.Orchestration;
 using Loom.Core.Stores;
+using Loom.Core.Telemetry;
 using Loom.Core.Templating;
 
 namespace Loom.Core.Execution;
@@ -31,6 +32,7 @@ public sealed class TaskAttemptRunner(HttpTaskExecutor executor, IAttemptStore a
     /// </summary>
     public async Task<(AttemptOutcome Outcome, AttemptRecord Record)> AttemptAsync(InvokeTaskInput input, CancellationToken cancellationToken)
     {
+        using var telemetry = AttemptTelemetry.Start(input);
         var callbackUrl = input.Task.Completion == CompletionMode.Callback ? callbackUrls.For(input.RunId, input.TaskId, input.Attempt) : null;
         var invocation = new TaskInvocation(input.RunId, input.WorkflowId, input.TaskId, input.Attempt, input.ScheduledAt, input.Params, input.Inputs, callbackUrl);
         var scope = new TemplateScope
@@ -48,7 +50,7 @@ public sealed class TaskAttemptRunner(HttpTaskExecutor executor, IAttemptStore a
             // A call the backend expects signed must not go out unsigned: fail as a missing ${{ secrets.X }} does.
             ? RequestBuildResult.Invalid($"task '{input.TaskId}': signing secret '{input.SigningSecret}' is not configured on this host, so the call cannot be signed")
             : HttpTaskRequestFactory.Create(input.Task, invocation, scope, signingSecret is null ? null : Encoding.UTF8.GetBytes(signingSecret));
-        var outcome = build.IsSuccess ? await executor.ExecuteAsync(build.Request, input.Task.Timeout, cancellationToken) : build.Failure;
+        var outcome = build.IsSuccess ? await executor.ExecuteAsync(WithTraceContext(build.Request, telemetry), input.Task.Timeout, cancellationToken) : build.Failure;
         var summary = build.Request?.Summary ?? $"{input.Task.Method} (request not built)";
         if (build.Request is { } request)
         {
@@ -56,6 +58,21 @@ public sealed class TaskAttemptRunner(HttpTaskExecutor executor, IAttemptStore a
             outcome = outcome with { Message = request.RedactOrNull(outcome.Message) };
         }
 
+        telemetry.End(outcome);
         return (outcome, AttemptRecords.From(input, startedAt, summary, outcome));
+    }
+
+    /// <summary>The request with the attempt's W3C trace context, so the backend's own spans join the run's trace under the attempt.</summary>
+    private static PreparedRequest WithTraceContext(PreparedRequest request, AttemptTelemetry telemetry)
+    {
+        if (telemetry.TraceParent is null) return request;
+        var headers = new Dictionary<string, string>(request.Headers, StringComparer.OrdinalIgnoreCase)
+        {
+            ["traceparent"] = telemetry.TraceParent,
+        };
+        // Loom's context replaces any the task's own headers named: a stale tracestate must not ride on a new traceparent.
+        headers.Remove("tracestate");
+        if (telemetry.TraceState is { Length: > 0 } state) headers["tracestate"] = state;
+        return request with { Headers = headers };
     }
 }

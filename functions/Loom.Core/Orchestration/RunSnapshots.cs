@@ -1,5 +1,6 @@
 using Loom.Core.Engine;
 using Loom.Core.Stores;
+using Loom.Core.Telemetry;
 
 namespace Loom.Core.Orchestration;
 
@@ -65,6 +66,8 @@ public static class RunSnapshots
             {
                 if (stored is null) await runs.CreateAsync(next, history, cancellationToken);
                 else await runs.UpdateAsync(next, history, cancellationToken);
+                // Counted by the save that stored the change; a save delivered again finds it stored and counts nothing.
+                RunTelemetry.Committed(input.State, input.Events, next.Trigger);
                 return true;
             }
             catch (Exception ex) when (ex is StoreConcurrencyException or StoreConflictException && attempt < MaxAttempts)

@@ -1,6 +1,7 @@
 using Loom.Core.Definitions;
 using Loom.Core.Engine;
 using Loom.Core.Stores;
+using Loom.Core.Telemetry;
 
 namespace Loom.Core.SelfHosted;
 
@@ -220,6 +221,7 @@ public sealed class RunCommitLoop
             _host.StorageUnreachable(error);
         }, stopping);
         State = after;
+        RunTelemetry.Committed(after, commit.History.Events, before.Record.Trigger);
         _host.Committed(after);
     }
 

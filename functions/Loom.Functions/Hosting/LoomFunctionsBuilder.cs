@@ -42,6 +42,7 @@ public static class LoomFunctionsBuilder
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<DurableRunDrivers>>()));
         services.AddSingleton<LoomHttpDispatcher>();
         services.AddSingleton(sp => new DashboardSite(sp.GetRequiredService<LoomFunctionsOptions>().DashboardPath));
+        services.AddLoomTelemetry(configuration);
         return services;
     }
 

@@ -3,6 +3,7 @@ using Loom.Core.Definitions;
 using Loom.Core.Engine;
 using Loom.Core.Orchestration;
 using Loom.Core.Stores;
+using Loom.Core.Telemetry;
 using Loom.Functions.Hosting;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
@@ -47,6 +48,7 @@ internal sealed class DurableRunDriver(DurableTaskClient client, IRunStore runs,
     /// <inheritdoc />
     public async Task StartAsync(WorkflowDefinition workflow, RunState run, string trigger, CancellationToken cancellationToken = default)
     {
+        run = RunTrace.Assign(run);
         // The run record is the deduplication point (scheduled run ids are deterministic): whoever creates it starts the orchestration.
         try
         {

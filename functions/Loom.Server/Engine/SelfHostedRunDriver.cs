@@ -6,6 +6,7 @@ using Loom.Core.Definitions;
 using Loom.Core.Engine;
 using Loom.Core.SelfHosted;
 using Loom.Core.Stores;
+using Loom.Core.Telemetry;
 using Loom.Storage;
 using Microsoft.Extensions.Logging;
 
@@ -51,10 +52,12 @@ internal sealed class SelfHostedRunDriver(
     /// <inheritdoc />
     public async Task StartAsync(WorkflowDefinition workflow, RunState run, string trigger, CancellationToken cancellationToken = default)
     {
+        run = RunTrace.Assign(run);
         var transition = RunStateMachine.Apply(workflow, run, new RunStarted(clock.GetUtcNow()));
         var commit = RunCommits.Start(workflow, run, transition, trigger, identity.Incarnation);
         var stored = await runs.CreateAsync(commit.Record, commit.History, cancellationToken);
         commits.Committed(run.RunId);
+        RunTelemetry.Committed(transition.State, commit.History.Events, trigger);
         var active = new RunActor(this, workflow, stored, transition.State);
         if (!RunStatuses.IsFinal(transition.State.Status))
         {
@@ -162,7 +165,7 @@ internal sealed class SelfHostedRunDriver(
     internal void Forget(RunActor run)
     {
         _active.TryRemove(new KeyValuePair<string, RunActor>(run.RunId, run));
-        _stalled.TryRemove(run.RunId, out _);
+        if (_stalled.TryRemove(run.RunId, out _)) LoomTelemetry.RunStalled(false);
     }
 
     /// <summary>Records that a run is failed because its change can never be committed.</summary>
@@ -178,7 +181,13 @@ internal sealed class SelfHostedRunDriver(
     /// <summary>Records that a run's change failed to commit for the <paramref name="failures"/>-th time in a row.</summary>
     internal void ReportStalled(string runId, Exception ex, int failures)
     {
-        _stalled.AddOrUpdate(runId, _ => new StalledRun(runId, ex.Message, clock.GetUtcNow(), failures), (_, s) => s with { Error = ex.Message, Failures = failures });
+        var added = false;
+        _stalled.AddOrUpdate(runId, _ =>
+        {
+            added = true;
+            return new StalledRun(runId, ex.Message, clock.GetUtcNow(), failures);
+        }, (_, s) => s with { Error = ex.Message, Failures = failures });
+        if (added) LoomTelemetry.RunStalled(true);
         // The first failure with its stack, then every tenth: a run retried for hours must not flood the log.
         if (failures == 1 || failures % 10 == 0) Log.Stalled(logger, runId, failures, ex);
     }
@@ -186,7 +195,11 @@ internal sealed class SelfHostedRunDriver(
     /// <summary>Records that a stalled run committed again.</summary>
     internal void ReportRecovered(string runId)
     {
-        if (_stalled.TryRemove(runId, out var s)) Log.Unstalled(logger, runId, s.Failures);
+        if (_stalled.TryRemove(runId, out var s))
+        {
+            LoomTelemetry.RunStalled(false);
+            Log.Unstalled(logger, runId, s.Failures);
+        }
     }
 
     /// <summary>True once the process is shutting down: no new calls or timers start (what is committed stays owed in the outbox).</summary>

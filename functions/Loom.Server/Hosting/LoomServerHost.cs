@@ -24,8 +24,10 @@ public static class LoomServerHost
         });
         configure?.Invoke(builder);
         builder.AddLoomServer();
+        builder.AddLoomTelemetry();
         var app = builder.Build();
         app.MapLoomApi();
+        app.MapLoomMetrics();
         app.MapLoomDashboard();
         return app;
     }

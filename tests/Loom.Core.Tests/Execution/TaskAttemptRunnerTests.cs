@@ -82,6 +82,30 @@ public sealed class TaskAttemptRunnerTests : IClassFixture<BackendFixture>, IDis
         Assert.StartsWith("sha256=", await signature.Task, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task AttemptAsync_RunWithATrace_SendsTheAttemptSpanAsTraceparentUnderItsTaskSpan()
+    {
+        var name = nameof(AttemptAsync_RunWithATrace_SendsTheAttemptSpanAsTraceparentUnderItsTaskSpan);
+        var received = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        backend.Handle(name, context =>
+        {
+            received.TrySetResult(context.Request.Headers["traceparent"].ToString());
+            return context.Response.WriteAsync("{}");
+        });
+        using var capture = new Telemetry.SpanCapture();
+        var trace = new Loom.Core.Telemetry.RunTrace(System.Diagnostics.ActivityTraceId.CreateRandom().ToHexString(), System.Diagnostics.ActivitySpanId.CreateRandom().ToHexString());
+
+        var (outcome, _) = await Runner([]).AttemptAsync(Input($"{backend.BaseUri}h/{name}") with { Trace = trace }, CancellationToken.None);
+
+        Assert.Equal(OutcomeKind.Succeeded, outcome.Kind);
+        var parts = (await received.Task).Split('-');
+        var span = Assert.Single(capture.InTrace(trace.TraceId));
+        Assert.Equal(["00", trace.TraceId, span.SpanId.ToHexString(), "01"], parts);
+        Assert.Equal(trace.TaskSpanId("t"), span.ParentSpanId.ToHexString());
+        Assert.Equal("attempt t", span.DisplayName);
+        Assert.Equal(200, span.GetTagItem("http.response.status_code"));
+    }
+
     private TaskAttemptRunner Runner(Dictionary<string, string> secrets) => new(
         new HttpTaskExecutor(client, new ExecutorOptions(), TimeProvider.System),
         new NoAttemptStore(),

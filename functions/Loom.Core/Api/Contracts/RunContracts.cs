@@ -98,7 +98,8 @@ public sealed record RunDetail(
     [property: Description("The run this one retries.")] string? RetryOf,
     [property: Description("Parameter values given.")] JsonObject Params,
     [property: Description("Tasks per status.")] IReadOnlyDictionary<string, int> TaskCounts,
-    [property: Description("Every task's state.")] IReadOnlyList<TaskStateView> Tasks);
+    [property: Description("Every task's state.")] IReadOnlyList<TaskStateView> Tasks,
+    [property: Description("The run's W3C trace id (every span of the run, and a backend's spans under its calls, are in this trace); null for runs started before Loom traced runs.")] string? TraceId);
 
 /// <summary>One entry of a run's event log, as listed and as streamed.</summary>
 public sealed record RunEventView(
