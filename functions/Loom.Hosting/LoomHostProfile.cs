@@ -1,4 +1,5 @@
 using Loom.Core.Api;
+using Loom.Core.Engine;
 
 namespace Loom.Hosting;
 

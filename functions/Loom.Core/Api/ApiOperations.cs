@@ -80,7 +80,8 @@ internal static class ApiOperations
                 new JsonObject { ["rows"] = 42 }, false, "http", null),
             new TaskStateView("process", Engine.TaskRunStatus.Succeeded, 1, 3, ["fetch_data"], 1, ExampleTime.AddSeconds(1.3), ExampleTime.AddSeconds(2.5), null, null, 200,
                 null, false, "http", null),
-        ]);
+        ],
+        "4bf92f3577b34da6a3ce929d0e0e4736");
 
     private static readonly Dictionary<string, Operation> Operations = new(StringComparer.Ordinal)
     {

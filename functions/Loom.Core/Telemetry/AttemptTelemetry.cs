@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Loom.Core.Engine;
 using Loom.Core.Execution;
 using Loom.Core.Orchestration;
 

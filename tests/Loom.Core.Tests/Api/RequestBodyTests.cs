@@ -1,6 +1,7 @@
 using System.Text;
 using Loom.Core.Api;
 using Loom.Core.Api.Contracts;
+using Loom.Core.Engine;
 using Loom.Core.Execution;
 using Loom.Core.Json;
 
