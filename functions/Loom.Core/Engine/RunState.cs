@@ -93,7 +93,7 @@ public sealed record RunState
     public long EventCount { get; init; }
 
     /// <summary>The run's trace context, chosen by the driver that starts the run; null for runs started before Loom traced runs.</summary>
-    public Telemetry.RunTrace? Trace { get; init; }
+    public RunTrace? Trace { get; init; }
 }
 
 /// <summary>State of one task within a run.</summary>

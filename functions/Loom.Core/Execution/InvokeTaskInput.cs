@@ -30,7 +30,7 @@ public sealed record InvokeTaskInput(
     IReadOnlyDictionary<string, JsonNode?> Outputs,
     TaskDefinition Task,
     string? SigningSecret,
-    Telemetry.RunTrace? Trace = null)
+    Engine.RunTrace? Trace = null)
 {
     /// <summary>The <c>Idempotency-Key</c> the backend sees: the same on every attempt and every re-delivery of this task.</summary>
     public string IdempotencyKey => $"{RunId}:{TaskId}";

@@ -5,7 +5,7 @@ namespace Loom.Core.Telemetry;
 
 /// <summary>
 /// Loom's one <see cref="System.Diagnostics.Metrics.Meter"/> and one <see cref="System.Diagnostics.ActivitySource"/>, both named
-/// <see cref="Name"/>, and the instruments both hosts record into (through <see cref="RunTelemetry"/>, <see cref="AttemptTelemetry"/>
+/// <see cref="Name"/>, and the instruments both hosts record into (through <see cref="RunTelemetry"/>, <see cref="Execution.AttemptTelemetry"/>
 /// and the storage pipeline). Labels are kept to a few values each: workflow id yes, run id never.
 /// </summary>
 /// <remarks>

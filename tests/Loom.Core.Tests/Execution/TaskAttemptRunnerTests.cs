@@ -93,7 +93,7 @@ public sealed class TaskAttemptRunnerTests : IClassFixture<BackendFixture>, IDis
             return context.Response.WriteAsync("{}");
         });
         using var capture = new Telemetry.SpanCapture();
-        var trace = new Loom.Core.Telemetry.RunTrace(System.Diagnostics.ActivityTraceId.CreateRandom().ToHexString(), System.Diagnostics.ActivitySpanId.CreateRandom().ToHexString());
+        var trace = new Loom.Core.Engine.RunTrace(System.Diagnostics.ActivityTraceId.CreateRandom().ToHexString(), System.Diagnostics.ActivitySpanId.CreateRandom().ToHexString());
 
         var (outcome, _) = await Runner([]).AttemptAsync(Input($"{backend.BaseUri}h/{name}") with { Trace = trace }, CancellationToken.None);
 

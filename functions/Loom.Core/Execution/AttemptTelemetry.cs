@@ -1,9 +1,8 @@
 using System.Diagnostics;
 using Loom.Core.Engine;
-using Loom.Core.Execution;
-using Loom.Core.Orchestration;
+using Loom.Core.Telemetry;
 
-namespace Loom.Core.Telemetry;
+namespace Loom.Core.Execution;
 
 /// <summary>
 /// The telemetry of one task attempt, the same on both hosts: its span (a child of the task's span in the run's trace), the

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Loom.Core.Telemetry;
+namespace Loom.Core.Engine;
 
 /// <summary>
 /// A run's trace context, chosen when the run starts and kept in its state: the trace every span of the run belongs to and the
