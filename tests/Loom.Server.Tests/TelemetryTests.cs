@@ -35,11 +35,19 @@ public sealed partial class TelemetryTests(AzuriteFixture azurite, BackendFixtur
         Assert.Equal("succeeded", (await server.WaitForRunAsync(runId))["status"]!.GetValue<string>());
 
         using var reader = server.NewClient(LoomTestServer.ReaderKey);
-        var scrape = await reader.GetAsync("/metrics");
-        var text = await scrape.Content.ReadAsStringAsync();
-        Assert.Equal(HttpStatusCode.OK, scrape.StatusCode);
-        Assert.StartsWith("text/plain", scrape.Content.Headers.ContentType?.MediaType, StringComparison.Ordinal);
-        var samples = Parse(text);
+        // The final commit is recorded right after its write, so a reader of the run can see the end a moment before the metrics do.
+        string text;
+        List<(string Name, Dictionary<string, string> Labels, double Value)> samples;
+        for (var scrapes = 1; ; scrapes++)
+        {
+            var scrape = await reader.GetAsync("/metrics");
+            text = await scrape.Content.ReadAsStringAsync();
+            Assert.Equal(HttpStatusCode.OK, scrape.StatusCode);
+            Assert.StartsWith("text/plain", scrape.Content.Headers.ContentType?.MediaType, StringComparison.Ordinal);
+            samples = Parse(text);
+            if (Sum(samples, "loom_runs_finished_total", [("workflow", workflow)]) > 0 || scrapes == 50) break;
+            await Task.Delay(100);
+        }
         double Value(string name, params (string Label, string Value)[] labels) => Sum(samples, name, [("workflow", workflow), .. labels]);
 
         Assert.Equal(1, Value("loom_runs_started_total", ("trigger", "manual")));
