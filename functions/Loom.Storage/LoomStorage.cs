@@ -18,6 +18,8 @@ public sealed class LoomStorage
         Attempts = stores.Attempts;
         Events = stores.Events;
         SchedulerStates = stores.SchedulerState;
+        DeadLetters = stores.DeadLetters;
+        Audit = stores.Audit;
     }
 
     /// <summary>From a connection string: <c>UseDevelopmentStorage=true</c>, an account key, a shared access signature, or explicit endpoints (Azurite on other ports).</summary>
@@ -56,6 +58,12 @@ public sealed class LoomStorage
 
     /// <summary>Scheduler bookkeeping.</summary>
     public ISchedulerStateStore SchedulerStates { get; }
+
+    /// <summary>Dead letters.</summary>
+    public IDeadLetterStore DeadLetters { get; }
+
+    /// <summary>Workflow audit logs.</summary>
+    public IWorkflowAuditStore Audit { get; }
 
     /// <summary>True when the table service answers (a point read of a row that need not exist, in a table that need not exist).</summary>
     public async Task<bool> PingAsync(CancellationToken cancellationToken)

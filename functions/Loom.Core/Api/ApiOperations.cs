@@ -95,6 +95,24 @@ internal static class ApiOperations
         ["POST /api/runs/{runId}/cancel"] = new("cancelRun", "runs",
             [new("202", "The cancel is on its way.", Json.RunCancelling, Location: true)], new(Json.CancelRequest, false)),
         ["POST /api/runs/{runId}/retry"] = new("retryRun", "runs", [new("202", "A new run re-runs what failed.", Json.RunAccepted, Location: true)]),
+        ["POST /api/runs/{runId}/redrive"] = new("redriveRun", "runs",
+            [new("202", "The run resumes in place; Location is its status URL.", Json.RunRedriving, Example(new RunRedriving(ExampleRunId, ["process"], "ops", 1), Json.RunRedriving), Location: true)],
+            new(Json.RedriveRequest, false, Example(new RedriveRequest(["process"]), Json.RedriveRequest))),
+        ["GET /api/deadletters"] = new("listDeadLetters", "deadletters", [new("200", "A page of open dead letters, newest first.", Json.DeadLetterList)], QueryParameters:
+        [
+            new("workflowId", "query", new JsonObject { ["type"] = "string" }, "Only this workflow's dead letters."),
+            new("runId", "query", new JsonObject { ["type"] = "string" }, "Only this run's dead letters."),
+            new("since", "query", new JsonObject { ["type"] = "string", ["format"] = "date-time" }, "Only dead letters at or after this instant."),
+            new("limit", "query", new JsonObject { ["type"] = "integer", ["minimum"] = 1, ["maximum"] = 1000, ["default"] = 50 }, "Page size."),
+            new("continuation", "query", new JsonObject { ["type"] = "string" }, "The continuation of the previous page."),
+        ]),
+        ["GET /api/deadletters/{id}"] = new("getDeadLetter", "deadletters", [new("200", "The dead letter.", Json.DeadLetterView)]),
+        ["DELETE /api/deadletters/{id}"] = new("acknowledgeDeadLetter", "deadletters", [new("200", "Acknowledged (the record is kept).", Json.DeadLetterView)]),
+        ["GET /api/workflows/{id}/audit"] = new("listWorkflowAudit", "workflows", [new("200", "A page of the workflow's audit log, newest first.", Json.WorkflowAuditList)], QueryParameters:
+        [
+            new("limit", "query", new JsonObject { ["type"] = "integer", ["minimum"] = 1, ["maximum"] = 1000, ["default"] = 50 }, "Page size."),
+            new("continuation", "query", new JsonObject { ["type"] = "string" }, "The continuation of the previous page."),
+        ]),
         ["POST /api/callbacks/{token}"] = new("completeCallback", "runs",
             [new("202", "The result was taken.", Json.CallbackAccepted)],
             new(Json.CallbackRequest, false, Example(new CallbackRequest("SUCCESS", new JsonObject { ["rows"] = 42 }), Json.CallbackRequest))),

@@ -40,6 +40,7 @@ public static class LoomFunctionsBuilder
         services.AddSingleton<IAttemptStore>(sp => sp.GetRequiredService<LoomStorage>().Attempts);
         services.AddSingleton<IEventStore>(sp => sp.GetRequiredService<LoomStorage>().Events);
         services.AddSingleton<ISchedulerStateStore>(sp => sp.GetRequiredService<LoomStorage>().SchedulerStates);
+        services.AddSingleton<IDeadLetterStore>(sp => sp.GetRequiredService<LoomStorage>().DeadLetters);
         services.AddSingleton<WorkflowCatalog>();
 
         services.AddSingleton<ISecretProvider>(sp => new ConfiguredSecrets(sp.GetRequiredService<LoomFunctionsOptions>().Secrets));
@@ -85,6 +86,8 @@ public static class LoomFunctionsBuilder
                 // Replaced per request by a driver over that invocation's DurableTaskClient (see LoomHttpDispatcher).
                 Driver = DurableRunDrivers.Unbound,
                 SchedulerStates = sp.GetRequiredService<ISchedulerStateStore>(),
+                DeadLetters = sp.GetRequiredService<IDeadLetterStore>(),
+                Audit = sp.GetRequiredService<LoomStorage>().Audit,
                 Authorizer = sp.GetRequiredService<IApiAuthorizer>(),
                 CallbackTokens = sp.GetRequiredService<CallbackTokens>(),
                 Clock = sp.GetRequiredService<TimeProvider>(),

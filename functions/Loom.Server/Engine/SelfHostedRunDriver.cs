@@ -20,6 +20,7 @@ namespace Loom.Server.Engine;
 internal sealed partial class SelfHostedRunDriver(
     WorkflowCatalog workflows,
     IRunStore runs,
+    IDeadLetterStore deadLetters,
     IAttemptStore attempts,
     ThrottledAttemptRunner runner,
     ProcessIdentity identity,
@@ -55,6 +56,7 @@ internal sealed partial class SelfHostedRunDriver(
         var commit = RunCommits.Start(workflow, run, transition, trigger, identity.Incarnation);
         var stored = await runs.CreateAsync(commit.Record, commit.History, cancellationToken);
         commits.Committed(run.RunId);
+        await RecordDeadLettersAsync(transition.State, commit.History);
         var active = new RunActor(this, workflow, stored, transition.State);
         if (!RunStatuses.IsFinal(transition.State.Status))
         {
@@ -124,12 +126,32 @@ internal sealed partial class SelfHostedRunDriver(
         var stored = await runs.UpdateAsync(commit.Record, commit.History, CancellationToken.None);
         // Readers of the run's event stream read the new events now rather than at their next poll.
         commits.Committed(after.RunId);
+        await RecordDeadLettersAsync(after, commit.History);
         if (RunStatuses.IsFinal(after.Status))
         {
             Interlocked.Increment(ref _finished);
             LogFinished(logger, after.RunId, RunViews.Name(after.Status));
         }
         return stored;
+    }
+
+    /// <summary>
+    /// Writes the dead letters a commit's rows make (<see cref="DeadLetters.From"/>), right after the commit. Ids come from the
+    /// rows, so writing one twice stores it once. A failure is logged, never thrown: the commit stands, and the run's event log
+    /// still holds the failure. A crash between the commit and this write loses that dead letter (recovery adopts outstanding
+    /// work, and a failed task leaves none).
+    /// </summary>
+    private async Task RecordDeadLettersAsync(RunState after, RunHistory history)
+    {
+        if (DeadLetters.From(after, history.Events) is not { Count: > 0 } letters) return;
+        try
+        {
+            await deadLetters.AddAsync(letters, CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogDeadLetterLost(logger, after.RunId, letters.Count, ex);
+        }
     }
 
     internal async Task<(RunRecord Record, RunState State)> ReloadAsync(string runId)
@@ -312,6 +334,9 @@ internal sealed partial class SelfHostedRunDriver(
 
     [LoggerMessage(EventId = 1007, Level = LogLevel.Error, Message = "Run {RunId}: failing the run: {Reason}")]
     private static partial void LogAborted(ILogger logger, string runId, string reason);
+
+    [LoggerMessage(EventId = 1009, Level = LogLevel.Error, Message = "Run {RunId}: {Count} dead letter(s) could not be stored")]
+    private static partial void LogDeadLetterLost(ILogger logger, string runId, int count, Exception exception);
 
     [LoggerMessage(EventId = 1003, Level = LogLevel.Error, Message = "Run {RunId}: processing failed")]
     private static partial void LogFailure(ILogger logger, string runId, Exception exception);

@@ -47,6 +47,7 @@ public static class LoomServerBuilder
             sp.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping, sp.GetRequiredService<ILogger<OutageTolerantAttemptStore>>()));
         services.AddSingleton<IEventStore>(sp => sp.GetRequiredService<LoomStorage>().Events);
         services.AddSingleton<ISchedulerStateStore>(sp => sp.GetRequiredService<LoomStorage>().SchedulerStates);
+        services.AddSingleton<IDeadLetterStore>(sp => sp.GetRequiredService<LoomStorage>().DeadLetters);
         services.AddSingleton<IProcessRegistry>(sp => new TableProcessRegistry(sp.GetRequiredService<LoomStorage>()));
         services.AddSingleton<WorkflowCatalog>();
 
@@ -100,6 +101,8 @@ public static class LoomServerBuilder
                 Events = sp.GetRequiredService<IEventStore>(),
                 Driver = sp.GetRequiredService<IRunDriver>(),
                 SchedulerStates = sp.GetRequiredService<ISchedulerStateStore>(),
+                DeadLetters = sp.GetRequiredService<IDeadLetterStore>(),
+                Audit = storage.Audit,
                 Authorizer = sp.GetRequiredService<IApiAuthorizer>(),
                 CallbackTokens = sp.GetRequiredService<CallbackTokens>(),
                 Clock = sp.GetRequiredService<TimeProvider>(),

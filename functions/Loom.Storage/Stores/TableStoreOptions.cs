@@ -23,6 +23,12 @@ public sealed partial record TableStoreOptions
     /// <summary>Table of scheduler state.</summary>
     public string SchedulerTable => Name("scheduler");
 
+    /// <summary>Table of dead letters (a row across workflows and one in the workflow's partition).</summary>
+    public string DeadLettersTable => Name("deadletters");
+
+    /// <summary>Table of the workflows' audit logs (a partition per workflow).</summary>
+    public string AuditTable => Name("audit");
+
     private string Name(string suffix)
     {
         if (!PrefixPattern().IsMatch(TablePrefix))

@@ -16,6 +16,8 @@ public sealed class TableStores
         Attempts = new TableAttemptStore(service, options);
         Events = new TableEventStore(service, options);
         SchedulerState = new TableSchedulerStateStore(service, options);
+        DeadLetters = new TableDeadLetterStore(service, options);
+        Audit = new TableWorkflowAuditStore(service, options);
     }
 
     /// <summary>Workflow versions and heads.</summary>
@@ -32,4 +34,10 @@ public sealed class TableStores
 
     /// <summary>Scheduler bookkeeping.</summary>
     public ISchedulerStateStore SchedulerState { get; }
+
+    /// <summary>Dead letters.</summary>
+    public IDeadLetterStore DeadLetters { get; }
+
+    /// <summary>Workflow audit logs.</summary>
+    public IWorkflowAuditStore Audit { get; }
 }
