@@ -12,12 +12,17 @@ namespace Loom.Core.Orchestration;
 /// <param name="Carried">Work owed by the previous generation; empty for a new run.</param>
 /// <param name="Generation">0 for a new run, incremented by each ContinueAsNew.</param>
 /// <param name="ContinueAsNewAfter">Events applied in one generation before it drains and continues as new (keeps the history small).</param>
+/// <param name="Redrive">
+/// For a new orchestration of a finished run under the same instance id (Durable lets a completed, failed or terminated
+/// instance id start again): the redrive that resumes the stored, final <paramref name="State"/> in place. Never carried over.
+/// </param>
 public sealed record RunOrchestrationInput(
     WorkflowDefinition Workflow,
     RunState State,
     CarriedWork? Carried = null,
     int Generation = 0,
-    int ContinueAsNewAfter = RunOrchestrator.DefaultContinueAsNewAfter);
+    int ContinueAsNewAfter = RunOrchestrator.DefaultContinueAsNewAfter,
+    RedriveRequested? Redrive = null);
 
 /// <summary>
 /// What one generation hands to the next: attempts decided but not yet sent, timers and callback waits still open.
@@ -68,7 +73,8 @@ public sealed record SaveRunInput(RunState State, IReadOnlyList<RunEventRecord> 
 
 /// <summary>Payload of the <c>cancel</c> external event.</summary>
 /// <param name="Reason">Why the run is cancelled.</param>
-public sealed record CancelRunRequest(string? Reason);
+/// <param name="By">The name of the API key that asked.</param>
+public sealed record CancelRunRequest(string? Reason, string? By = null);
 
 /// <summary>What an orchestration generation returns.</summary>
 /// <param name="RunId">Run id.</param>
