@@ -170,7 +170,7 @@ public sealed class LoomApi
 
     /// <summary>Who a request acts as, for the audit logs: the configured name of its key (never the key itself).</summary>
     private string CallerName(ApiRequest request, Route route) =>
-        route.Role == ApiRole.Anonymous ? "anonymous" : _services.Authorizer.NameOf(request) ?? "unnamed key";
+        route.Role == ApiRole.Anonymous ? "anonymous" : _services.Authorizer.NameOf(request) is { Length: > 0 } name ? name : "unnamed key";
 
     private Task<ApiResponse> DiagnosticsAsync(RouteContext context) => Task.FromResult(_services.Diagnostics is { } diagnostics
         ? ApiResponse.Ok(diagnostics(), LoomJsonContext.Default.DiagnosticsSnapshot)

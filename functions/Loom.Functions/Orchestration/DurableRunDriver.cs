@@ -87,7 +87,7 @@ internal sealed class DurableRunDriver(DurableTaskClient client, IRunStore runs,
     /// </remarks>
     public async Task<bool> RedriveAsync(WorkflowDefinition workflow, RunState finished, RedriveRequested redrive, CancellationToken cancellationToken = default)
     {
-        if (await IsLiveAsync(finished.RunId, cancellationToken)) return false;
+        if (await IsLiveAsync(finished.RunId, cancellationToken) && !await CompletesSoonAsync(finished.RunId, cancellationToken)) return false;
         var options = new StartOrchestrationOptions(finished.RunId).WithDedupeStatuses(
             OrchestrationRuntimeStatus.Pending, OrchestrationRuntimeStatus.Running, OrchestrationRuntimeStatus.Suspended);
         try
@@ -107,6 +107,26 @@ internal sealed class DurableRunDriver(DurableTaskClient client, IRunStore runs,
         FunctionsLog.Redriven(logger, finished.RunId, redrive.By ?? "unknown");
         return true;
     }
+
+    /// <summary>
+    /// Whether the instance of a run whose final state is stored completes within <see cref="FinishingWait"/>: its last save is
+    /// done and the orchestration ends right after (on DurableTask.AzureStorage, once its queue messages are processed).
+    /// </summary>
+    private async Task<bool> CompletesSoonAsync(string runId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await client.WaitForInstanceCompletionAsync(runId, cancellationToken).WaitAsync(FinishingWait, clock, cancellationToken);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Longest a redrive waits for the instance of a finished run to complete.</summary>
+    public static readonly TimeSpan FinishingWait = TimeSpan.FromSeconds(10);
 
     private async Task<bool> IsLiveAsync(string runId, CancellationToken cancellationToken) =>
         (await client.GetInstanceAsync(runId, cancellationToken))?.RuntimeStatus is
