@@ -1,10 +1,11 @@
-// Hash routes: #/workflows, #/workflows/{id}, #/runs, #/runs/{runId}, #/login.
+// Hash routes: #/workflows, #/workflows/{id}, #/runs, #/runs/{runId}, #/deadletters, #/login.
 
 export type Route =
   | { page: 'workflows' }
   | { page: 'workflow'; workflowId: string }
   | { page: 'runs' }
   | { page: 'run'; runId: string }
+  | { page: 'deadletters' }
   | { page: 'login' }
   | { page: 'notFound'; path: string };
 
@@ -14,6 +15,7 @@ export function parseRoute(hash: string): Route {
   if (path === '' || path === 'workflows') return { page: 'workflows' };
   if (path === 'login') return { page: 'login' };
   if (path === 'runs') return { page: 'runs' };
+  if (path === 'deadletters') return { page: 'deadletters' };
   const parts = path.split('/');
   const [first, second] = parts;
   if (parts.length === 2 && second !== undefined && second !== '') {
@@ -37,6 +39,8 @@ export function href(route: Route): string {
       return '#/runs';
     case 'run':
       return `#/runs/${encodeURIComponent(route.runId)}`;
+    case 'deadletters':
+      return '#/deadletters';
     case 'login':
       return '#/login';
     case 'notFound':
