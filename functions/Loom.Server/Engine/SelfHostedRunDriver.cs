@@ -93,6 +93,17 @@ internal sealed partial class SelfHostedRunDriver(
         return true;
     }
 
+    /// <inheritdoc />
+    /// <remarks>
+    /// An actor that committed the run's final state takes no more events and is about to be forgotten: the redrive goes to a
+    /// fresh one adopted from storage (its commit is conditional on the stored ETag, so a second redrive racing it is ignored).
+    /// </remarks>
+    public Task<bool> RedriveAsync(WorkflowDefinition workflow, RunState finished, RedriveRequested redrive, CancellationToken cancellationToken = default)
+    {
+        if (_active.TryGetValue(finished.RunId, out var ending) && RunStatuses.IsFinal(ending.State.Status)) Forget(ending);
+        return SendAsync(finished.RunId, redrive, cancellationToken);
+    }
+
     /// <summary>Takes over the orphaned items of a run (their owner is dead) and executes them again.</summary>
     public async Task<bool> RecoverAsync(RunRecord record, Func<string, bool> ownerIsDead, CancellationToken cancellationToken)
     {
