@@ -354,6 +354,75 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/runs/{runId}/redrive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Resume a failed or cancelled run in place: the failed (or named) tasks and their downstream run again, succeeded tasks are kept. */
+        post: operations["redriveRun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/deadletters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Dead letters not acknowledged yet, newest first, filtered and paged. */
+        get: operations["listDeadLetters"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/deadletters/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One dead letter. */
+        get: operations["getDeadLetter"];
+        put?: never;
+        post?: never;
+        /** Acknowledge a dead letter: it leaves the listing; the record is kept. */
+        delete: operations["acknowledgeDeadLetter"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workflows/{id}/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who did what to a workflow and its runs, newest first. */
+        get: operations["listWorkflowAudit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/callbacks/{token}": {
         parameters: {
             query?: never;
@@ -925,6 +994,47 @@ export interface components {
             runId: string;
             /** @description Always "cancelling". */
             status: string;
+        };
+        RedriveRequest: {
+            /** @default null */
+            tasks: string[] | null;
+        };
+        RunRedriving: {
+            runId: string;
+            tasks: string[];
+            requestedBy: string;
+            acknowledgedDeadLetters: number;
+        };
+        DeadLetterView: {
+            id: string;
+            kind: string;
+            workflowId: string;
+            runId: string;
+            taskId: string | null;
+            attempt: number | null;
+            reason: string;
+            /** Format: date-time */
+            failedAt: string;
+            /** Format: date-time */
+            acknowledgedAt: string | null;
+            acknowledgedBy: string | null;
+        };
+        DeadLetterList: {
+            items: components["schemas"]["DeadLetterView"][];
+            continuation: string | null;
+        };
+        WorkflowAuditEntry: {
+            /** Format: date-time */
+            at: string;
+            action: string;
+            by: string;
+            runId: string | null;
+            detail: string | null;
+        };
+        WorkflowAuditList: {
+            workflowId: string;
+            items: components["schemas"]["WorkflowAuditEntry"][];
+            continuation: string | null;
         };
         CallbackRequest: {
             /** @description SUCCESS, FAILED or RUNNING. */
@@ -1867,6 +1977,242 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+        };
+    };
+    redriveRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The runId. */
+                runId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "tasks": [
+                 *         "process"
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["RedriveRequest"];
+            };
+        };
+        responses: {
+            /** @description The run resumes in place; Location is its status URL. */
+            202: {
+                headers: {
+                    /** @description The URL of what was created. */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "runId": "daily-report-20261205T030000Z",
+                     *       "tasks": [
+                     *         "process"
+                     *       ],
+                     *       "requestedBy": "ops",
+                     *       "acknowledgedDeadLetters": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RunRedriving"];
+                };
+            };
+            /** @description Problem details (RFC 9457): bad input, no key, a role too low, an unknown id, a conflict. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://loom.dev/problems/404",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No workflow with id 'nightly'."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+        };
+    };
+    listDeadLetters: {
+        parameters: {
+            query?: {
+                /** @description Only this workflow's dead letters. */
+                workflowId?: string;
+                /** @description Only this run's dead letters. */
+                runId?: string;
+                /** @description Only dead letters at or after this instant. */
+                since?: string;
+                /** @description Page size. */
+                limit?: number;
+                /** @description The continuation of the previous page. */
+                continuation?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of open dead letters, newest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeadLetterList"];
+                };
+            };
+            /** @description Problem details (RFC 9457): bad input, no key, a role too low, an unknown id, a conflict. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://loom.dev/problems/404",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No workflow with id 'nightly'."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+        };
+    };
+    getDeadLetter: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The dead letter. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeadLetterView"];
+                };
+            };
+            /** @description Problem details (RFC 9457): bad input, no key, a role too low, an unknown id, a conflict. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://loom.dev/problems/404",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No workflow with id 'nightly'."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+        };
+    };
+    acknowledgeDeadLetter: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Acknowledged (the record is kept). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeadLetterView"];
+                };
+            };
+            /** @description Problem details (RFC 9457): bad input, no key, a role too low, an unknown id, a conflict. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://loom.dev/problems/404",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No workflow with id 'nightly'."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+        };
+    };
+    listWorkflowAudit: {
+        parameters: {
+            query?: {
+                /** @description Page size. */
+                limit?: number;
+                /** @description The continuation of the previous page. */
+                continuation?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the workflow's audit log, newest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowAuditList"];
+                };
+            };
+            /** @description Problem details (RFC 9457): bad input, no key, a role too low, an unknown id, a conflict. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://loom.dev/problems/404",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No workflow with id 'nightly'."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
         };
     };
     completeCallback: {

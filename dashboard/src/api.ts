@@ -163,7 +163,8 @@ export class ApiClient {
     return { ok: false, message: response.status === 401 ? 'That key was not accepted (401).' : problem.message };
   }
 
-  private async request<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
+  /** One API call with the stored key; a problem answer becomes an {@link ApiError}. Shared by the functions at the end of this file. */
+  async request<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json' };
     const key = keyStore.get();
     if (key) headers['x-functions-key'] = key;
@@ -280,4 +281,48 @@ async function sendYaml<T>(client: ApiClient, path: string, source: string, sign
   }
   if (problem) throw new ApiError(response.status, problem.title, problem.detail);
   return (await response.json()) as T;
+}
+
+// Dead letters and redrive in place (GET/DELETE /api/deadletters, POST /api/runs/{runId}/redrive).
+
+/** A task that failed for good, or a run that failed without one (timed out, or storage kept refusing its change). */
+export interface DeadLetter {
+  id: string;
+  kind: 'task' | 'run';
+  workflowId: string;
+  runId: string;
+  taskId: string | null;
+  attempt: number | null;
+  reason: string;
+  failedAt: string;
+  acknowledgedAt: string | null;
+  acknowledgedBy: string | null;
+}
+
+/** Answer of a redrive: the run resumes in place under the same id. */
+export interface Redriving {
+  runId: string;
+  tasks: string[];
+  requestedBy: string;
+  acknowledgedDeadLetters: number;
+}
+
+/** Open dead letters, newest first. */
+export function listDeadLetters(query: { workflowId?: string; limit?: number; continuation?: string }, client: ApiClient = api): Promise<Page<DeadLetter>> {
+  const q = new URLSearchParams();
+  if (query.workflowId) q.set('workflowId', query.workflowId);
+  if (query.limit) q.set('limit', String(query.limit));
+  if (query.continuation) q.set('continuation', query.continuation);
+  const text = q.toString();
+  return client['request']('GET', `/api/deadletters${text ? `?${text}` : ''}`);
+}
+
+/** Acknowledges a dead letter: it leaves the listing; the record keeps who acknowledged it. */
+export function acknowledgeDeadLetter(id: string, client: ApiClient = api): Promise<DeadLetter> {
+  return client['request']('DELETE', `/api/deadletters/${enc(id)}`);
+}
+
+/** Resumes a failed or cancelled run in place: the named tasks (every task that did not succeed when none) and their downstream run again. */
+export function redriveRun(runId: string, tasks: string[] = [], client: ApiClient = api): Promise<Redriving> {
+  return client['request']('POST', `/api/runs/${enc(runId)}/redrive`, tasks.length > 0 ? { tasks } : {});
 }

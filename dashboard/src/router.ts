@@ -1,5 +1,5 @@
 // Hash routes: #/workflows, #/workflows/{id}, #/workflows/{id}/edit, #/new (a new workflow), #/reference (the API),
-// #/runs, #/runs/{runId}, #/login.
+// #/runs, #/runs/{runId}, #/deadletters, #/login.
 
 export type Route =
   | { page: 'workflows' }
@@ -8,6 +8,7 @@ export type Route =
   | { page: 'reference' }
   | { page: 'runs' }
   | { page: 'run'; runId: string }
+  | { page: 'deadletters' }
   | { page: 'login' }
   | { page: 'notFound'; path: string };
 
@@ -19,6 +20,7 @@ export function parseRoute(hash: string): Route {
   if (path === 'runs') return { page: 'runs' };
   if (path === 'new') return { page: 'editor', workflowId: null };
   if (path === 'reference') return { page: 'reference' };
+  if (path === 'deadletters') return { page: 'deadletters' };
   const parts = path.split('/');
   const [first, second, third] = parts;
   if (parts.length === 3 && first === 'workflows' && second && third === 'edit') {
@@ -50,6 +52,8 @@ export function href(route: Route): string {
       return '#/runs';
     case 'run':
       return `#/runs/${encodeURIComponent(route.runId)}`;
+    case 'deadletters':
+      return '#/deadletters';
     case 'login':
       return '#/login';
     case 'notFound':

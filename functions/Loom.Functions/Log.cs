@@ -19,4 +19,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 4004, Level = LogLevel.Warning, Message = "Run {RunId}: its record existed without an orchestration; the orchestration was started")]
     public static partial void Repaired(ILogger logger, string runId);
+
+    [LoggerMessage(EventId = 4007, Level = LogLevel.Information, Message = "Run {RunId}: redriven in place by {By} (a new orchestration under the same instance id)")]
+    public static partial void Redriven(ILogger logger, string runId, string by);
 }

@@ -23,6 +23,8 @@ public sealed class LoomStorageAccount
         Attempts = new TableAttemptStore(tables, options);
         Events = new TableEventStore(tables, options);
         SchedulerStates = new TableSchedulerStateStore(tables, options);
+        DeadLetters = new TableDeadLetterStore(tables, options);
+        Audit = new TableWorkflowAuditStore(tables, options);
     }
 
     /// <summary>From a connection string (client options without a <see cref="StorageRequestCounter"/> leave the storage metrics out): <c>UseDevelopmentStorage=true</c>, an account key, a shared access signature, or explicit endpoints (Azurite on other ports).</summary>
@@ -64,6 +66,12 @@ public sealed class LoomStorageAccount
 
     /// <summary>Scheduler bookkeeping.</summary>
     public ISchedulerStateStore SchedulerStates { get; }
+
+    /// <summary>Dead letters.</summary>
+    public IDeadLetterStore DeadLetters { get; }
+
+    /// <summary>Workflow audit logs.</summary>
+    public IWorkflowAuditStore Audit { get; }
 
     /// <summary>True when the table service answers (a point read of a row that need not exist, in a table that need not exist).</summary>
     public async Task<bool> PingAsync(CancellationToken cancellationToken)

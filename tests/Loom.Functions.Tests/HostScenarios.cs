@@ -537,6 +537,114 @@ public abstract class HostScenarios(HostFixture fixture)
     }
 
     [Fact]
+    public async Task Redrive_FailedRun_ResumesInPlaceKeepsSucceededTasksAndAcknowledgesItsDeadLetter()
+    {
+        var key = Guid.NewGuid().ToString("N");
+        var workflowId = W("redrive");
+        await H.RegisterAsync($$$"""
+            id: {{{workflowId}}}
+            tasks:
+              - id: ok
+                url: {{{B}}}/api/tasks/ok
+              - id: fails
+                url: {{{B}}}/api/tasks/fails?failCalls=1&failStatus=400&key={{{key}}}
+                dependsOn: [ok]
+              - id: after
+                url: {{{B}}}/api/tasks/after
+                body:
+                  upstream: ${{ tasks.ok.output.task }}
+                dependsOn: [fails]
+            """);
+        var runId = await H.TriggerAsync(workflowId);
+        Assert.Equal("failed", Status(await H.WaitForRunAsync(runId)));
+        var run = Uri.EscapeDataString(runId);
+        var letter = (await WaitForDeadLettersAsync(workflowId, 1))[0]!.AsObject();
+        Assert.Equal(("task", "fails", 1, runId), (letter["kind"]!.GetValue<string>(), letter["taskId"]!.GetValue<string>(), letter["attempt"]!.GetValue<int>(), letter["runId"]!.GetValue<string>()));
+        var shown = await H.Client.GetFromJsonAsync<JsonObject>($"/api/deadletters/{Uri.EscapeDataString(letter["id"]!.GetValue<string>())}");
+        Assert.Equal(letter["id"]!.GetValue<string>(), shown!["id"]!.GetValue<string>());
+
+        using var operatorClient = H.NewClient(LoomTestServer.OperatorKey);
+        var unknown = await operatorClient.PostAsJsonAsync($"/api/runs/{run}/redrive", new { tasks = new[] { "nope" } });
+        Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
+        Assert.Contains("'nope'", (await unknown.Content.ReadFromJsonAsync<JsonObject>())!["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, (await operatorClient.PostAsJsonAsync("/api/runs/no-such-run/redrive", new { })).StatusCode);
+
+        var response = await operatorClient.PostAsJsonAsync($"/api/runs/{run}/redrive", new { });
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Accepted, body);
+        var accepted = JsonNode.Parse(body)!;
+        Assert.Equal(["fails", "after"], accepted["tasks"]!.AsArray().Select(t => t!.GetValue<string>()));
+        Assert.Equal(LoomTestServer.OperatorKeyName, accepted["requestedBy"]!.GetValue<string>());
+        Assert.Equal(1, accepted["acknowledgedDeadLetters"]!.GetValue<int>());
+
+        var redriven = await H.WaitForRunAsync(runId, until: r => Status(r) == "succeeded");
+        Assert.Equal(["ok", "fails", "fails", "after"], Calls(runId).Select(c => c.TaskId));
+        Assert.Equal([1, 2], (await AttemptsAsync(runId, "fails")).Select(a => a!["attempt"]!.GetValue<int>()));
+        Assert.Equal(1, LoomHostClient.Task(redriven, "ok")["attempt"]!.GetValue<int>());
+        Assert.Equal("ok", JsonNode.Parse(Calls(runId).Single(c => c.TaskId == "after").Body)!["upstream"]!.GetValue<string>());
+        var events = (await H.Client.GetFromJsonAsync<JsonObject>($"/api/runs/{run}/events"))!["items"]!.AsArray();
+        Assert.Contains(events, e => e!["type"]!.GetValue<string>() == "RunRedriven"
+            && e.ToJsonString().Contains($"redriven by {LoomTestServer.OperatorKeyName}", StringComparison.Ordinal));
+        Assert.Empty(await WaitForDeadLettersAsync(workflowId, 0));
+        var acknowledged = await H.Client.GetFromJsonAsync<JsonObject>($"/api/deadletters/{Uri.EscapeDataString(letter["id"]!.GetValue<string>())}");
+        Assert.Equal($"{LoomTestServer.OperatorKeyName} (redrive)", acknowledged!["acknowledgedBy"]!.GetValue<string>());
+
+        var again = await operatorClient.PostAsJsonAsync($"/api/runs/{run}/redrive", new { });
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        Assert.Contains("succeeded", (await again.Content.ReadFromJsonAsync<JsonObject>())!["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        var audit = (await H.Client.GetFromJsonAsync<JsonObject>($"/api/workflows/{workflowId}/audit"))!["items"]!.AsArray();
+        Assert.Contains(audit, e => e!["action"]!.GetValue<string>() == "redrive" && e["by"]!.GetValue<string>() == LoomTestServer.OperatorKeyName && e["runId"]!.GetValue<string>() == runId);
+        Assert.Contains(audit, e => e!["action"]!.GetValue<string>() == "trigger" && e["runId"]!.GetValue<string>() == runId);
+        Assert.Contains(audit, e => e!["action"]!.GetValue<string>() == "register");
+    }
+
+    [Fact]
+    public async Task DeadLetter_TaskFailedForGood_ListedOnceThenAcknowledgedByName()
+    {
+        var workflowId = W("dead-letter");
+        await H.RegisterAsync($"""
+            id: {workflowId}
+            tasks:
+              - id: first
+                url: {B}/api/tasks/first?status=400
+            """);
+        var runId = await H.TriggerAsync(workflowId);
+        Assert.Equal("failed", Status(await H.WaitForRunAsync(runId)));
+        var letters = await WaitForDeadLettersAsync(workflowId, 1);
+        var id = letters[0]!["id"]!.GetValue<string>();
+        Assert.Contains("400", letters[0]!["reason"]!.GetValue<string>(), StringComparison.Ordinal);
+        using var reader = H.NewClient(LoomTestServer.ReaderKey);
+        Assert.Equal(HttpStatusCode.Forbidden, (await reader.DeleteAsync($"/api/deadletters/{Uri.EscapeDataString(id)}")).StatusCode);
+        Assert.Contains(
+            (await reader.GetFromJsonAsync<JsonObject>("/api/deadletters?limit=1000"))!["items"]!.AsArray(), d => d!["id"]!.GetValue<string>() == id);
+
+        using var operatorClient = H.NewClient(LoomTestServer.OperatorKey);
+        var ack = await operatorClient.DeleteAsync($"/api/deadletters/{Uri.EscapeDataString(id)}");
+        Assert.Equal(HttpStatusCode.OK, ack.StatusCode);
+        Assert.Equal(LoomTestServer.OperatorKeyName, (await ack.Content.ReadFromJsonAsync<JsonObject>())!["acknowledgedBy"]!.GetValue<string>());
+        Assert.Empty(await WaitForDeadLettersAsync(workflowId, 0));
+        Assert.Equal(HttpStatusCode.NotFound, (await operatorClient.DeleteAsync("/api/deadletters/nope")).StatusCode);
+        var audit = (await H.Client.GetFromJsonAsync<JsonObject>($"/api/workflows/{workflowId}/audit"))!["items"]!.AsArray();
+        Assert.Contains(audit, e => e!["action"]!.GetValue<string>() == "ack" && e["by"]!.GetValue<string>() == LoomTestServer.OperatorKeyName);
+    }
+
+    /// <summary>The open dead letters of a workflow once there are <paramref name="count"/> (they are written right after the run's state).</summary>
+    private async Task<JsonArray> WaitForDeadLettersAsync(string workflowId, int count)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        JsonArray items;
+        do
+        {
+            items = (await H.Client.GetFromJsonAsync<JsonObject>($"/api/deadletters?workflowId={workflowId}"))!["items"]!.AsArray();
+            if (items.Count == count) return items;
+            await Task.Delay(50);
+        }
+        while (DateTime.UtcNow < deadline);
+        Assert.Fail($"{workflowId} has {items.Count} dead letter(s), not {count}: {items.ToJsonString()}");
+        return items;
+    }
+
+    [Fact]
     public async Task OpenApi_EveryDocumentedRouteAnswers()
     {
         var document = JsonNode.Parse(await H.Client.GetStringAsync("/api/openapi.json"))!;

@@ -1,3 +1,4 @@
+using Loom.Storage;
 using System.Text.Json.Nodes;
 using Loom.Core.Api;
 using Loom.Core.Definitions;
@@ -144,6 +145,8 @@ public sealed class OpenApiDocumentTests(AzuriteFixture azurite)
             Events = sp.GetRequiredService<IEventStore>(),
             Driver = sp.GetRequiredService<IRunDriver>(),
             SchedulerStates = sp.GetRequiredService<ISchedulerStateStore>(),
+            DeadLetters = sp.GetRequiredService<IDeadLetterStore>(),
+            Audit = sp.GetRequiredService<LoomStorage>().Audit,
             Authorizer = sp.GetRequiredService<IApiAuthorizer>(),
             CallbackTokens = sp.GetRequiredService<CallbackTokens>(),
         });

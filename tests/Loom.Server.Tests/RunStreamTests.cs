@@ -154,6 +154,8 @@ public sealed class RunStreamTests(AzuriteFixture azurite, BackendFixture backen
             Events = sp.GetRequiredService<IEventStore>(),
             Driver = sp.GetRequiredService<IRunDriver>(),
             SchedulerStates = sp.GetRequiredService<ISchedulerStateStore>(),
+            DeadLetters = sp.GetRequiredService<IDeadLetterStore>(),
+            Audit = sp.GetRequiredService<LoomStorage>().Audit,
             Authorizer = sp.GetRequiredService<IApiAuthorizer>(),
             CallbackTokens = sp.GetRequiredService<CallbackTokens>(),
         });

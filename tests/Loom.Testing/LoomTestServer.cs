@@ -53,6 +53,9 @@ public sealed class LoomTestServer : ILoomHost
     public const string OperatorKey = "test-operator-key-0123456789";
     public const string ReaderKey = "test-reader-key-0123456789";
 
+    /// <summary>The configured name of <see cref="OperatorKey"/>, which the audit logs record.</summary>
+    public const string OperatorKeyName = "operator-key";
+
     private readonly WebApplication _app;
 
     private LoomTestServer(WebApplication app, string baseUrl, string prefix)
@@ -85,8 +88,10 @@ public sealed class LoomTestServer : ILoomHost
             ["Loom:TablePrefix"] = prefix,
             ["Loom:ApiKeys:0:Key"] = AdminKey,
             ["Loom:ApiKeys:0:Role"] = "admin",
+            ["Loom:ApiKeys:0:Name"] = "admin-key",
             ["Loom:ApiKeys:1:Key"] = OperatorKey,
             ["Loom:ApiKeys:1:Role"] = "operator",
+            ["Loom:ApiKeys:1:Name"] = OperatorKeyName,
             ["Loom:ApiKeys:2:Key"] = ReaderKey,
             ["Loom:ApiKeys:2:Role"] = "reader",
             ["Loom:CallbackSigningKey"] = "test-callback-signing-key-0123456789",

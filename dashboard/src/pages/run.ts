@@ -1,7 +1,7 @@
 // One run: live DAG, Gantt timeline, attempt inspector, event log, cancel and retry. Follows the run's event stream and
 // refreshes at each event; where the host has no stream (the Function App), polls every second until the run is final.
 
-import { api, ApiError, type Attempt, type RunDetail, type RunEvent, type RunTask } from '../api';
+import { api, ApiError, redriveRun, type Attempt, type RunDetail, type RunEvent, type RunTask } from '../api';
 import { layoutDag } from '../dag/layout';
 import { renderDag, type DagView, type NodeState } from '../dag/render';
 import { h, replaceChildren } from '../dom';
@@ -26,7 +26,8 @@ export function mountRun(root: HTMLElement, runId: string): () => void {
   const eventsHolder = h('div', { class: 'events-scroll' });
   const cancelButton = h('button', { type: 'button', class: 'danger', 'data-testid': 'cancel-button', disabled: true }, 'Cancel');
   const retryButton = h('button', { type: 'button', 'data-testid': 'retry-button', disabled: true }, 'Retry failed');
-  const actions = h('div', { class: 'actions' }, cancelButton, retryButton);
+  const redriveButton = h('button', { type: 'button', 'data-testid': 'redrive-button', disabled: true, title: 'Resume this run in place: same run, succeeded tasks kept' }, 'Redrive');
+  const actions = h('div', { class: 'actions' }, cancelButton, retryButton, redriveButton);
   root.append(
     head,
     errors,
@@ -87,6 +88,21 @@ export function mountRun(root: HTMLElement, runId: string): () => void {
     );
   });
 
+  redriveButton.addEventListener('click', () => {
+    redriveButton.disabled = true;
+    redriveRun(runId).then(
+      () => {
+        // The Function App stores the resumed state a moment after answering: look again once it has.
+        poller.refresh();
+        setTimeout(() => poller.refresh(), 2000);
+      },
+      (e: unknown) => {
+        redriveButton.disabled = false;
+        showError(errors, e);
+      },
+    );
+  });
+
   const tick = async (): Promise<boolean> => {
     let events: RunEvent[] = [];
     try {
@@ -110,6 +126,7 @@ export function mountRun(root: HTMLElement, runId: string): () => void {
     renderFacts(facts, current);
     cancelButton.disabled = final;
     retryButton.disabled = !(status === 'failed' || status === 'cancelled');
+    redriveButton.disabled = retryButton.disabled;
 
     const key = current.tasks.map((t) => `${t.id}<${(t.dependsOn ?? []).join(',')}`).join('|');
     if (!dag || key !== dagKey) {

@@ -224,6 +224,28 @@ public sealed class LoomApiClient : IDisposable
         return new StartedRun(body["runId"]?.GetValue<string>() ?? "", body);
     }
 
+    /// <summary>POST /api/runs/{runId}/redrive: resume a failed or cancelled run in place (every task that did not succeed, or the named ones and their downstream).</summary>
+    public Task<JsonObject> RedriveRunAsync(string runId, IReadOnlyList<string>? tasks = null, CancellationToken cancellationToken = default) =>
+        SendJsonAsync($"api/runs/{Segment(runId)}/redrive", new RedriveRequest(tasks is { Count: > 0 } ? tasks : null), LoomJsonContext.Default.RedriveRequest, cancellationToken);
+
+    /// <summary>GET /api/deadletters: open dead letters, newest first.</summary>
+    public Task<JsonObject> ListDeadLettersAsync(string? workflowId = null, int? limit = null, DateTimeOffset? since = null, CancellationToken cancellationToken = default)
+    {
+        var query = new List<string>();
+        if (workflowId is not null) query.Add("workflowId=" + Uri.EscapeDataString(workflowId));
+        if (limit is not null) query.Add("limit=" + limit.Value.ToString(CultureInfo.InvariantCulture));
+        if (since is not null) query.Add("since=" + Uri.EscapeDataString(since.Value.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture)));
+        return SendAsync(HttpMethod.Get, query.Count == 0 ? "api/deadletters" : "api/deadletters?" + string.Join('&', query), null, cancellationToken);
+    }
+
+    /// <summary>GET /api/deadletters/{id}.</summary>
+    public Task<JsonObject> GetDeadLetterAsync(string id, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Get, $"api/deadletters/{Segment(id)}", null, cancellationToken);
+
+    /// <summary>DELETE /api/deadletters/{id}: acknowledge it.</summary>
+    public Task<JsonObject> AcknowledgeDeadLetterAsync(string id, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Delete, $"api/deadletters/{Segment(id)}", null, cancellationToken);
+
     /// <inheritdoc />
     public void Dispose()
     {

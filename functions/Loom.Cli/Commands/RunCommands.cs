@@ -19,6 +19,7 @@ internal static class RunCommands
         command.Subcommands.Add(Watch(context));
         command.Subcommands.Add(Cancel(context));
         command.Subcommands.Add(Retry(context));
+        command.Subcommands.Add(Redrive(context));
         return command;
     }
 
@@ -126,6 +127,27 @@ internal static class RunCommands
             var code = await new RunWatcher(client, context, CliContext.Interval(parse, interval)).SummarizeAsync(body);
             return Show.Str(body["status"]) == "cancelled" ? ExitCodes.Ok : code == ExitCodes.Ok ? ExitCodes.Failure : code;
         });
+        return command;
+    }
+
+    /// <summary><c>loom run redrive ID [--task T]...</c>, shared with <c>loom deadletters redrive</c>.</summary>
+    internal static async Task<int> RedriveAsync(CliContext context, Api.LoomClient client, string runId, IReadOnlyList<string> tasks, bool wait, TimeSpan interval, CancellationToken ct)
+    {
+        var body = await client.RedriveRunAsync(runId, tasks, ct);
+        var reset = (body["tasks"] as JsonArray ?? []).Select(t => Show.Str(t));
+        await context.Output.WriteLineAsync($"redriving run {runId} in place: {string.Join(", ", reset)} run again");
+        return wait ? await new RunWatcher(client, context, interval).WatchAsync(runId, ct) : ExitCodes.Ok;
+    }
+
+    private static Command Redrive(CliContext context)
+    {
+        var run = new Argument<string>("run") { Description = "Id of a failed or cancelled run" };
+        var task = new Option<string[]>("--task", "-t") { Description = "Run this task (and its downstream) again; repeat for more. Default: every task that did not succeed", AllowMultipleArgumentsPerToken = false };
+        var wait = new Option<bool>("--wait", "-w") { Description = "Watch the run until it ends; the exit code is its outcome" };
+        var interval = CliContext.IntervalOption();
+        var command = new Command("redrive", "Resume a failed or cancelled run in place: same run id, succeeded tasks kept, attempt numbers continue; its dead letters are acknowledged.") { run, task, wait, interval };
+        context.SetApiAction(command, (parse, client, ct) =>
+            RedriveAsync(context, client, parse.GetValue(run)!, parse.GetValue(task) ?? [], parse.GetValue(wait), CliContext.Interval(parse, interval), ct));
         return command;
     }
 

@@ -14,12 +14,15 @@ public interface IApiAuthorizer
 {
     /// <summary>The role the request's key grants, or null when it has no valid key.</summary>
     ApiRole? Authorize(ApiRequest request);
+
+    /// <summary>The configured name of the request's key, for the audit logs (never the key itself); null when it has none.</summary>
+    string? NameOf(ApiRequest request) => null;
 }
 
 /// <summary>Checks keys against a configured list in constant time.</summary>
 public sealed class ApiKeyAuthorizer(IEnumerable<ApiKey> keys) : IApiAuthorizer
 {
-    private readonly (byte[] Hash, ApiRole Role)[] _keys = keys.Where(k => k.Key.Length > 0).Select(k => (Hash(k.Key), k.Role)).ToArray();
+    private readonly (byte[] Hash, ApiRole Role, string Name)[] _keys = keys.Where(k => k.Key.Length > 0).Select(k => (Hash(k.Key), k.Role, k.Name)).ToArray();
 
     /// <inheritdoc />
     public ApiRole? Authorize(ApiRequest request)
@@ -28,12 +31,27 @@ public sealed class ApiKeyAuthorizer(IEnumerable<ApiKey> keys) : IApiAuthorizer
         if (presented is null) return null;
         var hash = Hash(presented);
         ApiRole? best = null;
-        foreach (var (h, role) in _keys)
+        foreach (var (h, role, _) in _keys)
         {
             // Comparing fixed-size hashes in constant time leaks neither the key nor its length.
             if (CryptographicOperations.FixedTimeEquals(h, hash) && (best is null || role > best)) best = role;
         }
         return best;
+    }
+
+    /// <inheritdoc />
+    /// <remarks>The name of the key with the widest role, as <see cref="Authorize"/> picks it.</remarks>
+    public string? NameOf(ApiRequest request)
+    {
+        var presented = PresentedKey(request);
+        if (presented is null) return null;
+        var hash = Hash(presented);
+        (ApiRole Role, string Name)? best = null;
+        foreach (var (h, role, name) in _keys)
+        {
+            if (CryptographicOperations.FixedTimeEquals(h, hash) && (best is null || role > best.Value.Role)) best = (role, name);
+        }
+        return best?.Name;
     }
 
     /// <summary>The key a request presents: header <c>x-functions-key</c>, else query <c>code</c>; null when none.</summary>

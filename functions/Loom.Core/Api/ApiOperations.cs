@@ -149,6 +149,25 @@ internal static class ApiOperations
             Conflict: true, Summary: "Cancel a run", Notes: "A run already final is a 409."),
         ["POST /api/runs/{runId}/retry"] = new("retryRun", "runs", [new("202", "A new run re-runs what failed.", Json.RunAccepted, Location: true)],
             Conflict: true, Summary: "Retry a failed run", Notes: "The new run keeps what succeeded and re-runs what failed, was cancelled, or was skipped because of it. A run with nothing to retry is a 409."),
+        ["POST /api/runs/{runId}/redrive"] = new("redriveRun", "runs",
+            [new("202", "The run resumes in place; Location is its status URL.", Json.RunRedriving, Example(new RunRedriving(ExampleRunId, ["process"], "ops", 1), Json.RunRedriving), Location: true)],
+            new(Json.RedriveRequest, false, Example(new RedriveRequest(["process"]), Json.RedriveRequest)),
+            Conflict: true, Summary: "Redrive a run in place", Notes: "Resumes a failed or cancelled run under the same run id: succeeded tasks are kept, the failed ones (or the named ones) and their downstream run again, attempt numbers continue, and the run's open dead letters are acknowledged. A run that is not failed or cancelled is a 409; an unknown task name is a 400."),
+        ["GET /api/deadletters"] = new("listDeadLetters", "deadletters", [new("200", "A page of open dead letters, newest first.", Json.DeadLetterList)], QueryParameters:
+        [
+            new("workflowId", "query", new JsonObject { ["type"] = "string" }, "Only this workflow's dead letters."),
+            new("runId", "query", new JsonObject { ["type"] = "string" }, "Only this run's dead letters."),
+            new("since", "query", new JsonObject { ["type"] = "string", ["format"] = "date-time" }, "Only dead letters at or after this instant."),
+            new("limit", "query", new JsonObject { ["type"] = "integer", ["minimum"] = 1, ["maximum"] = 1000, ["default"] = 50 }, "Page size."),
+            new("continuation", "query", new JsonObject { ["type"] = "string" }, "The continuation of the previous page."),
+        ], Summary: "List dead letters", Notes: "Tasks that failed for good, and runs that failed without a failed task (run timeout, a change storage kept refusing), until acknowledged."),
+        ["GET /api/deadletters/{id}"] = new("getDeadLetter", "deadletters", [new("200", "The dead letter.", Json.DeadLetterView)], Summary: "Get a dead letter"),
+        ["DELETE /api/deadletters/{id}"] = new("acknowledgeDeadLetter", "deadletters", [new("200", "Acknowledged (the record is kept).", Json.DeadLetterView)], Summary: "Acknowledge a dead letter"),
+        ["GET /api/workflows/{id}/audit"] = new("listWorkflowAudit", "workflows", [new("200", "A page of the workflow's audit log, newest first.", Json.WorkflowAuditList)], QueryParameters:
+        [
+            new("limit", "query", new JsonObject { ["type"] = "integer", ["minimum"] = 1, ["maximum"] = 1000, ["default"] = 50 }, "Page size."),
+            new("continuation", "query", new JsonObject { ["type"] = "string" }, "The continuation of the previous page."),
+        ], Summary: "List a workflow's audit log", Notes: "Who did what to the workflow and its runs, by API key name (never the key)."),
         ["POST /api/callbacks/{token}"] = new("completeCallback", "runs",
             [new("202", "The result was taken.", Json.CallbackAccepted)],
             new(Json.CallbackRequest, false, Example(new CallbackRequest("SUCCESS", new JsonObject { ["rows"] = 42 }), Json.CallbackRequest)),

@@ -42,6 +42,12 @@ public sealed record ApiServices
     /// <summary>Scheduler bookkeeping: where a backfill with <c>maxConcurrent</c> keeps the occurrences it has not started yet.</summary>
     public required ISchedulerStateStore SchedulerStates { get; init; }
 
+    /// <summary>Dead letters: tasks that failed for good and runs that failed without one.</summary>
+    public required IDeadLetterStore DeadLetters { get; init; }
+
+    /// <summary>Each workflow's audit log of operator and admin actions.</summary>
+    public required IWorkflowAuditStore Audit { get; init; }
+
     /// <summary>Key checks.</summary>
     public required IApiAuthorizer Authorizer { get; init; }
 

@@ -21,19 +21,28 @@ public static class ContinuationTokens
     public static string? Issue(RunQuery query, string? storeToken)
     {
         ArgumentNullException.ThrowIfNull(query);
+        return Issue(Filters(query), storeToken);
+    }
+
+    /// <summary>
+    /// The token to hand out for the next page of a listing with these <paramref name="filters"/> (name, value; null when not
+    /// given); null when there is no next page.
+    /// </summary>
+    public static string? Issue(IReadOnlyList<KeyValuePair<string, string?>> filters, string? storeToken)
+    {
+        ArgumentNullException.ThrowIfNull(filters);
         if (storeToken is null)
         {
             return null;
         }
 
-        var payload = new JsonObject
+        var payload = new JsonObject { ["v"] = 1 };
+        foreach (var (name, value) in filters)
         {
-            ["v"] = 1,
-            ["workflowId"] = query.WorkflowId,
-            ["status"] = query.Status,
-            ["since"] = Since(query),
-            ["next"] = storeToken,
-        };
+            payload[name] = value;
+        }
+
+        payload["next"] = storeToken;
         return Base64Url.EncodeToString(Encoding.UTF8.GetBytes(payload.ToJsonString()));
     }
 
@@ -44,6 +53,13 @@ public static class ContinuationTokens
     public static bool TryRedeem(RunQuery query, string? token, out string? storeToken, out string? error)
     {
         ArgumentNullException.ThrowIfNull(query);
+        return TryRedeem(Filters(query), token, out storeToken, out error);
+    }
+
+    /// <summary>The store's token inside <paramref name="token"/>, after checking it was issued for the same <paramref name="filters"/>.</summary>
+    public static bool TryRedeem(IReadOnlyList<KeyValuePair<string, string?>> filters, string? token, out string? storeToken, out string? error)
+    {
+        ArgumentNullException.ThrowIfNull(filters);
         storeToken = null;
         error = null;
         if (string.IsNullOrEmpty(token))
@@ -58,9 +74,11 @@ public static class ContinuationTokens
         }
 
         var mismatches = new List<string>();
-        Compare("workflowId", Text(payload, "workflowId"), query.WorkflowId, mismatches);
-        Compare("status", Text(payload, "status"), query.Status, mismatches);
-        Compare("since", Text(payload, "since"), Since(query), mismatches);
+        foreach (var (name, value) in filters)
+        {
+            Compare(name, Text(payload, name), value, mismatches);
+        }
+
         if (mismatches.Count > 0)
         {
             error = $"this continuation token belongs to another listing ({string.Join("; ", mismatches)}): page on with the filters it was issued for, or start again without continuation.";
@@ -70,6 +88,12 @@ public static class ContinuationTokens
         storeToken = inner;
         return true;
     }
+
+    /// <summary>An instant as a token's filter value.</summary>
+    public static string? Instant(DateTimeOffset? at) => at?.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture);
+
+    private static KeyValuePair<string, string?>[] Filters(RunQuery query) =>
+        [new("workflowId", query.WorkflowId), new("status", query.Status), new("since", Instant(query.Since))];
 
     private static JsonObject? Read(string token)
     {
@@ -96,6 +120,4 @@ public static class ContinuationTokens
     }
 
     private static string Show(string name, string? value) => value is null ? $"no {name}" : $"{name}={(value.Length > 100 ? value[..100] + "..." : value)}";
-
-    private static string? Since(RunQuery query) => query.Since?.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture);
 }

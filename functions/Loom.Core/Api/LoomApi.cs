@@ -27,6 +27,7 @@ public sealed class LoomApi
         _streams = new StreamLimiter(services.Streams.MaxPerKey);
         var workflows = new WorkflowHandlers(services);
         var runs = new RunHandlers(services);
+        var deadLetters = new DeadLetterHandlers(services);
         _routes =
         [
             new("POST", "/api/workflows", ApiRole.Admin, workflows.RegisterAsync, "Register a workflow (YAML or JSON); a new version when the content changed."),
@@ -50,6 +51,11 @@ public sealed class LoomApi
             new("GET", "/api/runs/{runId}/tasks/{taskId}/attempts", ApiRole.Reader, runs.AttemptsAsync, "Every HTTP attempt of a task."),
             new("POST", "/api/runs/{runId}/cancel", ApiRole.Operator, runs.CancelAsync, "Cancel a run."),
             new("POST", "/api/runs/{runId}/retry", ApiRole.Operator, runs.RetryAsync, "Start a new run that re-runs only what failed."),
+            new("POST", "/api/runs/{runId}/redrive", ApiRole.Operator, runs.RedriveAsync, "Resume a failed or cancelled run in place: the failed (or named) tasks and their downstream run again, succeeded tasks are kept."),
+            new("GET", "/api/deadletters", ApiRole.Reader, deadLetters.ListAsync, "Dead letters not acknowledged yet, newest first, filtered and paged."),
+            new("GET", "/api/deadletters/{id}", ApiRole.Reader, deadLetters.GetAsync, "One dead letter."),
+            new("DELETE", "/api/deadletters/{id}", ApiRole.Operator, deadLetters.AcknowledgeAsync, "Acknowledge a dead letter: it leaves the listing; the record is kept."),
+            new("GET", "/api/workflows/{id}/audit", ApiRole.Reader, deadLetters.AuditAsync, "Who did what to a workflow and its runs, newest first."),
             new("POST", "/api/callbacks/{token}", ApiRole.Anonymous, runs.CallbackAsync, "Completion of a callback task (authenticated by its token)."),
             new("GET", "/api/health", ApiRole.Anonymous, HealthAsync, "200 when storage answers."),
             new("GET", "/api/diagnostics", ApiRole.Admin, DiagnosticsAsync, "Process figures of this host: CPU time, memory, storage requests sent."),
@@ -97,7 +103,7 @@ public sealed class LoomApi
 
         try
         {
-            return await match.Handler(new RouteContext(request, values!, cancellationToken));
+            return await match.Handler(new RouteContext(request, values!, cancellationToken) { Caller = CallerName(request, match) });
         }
         catch (ApiProblemException problem)
         {
@@ -163,6 +169,10 @@ public sealed class LoomApi
             : null;
     }
 
+    /// <summary>Who a request acts as, for the audit logs: the configured name of its key (never the key itself).</summary>
+    private string CallerName(ApiRequest request, Route route) =>
+        route.Role == ApiRole.Anonymous ? "anonymous" : _services.Authorizer.NameOf(request) is { Length: > 0 } name ? name : "unnamed key";
+
     private Task<ApiResponse> DiagnosticsAsync(RouteContext context) => Task.FromResult(_services.Diagnostics is { } diagnostics
         ? ApiResponse.Ok(diagnostics(), LoomJsonContext.Default.DiagnosticsSnapshot)
         : ApiResponse.Problem(404, "Not found", "This host offers no diagnostics."));
@@ -195,6 +205,10 @@ public sealed record RouteContext(ApiRequest Request, IReadOnlyDictionary<string
 
     /// <summary>The JSON body as its contract record (an empty body reads as <c>{}</c>); anything that does not fit is a 400 naming the field.</summary>
     public T Body<T>(JsonTypeInfo<T> type) => RequestBody.Read(Request.Body.Span, type);
+
+    /// <summary>The configured name of the caller's API key, recorded by every operator and admin action (never the key).</summary>
+    public string Caller { get; init; } = "anonymous";
+
 }
 
 /// <summary>One API route.</summary>

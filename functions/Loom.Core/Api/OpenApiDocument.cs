@@ -95,6 +95,7 @@ internal static class OpenApiDocument
             ["tags"] = new JsonArray(
                 new JsonObject { ["name"] = "workflows", ["description"] = "Register, inspect, pause and delete workflows." },
                 new JsonObject { ["name"] = "runs", ["description"] = "Start, watch, cancel and retry runs." },
+                new JsonObject { ["name"] = "deadletters", ["description"] = "Tasks that failed for good and runs that failed without one: list, inspect, acknowledge." },
                 new JsonObject { ["name"] = "host", ["description"] = "Health, figures and this document." }),
             ["paths"] = paths,
             ["components"] = new JsonObject

@@ -24,8 +24,9 @@ internal sealed class RunHandlers(ApiServices services)
         var overrides = ReadParams(definition, body.Params);
         var now = services.Clock.GetUtcNow();
         var runId = RunIds.ForManual(definition.Id, now, RandomNumberGenerator.GetBytes(4));
-        var state = RunStateMachine.Create(definition, head.CurrentVersion, runId, overrides, now, now);
+        var state = RunStateMachine.Create(definition, head.CurrentVersion, runId, overrides, now, now) with { TriggeredBy = context.Caller };
         await services.Driver.StartAsync(definition, state, "manual", context.CancellationToken);
+        await AuditTrail.RecordAsync(services, context, definition.Id, "trigger", runId);
         return Accepted(runId);
     }
 
@@ -57,6 +58,7 @@ internal sealed class RunHandlers(ApiServices services)
         {
             return ApiResponse.Problem(400, "Range too large", ex.Message);
         }
+        await AuditTrail.RecordAsync(services, context, definition.Id, "backfill", detail: $"{body["from"]} to {body["to"]}: {occurrences.Count} occurrence(s)");
         if (maxConcurrent is { } bound)
         {
             return await BoundedBackfillAsync(head, definition, overrides, occurrences, bound, context.CancellationToken);
@@ -66,7 +68,7 @@ internal sealed class RunHandlers(ApiServices services)
         foreach (var at in occurrences)
         {
             var runId = RunIds.ForOccurrence(definition.Id, at);
-            var state = RunStateMachine.Create(definition, head.CurrentVersion, runId, overrides, at, services.Clock.GetUtcNow());
+            var state = RunStateMachine.Create(definition, head.CurrentVersion, runId, overrides, at, services.Clock.GetUtcNow()) with { TriggeredBy = context.Caller };
             try
             {
                 await services.Driver.StartAsync(definition, state, "backfill", context.CancellationToken);
@@ -116,6 +118,7 @@ internal sealed class RunHandlers(ApiServices services)
             return ApiResponse.Problem(404, "No backfill", $"Workflow '{head.WorkflowId}' has no backfill under way.");
         }
         await services.SchedulerStates.TryDeleteBackfillAsync(head.WorkflowId, null, context.CancellationToken);
+        await AuditTrail.RecordAsync(services, context, head.WorkflowId, "cancel-backfill", detail: $"{queue.Pending.Count} occurrence(s) dropped");
         return ApiResponse.Ok(new BackfillCancelled(head.WorkflowId, queue.Pending.Count, [.. queue.Active]), LoomJsonContext.Default.BackfillCancelled);
     }
 
@@ -127,20 +130,8 @@ internal sealed class RunHandlers(ApiServices services)
         {
             return ApiResponse.Problem(400, "Bad status", $"Unknown status '{status}'; use one of {string.Join(", ", Statuses)}.");
         }
-        DateTimeOffset? since = null;
-        if (r.QueryValue("since") is { } s)
-        {
-            if (!DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed))
-            {
-                return ApiResponse.Problem(400, "Bad since", $"'{s}' is not an ISO-8601 instant.");
-            }
-            since = parsed;
-        }
-        var limit = 50;
-        if (r.QueryValue("limit") is { } l && (!int.TryParse(l, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > 1000))
-        {
-            return ApiResponse.Problem(400, "Bad limit", "limit must be a whole number from 1 to 1000.");
-        }
+        var since = ListingQuery.Since(r);
+        var limit = ListingQuery.Limit(r);
         var query = new RunQuery(r.QueryValue("workflowId"), status, since, limit);
         if (!ContinuationTokens.TryRedeem(query, r.QueryValue("continuation"), out var storeToken, out var tokenError))
         {
@@ -193,13 +184,14 @@ internal sealed class RunHandlers(ApiServices services)
     public async Task<ApiResponse> CancelAsync(RouteContext context)
     {
         var runId = context["runId"];
-        var (_, state) = await RequireRunAsync(runId, context.CancellationToken);
+        var (record, state) = await RequireRunAsync(runId, context.CancellationToken);
         if (RunStatuses.IsFinal(state.Status))
         {
             return ApiResponse.Problem(409, "Run already finished", $"Run '{runId}' already {Name(state.Status)}; there is nothing to cancel.");
         }
         var reason = context.Body(LoomJsonContext.Default.CancelRequest).Reason ?? "cancelled through the API";
-        await services.Driver.SendAsync(runId, new CancelRequested(reason, services.Clock.GetUtcNow()), context.CancellationToken);
+        await services.Driver.SendAsync(runId, new CancelRequested(reason, services.Clock.GetUtcNow()) { By = context.Caller }, context.CancellationToken);
+        await AuditTrail.RecordAsync(services, context, record.WorkflowId, "cancel", runId, reason);
         return ApiResponse.Json(202, new RunCancelling(runId, "cancelling"), LoomJsonContext.Default.RunCancelling,
             new Dictionary<string, string> { ["Location"] = RunLocation(runId) });
     }
@@ -216,9 +208,74 @@ internal sealed class RunHandlers(ApiServices services)
             ?? throw new ApiProblemException(ApiResponse.Problem(409, "Version gone", $"Workflow version {record.WorkflowVersion} no longer exists."));
         var now = services.Clock.GetUtcNow();
         var newRunId = RunIds.ForManual(record.WorkflowId, now, RandomNumberGenerator.GetBytes(4));
-        var retried = RunStateMachine.RetryFromFailed(definition, state, newRunId, now);
+        var retried = RunStateMachine.RetryFromFailed(definition, state, newRunId, now) with { TriggeredBy = context.Caller };
         await services.Driver.StartAsync(definition, retried, "retry", context.CancellationToken);
+        await AuditTrail.RecordAsync(services, context, record.WorkflowId, "retry", newRunId, $"retry of run {runId}");
         return Accepted(newRunId, retryOf: runId);
+    }
+
+    /// <summary>
+    /// Resumes a failed or cancelled run in place (same run id; succeeded tasks kept; attempt numbering continues) and
+    /// acknowledges its dead letters. 400 for unknown task names, 409 when the run is not failed or cancelled.
+    /// </summary>
+    public async Task<ApiResponse> RedriveAsync(RouteContext context)
+    {
+        var runId = context["runId"];
+        var (record, state) = await RequireRunAsync(runId, context.CancellationToken);
+        var named = ReadTaskNames(context.Body(LoomJsonContext.Default.RedriveRequest));
+        var definition = await services.Workflows.GetAsync(record.WorkflowId, record.WorkflowVersion, context.CancellationToken)
+            ?? throw new ApiProblemException(ApiResponse.Problem(409, "Version gone", $"Workflow version {record.WorkflowVersion} no longer exists."));
+        if (RunStateMachine.UnknownTasks(definition, named) is { Count: > 0 } unknown)
+        {
+            return ApiResponse.Problem(400, "Unknown tasks", $"Run '{runId}' has no task {string.Join(", ", unknown.Select(u => $"'{u}'"))}; its tasks are {string.Join(", ", definition.Tasks.Select(t => t.Id))}.");
+        }
+        if (!RunStateMachine.CanRedrive(state, out var why))
+        {
+            return ApiResponse.Problem(409, "Not redrivable", why);
+        }
+        var tasks = RunStateMachine.RedriveTasks(definition, state, named);
+        if (tasks.Count == 0)
+        {
+            return ApiResponse.Problem(409, "Not redrivable", $"Run '{runId}' has no task to run again.");
+        }
+        var now = services.Clock.GetUtcNow();
+        if (!await services.Driver.RedriveAsync(definition, state, new RedriveRequested(named, context.Caller, now), context.CancellationToken))
+        {
+            return ApiResponse.Problem(409, "Not redrivable", $"Run '{runId}' is being resumed or finishing already; look at it again in a moment.");
+        }
+        var acknowledged = await AcknowledgeDeadLettersAsync(record.WorkflowId, runId, $"{context.Caller} (redrive)", now, context.CancellationToken);
+        await AuditTrail.RecordAsync(services, context, record.WorkflowId, "redrive", runId, $"tasks {string.Join(", ", tasks)}");
+        return ApiResponse.Json(202, new RunRedriving(runId, tasks, context.Caller, acknowledged), LoomJsonContext.Default.RunRedriving,
+            new Dictionary<string, string> { ["Location"] = RunLocation(runId) });
+    }
+
+    /// <summary>Acknowledges every open dead letter of a run; how many there were.</summary>
+    private async Task<int> AcknowledgeDeadLettersAsync(string workflowId, string runId, string by, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        var count = 0;
+        string? continuation = null;
+        do
+        {
+            var page = await services.DeadLetters.ListAsync(new DeadLetterQuery(workflowId, RunId: runId, Limit: 100, Continuation: continuation), cancellationToken);
+            foreach (var letter in page.Items)
+            {
+                if (await services.DeadLetters.AcknowledgeAsync(letter.Id, by, at, cancellationToken) is not null) count++;
+            }
+            continuation = page.Continuation;
+        }
+        while (continuation is not null);
+        return count;
+    }
+
+    /// <summary>The <c>tasks</c> of a redrive body: absent, or at most 1000 non-empty task ids.</summary>
+    private static IReadOnlyList<string> ReadTaskNames(RedriveRequest body)
+    {
+        if (body.Tasks is null) return [];
+        if (body.Tasks.Count > 1000 || body.Tasks.Any(string.IsNullOrEmpty))
+        {
+            throw new ApiProblemException(ApiResponse.Problem(400, "Bad tasks", "tasks must be an array of task ids (at most 1000)."));
+        }
+        return [.. body.Tasks.Distinct(StringComparer.Ordinal)];
     }
 
     public async Task<ApiResponse> CallbackAsync(RouteContext context)

@@ -38,6 +38,7 @@ internal sealed class WorkflowHandlers(ApiServices services)
         var definition = result.Definition!;
         var outcome = await services.Workflows.Store.RegisterAsync(definition.Id, WorkflowSource.ContentHash(source), source, services.Clock.GetUtcNow(), context.CancellationToken);
         services.Workflows.Remember(definition, outcome.Version, source.Length);
+        if (outcome.Created) await AuditTrail.RecordAsync(services, context, definition.Id, "register", detail: $"version {outcome.Version}");
         var body = new WorkflowRegistered(definition.Id, outcome.Version, outcome.Created, Warnings(definition));
         return ApiResponse.Json(outcome.Created ? 201 : 200, body, LoomJsonContext.Default.WorkflowRegistered, outcome.Created
             ? new Dictionary<string, string> { ["Location"] = $"/api/workflows/{Uri.EscapeDataString(definition.Id)}" }
@@ -99,6 +100,7 @@ internal sealed class WorkflowHandlers(ApiServices services)
     {
         var id = context["id"];
         if (!await services.Workflows.Store.DeleteAsync(id, services.Clock.GetUtcNow(), context.CancellationToken)) return NotFound(id);
+        await AuditTrail.RecordAsync(services, context, id, "delete");
         // A deleted workflow starts nothing more, so a backfill under way is dropped (its runs finish on their own).
         await services.SchedulerStates.TryDeleteBackfillAsync(id, null, context.CancellationToken);
         return ApiResponse.Ok(new WorkflowDeleted(id, true), LoomJsonContext.Default.WorkflowDeleted);
@@ -108,6 +110,7 @@ internal sealed class WorkflowHandlers(ApiServices services)
     {
         var (head, _) = await RequireCurrentAsync(context);
         await services.Workflows.Store.SetPausedAsync(head.WorkflowId, paused, services.Clock.GetUtcNow(), context.CancellationToken);
+        await AuditTrail.RecordAsync(services, context, head.WorkflowId, paused ? "pause" : "resume");
         return ApiResponse.Ok(new WorkflowPaused(head.WorkflowId, paused), LoomJsonContext.Default.WorkflowPaused);
     }
 

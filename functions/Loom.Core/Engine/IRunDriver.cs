@@ -10,4 +10,12 @@ public interface IRunDriver
 
     /// <summary>Delivers an event (cancel, callback) to a run; false when the run does not exist.</summary>
     Task<bool> SendAsync(string runId, RunEvent runEvent, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Resumes the failed or cancelled run <paramref name="finished"/> in place with <paramref name="redrive"/>; false when the
+    /// host cannot take it now (the run is still finishing, or another redrive got there first). By default the event goes to the
+    /// run like any other: the self-hosted engine applies it to the stored run and carries on.
+    /// </summary>
+    Task<bool> RedriveAsync(WorkflowDefinition workflow, RunState finished, RedriveRequested redrive, CancellationToken cancellationToken = default) =>
+        SendAsync(finished.RunId, redrive, cancellationToken);
 }

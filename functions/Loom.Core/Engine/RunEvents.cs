@@ -19,7 +19,20 @@ public sealed record CallbackReceived(string TaskId, int Attempt, AttemptOutcome
 public sealed record TimerFired(TimerPurpose Purpose, string? TaskId, int Attempt, DateTimeOffset At) : RunEvent(At);
 
 /// <summary>Someone asked to cancel the run.</summary>
-public sealed record CancelRequested(string? Reason, DateTimeOffset At) : RunEvent(At);
+public sealed record CancelRequested(string? Reason, DateTimeOffset At) : RunEvent(At)
+{
+    /// <summary>The name of the API key that asked (never the key); null when Loom itself cancels.</summary>
+    public string? By { get; init; }
+}
+
+/// <summary>
+/// Someone asked to resume a failed or cancelled run in place: <paramref name="Tasks"/> (every task that did not succeed when
+/// empty) and everything downstream of them go back to pending; succeeded tasks keep their state and outputs.
+/// </summary>
+/// <param name="Tasks">Tasks to run again; empty for every task that did not succeed.</param>
+/// <param name="By">The name of the API key that asked (never the key).</param>
+/// <param name="At">When it was asked.</param>
+public sealed record RedriveRequested(IReadOnlyList<string> Tasks, string? By, DateTimeOffset At) : RunEvent(At);
 
 /// <summary>
 /// The driver cannot store the run's next state, for a reason that would not go away on a retry (storage refuses it): the run

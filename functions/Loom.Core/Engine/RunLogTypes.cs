@@ -35,4 +35,10 @@ public static class RunLogTypes
 
     /// <summary>The run was cancelled.</summary>
     public const string RunCancelled = nameof(RunCancelled);
+
+    /// <summary>Someone asked to cancel the run (the message names the API key's name).</summary>
+    public const string CancelRequested = nameof(CancelRequested);
+
+    /// <summary>A failed or cancelled run was resumed in place (the message names who asked and the tasks reset).</summary>
+    public const string RunRedriven = nameof(RunRedriven);
 }

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using Loom.Core.Execution;
 
 namespace Loom.Core.Engine;
@@ -86,6 +87,18 @@ public sealed record RunState
     /// <summary>The run this one retries, for "retry from failed".</summary>
     public string? RetryOf { get; init; }
 
+    /// <summary>The name of the API key that started the run (trigger, retry, backfill); null for the scheduler.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? TriggeredBy { get; init; }
+
+    /// <summary>How many times the run was redriven in place (0 for a run never redriven); the run timeout timer carries it.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public int Redrives { get; init; }
+
+    /// <summary>When the run was last redriven; the run timeout counts from here after a redrive.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public DateTimeOffset? RedrivenAt { get; init; }
+
     /// <summary>Per-task state, by task id.</summary>
     public required IReadOnlyDictionary<string, TaskState> Tasks { get; init; }
 
@@ -104,6 +117,13 @@ public sealed record TaskState
 
     /// <summary>Number of the current (or last) attempt; 0 before the first.</summary>
     public int Attempt { get; init; }
+
+    /// <summary>
+    /// Attempts made before the run's last redrive: numbering continues after a redrive (attempt rows are never reused), while
+    /// the retry budget counts only the attempts since (<see cref="Attempt"/> minus this).
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public int AttemptBase { get; init; }
 
     /// <summary>When the first attempt started.</summary>
     public DateTimeOffset? StartedAt { get; init; }

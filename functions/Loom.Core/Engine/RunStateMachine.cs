@@ -87,7 +87,8 @@ public static class RunStateMachine
             AttemptCompleted e => run.CompleteAttempt(e.TaskId, e.Attempt, e.Outcome, fromCallback: false),
             CallbackReceived e => run.CompleteAttempt(e.TaskId, e.Attempt, e.Outcome, fromCallback: true),
             TimerFired e => run.FireTimer(e.Purpose, e.TaskId, e.Attempt),
-            CancelRequested e => run.Cancel(e.Reason),
+            CancelRequested e => run.Cancel(e.Reason, e.By),
+            RedriveRequested e => run.Redrive(e.Tasks, e.By),
             RunAborted e => run.Abort(e.Reason),
             _ => false,
         };
@@ -116,7 +117,7 @@ public static class RunStateMachine
 
         if (workflow.Timeout is { } timeout && state.StartedAt is { } started)
         {
-            commands.Add(new StartTimer(TimerPurpose.RunTimeout, null, 0, started + timeout));
+            commands.Add(new StartTimer(TimerPurpose.RunTimeout, null, state.Redrives, (state.RedrivenAt ?? started) + timeout));
         }
 
         foreach (var task in workflow.Tasks)
@@ -157,6 +158,52 @@ public static class RunStateMachine
             _ => $"Run {finished.RunId} is still {finished.Status.ToString().ToLowerInvariant()}; only a failed or cancelled run can be retried.",
         };
         return reason is null;
+    }
+
+    /// <summary>Whether <paramref name="run"/> can be redriven in place (it failed or was cancelled); the reason when it cannot.</summary>
+    public static bool CanRedrive(RunState run, [NotNullWhen(false)] out string? reason)
+    {
+        reason = run.Status switch
+        {
+            RunStatus.Failed or RunStatus.Cancelled => null,
+            RunStatus.Succeeded => $"Run {run.RunId} succeeded; only a failed or cancelled run can be redriven (start a new run instead).",
+            _ => $"Run {run.RunId} is still {run.Status.ToString().ToLowerInvariant()}; only a failed or cancelled run can be redriven.",
+        };
+        return reason is null;
+    }
+
+    /// <summary>The names in <paramref name="named"/> that are not tasks of <paramref name="workflow"/>, in the order given.</summary>
+    public static IReadOnlyList<string> UnknownTasks(WorkflowDefinition workflow, IEnumerable<string> named) =>
+        [.. named.Where(n => !workflow.Tasks.Any(t => t.Id == n)).Distinct(StringComparer.Ordinal)];
+
+    /// <summary>
+    /// The tasks a redrive resets, in declaration order: the <paramref name="named"/> tasks and every task downstream of them
+    /// (transitively); with none named, every task that did not succeed (failed, cancelled, skipped or never run).
+    /// </summary>
+    public static IReadOnlyList<string> RedriveTasks(WorkflowDefinition workflow, RunState run, IReadOnlyCollection<string> named)
+    {
+        if (named.Count == 0)
+        {
+            return [.. workflow.Tasks.Where(t => !(run.Tasks.TryGetValue(t.Id, out var s) && s.Status == TaskRunStatus.Succeeded)).Select(t => t.Id)];
+        }
+
+        var reset = new HashSet<string>(named, StringComparer.Ordinal);
+        // Declaration order need not be topological: repeat until no task joins (at most one pass per task).
+        bool grew;
+        do
+        {
+            grew = false;
+            foreach (var task in workflow.Tasks)
+            {
+                if (!reset.Contains(task.Id) && task.DependsOn.Any(reset.Contains))
+                {
+                    grew = reset.Add(task.Id) || grew;
+                }
+            }
+        }
+        while (grew);
+
+        return [.. workflow.Tasks.Where(t => reset.Contains(t.Id)).Select(t => t.Id)];
     }
 
     /// <summary>A new run that keeps the succeeded tasks of a finished run (with their outputs) and re-runs the rest.</summary>
@@ -233,7 +280,7 @@ public static class RunStateMachine
         {
             var s = state.Tasks.TryGetValue(t.Id, out var found) ? found : new TaskState();
             return new TaskView(
-                t.Id, s.Status, s.Attempt, Math.Max(1, t.Retry.MaxAttempts), t.DependsOn, TriggerRules.Name(t.Trigger),
+                t.Id, s.Status, s.Attempt, s.AttemptBase + Math.Max(1, t.Retry.MaxAttempts), t.DependsOn, TriggerRules.Name(t.Trigger),
                 t.Completion, t.AllowFailure, s.StartedAt, s.FinishedAt, s.DueAt, s.Reason, s.LastStatusCode, s.Output is not null)
             {
                 Type = t.Type,

@@ -20,6 +20,8 @@ internal sealed class RunTransitionBuilder
     private DateTimeOffset? startedAt;
     private DateTimeOffset? finishedAt;
     private string? reason;
+    private int redrives;
+    private DateTimeOffset? redrivenAt;
 
     public RunTransitionBuilder(WorkflowDefinition workflow, RunState state, DateTimeOffset at)
     {
@@ -36,6 +38,8 @@ internal sealed class RunTransitionBuilder
         startedAt = state.StartedAt;
         finishedAt = state.FinishedAt;
         reason = state.Reason;
+        redrives = state.Redrives;
+        redrivenAt = state.RedrivenAt;
     }
 
     public List<RunCommand> Commands { get; } = [];
@@ -62,6 +66,8 @@ internal sealed class RunTransitionBuilder
             StartedAt = startedAt,
             FinishedAt = finishedAt,
             Reason = reason,
+            Redrives = redrives,
+            RedrivenAt = redrivenAt,
             Tasks = ordered,
             EventCount = original.EventCount + 1,
         };
@@ -76,7 +82,7 @@ internal sealed class RunTransitionBuilder
 
         status = RunStatus.Running;
         startedAt = at;
-        AddLog(RunLogTypes.RunStarted, null, null, original.RetryOf is { } of ? $"retry of run {of}" : null);
+        AddLog(RunLogTypes.RunStarted, null, null, Join(original.RetryOf is { } of ? $"retry of run {of}" : null, original.TriggeredBy is { } by ? $"started by {by}" : null));
         Advance();
         if (status == RunStatus.Running && workflow.Timeout is { } timeout)
         {
@@ -179,6 +185,12 @@ internal sealed class RunTransitionBuilder
 
         if (purpose == TimerPurpose.RunTimeout)
         {
+            // Each redrive restarts the run's timeout: a timer armed before it (same purpose, older redrive count) is stale.
+            if (attempt != redrives)
+            {
+                return false;
+            }
+
             var limit = workflow.Timeout ?? (startedAt is { } s ? at - s : TimeSpan.Zero);
             EndRun(RunStatus.Failed, $"run timeout after {Durations.Format(limit)}");
             return true;
@@ -219,14 +231,59 @@ internal sealed class RunTransitionBuilder
         }
     }
 
-    public bool Cancel(string? why)
+    public bool Cancel(string? why, string? by)
     {
         if (status is not (RunStatus.Pending or RunStatus.Running))
         {
             return false;
         }
 
+        if (by is not null)
+        {
+            AddLog(RunLogTypes.CancelRequested, null, null, $"cancel requested by {by}");
+        }
+
         EndRun(RunStatus.Cancelled, string.IsNullOrWhiteSpace(why) ? "cancel requested" : why);
+        return true;
+    }
+
+    /// <summary>
+    /// Resumes a failed or cancelled run in place: the tasks <see cref="RunStateMachine.RedriveTasks"/> names go back to pending
+    /// (attempt numbering continues; the retry budget starts again), the run is running again with a new timeout, and the
+    /// tasks whose trigger rules hold start at once.
+    /// </summary>
+    public bool Redrive(IReadOnlyList<string> named, string? by)
+    {
+        if (status is not (RunStatus.Failed or RunStatus.Cancelled) || RunStateMachine.UnknownTasks(workflow, named).Count > 0)
+        {
+            return false;
+        }
+
+        var reset = RunStateMachine.RedriveTasks(workflow, original, named);
+        if (reset.Count == 0)
+        {
+            return false;
+        }
+
+        foreach (var id in reset)
+        {
+            var attempts = Get(id).Attempt;
+            tasks[id] = new TaskState { Attempt = attempts, AttemptBase = attempts };
+        }
+
+        status = RunStatus.Running;
+        finishedAt = null;
+        reason = null;
+        redrives++;
+        redrivenAt = at;
+        startedAt ??= at;
+        AddLog(RunLogTypes.RunRedriven, null, null, Join(by is null ? "redriven" : $"redriven by {by}", $"tasks {string.Join(", ", reset)} run again"));
+        Advance();
+        if (status == RunStatus.Running && workflow.Timeout is { } timeout)
+        {
+            Commands.Insert(0, new StartTimer(TimerPurpose.RunTimeout, null, redrives, at + timeout));
+        }
+
         return true;
     }
 
@@ -254,7 +311,10 @@ internal sealed class RunTransitionBuilder
             DueAt = null,
         };
         Commands.Add(new InvokeTask(def.Id, attempt));
-        AddLog(RunLogTypes.TaskStarted, def.Id, attempt, $"attempt {attempt} of {Math.Max(1, def.Retry.MaxAttempts)}");
+        var max = Math.Max(1, def.Retry.MaxAttempts);
+        AddLog(RunLogTypes.TaskStarted, def.Id, attempt, task.AttemptBase == 0
+            ? $"attempt {attempt} of {max}"
+            : $"attempt {attempt} ({attempt - task.AttemptBase} of {max} since the redrive)");
     }
 
     private void Succeed(TaskDefinition def, TaskState task, AttemptOutcome outcome, string? note, bool fromCallback)
@@ -325,9 +385,11 @@ internal sealed class RunTransitionBuilder
     {
         var why = Describe(outcome);
         var statusCode = fromCallback ? outcome.StatusCode ?? task.LastStatusCode : outcome.StatusCode;
-        if (RetryDelays.ShouldRetry(def.Retry, outcome, task.Attempt))
+        // After a redrive the budget and the backoff curve count the attempts since, as for a fresh task.
+        var sinceRedrive = task.Attempt - task.AttemptBase;
+        if (RetryDelays.ShouldRetry(def.Retry, outcome, sinceRedrive))
         {
-            var delay = RetryDelays.Compute(def.Retry, original.RunId, def.Id, task.Attempt, outcome.RetryAfter);
+            var delay = RetryDelays.Compute(def.Retry, original.RunId, def.Id, sinceRedrive, outcome.RetryAfter);
             var due = at + delay;
             tasks[def.Id] = task with { Status = TaskRunStatus.Retrying, DueAt = due, Reason = why, LastStatusCode = statusCode };
             Commands.Add(new StartTimer(TimerPurpose.Retry, def.Id, task.Attempt, due));

@@ -8,4 +8,5 @@ namespace Loom.Core.Orchestration;
 
 /// <summary>Payload of the <c>cancel</c> external event.</summary>
 /// <param name="Reason">Why the run is cancelled.</param>
-public sealed record CancelRunRequest(string? Reason);
+/// <param name="By">The name of the API key that asked.</param>
+public sealed record CancelRunRequest(string? Reason, string? By = null);

@@ -27,7 +27,8 @@ internal sealed class DurableRunLoop(IRunOrchestrationContext context, RunOrches
 
     public async Task<RunOrchestrationResult> RunAsync()
     {
-        if (RunStatuses.IsFinal(_state.Status))
+        var redriven = Redriven();
+        if (RunStatuses.IsFinal(_state.Status) && redriven is null)
         {
             // Nothing left to drive (e.g. an instance restarted for a finished run): make sure storage has the final state.
             _unsavedState = true;
@@ -36,7 +37,11 @@ internal sealed class DurableRunLoop(IRunOrchestrationContext context, RunOrches
         }
 
         ListenForCancel();
-        if (_state.Status == RunStatus.Pending)
+        if (redriven is not null)
+        {
+            Handle(redriven);
+        }
+        else if (_state.Status == RunStatus.Pending)
         {
             Handle(RunStateMachine.Apply(_workflow, _state, new RunStarted(context.CurrentUtcDateTime)));
         }
@@ -76,6 +81,10 @@ internal sealed class DurableRunLoop(IRunOrchestrationContext context, RunOrches
         await FlushAsync();
         return new RunOrchestrationResult(_state.RunId, _finish.Status, _finish.Reason, ContinuedAsNew: false);
     }
+
+    /// <summary>The transition of this generation's redrive (a new orchestration of a finished run); null when there is none to apply.</summary>
+    private Transition? Redriven() =>
+        input.Redrive is { } redrive && RunStatuses.IsFinal(_state.Status) && RunStateMachine.Apply(_workflow, _state, redrive) is { Ignored: false } t ? t : null;
 
     /// <summary>Turns a finished piece of work into the event it means; null when it means none (a save, a cancelled wait).</summary>
     private async Task<RunEvent?> ToEventAsync(Outstanding item)
@@ -123,7 +132,7 @@ internal sealed class DurableRunLoop(IRunOrchestrationContext context, RunOrches
                 if (cancel.Task.IsCanceled) return null;
                 var request = await cancel.Received;
                 ListenForCancel();
-                return new CancelRequested(request?.Reason, context.CurrentUtcDateTime);
+                return new CancelRequested(request?.Reason, context.CurrentUtcDateTime) { By = request?.By };
 
             case SaveWork save:
                 _save = null;
@@ -360,7 +369,7 @@ internal sealed class DurableRunLoop(IRunOrchestrationContext context, RunOrches
             [.. _outstanding.OfType<TimerWork>().Select(t => t.Command)],
             [.. _outstanding.OfType<CallbackWork>().Select(c => c.Command)]);
         CancelWaits(_ => true);
-        context.ContinueAsNew(input with { State = _state, Carried = carried, Generation = input.Generation + 1 });
+        context.ContinueAsNew(input with { State = _state, Carried = carried, Generation = input.Generation + 1, Redrive = null });
         return new RunOrchestrationResult(_state.RunId, _state.Status, _state.Reason, ContinuedAsNew: true);
     }
 

@@ -67,7 +67,7 @@ public static class DurableRunOrchestrator
     /// <param name="runEvent">A cancel or a callback.</param>
     public static RunExternalEvent? ToExternalEvent(RunEvent runEvent) => runEvent switch
     {
-        CancelRequested cancel => new RunExternalEvent(CancelEvent, new CancelRunRequest(cancel.Reason)),
+        CancelRequested cancel => new RunExternalEvent(CancelEvent, new CancelRunRequest(cancel.Reason, cancel.By)),
         CallbackReceived callback => new RunExternalEvent(CallbackEvent(callback.TaskId, callback.Attempt), callback.Outcome),
         _ => null,
     };

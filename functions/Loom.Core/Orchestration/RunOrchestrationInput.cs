@@ -12,9 +12,14 @@ namespace Loom.Core.Orchestration;
 /// <param name="Carried">Work owed by the previous generation; empty for a new run.</param>
 /// <param name="Generation">0 for a new run, incremented by each ContinueAsNew.</param>
 /// <param name="ContinueAsNewAfter">Events applied in one generation before it drains and continues as new (keeps the history small).</param>
+/// <param name="Redrive">
+/// For a new orchestration of a finished run under the same instance id (Durable lets a completed, failed or terminated
+/// instance id start again): the redrive that resumes the stored, final <paramref name="State"/> in place. Never carried over.
+/// </param>
 public sealed record RunOrchestrationInput(
     WorkflowDefinition Workflow,
     RunState State,
     CarriedWork? Carried = null,
     int Generation = 0,
-    int ContinueAsNewAfter = DurableRunOrchestrator.DefaultContinueAsNewAfter);
+    int ContinueAsNewAfter = DurableRunOrchestrator.DefaultContinueAsNewAfter,
+    RedriveRequested? Redrive = null);

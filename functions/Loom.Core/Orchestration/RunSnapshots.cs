@@ -41,6 +41,23 @@ public static class RunSnapshots
     }
 
     /// <summary>
+    /// <see cref="SaveAsync(IRunStore, IEventStore, SaveRunInput, CancellationToken)"/>, then the dead letters its rows make
+    /// (<see cref="DeadLetters.From"/>). A save Durable delivers again (after a crash in between) writes them again, which stores
+    /// each once: their ids come from the rows.
+    /// </summary>
+    /// <param name="runs">The run store.</param>
+    /// <param name="events">The event store.</param>
+    /// <param name="deadLetters">The dead-letter store.</param>
+    /// <param name="input">The activity input.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    public static async Task<bool> SaveAsync(IRunStore runs, IEventStore events, IDeadLetterStore deadLetters, SaveRunInput input, CancellationToken cancellationToken = default)
+    {
+        var saved = await SaveAsync(runs, events, input, cancellationToken);
+        if (DeadLetters.From(input.State, input.Events) is { Count: > 0 } letters) await deadLetters.AddAsync(letters, cancellationToken);
+        return saved;
+    }
+
+    /// <summary>
     /// Writes the snapshot with optimistic concurrency together with <see cref="SaveRunInput.Events"/> (one transaction where the
     /// store can); when a newer snapshot is already stored, only appends the events (idempotent by event id).
     /// </summary>

@@ -16,4 +16,12 @@ public interface IRunCommitStore
     /// <summary>Stores an attempt row no commit carries.</summary>
     /// <param name="attempt">The row.</param>
     Task PutAttemptAsync(AttemptRecord attempt);
+
+    /// <summary>
+    /// Stores the dead letters a commit made, right after it (<see cref="Engine.DeadLetters.From"/>; their ids come from the
+    /// commit's rows, so writing one twice stores it once). Best effort: a failure must not undo the commit, which still holds
+    /// the failure in the run's event log.
+    /// </summary>
+    /// <param name="letters">The dead letters.</param>
+    Task RecordDeadLettersAsync(IReadOnlyList<DeadLetterRecord> letters) => Task.CompletedTask;
 }

@@ -221,6 +221,7 @@ public sealed class RunCommitLoop
             _host.StorageUnreachable(error);
         }, stopping);
         State = after;
+        if (DeadLetters.From(after, commit.History.Events) is { Count: > 0 } letters) await _services.Store.RecordDeadLettersAsync(letters);
         RunTelemetry.Committed(after, commit.History.Events, before.Record.Trigger);
         _host.Committed(after);
     }

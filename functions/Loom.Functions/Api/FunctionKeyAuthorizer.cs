@@ -15,4 +15,8 @@ internal sealed class FunctionKeyAuthorizer(IEnumerable<ApiKey> keys, ApiRole fu
 
     /// <inheritdoc />
     public ApiRole? Authorize(ApiRequest request) => _listed.Authorize(request) ?? functionKeyRole;
+
+    /// <inheritdoc />
+    /// <remarks>A function key not listed in Loom's settings has no name Loom knows (and its value is never recorded).</remarks>
+    public string? NameOf(ApiRequest request) => _listed.NameOf(request) ?? "function key";
 }

@@ -26,6 +26,12 @@ public sealed class LoomHttpFunctions(LoomHttpDispatcher dispatcher)
         [HttpTrigger(AuthorizationLevel.Function, "get", "post", Route = "api/runs/{*rest}")] HttpRequest request,
         [DurableClient] DurableTaskClient client) => dispatcher.HandleAsync(request, client);
 
+    /// <summary>/api/deadletters and everything under it.</summary>
+    [Function("DeadLetters")]
+    public Task<IActionResult> DeadLettersAsync(
+        [HttpTrigger(AuthorizationLevel.Function, "get", "delete", Route = "api/deadletters/{*rest}")] HttpRequest request,
+        [DurableClient] DurableTaskClient client) => dispatcher.HandleAsync(request, client);
+
     /// <summary>/api/openapi.json.</summary>
     [Function("OpenApi")]
     public Task<IActionResult> OpenApiAsync(

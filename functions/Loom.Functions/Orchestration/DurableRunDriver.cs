@@ -81,6 +81,59 @@ internal sealed class DurableRunDriver(DurableTaskClient client, IRunStore runs,
         return true;
     }
 
+    /// <inheritdoc />
+    /// <remarks>
+    /// A Durable instance that ended is final, so the run resumes as a new orchestration under the same instance id (Durable
+    /// reuses the id of a completed, failed or terminated instance), its input the stored run and the redrive. False while
+    /// the instance is still running (its last save is under way) or when another redrive started it first.
+    /// </remarks>
+    public async Task<bool> RedriveAsync(WorkflowDefinition workflow, RunState finished, RedriveRequested redrive, CancellationToken cancellationToken = default)
+    {
+        if (await IsLiveAsync(finished.RunId, cancellationToken) && !await CompletesSoonAsync(finished.RunId, cancellationToken)) return false;
+        var options = new StartOrchestrationOptions(finished.RunId).WithDedupeStatuses(
+            OrchestrationRuntimeStatus.Pending, OrchestrationRuntimeStatus.Running, OrchestrationRuntimeStatus.Suspended);
+        try
+        {
+            await client.ScheduleNewOrchestrationInstanceAsync(
+                RunOrchestration.Name,
+                RunOrchestrationJson.ToPayload(new RunOrchestrationInput(workflow, finished, ContinueAsNewAfter: continueAsNewAfter, Redrive: redrive)),
+                options,
+                cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Another redrive started the instance between the check and the start: this one is refused, not run twice.
+            if (await IsLiveAsync(finished.RunId, CancellationToken.None)) return false;
+            throw;
+        }
+        Log.Redriven(logger, finished.RunId, redrive.By ?? "unknown");
+        return true;
+    }
+
+    /// <summary>
+    /// Whether the instance of a run whose final state is stored completes within <see cref="FinishingWait"/>: its last save is
+    /// done and the orchestration ends right after (on DurableTask.AzureStorage, once its queue messages are processed).
+    /// </summary>
+    private async Task<bool> CompletesSoonAsync(string runId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await client.WaitForInstanceCompletionAsync(runId, cancellationToken).WaitAsync(FinishingWait, clock, cancellationToken);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Longest a redrive waits for the instance of a finished run to complete.</summary>
+    public static readonly TimeSpan FinishingWait = TimeSpan.FromSeconds(10);
+
+    private async Task<bool> IsLiveAsync(string runId, CancellationToken cancellationToken) =>
+        (await client.GetInstanceAsync(runId, cancellationToken))?.RuntimeStatus is
+            OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.Pending or OrchestrationRuntimeStatus.Suspended;
+
     private Task ScheduleAsync(WorkflowDefinition workflow, RunState run, CancellationToken cancellationToken) =>
         client.ScheduleNewOrchestrationInstanceAsync(
             RunOrchestratorFunction.Name,

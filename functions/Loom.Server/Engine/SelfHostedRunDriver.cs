@@ -21,6 +21,7 @@ namespace Loom.Server.Engine;
 internal sealed class SelfHostedRunDriver(
     WorkflowCatalog workflows,
     IRunStore runs,
+    IDeadLetterStore deadLetters,
     IAttemptStore attempts,
     ThrottledAttemptRunner runner,
     ProcessIdentity identity,
@@ -58,6 +59,7 @@ internal sealed class SelfHostedRunDriver(
         var stored = await runs.CreateAsync(commit.Record, commit.History, cancellationToken);
         commits.Committed(run.RunId);
         RunTelemetry.Committed(transition.State, commit.History.Events, trigger);
+        await RecordDeadLettersAsync(deadLetters, logger, transition.State, commit.History.Events);
         var active = new RunActor(this, workflow, stored, transition.State);
         if (!RunStatuses.IsFinal(transition.State.Status))
         {
@@ -94,6 +96,17 @@ internal sealed class SelfHostedRunDriver(
         return true;
     }
 
+    /// <inheritdoc />
+    /// <remarks>
+    /// An actor that committed the run's final state takes no more events and is about to be forgotten: the redrive goes to a
+    /// fresh one adopted from storage (its commit is conditional on the stored ETag, so a second redrive racing it is ignored).
+    /// </remarks>
+    public Task<bool> RedriveAsync(WorkflowDefinition workflow, RunState finished, RedriveRequested redrive, CancellationToken cancellationToken = default)
+    {
+        if (_active.TryGetValue(finished.RunId, out var ending) && RunStatuses.IsFinal(ending.State.Status)) Forget(ending);
+        return SendAsync(finished.RunId, redrive, cancellationToken);
+    }
+
     /// <summary>Takes over the orphaned items of a run (their owner is dead) and executes them again.</summary>
     public async Task<bool> RecoverAsync(RunRecord record, Func<string, bool> ownerIsDead, CancellationToken cancellationToken)
     {
@@ -118,7 +131,7 @@ internal sealed class SelfHostedRunDriver(
 
     /// <summary>What every run's commit loop in this process writes through (created once, with the process's one outage policy).</summary>
     internal RunCommitServices CommitServices { get; } = new(
-        new StoredRuns(runs, attempts), new StorageOutagePolicy(IsStorageOutage, clock), CannotEverCommit, identity.Incarnation, clock);
+        new StoredRuns(runs, attempts, deadLetters, logger), new StorageOutagePolicy(IsStorageOutage, clock), CannotEverCommit, identity.Incarnation, clock);
 
     /// <summary>Records a commit: readers of the run's event stream read the new events now rather than at their next poll.</summary>
     internal void ReportCommitted(RunState state)
@@ -251,12 +264,35 @@ internal sealed class SelfHostedRunDriver(
     }
 
     /// <summary>The run and attempt tables as a run's commit loop uses them.</summary>
-    private sealed class StoredRuns(IRunStore runs, IAttemptStore attempts) : IRunCommitStore
+    private sealed class StoredRuns(IRunStore runs, IAttemptStore attempts, IDeadLetterStore deadLetters, ILogger logger) : IRunCommitStore
     {
         public Task<RunRecord> CommitAsync(RunCommit commit) => runs.UpdateAsync(commit.Record, commit.History, CancellationToken.None);
 
         public Task<RunRecord?> ReadAsync(string runId) => runs.GetAsync(runId, CancellationToken.None);
 
         public Task PutAttemptAsync(AttemptRecord attempt) => attempts.PutAsync(attempt, CancellationToken.None);
+
+        public Task RecordDeadLettersAsync(IReadOnlyList<DeadLetterRecord> letters) => StoreDeadLettersAsync(deadLetters, logger, letters);
+    }
+
+    /// <summary>Writes the dead letters a run's first rows make (a run can fail as it starts); see <see cref="IRunCommitStore.RecordDeadLettersAsync"/>.</summary>
+    private static Task RecordDeadLettersAsync(IDeadLetterStore store, ILogger logger, RunState state, IReadOnlyList<RunEventRecord> events) =>
+        DeadLetters.From(state, events) is { Count: > 0 } letters ? StoreDeadLettersAsync(store, logger, letters) : Task.CompletedTask;
+
+    /// <summary>
+    /// Stores dead letters right after their commit. A failure is logged, never thrown: the commit stands, and the run's event
+    /// log still holds the failure. A crash between the commit and this write loses that dead letter (recovery adopts
+    /// outstanding work, and a failed task leaves none).
+    /// </summary>
+    private static async Task StoreDeadLettersAsync(IDeadLetterStore store, ILogger logger, IReadOnlyList<DeadLetterRecord> letters)
+    {
+        try
+        {
+            await store.AddAsync(letters, CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            Log.DeadLetterLost(logger, letters[0].RunId, letters.Count, ex);
+        }
     }
 }

@@ -23,6 +23,12 @@ public sealed partial record TableStoreOptions
     /// <summary>Table of scheduler state.</summary>
     public string SchedulerTable => Name("scheduler");
 
+    /// <summary>Table of dead letters (a row across workflows and one in the workflow's partition).</summary>
+    public string DeadLettersTable => Name("deadletters");
+
+    /// <summary>Table of the workflows' audit logs (a partition per workflow).</summary>
+    public string AuditTable => Name("audit");
+
     /// <summary>Whether <paramref name="prefix"/> can start a table name: 1-50 letters or digits, starting with a letter.</summary>
     public static bool IsValidPrefix(string prefix) => PrefixPattern().IsMatch(prefix);
 

@@ -37,7 +37,7 @@ public sealed class RunStateMachinePropertyTests(ITestOutputHelper output)
         output.WriteLine(string.Join(", ", stats.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key}={kv.Value}")));
 
         // The generator must actually reach every interesting corner, or the properties prove little.
-        foreach (var key in new[] { "run:succeeded", "run:failed", "run:cancelled", "task:skipped", "task:retried", "task:waited", "timeout", "failFast", "retryFromFailed", "task:skipped-by-condition", "task:wait-timer" })
+        foreach (var key in new[] { "run:succeeded", "run:failed", "run:cancelled", "task:skipped", "task:retried", "task:waited", "timeout", "failFast", "retryFromFailed", "redrive", "task:skipped-by-condition", "task:wait-timer" })
         {
             Assert.True(stats.GetValueOrDefault(key) > 10, $"generator rarely reached {key}: {stats.GetValueOrDefault(key)}");
         }
@@ -60,6 +60,10 @@ public sealed class RunStateMachinePropertyTests(ITestOutputHelper output)
 
         if (finished.Status is RunStatus.Failed or RunStatus.Cancelled && rng.NextDouble() < 0.5)
         {
+            Redrive(wf, finished, sim.Now, rng, stats, trace);
+        }
+        else if (finished.Status is RunStatus.Failed or RunStatus.Cancelled && rng.NextDouble() < 0.5)
+        {
             Count(stats, "retryFromFailed");
             var retry = RunStateMachine.RetryFromFailed(wf, finished, $"run-{seed}-retry", sim.Now);
             var kept = finished.Tasks.Where(kv => kv.Value.Status == TaskRunStatus.Succeeded).Select(kv => kv.Key).ToHashSet(StringComparer.Ordinal);
@@ -74,6 +78,35 @@ public sealed class RunStateMachinePropertyTests(ITestOutputHelper output)
             {
                 Assert.Same(finished.Tasks[id], retried.Tasks[id]);
             }
+        }
+    }
+
+    /// <summary>
+    /// Redrives a failed or cancelled run in place and succeeds everything after: the run ends succeeded under the same id,
+    /// every task that had succeeded is untouched (never invoked again, the very same state), and attempt numbers continue.
+    /// </summary>
+    private static void Redrive(WorkflowDefinition wf, RunState finished, DateTimeOffset now, Random rng, Dictionary<string, int> stats, StringBuilder trace)
+    {
+        Count(stats, "redrive");
+        // Without a timeout: "succeeding everything" must not race a run timeout the simulation may deliver at any moment.
+        var calm = wf with { Timeout = null };
+        var kept = finished.Tasks.Where(kv => kv.Value.Status == TaskRunStatus.Succeeded).Select(kv => kv.Key).ToHashSet(StringComparer.Ordinal);
+        var redrive = new RedriveRequested([], "ops", now.AddSeconds(1));
+        Assert.Equal(calm.Tasks.Select(t => t.Id).Where(id => !kept.Contains(id)), RunStateMachine.RedriveTasks(calm, finished, []));
+        var sim = new Simulation(calm, rng, stats, trace) { Now = now, NeverInvoke = kept, AlwaysSucceed = true };
+        var redriven = sim.Run(finished, allowCancel: false, first: redrive);
+        Assert.Equal(RunStatus.Succeeded, redriven.Status);
+        Assert.Equal(finished.RunId, redriven.RunId);
+        Assert.Equal(1, redriven.Redrives);
+        foreach (var id in kept)
+        {
+            Assert.Same(finished.Tasks[id], redriven.Tasks[id]);
+        }
+
+        foreach (var (id, task) in redriven.Tasks.Where(kv => !kept.Contains(kv.Key)))
+        {
+            Assert.Equal(finished.Tasks[id].Attempt, task.AttemptBase);
+            Assert.True(task.Attempt >= task.AttemptBase, $"{id}: attempt {task.Attempt} went back below {task.AttemptBase}");
         }
     }
 
@@ -187,14 +220,17 @@ public sealed class RunStateMachinePropertyTests(ITestOutputHelper output)
 
         public IReadOnlySet<string> NeverInvoke { get; init; } = new HashSet<string>();
 
-        public RunState Run(RunState initial, bool allowCancel)
+        /// <summary>Every attempt succeeds at once (no callbacks, no failures).</summary>
+        public bool AlwaysSucceed { get; init; }
+
+        public RunState Run(RunState initial, bool allowCancel, RunEvent? first = null)
         {
             var state = initial;
             var json = RunStateJson.Serialize(state);
             var cancelAt = allowCancel ? rng.Next(0, 40) : -1;
             var maxSteps = (wf.Tasks.Count * 60) + 50;
             var step = 0;
-            var events = new List<RunEvent> { new RunStarted(Now) };
+            var events = new List<RunEvent> { first ?? new RunStarted(Now) };
 
             state = Deliver(state, ref json, events[0]);
             while (state.Status == RunStatus.Running)
@@ -281,10 +317,13 @@ public sealed class RunStateMachinePropertyTests(ITestOutputHelper output)
                         Assert.DoesNotContain(invoke.TaskId, NeverInvoke);
                         Assert.Equal(TaskRunStatus.Running, state.Tasks[invoke.TaskId].Status);
                         Assert.Equal(prior.Attempt + 1, invoke.Attempt);
-                        Assert.InRange(invoke.Attempt, 1, Math.Max(1, def.Retry.MaxAttempts));
-                        if (invoke.Attempt == 1)
+                        // After a redrive the budget counts from the attempts made before it (the new state's AttemptBase).
+                        var attemptBase = state.Tasks[invoke.TaskId].AttemptBase;
+                        Assert.InRange(invoke.Attempt - attemptBase, 1, Math.Max(1, def.Retry.MaxAttempts));
+                        if (invoke.Attempt == attemptBase + 1)
                         {
-                            Assert.Equal(TaskRunStatus.Pending, prior.Status);
+                            // A redrive resets the task to pending and starts it in the same transition.
+                            Assert.Equal(state.Redrives > before.Redrives ? before.Tasks[invoke.TaskId].Status : TaskRunStatus.Pending, prior.Status);
                             var up = def.DependsOn.Select(d => state.Tasks[d].Status).ToList();
                             Assert.True(Holds(def.Trigger, up), $"{invoke.TaskId} invoked while {def.Trigger} does not hold on [{string.Join(",", up)}]");
                         }
@@ -299,7 +338,7 @@ public sealed class RunStateMachinePropertyTests(ITestOutputHelper output)
                     case StartTimer timer:
                         if (timer.Purpose == TimerPurpose.RunTimeout)
                         {
-                            Assert.Equal(state.StartedAt!.Value + wf.Timeout!.Value, timer.FireAt);
+                            Assert.Equal((state.RedrivenAt ?? state.StartedAt!.Value) + wf.Timeout!.Value, timer.FireAt);
                         }
                         else if (timer.Purpose == TimerPurpose.Wait)
                         {
@@ -328,7 +367,7 @@ public sealed class RunStateMachinePropertyTests(ITestOutputHelper output)
 
             foreach (var def in wf.Tasks)
             {
-                Assert.InRange(state.Tasks[def.Id].Attempt, 0, Math.Max(1, def.Retry.MaxAttempts));
+                Assert.InRange(state.Tasks[def.Id].Attempt - state.Tasks[def.Id].AttemptBase, 0, Math.Max(1, def.Retry.MaxAttempts));
             }
 
             if (state.Status is RunStatus.Succeeded or RunStatus.Failed or RunStatus.Cancelled)
@@ -460,7 +499,7 @@ public sealed class RunStateMachinePropertyTests(ITestOutputHelper output)
 
         private AttemptOutcome RandomOutcome(Pending p, bool allowAccepted)
         {
-            var roll = rng.NextDouble();
+            var roll = AlwaysSucceed ? 0 : rng.NextDouble();
             if (roll < 0.5)
             {
                 return AttemptOutcome.Success(JsonValue.Create($"{p.TaskId}-{p.Attempt}"));

@@ -99,6 +99,7 @@ internal sealed class FunctionAppHost : ILoomHost
             ["Loom:FunctionKeyRole"] = "admin",
             ["Loom:ApiKeys:0:Key"] = LoomTestServer.OperatorKey,
             ["Loom:ApiKeys:0:Role"] = "operator",
+            ["Loom:ApiKeys:0:Name"] = LoomTestServer.OperatorKeyName,
             ["Loom:ApiKeys:1:Key"] = LoomTestServer.ReaderKey,
             ["Loom:ApiKeys:1:Role"] = "reader",
             ["Loom:CallbackSigningKey"] = "test-callback-signing-key-0123456789",

@@ -181,6 +181,11 @@ public sealed class HostileLimitsTests(AzuriteFixture azurite, BackendFixture ba
         var diagnostics = JsonNode.Parse(await server.Client.GetStringAsync("/api/diagnostics"))!;
         Assert.Equal(0, diagnostics["activeRuns"]!.GetValue<int>());
         Assert.Empty(diagnostics["stalledRuns"]!.AsArray());
+        // The stalled run is a dead letter of the run (no task of it failed), written once.
+        var letters = JsonNode.Parse(await server.Client.GetStringAsync("/api/deadletters?workflowId=refused"))!["items"]!.AsArray();
+        var letter = Assert.Single(letters)!;
+        Assert.Equal(("run", runId), (letter["kind"]!.GetValue<string>(), letter["runId"]!.GetValue<string>()));
+        Assert.StartsWith("Loom could not store this run's next state", letter["reason"]!.GetValue<string>(), StringComparison.Ordinal);
     }
 
     [Fact]

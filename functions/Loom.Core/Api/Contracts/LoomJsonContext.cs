@@ -35,5 +35,10 @@ namespace Loom.Core.Api.Contracts;
 [JsonSerializable(typeof(AttemptList))]
 [JsonSerializable(typeof(RunCancelling))]
 [JsonSerializable(typeof(CallbackAccepted))]
+[JsonSerializable(typeof(RedriveRequest))]
+[JsonSerializable(typeof(RunRedriving))]
+[JsonSerializable(typeof(DeadLetterView))]
+[JsonSerializable(typeof(DeadLetterList))]
+[JsonSerializable(typeof(WorkflowAuditList))]
 [JsonSerializable(typeof(JsonObject))]
 public sealed partial class LoomJsonContext : JsonSerializerContext;
