@@ -45,6 +45,8 @@ public static class LoomServiceCollectionExtensions
         services.TryAddSingleton<IAttemptStore>(sp => sp.GetRequiredService<LoomStorageAccount>().Attempts);
         services.TryAddSingleton<IEventStore>(sp => sp.GetRequiredService<LoomStorageAccount>().Events);
         services.TryAddSingleton<ISchedulerStateStore>(sp => sp.GetRequiredService<LoomStorageAccount>().SchedulerStates);
+        services.TryAddSingleton<IDeadLetterStore>(sp => sp.GetRequiredService<LoomStorageAccount>().DeadLetters);
+        services.TryAddSingleton<IWorkflowAuditStore>(sp => sp.GetRequiredService<LoomStorageAccount>().Audit);
         services.AddSingleton<WorkflowCatalog>();
 
         services.AddSingleton<ISecretProvider>(sp => new ConfiguredSecrets(sp.GetRequiredService<LoomOptions>().Secrets));
@@ -141,6 +143,8 @@ public static class LoomServiceCollectionExtensions
             Events = sp.GetRequiredService<IEventStore>(),
             Driver = host.RunDriver(sp),
             SchedulerStates = sp.GetRequiredService<ISchedulerStateStore>(),
+            DeadLetters = sp.GetRequiredService<IDeadLetterStore>(),
+            Audit = sp.GetRequiredService<IWorkflowAuditStore>(),
             Authorizer = sp.GetRequiredService<IApiAuthorizer>(),
             CallbackTokens = sp.GetRequiredService<CallbackTokens>(),
             Clock = sp.GetRequiredService<TimeProvider>(),

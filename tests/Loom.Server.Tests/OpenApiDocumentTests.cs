@@ -146,7 +146,7 @@ public sealed class OpenApiDocumentTests(AzuriteFixture azurite)
             Driver = sp.GetRequiredService<IRunDriver>(),
             SchedulerStates = sp.GetRequiredService<ISchedulerStateStore>(),
             DeadLetters = sp.GetRequiredService<IDeadLetterStore>(),
-            Audit = sp.GetRequiredService<LoomStorage>().Audit,
+            Audit = sp.GetRequiredService<LoomStorageAccount>().Audit,
             Authorizer = sp.GetRequiredService<IApiAuthorizer>(),
             CallbackTokens = sp.GetRequiredService<CallbackTokens>(),
         });

@@ -155,7 +155,7 @@ public sealed class RunStreamTests(AzuriteFixture azurite, BackendFixture backen
             Driver = sp.GetRequiredService<IRunDriver>(),
             SchedulerStates = sp.GetRequiredService<ISchedulerStateStore>(),
             DeadLetters = sp.GetRequiredService<IDeadLetterStore>(),
-            Audit = sp.GetRequiredService<LoomStorage>().Audit,
+            Audit = sp.GetRequiredService<LoomStorageAccount>().Audit,
             Authorizer = sp.GetRequiredService<IApiAuthorizer>(),
             CallbackTokens = sp.GetRequiredService<CallbackTokens>(),
         });

@@ -131,7 +131,7 @@ internal static class RunCommands
     }
 
     /// <summary><c>loom run redrive ID [--task T]...</c>, shared with <c>loom deadletters redrive</c>.</summary>
-    internal static async Task<int> RedriveAsync(CliContext context, Api.LoomClient client, string runId, IReadOnlyList<string> tasks, bool wait, TimeSpan interval, CancellationToken ct)
+    internal static async Task<int> RedriveAsync(CliContext context, Api.LoomApiClient client, string runId, IReadOnlyList<string> tasks, bool wait, TimeSpan interval, CancellationToken ct)
     {
         var body = await client.RedriveRunAsync(runId, tasks, ct);
         var reset = (body["tasks"] as JsonArray ?? []).Select(t => Show.Str(t));

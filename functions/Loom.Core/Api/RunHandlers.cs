@@ -58,7 +58,7 @@ internal sealed class RunHandlers(ApiServices services)
         {
             return ApiResponse.Problem(400, "Range too large", ex.Message);
         }
-        await AuditTrail.RecordAsync(services, context, definition.Id, "backfill", detail: $"{body["from"]} to {body["to"]}: {occurrences.Count} occurrence(s)");
+        await AuditTrail.RecordAsync(services, context, definition.Id, "backfill", detail: $"{body.From} to {body.To}: {occurrences.Count} occurrence(s)");
         if (maxConcurrent is { } bound)
         {
             return await BoundedBackfillAsync(head, definition, overrides, occurrences, bound, context.CancellationToken);

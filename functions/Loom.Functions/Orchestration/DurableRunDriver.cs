@@ -95,7 +95,7 @@ internal sealed class DurableRunDriver(DurableTaskClient client, IRunStore runs,
         try
         {
             await client.ScheduleNewOrchestrationInstanceAsync(
-                RunOrchestration.Name,
+                RunOrchestratorFunction.Name,
                 RunOrchestrationJson.ToPayload(new RunOrchestrationInput(workflow, finished, ContinueAsNewAfter: continueAsNewAfter, Redrive: redrive)),
                 options,
                 cancellationToken);

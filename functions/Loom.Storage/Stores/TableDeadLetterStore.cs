@@ -12,7 +12,7 @@ namespace Loom.Storage.Stores;
 public sealed class TableDeadLetterStore(TableServiceClient service, TableStoreOptions? options = null) : IDeadLetterStore
 {
     private const string AllPartition = "a";
-    private readonly StoreTable _table = new(service, (options ?? new TableStoreOptions()).DeadLettersTable);
+    private readonly LoomTable _table = new(service, (options ?? new TableStoreOptions()).DeadLettersTable);
 
     /// <inheritdoc />
     public async Task AddAsync(IReadOnlyList<DeadLetterRecord> deadLetters, CancellationToken cancellationToken = default)

@@ -9,7 +9,7 @@ namespace Loom.Storage.Stores;
 /// </summary>
 public sealed class TableWorkflowAuditStore(TableServiceClient service, TableStoreOptions? options = null) : IWorkflowAuditStore
 {
-    private readonly StoreTable _table = new(service, (options ?? new TableStoreOptions()).AuditTable);
+    private readonly LoomTable _table = new(service, (options ?? new TableStoreOptions()).AuditTable);
 
     /// <inheritdoc />
     public async Task AppendAsync(WorkflowAuditRecord entry, CancellationToken cancellationToken = default)
