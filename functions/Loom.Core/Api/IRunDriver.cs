@@ -11,4 +11,11 @@ public interface IRunDriver
 
     /// <summary>Delivers an event (cancel, callback) to a run; false when the run does not exist.</summary>
     Task<bool> SendAsync(string runId, RunEvent runEvent, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The run's live progress when the driver keeps it apart from the stored row (the Durable orchestration's custom status);
+    /// null when the stored row is all there is. Readers merge it with <see cref="Orchestration.RunLiveStatus.Merge"/>.
+    /// </summary>
+    Task<Orchestration.RunLiveStatus?> GetLiveStatusAsync(string runId, CancellationToken cancellationToken = default) =>
+        Task.FromResult<Orchestration.RunLiveStatus?>(null);
 }

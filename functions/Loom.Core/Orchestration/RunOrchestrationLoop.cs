@@ -12,11 +12,18 @@ internal sealed class RunOrchestrationLoop(IRunOrchestrationContext context, Run
     private readonly List<Outstanding> _outstanding = [];
     private readonly List<InvokeTask> _heldBack = [];
     private readonly List<RunEventRecord> _unsaved = [];
+    private readonly List<AttemptRecord> _unsavedAttempts = [];
     private RunState _state = input.State;
 
     // The newest state a save stored (or the one this generation started from): a run whose next state cannot be stored is failed from here.
     private RunState _stored = input.State;
     private bool _unsavedState;
+
+    // The run status of the newest state handed to a save: a change of it is saved at once, other changes wait (see RunOrchestrator).
+    private RunStatus _savingStatus = input.State.Status;
+
+    // False while the live status cannot carry the tasks (too many): then every change is saved, as the only way readers see it.
+    private bool _liveCarriesTasks = true;
     private SaveWork? _save;
     private CancelWork? _cancel;
     private FinishRun? _finish;
@@ -45,13 +52,14 @@ internal sealed class RunOrchestrationLoop(IRunOrchestrationContext context, Run
             // Without carried work (an orchestration started for a run already running, e.g. after a manual restart),
             // the machine says what the state waits for; re-sent attempts keep their Idempotency-Key.
             Restore(input.Carried ?? Carry(RunStateMachine.Outstanding(_workflow, _state)));
+            PublishLive();
         }
 
         while (_finish is null)
         {
             if (Draining && !_outstanding.Any(o => o is ActivityWork) && _save is null)
             {
-                if (_unsavedState)
+                if (HasUnsaved)
                 {
                     StartSave();
                 }
@@ -86,7 +94,9 @@ internal sealed class RunOrchestrationLoop(IRunOrchestrationContext context, Run
                 AttemptOutcome outcome;
                 try
                 {
-                    outcome = await activity.Result;
+                    var result = InvokeTaskResult.Read(await activity.Result);
+                    outcome = result.Outcome;
+                    if (result.Record is { } record) _unsavedAttempts.Add(record);
                 }
                 catch (Exception ex)
                 {
@@ -139,7 +149,7 @@ internal sealed class RunOrchestrationLoop(IRunOrchestrationContext context, Run
                 }
 
                 _stored = save.State;
-                if (_unsavedState && !RunStatuses.IsFinal(_state.Status)) StartSave();
+                if (NeedsSave && !RunStatuses.IsFinal(_state.Status)) StartSave();
                 return null;
 
             default:
@@ -152,6 +162,7 @@ internal sealed class RunOrchestrationLoop(IRunOrchestrationContext context, Run
     {
         _state = _stored;
         _unsaved.Clear();
+        _unsavedAttempts.Clear();
         _unsavedState = false;
         _aborting = true;
         var message = error.InnerException?.Message ?? error.Message;
@@ -173,9 +184,21 @@ internal sealed class RunOrchestrationLoop(IRunOrchestrationContext context, Run
         }
 
         DropUnneededWaits();
-        context.SetCustomStatus(RunOrchestrator.Progress(_state, input.Generation));
-        if (_save is null && _finish is null) StartSave();
+        PublishLive();
+        if (_save is null && _finish is null && NeedsSave) StartSave();
     }
+
+    private void PublishLive()
+    {
+        var live = RunLiveStatus.From(_state, input.Generation);
+        _liveCarriesTasks = live.Tasks is not null;
+        context.SetCustomStatus(live);
+    }
+
+    private bool HasUnsaved => _unsavedState || _unsavedAttempts.Count > 0;
+
+    /// <summary>True when what is unsaved must be saved now rather than with the next status change or the end.</summary>
+    private bool NeedsSave => HasUnsaved && (_state.Status != _savingStatus || !_liveCarriesTasks);
 
     private void Execute(RunCommand command)
     {
@@ -209,7 +232,7 @@ internal sealed class RunOrchestrationLoop(IRunOrchestrationContext context, Run
     private void Invoke(InvokeTask command)
     {
         var activityInput = InvokeTaskInputs.Build(_workflow, _state, command);
-        var result = context.CallActivityAsync<AttemptOutcome>(RunOrchestrator.InvokeTaskActivity, activityInput);
+        var result = context.CallActivityAsync<System.Text.Json.JsonElement>(RunOrchestrator.InvokeTaskActivity, activityInput);
         _outstanding.Add(new ActivityWork(command, result));
         if (activityInput.Task.Completion == CompletionMode.Callback)
         {
@@ -302,9 +325,11 @@ internal sealed class RunOrchestrationLoop(IRunOrchestrationContext context, Run
 
     private void StartSave()
     {
-        var saveInput = new SaveRunInput(_state, [.. _unsaved]);
+        var saveInput = new SaveRunInput(_state, [.. _unsaved], [.. _unsavedAttempts]);
         _unsaved.Clear();
+        _unsavedAttempts.Clear();
         _unsavedState = false;
+        _savingStatus = _state.Status;
         Task<bool> saved;
         try
         {
@@ -344,7 +369,7 @@ internal sealed class RunOrchestrationLoop(IRunOrchestrationContext context, Run
             _save = null;
         }
 
-        if (_unsavedState)
+        if (HasUnsaved)
         {
             StartSave();
             _outstanding.Remove(_save!);
@@ -385,11 +410,11 @@ internal sealed class RunOrchestrationLoop(IRunOrchestrationContext context, Run
         public void Dispose() => cancellation.Dispose();
     }
 
-    private sealed class ActivityWork(InvokeTask command, Task<AttemptOutcome> result) : Outstanding(result)
+    private sealed class ActivityWork(InvokeTask command, Task<System.Text.Json.JsonElement> result) : Outstanding(result)
     {
         public InvokeTask Command { get; } = command;
 
-        public Task<AttemptOutcome> Result { get; } = result;
+        public Task<System.Text.Json.JsonElement> Result { get; } = result;
     }
 
     private sealed class SaveWork(Task<bool> saved, RunState state, bool aborting) : Outstanding(saved)

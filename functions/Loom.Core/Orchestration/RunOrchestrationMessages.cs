@@ -61,10 +61,30 @@ public sealed record InvokeTaskInput(
     public string IdempotencyKey => $"{RunId}:{TaskId}";
 }
 
-/// <summary>Input of the <c>SaveRun</c> activity: the latest snapshot and the log entries produced since the previous save.</summary>
+/// <summary>Input of the <c>SaveRun</c> activity: the latest snapshot and the log entries and attempt rows produced since the previous save.</summary>
 /// <param name="State">The run state to store (replaces an older one; a snapshot with a lower <see cref="RunState.EventCount"/> never overwrites a newer one).</param>
 /// <param name="Events">Event-log rows to append; ids are deterministic, so a re-delivered save stores each once.</param>
-public sealed record SaveRunInput(RunState State, IReadOnlyList<RunEventRecord> Events);
+/// <param name="Attempts">Attempt rows the <c>InvokeTask</c> activities returned since the previous save (one row per run, task and attempt, so writing one twice replaces it).</param>
+public sealed record SaveRunInput(RunState State, IReadOnlyList<RunEventRecord> Events, IReadOnlyList<AttemptRecord>? Attempts = null);
+
+/// <summary>
+/// Result of the <c>InvokeTask</c> activity: the attempt's outcome and its attempts-history row, which the orchestration stores
+/// with its next save (the row is in the orchestration's history from then on, so a crash before that save loses nothing).
+/// </summary>
+/// <param name="Outcome">How the attempt ended.</param>
+/// <param name="Record">The attempt's row; null for an attempt abandoned because its run ended.</param>
+public sealed record InvokeTaskResult(AttemptOutcome Outcome, AttemptRecord? Record)
+{
+    /// <summary>
+    /// Reads an activity result: this record, or the bare <see cref="AttemptOutcome"/> an orchestration's history holds from
+    /// before attempt rows were returned (that activity stored its row itself).
+    /// </summary>
+    /// <param name="payload">The result as the host delivered it.</param>
+    public static InvokeTaskResult Read(System.Text.Json.JsonElement payload) =>
+        payload.ValueKind == System.Text.Json.JsonValueKind.Object && payload.TryGetProperty("outcome", out _)
+            ? RunOrchestrationJson.FromPayload<InvokeTaskResult>(payload)
+            : new InvokeTaskResult(RunOrchestrationJson.FromPayload<AttemptOutcome>(payload), null);
+}
 
 /// <summary>Payload of the <c>cancel</c> external event.</summary>
 /// <param name="Reason">Why the run is cancelled.</param>
@@ -76,13 +96,6 @@ public sealed record CancelRunRequest(string? Reason);
 /// <param name="Reason">Why the run ended as it did.</param>
 /// <param name="ContinuedAsNew">True when this generation handed over to a new one.</param>
 public sealed record RunOrchestrationResult(string RunId, RunStatus Status, string? Reason, bool ContinuedAsNew);
-
-/// <summary>The orchestration's custom status: progress a status query can show without reading storage.</summary>
-/// <param name="RunId">Run id.</param>
-/// <param name="Status">Run status.</param>
-/// <param name="Tasks">Number of tasks per task status (camelCase names), zero counts omitted.</param>
-/// <param name="Generation">ContinueAsNew generation.</param>
-public sealed record RunProgress(string RunId, RunStatus Status, IReadOnlyDictionary<string, int> Tasks, int Generation);
 
 /// <summary>An external event for a run: its name and payload, as the host raises it.</summary>
 /// <param name="Name">Event name.</param>

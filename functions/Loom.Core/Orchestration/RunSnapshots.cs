@@ -40,17 +40,19 @@ public static class RunSnapshots
     }
 
     /// <summary>
-    /// Writes the snapshot with optimistic concurrency together with <see cref="SaveRunInput.Events"/> (one transaction where the
-    /// store can); when a newer snapshot is already stored, only appends the events (idempotent by event id).
+    /// Writes the snapshot with optimistic concurrency together with <see cref="SaveRunInput.Events"/> and
+    /// <see cref="SaveRunInput.Attempts"/> (one transaction where the store can); when a newer snapshot is already stored, only
+    /// appends the events (idempotent by event id) and puts the attempt rows (idempotent by run, task and attempt).
     /// </summary>
     /// <param name="runs">The run store.</param>
     /// <param name="events">The event store.</param>
+    /// <param name="attempts">The attempt store.</param>
     /// <param name="input">The activity input.</param>
     /// <param name="cancellationToken">Cancellation.</param>
     /// <returns>True when the snapshot was written, false when a newer one was already stored.</returns>
-    public static async Task<bool> SaveAsync(IRunStore runs, IEventStore events, SaveRunInput input, CancellationToken cancellationToken = default)
+    public static async Task<bool> SaveAsync(IRunStore runs, IEventStore events, IAttemptStore attempts, SaveRunInput input, CancellationToken cancellationToken = default)
     {
-        var history = new RunHistory(input.Events, []);
+        var history = new RunHistory(input.Events, input.Attempts ?? []);
         for (var attempt = 1; ; attempt++)
         {
             var stored = await runs.GetAsync(input.State.RunId, cancellationToken);
@@ -59,6 +61,7 @@ public static class RunSnapshots
             {
                 // A save delivered again after a newer one: its events belong in the log all the same.
                 if (input.Events.Count > 0) await events.AppendAsync(input.Events, cancellationToken);
+                foreach (var row in history.Attempts) await attempts.PutAsync(row, cancellationToken);
                 return false;
             }
             try

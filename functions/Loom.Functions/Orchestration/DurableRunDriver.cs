@@ -79,6 +79,16 @@ internal sealed class DurableRunDriver(DurableTaskClient client, IRunStore runs,
         return true;
     }
 
+    /// <inheritdoc />
+    public async Task<RunLiveStatus?> GetLiveStatusAsync(string runId, CancellationToken cancellationToken = default)
+    {
+        // The custom status comes only with inputs and outputs; the orchestration's input (workflow and state) is the price.
+        var instance = await client.GetInstanceAsync(runId, getInputsAndOutputs: true, cancellationToken);
+        return instance is { RuntimeStatus: OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.Pending or OrchestrationRuntimeStatus.Suspended }
+            ? RunLiveStatus.Parse(instance.SerializedCustomStatus)
+            : null;
+    }
+
     private Task ScheduleAsync(WorkflowDefinition workflow, RunState run, CancellationToken cancellationToken) =>
         client.ScheduleNewOrchestrationInstanceAsync(
             RunOrchestration.Name,
