@@ -25,6 +25,9 @@ internal sealed class RunOrchestrationLoop(IRunOrchestrationContext context, Run
     // False while the live status cannot carry the tasks (too many): then every change is saved, as the only way readers see it.
     private bool _liveCarriesTasks = true;
     private SaveWork? _save;
+
+    // The row as the last save (or the driver's create) left it, so the next save need not read it; null when unknown.
+    private StoredRun? _storedRun = input.Stored;
     private CancelWork? _cancel;
     private FinishRun? _finish;
     private int _eventsThisGeneration;
@@ -139,7 +142,7 @@ internal sealed class RunOrchestrationLoop(IRunOrchestrationContext context, Run
                 _save = null;
                 try
                 {
-                    await save.Task;
+                    _storedRun = SaveRunResult.Read(await save.Saved).Stored;
                 }
                 catch (Exception ex) when (!RunStatuses.IsFinal(_stored.Status) && !save.Aborting)
                 {
@@ -161,6 +164,7 @@ internal sealed class RunOrchestrationLoop(IRunOrchestrationContext context, Run
     private RunEvent? AbortFromStored(Exception error)
     {
         _state = _stored;
+        _storedRun = null;
         _unsaved.Clear();
         _unsavedAttempts.Clear();
         _unsavedState = false;
@@ -325,20 +329,20 @@ internal sealed class RunOrchestrationLoop(IRunOrchestrationContext context, Run
 
     private void StartSave()
     {
-        var saveInput = new SaveRunInput(_state, [.. _unsaved], [.. _unsavedAttempts]);
+        var saveInput = new SaveRunInput(_state, [.. _unsaved], [.. _unsavedAttempts], _storedRun);
         _unsaved.Clear();
         _unsavedAttempts.Clear();
         _unsavedState = false;
         _savingStatus = _state.Status;
-        Task<bool> saved;
+        Task<System.Text.Json.JsonElement> saved;
         try
         {
-            saved = context.CallActivityAsync<bool>(RunOrchestrator.SaveRunActivity, saveInput, RunOrchestrator.SaveRunRetry);
+            saved = context.CallActivityAsync<System.Text.Json.JsonElement>(RunOrchestrator.SaveRunActivity, saveInput, RunOrchestrator.SaveRunRetry);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // The input could not even be serialised: the same on every replay, so handled like a save that failed for good.
-            saved = Task.FromException<bool>(ex);
+            saved = Task.FromException<System.Text.Json.JsonElement>(ex);
         }
 
         _save = new SaveWork(saved, _state, _aborting);
@@ -365,7 +369,7 @@ internal sealed class RunOrchestrationLoop(IRunOrchestrationContext context, Run
         if (_save is not null)
         {
             _outstanding.Remove(_save);
-            await _save.Task;
+            _storedRun = SaveRunResult.Read(await _save.Saved).Stored;
             _save = null;
         }
 
@@ -373,7 +377,7 @@ internal sealed class RunOrchestrationLoop(IRunOrchestrationContext context, Run
         {
             StartSave();
             _outstanding.Remove(_save!);
-            await _save!.Task;
+            _storedRun = SaveRunResult.Read(await _save!.Saved).Stored;
             _save = null;
         }
     }
@@ -385,7 +389,7 @@ internal sealed class RunOrchestrationLoop(IRunOrchestrationContext context, Run
             [.. _outstanding.OfType<TimerWork>().Select(t => t.Command)],
             [.. _outstanding.OfType<CallbackWork>().Select(c => c.Command)]);
         CancelWaits(_ => true);
-        context.ContinueAsNew(input with { State = _state, Carried = carried, Generation = input.Generation + 1 });
+        context.ContinueAsNew(input with { State = _state, Carried = carried, Generation = input.Generation + 1, Stored = _storedRun });
         return new RunOrchestrationResult(_state.RunId, _state.Status, _state.Reason, ContinuedAsNew: true);
     }
 
@@ -417,8 +421,10 @@ internal sealed class RunOrchestrationLoop(IRunOrchestrationContext context, Run
         public Task<System.Text.Json.JsonElement> Result { get; } = result;
     }
 
-    private sealed class SaveWork(Task<bool> saved, RunState state, bool aborting) : Outstanding(saved)
+    private sealed class SaveWork(Task<System.Text.Json.JsonElement> saved, RunState state, bool aborting) : Outstanding(saved)
     {
+        public Task<System.Text.Json.JsonElement> Saved { get; } = saved;
+
         /// <summary>The state this save stores.</summary>
         public RunState State { get; } = state;
 

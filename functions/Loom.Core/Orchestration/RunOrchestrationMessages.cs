@@ -12,12 +12,35 @@ namespace Loom.Core.Orchestration;
 /// <param name="Carried">Work owed by the previous generation; empty for a new run.</param>
 /// <param name="Generation">0 for a new run, incremented by each ContinueAsNew.</param>
 /// <param name="ContinueAsNewAfter">Events applied in one generation before it drains and continues as new (keeps the history small).</param>
+/// <param name="Stored">The run's row as the last write left it (the driver's create, or the previous generation's last save); null when unknown.</param>
 public sealed record RunOrchestrationInput(
     WorkflowDefinition Workflow,
     RunState State,
     CarriedWork? Carried = null,
     int Generation = 0,
-    int ContinueAsNewAfter = RunOrchestrator.DefaultContinueAsNewAfter);
+    int ContinueAsNewAfter = RunOrchestrator.DefaultContinueAsNewAfter,
+    StoredRun? Stored = null);
+
+/// <summary>
+/// What a save needs to replace the run's row without reading it first: the ETag the last write returned and the trigger kept
+/// in the row. A stale ETag only costs the read the save would otherwise have made.
+/// </summary>
+/// <param name="ETag">ETag of the row after the last write.</param>
+/// <param name="Trigger">What started the run, as stored.</param>
+public sealed record StoredRun(string ETag, string Trigger);
+
+/// <summary>Result of the <c>SaveRun</c> activity.</summary>
+/// <param name="Written">True when the snapshot was written, false when a newer one was already stored.</param>
+/// <param name="Stored">The row as it is now, for the next save; null when unknown.</param>
+public sealed record SaveRunResult(bool Written, StoredRun? Stored)
+{
+    /// <summary>Reads an activity result: this record, or the bare <see cref="bool"/> an orchestration's history holds from before saves returned the row's ETag.</summary>
+    /// <param name="payload">The result as the host delivered it.</param>
+    public static SaveRunResult Read(System.Text.Json.JsonElement payload) =>
+        payload.ValueKind == System.Text.Json.JsonValueKind.Object
+            ? RunOrchestrationJson.FromPayload<SaveRunResult>(payload)
+            : new SaveRunResult(payload.ValueKind == System.Text.Json.JsonValueKind.True, null);
+}
 
 /// <summary>
 /// What one generation hands to the next: attempts decided but not yet sent, timers and callback waits still open.
@@ -65,7 +88,8 @@ public sealed record InvokeTaskInput(
 /// <param name="State">The run state to store (replaces an older one; a snapshot with a lower <see cref="RunState.EventCount"/> never overwrites a newer one).</param>
 /// <param name="Events">Event-log rows to append; ids are deterministic, so a re-delivered save stores each once.</param>
 /// <param name="Attempts">Attempt rows the <c>InvokeTask</c> activities returned since the previous save (one row per run, task and attempt, so writing one twice replaces it).</param>
-public sealed record SaveRunInput(RunState State, IReadOnlyList<RunEventRecord> Events, IReadOnlyList<AttemptRecord>? Attempts = null);
+/// <param name="Stored">The row as the previous write left it: the save replaces it without reading it first; null to read it.</param>
+public sealed record SaveRunInput(RunState State, IReadOnlyList<RunEventRecord> Events, IReadOnlyList<AttemptRecord>? Attempts = null, StoredRun? Stored = null);
 
 /// <summary>
 /// Result of the <c>InvokeTask</c> activity: the attempt's outcome and its attempts-history row, which the orchestration stores

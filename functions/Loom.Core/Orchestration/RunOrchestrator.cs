@@ -31,7 +31,7 @@ public static class RunOrchestrator
     /// <summary>Name of the activity that performs one HTTP attempt (input <see cref="InvokeTaskInput"/>, result <see cref="InvokeTaskResult"/>).</summary>
     public const string InvokeTaskActivity = "InvokeTask";
 
-    /// <summary>Name of the activity that writes the run's snapshot, event log and attempt rows (input <see cref="SaveRunInput"/>, result <see cref="bool"/>).</summary>
+    /// <summary>Name of the activity that writes the run's snapshot, event log and attempt rows (input <see cref="SaveRunInput"/>, result <see cref="SaveRunResult"/>).</summary>
     public const string SaveRunActivity = "SaveRun";
 
     /// <summary>Name of the external event that cancels a run (payload <see cref="CancelRunRequest"/>).</summary>

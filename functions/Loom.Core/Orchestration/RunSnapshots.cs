@@ -49,26 +49,42 @@ public static class RunSnapshots
     /// <param name="attempts">The attempt store.</param>
     /// <param name="input">The activity input.</param>
     /// <param name="cancellationToken">Cancellation.</param>
-    /// <returns>True when the snapshot was written, false when a newer one was already stored.</returns>
-    public static async Task<bool> SaveAsync(IRunStore runs, IEventStore events, IAttemptStore attempts, SaveRunInput input, CancellationToken cancellationToken = default)
+    /// <returns>Whether the snapshot was written (false when a newer one was already stored), and the row as it is now.</returns>
+    public static async Task<SaveRunResult> SaveAsync(IRunStore runs, IEventStore events, IAttemptStore attempts, SaveRunInput input, CancellationToken cancellationToken = default)
     {
         var history = new RunHistory(input.Events, input.Attempts ?? []);
+        if (input.Stored is { } known)
+        {
+            // The orchestration is the row's only writer while it runs and knows the ETag of its last write: replace the row
+            // without reading it. Anyone else's write in between (or this save delivered twice) fails the ETag, and then the
+            // read below decides.
+            var blind = Merge(null, input.State, known.Trigger)! with { ETag = known.ETag };
+            try
+            {
+                var written = await runs.UpdateAsync(blind, history, cancellationToken);
+                return new SaveRunResult(true, new StoredRun(written.ETag!, known.Trigger));
+            }
+            catch (StoreConcurrencyException)
+            {
+                // Read and decide, as without an ETag.
+            }
+        }
+
         for (var attempt = 1; ; attempt++)
         {
             var stored = await runs.GetAsync(input.State.RunId, cancellationToken);
             var next = Merge(stored, input.State);
             if (next is null)
             {
-                // A save delivered again after a newer one: its events belong in the log all the same.
+                // A save delivered again after a newer one: its events and attempt rows belong in the history all the same.
                 if (input.Events.Count > 0) await events.AppendAsync(input.Events, cancellationToken);
                 foreach (var row in history.Attempts) await attempts.PutAsync(row, cancellationToken);
-                return false;
+                return new SaveRunResult(false, stored is { ETag: { } etag } ? new StoredRun(etag, stored.Trigger) : null);
             }
             try
             {
-                if (stored is null) await runs.CreateAsync(next, history, cancellationToken);
-                else await runs.UpdateAsync(next, history, cancellationToken);
-                return true;
+                var written = stored is null ? await runs.CreateAsync(next, history, cancellationToken) : await runs.UpdateAsync(next, history, cancellationToken);
+                return new SaveRunResult(true, written.ETag is { } etag ? new StoredRun(etag, next.Trigger) : null);
             }
             catch (Exception ex) when (ex is StoreConcurrencyException or StoreConflictException && attempt < MaxAttempts)
             {

@@ -48,9 +48,10 @@ internal sealed class DurableRunDriver(DurableTaskClient client, IRunStore runs,
     public async Task StartAsync(WorkflowDefinition workflow, RunState run, string trigger, CancellationToken cancellationToken = default)
     {
         // The run record is the deduplication point (scheduled run ids are deterministic): whoever creates it starts the orchestration.
+        RunRecord created;
         try
         {
-            await runs.CreateAsync(RunSnapshots.Merge(null, run, trigger)!, cancellationToken);
+            created = await runs.CreateAsync(RunSnapshots.Merge(null, run, trigger)!, cancellationToken);
         }
         catch (StoreConflictException)
         {
@@ -58,7 +59,7 @@ internal sealed class DurableRunDriver(DurableTaskClient client, IRunStore runs,
             throw;
         }
 
-        await ScheduleAsync(workflow, run, cancellationToken);
+        await ScheduleAsync(workflow, run, created, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -89,10 +90,12 @@ internal sealed class DurableRunDriver(DurableTaskClient client, IRunStore runs,
             : null;
     }
 
-    private Task ScheduleAsync(WorkflowDefinition workflow, RunState run, CancellationToken cancellationToken) =>
+    /// <summary>Starts the run's orchestration; it is given the row's ETag, so its first save replaces the row without reading it.</summary>
+    private Task ScheduleAsync(WorkflowDefinition workflow, RunState run, RunRecord row, CancellationToken cancellationToken) =>
         client.ScheduleNewOrchestrationInstanceAsync(
             RunOrchestration.Name,
-            RunOrchestrationJson.ToPayload(new RunOrchestrationInput(workflow, run, ContinueAsNewAfter: continueAsNewAfter)),
+            RunOrchestrationJson.ToPayload(new RunOrchestrationInput(
+                workflow, run, ContinueAsNewAfter: continueAsNewAfter, Stored: row.ETag is { } etag ? new StoredRun(etag, row.Trigger) : null)),
             new StartOrchestrationOptions(run.RunId),
             cancellationToken);
 
@@ -103,7 +106,7 @@ internal sealed class DurableRunDriver(DurableTaskClient client, IRunStore runs,
         var stored = await runs.GetAsync(runId, cancellationToken);
         if (stored is null || !RunStateJson.TryDeserialize(stored.State, out var state, out _) || state.Status != RunStatus.Pending) return;
         if (clock.GetUtcNow() - stored.CreatedAt < RepairAfter) return; // most likely a start in progress elsewhere; the next tick repairs a real crash
-        await ScheduleAsync(workflow, state, cancellationToken);
+        await ScheduleAsync(workflow, state, stored, cancellationToken);
         FunctionsLog.Repaired(logger, runId);
     }
 }

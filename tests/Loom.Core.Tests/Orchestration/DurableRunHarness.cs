@@ -79,7 +79,7 @@ internal sealed class DurableRunHarness
         while (Context.PendingActivities.FirstOrDefault(a => a.Name == RunOrchestrator.SaveRunActivity) is { } save)
         {
             Saves.Add(save.Input<SaveRunInput>());
-            Context.CompleteActivity(save.Sequence, true);
+            Context.CompleteActivity(save.Sequence, new SaveRunResult(true, new StoredRun($"etag-{Saves.Count}", "manual")));
         }
     }
 

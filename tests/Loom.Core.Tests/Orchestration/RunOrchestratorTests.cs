@@ -553,6 +553,23 @@ public sealed class RunOrchestratorTests
     }
 
     [Fact]
+    public void RunAsync_EachSave_ReplacesTheRowWithTheETagThePreviousWriteReturned()
+    {
+        var wf = Of(Task("a"), Task("b", "a"), Task("c", "b"));
+        var initial = RunStateMachine.Create(wf, 1, "run-1", null, T0, T0);
+        var run = new DurableRunHarness(wf, continueAsNewAfter: 2);
+        run.RunUntilIdle();
+
+        Assert.Equal(RunStatus.Succeeded, run.Result.Status);
+        // The first save has no ETag here (the harness starts without the driver's create); each later one has its predecessor's,
+        // across ContinueAsNew too.
+        Assert.Null(run.Saves[0].Stored);
+        Assert.Equal(Enumerable.Range(1, run.Saves.Count - 1).Select(n => $"etag-{n}"), run.Saves.Skip(1).Select(s => s.Stored!.ETag));
+        Assert.True(run.Context.Generation >= 1, "the run continued as new at least once");
+        Assert.Equal(initial.RunId, run.LastSaved.RunId);
+    }
+
+    [Fact]
     public void RunAsync_BetweenSaves_TheLiveStatusMergedOverTheStoredRowShowsWhatTheMachineHas()
     {
         var policy = new RetryPolicy { MaxAttempts = 3, Backoff = BackoffKind.Fixed, Delay = TimeSpan.FromSeconds(5), Jitter = 0 };
