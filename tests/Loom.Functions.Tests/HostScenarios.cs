@@ -527,7 +527,8 @@ public abstract class HostScenarios(HostFixture fixture)
                 dependsOn: [hold]
             """);
         var runId = await H.TriggerAsync(W("wait-cancel"));
-        var waiting = await H.WaitForRunAsync(runId, until: r => TaskStatus(r, "hold") == "waiting");
+        // On the Function App the live status shows the task waiting before the save that stores its reason lands.
+        var waiting = await H.WaitForRunAsync(runId, until: r => TaskStatus(r, "hold") == "waiting" && LoomHostClient.Task(r, "hold")["reason"] is not null);
         Assert.StartsWith("waiting until ", LoomHostClient.Task(waiting, "hold")["reason"]!.GetValue<string>(), StringComparison.Ordinal);
 
         var cancel = await H.Client.PostAsJsonAsync($"/api/runs/{Uri.EscapeDataString(runId)}/cancel", new { reason = "test" });
