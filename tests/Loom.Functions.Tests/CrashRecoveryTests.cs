@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Loom.Functions.Tests.Hosting;
 using Loom.Testing;
@@ -98,6 +99,14 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IAsyncLifetim
             Assert.Single(calls, c => c.TaskId == "c");
             // Branches in flight at the kill may be sent again: with the same Idempotency-Key.
             Assert.All(calls, c => Assert.Equal($"{runId}:{c.TaskId}", c.IdempotencyKey));
+
+            // Attempt rows are stored with the orchestration's saves, not by the calls: every task's successful attempt is
+            // there, the ones that finished before the kill included (the replay of the history hands them to the next save).
+            foreach (var task in new[] { "a", "b1", "b2", "b3", "b4", "b5", "b6", "c" })
+            {
+                var attempts = await second.Client.GetFromJsonAsync<JsonObject>($"/api/runs/{Uri.EscapeDataString(runId)}/tasks/{task}/attempts");
+                Assert.Contains(attempts!["items"]!.AsArray(), a => a!["outcome"]!.GetValue<string>() == "succeeded");
+            }
         }
     }
 }

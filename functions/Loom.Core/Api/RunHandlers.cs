@@ -153,7 +153,7 @@ internal sealed class RunHandlers(ApiServices services)
 
     public async Task<ApiResponse> GetAsync(RouteContext context)
     {
-        var (record, state) = await RequireRunAsync(context["runId"], context.CancellationToken);
+        var (record, state) = await RequireRunAsync(context["runId"], context.CancellationToken, live: true);
         var definition = await services.Workflows.GetAsync(record.WorkflowId, record.WorkflowVersion, context.CancellationToken);
         return ApiResponse.Ok(RunViews.Detail(record, state, definition), LoomJsonContext.Default.RunDetail);
     }
@@ -170,7 +170,7 @@ internal sealed class RunHandlers(ApiServices services)
     {
         var runId = context["runId"];
         var taskId = context["taskId"];
-        var (_, state) = await RequireRunAsync(runId, context.CancellationToken);
+        var (_, state) = await RequireRunAsync(runId, context.CancellationToken, live: true);
         if (!state.Tasks.TryGetValue(taskId, out var task))
         {
             return ApiResponse.Problem(404, "Not found", $"Run '{runId}' has no task '{taskId}'.");
@@ -287,7 +287,7 @@ internal sealed class RunHandlers(ApiServices services)
         }
         var found = await services.Runs.GetAsync(target.RunId, context.CancellationToken);
         if (found is null) return ApiResponse.Problem(404, "Unknown callback", "This callback URL is not valid.");
-        var state = RunStateJson.Deserialize(found.State);
+        var state = await WithLiveStatusAsync(RunStateJson.Deserialize(found.State), context.CancellationToken);
         if (RunStateMachine.CallbackRefusal(state, target.TaskId, target.Attempt) is { } refusal)
         {
             return ApiResponse.Problem(409, "Callback not expected", refusal);
@@ -327,12 +327,20 @@ internal sealed class RunHandlers(ApiServices services)
         };
     }
 
-    private async Task<(RunRecord Record, RunState State)> RequireRunAsync(string runId, CancellationToken cancellationToken)
+    /// <summary>The stored run; with <paramref name="live"/>, its state as readers see it (the driver's live progress merged in).</summary>
+    private async Task<(RunRecord Record, RunState State)> RequireRunAsync(string runId, CancellationToken cancellationToken, bool live = false)
     {
         var record = await services.Runs.GetAsync(runId, cancellationToken)
             ?? throw new ApiProblemException(ApiResponse.Problem(404, "Not found", $"No run with id '{runId}'."));
-        return (record, RunStateJson.Deserialize(record.State));
+        var state = RunStateJson.Deserialize(record.State);
+        return (record, live ? await WithLiveStatusAsync(state, cancellationToken) : state);
     }
+
+    /// <summary>A stored state that is not final, with the driver's live progress laid over it (a final one is complete as stored).</summary>
+    private async Task<RunState> WithLiveStatusAsync(RunState stored, CancellationToken cancellationToken) =>
+        RunStatuses.IsFinal(stored.Status)
+            ? stored
+            : RunLiveStatus.Merge(stored, await services.Driver.GetLiveStatusAsync(stored.RunId, cancellationToken));
 
     private static JsonObject ReadParams(WorkflowDefinition definition, JsonObject? given)
     {

@@ -18,4 +18,11 @@ public interface IRunDriver
     /// </summary>
     Task<bool> RedriveAsync(WorkflowDefinition workflow, RunState finished, RedriveRequested redrive, CancellationToken cancellationToken = default) =>
         SendAsync(finished.RunId, redrive, cancellationToken);
+
+    /// <summary>
+    /// The run's live progress when the driver keeps it apart from the stored row (the Durable orchestration's custom status);
+    /// null when the stored row is all there is. Readers merge it with <see cref="RunLiveStatus.Merge"/>.
+    /// </summary>
+    Task<RunLiveStatus?> GetLiveStatusAsync(string runId, CancellationToken cancellationToken = default) =>
+        Task.FromResult<RunLiveStatus?>(null);
 }

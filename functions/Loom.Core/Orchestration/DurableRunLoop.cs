@@ -12,12 +12,22 @@ internal sealed class DurableRunLoop(IRunOrchestrationContext context, RunOrches
     private readonly List<Outstanding> _outstanding = [];
     private readonly List<InvokeTask> _heldBack = [];
     private readonly List<RunEventRecord> _unsaved = [];
+    private readonly List<AttemptRecord> _unsavedAttempts = [];
     private RunState _state = input.State;
 
     // The newest state a save stored (or the one this generation started from): a run whose next state cannot be stored is failed from here.
     private RunState _stored = input.State;
     private bool _unsavedState;
+
+    // The run status of the newest state handed to a save: a change of it is saved at once, other changes wait (see DurableRunOrchestrator).
+    private RunStatus _savingStatus = input.State.Status;
+
+    // False while the live status cannot carry the tasks (too many): then every change is saved, as the only way readers see it.
+    private bool _liveCarriesTasks = true;
     private SaveWork? _save;
+
+    // The row as the last save (or the driver's create) left it, so the next save need not read it; null when unknown.
+    private StoredRun? _storedRun = input.Stored;
     private CancelWork? _cancel;
     private FinishRun? _finish;
     private int _eventsThisGeneration;
@@ -50,13 +60,14 @@ internal sealed class DurableRunLoop(IRunOrchestrationContext context, RunOrches
             // Without carried work (an orchestration started for a run already running, e.g. after a manual restart),
             // the machine says what the state waits for; re-sent attempts keep their Idempotency-Key.
             Restore(input.Carried ?? Carry(RunStateMachine.Outstanding(_workflow, _state)));
+            PublishLive();
         }
 
         while (_finish is null)
         {
             if (Draining && !_outstanding.Any(o => o is ActivityWork) && _save is null)
             {
-                if (_unsavedState)
+                if (HasUnsaved)
                 {
                     StartSave();
                 }
@@ -95,7 +106,9 @@ internal sealed class DurableRunLoop(IRunOrchestrationContext context, RunOrches
                 AttemptOutcome outcome;
                 try
                 {
-                    outcome = await activity.Result;
+                    var result = InvokeTaskResult.Read(await activity.Result);
+                    outcome = result.Outcome;
+                    if (result.Record is { } record) _unsavedAttempts.Add(record);
                 }
                 catch (Exception ex)
                 {
@@ -138,7 +151,7 @@ internal sealed class DurableRunLoop(IRunOrchestrationContext context, RunOrches
                 _save = null;
                 try
                 {
-                    await save.Task;
+                    _storedRun = SaveRunResult.Read(await save.Saved).Stored;
                 }
                 catch (Exception ex) when (!RunStatuses.IsFinal(_stored.Status) && !save.Aborting)
                 {
@@ -148,7 +161,7 @@ internal sealed class DurableRunLoop(IRunOrchestrationContext context, RunOrches
                 }
 
                 _stored = save.State;
-                if (_unsavedState && !RunStatuses.IsFinal(_state.Status)) StartSave();
+                if (NeedsSave && !RunStatuses.IsFinal(_state.Status)) StartSave();
                 return null;
 
             default:
@@ -160,7 +173,9 @@ internal sealed class DurableRunLoop(IRunOrchestrationContext context, RunOrches
     private RunEvent? AbortFromStored(Exception error)
     {
         _state = _stored;
+        _storedRun = null;
         _unsaved.Clear();
+        _unsavedAttempts.Clear();
         _unsavedState = false;
         _aborting = true;
         var message = error.InnerException?.Message ?? error.Message;
@@ -182,9 +197,21 @@ internal sealed class DurableRunLoop(IRunOrchestrationContext context, RunOrches
         }
 
         DropUnneededWaits();
-        context.SetCustomStatus(DurableRunOrchestrator.Progress(_state, input.Generation));
-        if (_save is null && _finish is null) StartSave();
+        PublishLive();
+        if (_save is null && _finish is null && NeedsSave) StartSave();
     }
+
+    private void PublishLive()
+    {
+        var live = RunLiveStatus.From(_state, input.Generation);
+        _liveCarriesTasks = live.Tasks is not null;
+        context.SetCustomStatus(live);
+    }
+
+    private bool HasUnsaved => _unsavedState || _unsavedAttempts.Count > 0;
+
+    /// <summary>True when what is unsaved must be saved now rather than with the next status change or the end.</summary>
+    private bool NeedsSave => HasUnsaved && (_state.Status != _savingStatus || !_liveCarriesTasks);
 
     private void Execute(RunCommand command)
     {
@@ -218,7 +245,7 @@ internal sealed class DurableRunLoop(IRunOrchestrationContext context, RunOrches
     private void Invoke(InvokeTask command)
     {
         var activityInput = InvokeTaskInputs.Build(_workflow, _state, command);
-        var result = context.CallActivityAsync<AttemptOutcome>(DurableRunOrchestrator.InvokeTaskActivity, activityInput);
+        var result = context.CallActivityAsync<System.Text.Json.JsonElement>(DurableRunOrchestrator.InvokeTaskActivity, activityInput);
         _outstanding.Add(new ActivityWork(command, result));
         if (activityInput.Task.Completion == CompletionMode.Callback)
         {
@@ -311,18 +338,20 @@ internal sealed class DurableRunLoop(IRunOrchestrationContext context, RunOrches
 
     private void StartSave()
     {
-        var saveInput = new SaveRunInput(_state, [.. _unsaved]);
+        var saveInput = new SaveRunInput(_state, [.. _unsaved], [.. _unsavedAttempts], _storedRun);
         _unsaved.Clear();
+        _unsavedAttempts.Clear();
         _unsavedState = false;
-        Task<bool> saved;
+        _savingStatus = _state.Status;
+        Task<System.Text.Json.JsonElement> saved;
         try
         {
-            saved = context.CallActivityAsync<bool>(DurableRunOrchestrator.SaveRunActivity, saveInput, DurableRunOrchestrator.SaveRunRetry);
+            saved = context.CallActivityAsync<System.Text.Json.JsonElement>(DurableRunOrchestrator.SaveRunActivity, saveInput, DurableRunOrchestrator.SaveRunRetry);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // The input could not even be serialised: the same on every replay, so handled like a save that failed for good.
-            saved = Task.FromException<bool>(ex);
+            saved = Task.FromException<System.Text.Json.JsonElement>(ex);
         }
 
         _save = new SaveWork(saved, _state, _aborting);
@@ -349,15 +378,15 @@ internal sealed class DurableRunLoop(IRunOrchestrationContext context, RunOrches
         if (_save is not null)
         {
             _outstanding.Remove(_save);
-            await _save.Task;
+            _storedRun = SaveRunResult.Read(await _save.Saved).Stored;
             _save = null;
         }
 
-        if (_unsavedState)
+        if (HasUnsaved)
         {
             StartSave();
             _outstanding.Remove(_save!);
-            await _save!.Task;
+            _storedRun = SaveRunResult.Read(await _save!.Saved).Stored;
             _save = null;
         }
     }
@@ -369,7 +398,7 @@ internal sealed class DurableRunLoop(IRunOrchestrationContext context, RunOrches
             [.. _outstanding.OfType<TimerWork>().Select(t => t.Command)],
             [.. _outstanding.OfType<CallbackWork>().Select(c => c.Command)]);
         CancelWaits(_ => true);
-        context.ContinueAsNew(input with { State = _state, Carried = carried, Generation = input.Generation + 1, Redrive = null });
+        context.ContinueAsNew(input with { State = _state, Carried = carried, Generation = input.Generation + 1, Redrive = null, Stored = _storedRun });
         return new RunOrchestrationResult(_state.RunId, _state.Status, _state.Reason, ContinuedAsNew: true);
     }
 
@@ -394,15 +423,17 @@ internal sealed class DurableRunLoop(IRunOrchestrationContext context, RunOrches
         public void Dispose() => cancellation.Dispose();
     }
 
-    private sealed class ActivityWork(InvokeTask command, Task<AttemptOutcome> result) : Outstanding(result)
+    private sealed class ActivityWork(InvokeTask command, Task<System.Text.Json.JsonElement> result) : Outstanding(result)
     {
         public InvokeTask Command { get; } = command;
 
-        public Task<AttemptOutcome> Result { get; } = result;
+        public Task<System.Text.Json.JsonElement> Result { get; } = result;
     }
 
-    private sealed class SaveWork(Task<bool> saved, RunState state, bool aborting) : Outstanding(saved)
+    private sealed class SaveWork(Task<System.Text.Json.JsonElement> saved, RunState state, bool aborting) : Outstanding(saved)
     {
+        public Task<System.Text.Json.JsonElement> Saved { get; } = saved;
+
         /// <summary>The state this save stores.</summary>
         public RunState State { get; } = state;
 

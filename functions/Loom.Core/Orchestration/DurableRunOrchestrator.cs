@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Loom.Core.Definitions;
 using Loom.Core.Engine;
 using Loom.Core.Execution;
@@ -13,10 +12,13 @@ namespace Loom.Core.Orchestration;
 /// <para>Determinism: the loop reads time only from <see cref="IRunOrchestrationContext.CurrentUtcDateTime"/>, keeps its
 /// outstanding work in ordered lists, and schedules work in the order the machine's commands come, so every replay
 /// schedules the same actions with the same inputs.</para>
-/// <para>Persistence: <c>SaveRun</c> is an activity with at most one in flight. Transitions that happen while a save runs are
-/// coalesced into the next one (the latest snapshot plus every log row since the previous save), so a burst of
-/// completions costs one save, not one each, and task invocations never wait for a save. Rows and snapshots are
-/// idempotent, so a save Durable re-delivers stores nothing twice.</para>
+/// <para>Persistence: <c>SaveRun</c> is an activity with at most one in flight, and the run's row is saved only when the
+/// run's status changes (started, final), before a ContinueAsNew, and when the loop ends. Between saves the orchestration
+/// publishes its progress as its custom status (<see cref="RunLiveStatus"/>: each started task's status and attempt), which the
+/// API lays over the stored row while the run is running; a run too large for that falls back to a save per change. Each save
+/// holds the latest snapshot, every log row and every attempt row (returned by <c>InvokeTask</c>) since the previous one, in
+/// one write; rows and snapshots are idempotent, so a save Durable re-delivers stores nothing twice. An activity's result is in
+/// the history, so a host that dies before the next save loses no attempt row: the replay collects it again.</para>
 /// <para>ContinueAsNew: after <see cref="RunOrchestrationInput.ContinueAsNewAfter"/> events the generation drains: new
 /// attempts are held back (not sent), events keep being applied, and once no activity (attempt or save) is in flight the
 /// generation continues as new with the state, the held-back attempts and the open timers and callback waits. An attempt
@@ -26,10 +28,10 @@ namespace Loom.Core.Orchestration;
 /// </remarks>
 public static class DurableRunOrchestrator
 {
-    /// <summary>Name of the activity that performs one HTTP attempt (input <see cref="InvokeTaskInput"/>, result <see cref="AttemptOutcome"/>).</summary>
+    /// <summary>Name of the activity that performs one HTTP attempt (input <see cref="InvokeTaskInput"/>, result <see cref="InvokeTaskResult"/>).</summary>
     public const string InvokeTaskActivity = "InvokeTask";
 
-    /// <summary>Name of the activity that writes the run's snapshot and event log (input <see cref="SaveRunInput"/>, result <see cref="bool"/>).</summary>
+    /// <summary>Name of the activity that writes the run's snapshot, event log and attempt rows (input <see cref="SaveRunInput"/>, result <see cref="SaveRunResult"/>).</summary>
     public const string SaveRunActivity = "SaveRun";
 
     /// <summary>Name of the external event that cancels a run (payload <see cref="CancelRunRequest"/>).</summary>
@@ -77,19 +79,4 @@ public static class DurableRunOrchestrator
     /// <param name="input">The workflow, the run's state and any carried work.</param>
     public static Task<RunOrchestrationResult> RunAsync(IRunOrchestrationContext context, RunOrchestrationInput input) =>
         new DurableRunLoop(context, input).RunAsync();
-
-    /// <summary>The custom status for a state: task counts per status.</summary>
-    /// <param name="state">The run's state.</param>
-    /// <param name="generation">ContinueAsNew generation.</param>
-    public static RunProgress Progress(RunState state, int generation)
-    {
-        var counts = new SortedDictionary<string, int>(StringComparer.Ordinal);
-        foreach (var task in state.Tasks.Values)
-        {
-            var name = JsonNamingPolicy.CamelCase.ConvertName(task.Status.ToString());
-            counts[name] = counts.GetValueOrDefault(name) + 1;
-        }
-
-        return new RunProgress(state.RunId, state.Status, counts, generation);
-    }
 }

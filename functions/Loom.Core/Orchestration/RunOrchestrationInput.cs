@@ -12,6 +12,7 @@ namespace Loom.Core.Orchestration;
 /// <param name="Carried">Work owed by the previous generation; empty for a new run.</param>
 /// <param name="Generation">0 for a new run, incremented by each ContinueAsNew.</param>
 /// <param name="ContinueAsNewAfter">Events applied in one generation before it drains and continues as new (keeps the history small).</param>
+/// <param name="Stored">The run's row as the last write left it (the driver's create, or the previous generation's last save); null when unknown.</param>
 /// <param name="Redrive">
 /// For a new orchestration of a finished run under the same instance id (Durable lets a completed, failed or terminated
 /// instance id start again): the redrive that resumes the stored, final <paramref name="State"/> in place. Never carried over.
@@ -22,4 +23,5 @@ public sealed record RunOrchestrationInput(
     CarriedWork? Carried = null,
     int Generation = 0,
     int ContinueAsNewAfter = DurableRunOrchestrator.DefaultContinueAsNewAfter,
-    RedriveRequested? Redrive = null);
+    RedriveRequested? Redrive = null,
+    StoredRun? Stored = null);

@@ -41,51 +41,71 @@ public static class RunSnapshots
     }
 
     /// <summary>
-    /// <see cref="SaveAsync(IRunStore, IEventStore, SaveRunInput, CancellationToken)"/>, then the dead letters its rows make
+    /// <see cref="SaveAsync(IRunStore, IEventStore, IAttemptStore, SaveRunInput, CancellationToken)"/>, then the dead letters its rows make
     /// (<see cref="DeadLetters.From"/>). A save Durable delivers again (after a crash in between) writes them again, which stores
     /// each once: their ids come from the rows.
     /// </summary>
     /// <param name="runs">The run store.</param>
     /// <param name="events">The event store.</param>
+    /// <param name="attempts">The attempt store.</param>
     /// <param name="deadLetters">The dead-letter store.</param>
     /// <param name="input">The activity input.</param>
     /// <param name="cancellationToken">Cancellation.</param>
-    public static async Task<bool> SaveAsync(IRunStore runs, IEventStore events, IDeadLetterStore deadLetters, SaveRunInput input, CancellationToken cancellationToken = default)
+    public static async Task<SaveRunResult> SaveAsync(IRunStore runs, IEventStore events, IAttemptStore attempts, IDeadLetterStore deadLetters, SaveRunInput input, CancellationToken cancellationToken = default)
     {
-        var saved = await SaveAsync(runs, events, input, cancellationToken);
+        var saved = await SaveAsync(runs, events, attempts, input, cancellationToken);
         if (DeadLetters.From(input.State, input.Events) is { Count: > 0 } letters) await deadLetters.AddAsync(letters, cancellationToken);
         return saved;
     }
 
     /// <summary>
-    /// Writes the snapshot with optimistic concurrency together with <see cref="SaveRunInput.Events"/> (one transaction where the
-    /// store can); when a newer snapshot is already stored, only appends the events (idempotent by event id).
+    /// Writes the snapshot with optimistic concurrency together with <see cref="SaveRunInput.Events"/> and
+    /// <see cref="SaveRunInput.Attempts"/> (one transaction where the store can); when a newer snapshot is already stored, only
+    /// appends the events (idempotent by event id) and puts the attempt rows (idempotent by run, task and attempt).
     /// </summary>
     /// <param name="runs">The run store.</param>
     /// <param name="events">The event store.</param>
+    /// <param name="attempts">The attempt store.</param>
     /// <param name="input">The activity input.</param>
     /// <param name="cancellationToken">Cancellation.</param>
-    /// <returns>True when the snapshot was written, false when a newer one was already stored.</returns>
-    public static async Task<bool> SaveAsync(IRunStore runs, IEventStore events, SaveRunInput input, CancellationToken cancellationToken = default)
+    /// <returns>Whether the snapshot was written (false when a newer one was already stored), and the row as it is now.</returns>
+    public static async Task<SaveRunResult> SaveAsync(IRunStore runs, IEventStore events, IAttemptStore attempts, SaveRunInput input, CancellationToken cancellationToken = default)
     {
-        var history = new RunHistory(input.Events, []);
+        var history = new RunHistory(input.Events, input.Attempts ?? []);
+        if (input.Stored is { } known)
+        {
+            // The orchestration is the row's only writer while it runs and knows the ETag of its last write: replace the row
+            // without reading it. Anyone else's write in between (or this save delivered twice) fails the ETag, and then the
+            // read below decides.
+            var blind = Merge(null, input.State, known.Trigger)! with { ETag = known.ETag };
+            try
+            {
+                var written = await runs.UpdateAsync(blind, history, cancellationToken);
+                return new SaveRunResult(true, new StoredRun(written.ETag!, known.Trigger));
+            }
+            catch (StoreConcurrencyException)
+            {
+                // Read and decide, as without an ETag.
+            }
+        }
+
         for (var attempt = 1; ; attempt++)
         {
             var stored = await runs.GetAsync(input.State.RunId, cancellationToken);
             var next = Merge(stored, input.State);
             if (next is null)
             {
-                // A save delivered again after a newer one: its events belong in the log all the same.
+                // A save delivered again after a newer one: its events and attempt rows belong in the history all the same.
                 if (input.Events.Count > 0) await events.AppendAsync(input.Events, cancellationToken);
-                return false;
+                foreach (var row in history.Attempts) await attempts.PutAsync(row, cancellationToken);
+                return new SaveRunResult(false, stored is { ETag: { } etag } ? new StoredRun(etag, stored.Trigger) : null);
             }
             try
             {
-                if (stored is null) await runs.CreateAsync(next, history, cancellationToken);
-                else await runs.UpdateAsync(next, history, cancellationToken);
+                var written = stored is null ? await runs.CreateAsync(next, history, cancellationToken) : await runs.UpdateAsync(next, history, cancellationToken);
                 // Counted by the save that stored the change; a save delivered again finds it stored and counts nothing.
                 RunTelemetry.Committed(input.State, input.Events, next.Trigger);
-                return true;
+                return new SaveRunResult(true, written.ETag is { } etag ? new StoredRun(etag, next.Trigger) : null);
             }
             catch (Exception ex) when (ex is StoreConcurrencyException or StoreConflictException && attempt < MaxAttempts)
             {

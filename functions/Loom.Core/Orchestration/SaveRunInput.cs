@@ -6,7 +6,9 @@ using Loom.Core.Stores;
 
 namespace Loom.Core.Orchestration;
 
-/// <summary>Input of the <c>SaveRun</c> activity: the latest snapshot and the log entries produced since the previous save.</summary>
+/// <summary>Input of the <c>SaveRun</c> activity: the latest snapshot and the log entries and attempt rows produced since the previous save.</summary>
 /// <param name="State">The run state to store (replaces an older one; a snapshot with a lower <see cref="RunState.EventCount"/> never overwrites a newer one).</param>
 /// <param name="Events">Event-log rows to append; ids are deterministic, so a re-delivered save stores each once.</param>
-public sealed record SaveRunInput(RunState State, IReadOnlyList<RunEventRecord> Events);
+/// <param name="Attempts">Attempt rows the <c>InvokeTask</c> activities returned since the previous save (one row per run, task and attempt, so writing one twice replaces it).</param>
+/// <param name="Stored">The row as the previous write left it: the save replaces it without reading it first; null to read it.</param>
+public sealed record SaveRunInput(RunState State, IReadOnlyList<RunEventRecord> Events, IReadOnlyList<AttemptRecord>? Attempts = null, StoredRun? Stored = null);

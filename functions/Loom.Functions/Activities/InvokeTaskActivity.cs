@@ -11,7 +11,10 @@ namespace Loom.Functions.Activities;
 
 /// <summary>The <c>InvokeTask</c> activity: one HTTP attempt through Core's attempt runner.</summary>
 /// <remarks>
-/// <para>Durable runs an activity at least once: a re-delivery sends the same attempt with the same <c>Idempotency-Key</c> and replaces the same attempt row.</para>
+/// <para>The attempt's row is returned with its outcome, and the orchestration stores it with its next save (one write for many
+/// rows, instead of one per attempt); from the moment the result is in the orchestration's history, a crash cannot lose it.
+/// Durable runs an activity at least once: a re-delivery sends the same attempt with the same <c>Idempotency-Key</c>, and its row
+/// replaces the same attempt row.</para>
 /// <para>Durable cannot recall an activity, and a run's orchestration completes only once every call it sent has returned.
 /// So while a call is in flight, the activity looks at the run's record every <see cref="RunCheckInterval"/>: once the run
 /// is final (cancelled, failed fast, timed out), no outcome of the call can matter, and the activity stops waiting for it.</para>
@@ -24,7 +27,7 @@ public sealed class InvokeTaskActivity(TaskAttemptRunner runner, IRunStore runs,
     /// <summary>Builds, signs and sends the request, classifies the response; every failure is an outcome, never an exception.</summary>
     /// <param name="payload">The <see cref="InvokeTaskInput"/> (in <see cref="RunOrchestrationJson"/>'s contract): the attempt, with everything needed to build its request.</param>
     /// <param name="cancellationToken">Cancelled when the host shuts down.</param>
-    /// <returns>The <see cref="AttemptOutcome"/> in the same contract.</returns>
+    /// <returns>The <see cref="InvokeTaskResult"/> (outcome and attempt row) in the same contract.</returns>
     [Function(DurableRunOrchestrator.InvokeTaskActivity)]
     public async Task<JsonElement> RunAsync([ActivityTrigger] JsonElement payload, CancellationToken cancellationToken)
     {
@@ -34,14 +37,14 @@ public sealed class InvokeTaskActivity(TaskAttemptRunner runner, IRunStore runs,
         var watch = CancelWhenRunEndsAsync(input.RunId, call, watching.Token);
         try
         {
-            var (outcome, record) = await runner.RunAsync(input, call.Token);
+            var (outcome, record) = await runner.AttemptAsync(input, call.Token);
             Log.AttemptFinished(logger, input.RunId, input.TaskId, input.Attempt, record.Outcome, outcome.StatusCode);
-            return RunOrchestrationJson.ToPayload(outcome);
+            return RunOrchestrationJson.ToPayload(new InvokeTaskResult(outcome, record));
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             Log.Abandoned(logger, input.RunId, input.TaskId, input.Attempt);
-            return RunOrchestrationJson.ToPayload(AttemptOutcome.Fail(FailureClass.Network, "Abandoned: the run ended while the call was in flight."));
+            return RunOrchestrationJson.ToPayload(new InvokeTaskResult(AttemptOutcome.Fail(FailureClass.Network, "Abandoned: the run ended while the call was in flight."), null));
         }
         finally
         {

@@ -50,9 +50,10 @@ internal sealed class DurableRunDriver(DurableTaskClient client, IRunStore runs,
     {
         run = RunTrace.Assign(run);
         // The run record is the deduplication point (scheduled run ids are deterministic): whoever creates it starts the orchestration.
+        RunRecord created;
         try
         {
-            await runs.CreateAsync(RunSnapshots.Merge(null, run, trigger)!, cancellationToken);
+            created = await runs.CreateAsync(RunSnapshots.Merge(null, run, trigger)!, cancellationToken);
         }
         catch (StoreConflictException)
         {
@@ -60,7 +61,7 @@ internal sealed class DurableRunDriver(DurableTaskClient client, IRunStore runs,
             throw;
         }
 
-        await ScheduleAsync(workflow, run, cancellationToken);
+        await ScheduleAsync(workflow, run, created, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -134,10 +135,21 @@ internal sealed class DurableRunDriver(DurableTaskClient client, IRunStore runs,
         (await client.GetInstanceAsync(runId, cancellationToken))?.RuntimeStatus is
             OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.Pending or OrchestrationRuntimeStatus.Suspended;
 
-    private Task ScheduleAsync(WorkflowDefinition workflow, RunState run, CancellationToken cancellationToken) =>
+    public async Task<RunLiveStatus?> GetLiveStatusAsync(string runId, CancellationToken cancellationToken = default)
+    {
+        // The custom status comes only with inputs and outputs; the orchestration's input (workflow and state) is the price.
+        var instance = await client.GetInstanceAsync(runId, getInputsAndOutputs: true, cancellationToken);
+        return instance is { RuntimeStatus: OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.Pending or OrchestrationRuntimeStatus.Suspended }
+            ? RunLiveStatus.Parse(instance.SerializedCustomStatus)
+            : null;
+    }
+
+    /// <summary>Starts the run's orchestration; it is given the row's ETag, so its first save replaces the row without reading it.</summary>
+    private Task ScheduleAsync(WorkflowDefinition workflow, RunState run, RunRecord row, CancellationToken cancellationToken) =>
         client.ScheduleNewOrchestrationInstanceAsync(
             RunOrchestratorFunction.Name,
-            RunOrchestrationJson.ToPayload(new RunOrchestrationInput(workflow, run, ContinueAsNewAfter: continueAsNewAfter)),
+            RunOrchestrationJson.ToPayload(new RunOrchestrationInput(
+                workflow, run, ContinueAsNewAfter: continueAsNewAfter, Stored: row.ETag is { } etag ? new StoredRun(etag, row.Trigger) : null)),
             new StartOrchestrationOptions(run.RunId),
             cancellationToken);
 
@@ -148,7 +160,7 @@ internal sealed class DurableRunDriver(DurableTaskClient client, IRunStore runs,
         var stored = await runs.GetAsync(runId, cancellationToken);
         if (stored is null || !RunStateJson.TryDeserialize(stored.State, out var state, out _) || state.Status != RunStatus.Pending) return;
         if (clock.GetUtcNow() - stored.CreatedAt < RepairAfter) return; // most likely a start in progress elsewhere; the next tick repairs a real crash
-        await ScheduleAsync(workflow, state, cancellationToken);
+        await ScheduleAsync(workflow, state, stored, cancellationToken);
         Log.Repaired(logger, runId);
     }
 }

@@ -61,6 +61,15 @@ internal sealed class DurableRunHarness
     /// <summary>The last snapshot the orchestration saved.</summary>
     public RunState LastSaved => Saves[^1].State;
 
+    /// <summary>The orchestration's custom status.</summary>
+    public RunLiveStatus? Live => Context.CustomStatus<RunLiveStatus>();
+
+    /// <summary>The run as the API shows it: the last saved snapshot with the live status merged over it.</summary>
+    public RunState Seen => RunLiveStatus.Merge(LastSaved, Live);
+
+    /// <summary>Every attempt row the saves stored, in order ("task#attempt").</summary>
+    public List<string> SavedAttempts => [.. Saves.SelectMany(s => s.Attempts ?? []).Select(a => $"{a.TaskId}#{a.Attempt}")];
+
     public IReadOnlyList<PendingActivity> PendingInvokes =>
         [.. Context.PendingActivities.Where(a => a.Name == DurableRunOrchestrator.InvokeTaskActivity)];
 
@@ -70,7 +79,7 @@ internal sealed class DurableRunHarness
         while (Context.PendingActivities.FirstOrDefault(a => a.Name == DurableRunOrchestrator.SaveRunActivity) is { } save)
         {
             Saves.Add(save.Input<SaveRunInput>());
-            Context.CompleteActivity(save.Sequence, true);
+            Context.CompleteActivity(save.Sequence, new SaveRunResult(true, new StoredRun($"etag-{Saves.Count}", "manual")));
         }
     }
 
@@ -82,7 +91,8 @@ internal sealed class DurableRunHarness
         var result = outcome ?? Respond(input);
         Context.SetClock(Context.Now + Latency);
         ApplyReference(new AttemptCompleted(input.TaskId, input.Attempt, result, Context.Now));
-        Context.CompleteActivity(next.Sequence, result);
+        var record = AttemptRecords.From(input, Context.Now - Latency, $"{input.Task.Method} {input.Task.Url}", result);
+        Context.CompleteActivity(next.Sequence, new InvokeTaskResult(result, record));
         return input;
     }
 

@@ -161,7 +161,7 @@ public sealed class RunOrchestratorTests
         }
 
         Assert.False(run.Context.IsCompleted);
-        Assert.Equal(TaskRunStatus.Waiting, run.LastSaved.Tasks["cb"].Status);
+        Assert.Equal(TaskRunStatus.Waiting, run.Seen.Tasks["cb"].Status);
         Assert.Equal(2, run.Context.PendingTimers.Count);
 
         // Late is fine: both fire past their time, the deadline first.
@@ -478,8 +478,9 @@ public sealed class RunOrchestratorTests
     {
         var run = new DurableRunHarness(Diamond());
         run.CompleteSaves();
-        run.CompleteNextInvoke();
+        while (run.PendingInvokes.Count > 0) run.CompleteNextInvoke();
         var save = run.Context.PendingActivities.First(a => a.Name == DurableRunOrchestrator.SaveRunActivity);
+        Assert.Equal(RunStatus.Succeeded, save.Input<SaveRunInput>().State.Status);
 
         // What the save held cannot be stored (it failed past the host's retries): the run must end, not stay "running".
         run.Context.FailActivity(save.Sequence, "storage refused the entity");
@@ -489,8 +490,8 @@ public sealed class RunOrchestratorTests
         Assert.Equal(RunStatus.Failed, run.Result.Status);
         Assert.Equal(RunStatus.Failed, run.LastSaved.Status);
         Assert.StartsWith("Loom could not store this run's next state (storage refused the entity)", run.LastSaved.Reason, StringComparison.Ordinal);
-        // From the last stored state: a was running there, and is cancelled with the run (b and c, sent meanwhile as attempts
-        // never wait for saves, are cancelled too, being pending there).
+        // From the last stored state (the start): a was running there, and is cancelled with the run (b, c and d, which
+        // succeeded since but were never stored, are cancelled too, being pending there).
         Assert.Equal(TaskRunStatus.Cancelled, run.LastSaved.Tasks["a"].Status);
         Assert.All(run.LastSaved.Tasks.Values, t => Assert.Equal(TaskRunStatus.Cancelled, t.Status));
     }
@@ -527,17 +528,104 @@ public sealed class RunOrchestratorTests
     }
 
     [Fact]
-    public void RunAsync_CustomStatus_CountsTasksPerStatus()
+    public void RunAsync_CustomStatus_PublishesEachStartedTasksStatusAndAttempt()
     {
         var run = new DurableRunHarness(Diamond());
         run.CompleteSaves();
         run.CompleteNextInvoke();
 
-        var progress = run.Context.CustomStatus<RunProgress>()!;
-        Assert.Equal(RunStatus.Running, progress.Status);
-        Assert.Equal(2, progress.Tasks["running"]);
-        Assert.Equal(1, progress.Tasks["succeeded"]);
-        Assert.Equal(1, progress.Tasks["pending"]);
+        var live = run.Live!;
+        Assert.Equal(RunStatus.Running, live.Status);
+        Assert.Equal(run.Reference.EventCount, live.EventCount);
+        Assert.Equal(new Dictionary<string, string> { ["a"] = "succeeded:1", ["b"] = "running:1", ["c"] = "running:1" }, live.Tasks);
+    }
+
+    [Fact]
+    public void RunAsync_Diamond_SavesOnlyAtStartAndEndWithEveryAttemptRowInTheSaves()
+    {
+        var run = new DurableRunHarness(Diamond());
+        run.RunUntilIdle();
+
+        Assert.Equal(RunStatus.Succeeded, run.Result.Status);
+        Assert.Equal([RunStatus.Running, RunStatus.Succeeded], run.Saves.Select(s => s.State.Status));
+        Assert.Equal(["a#1", "b#1", "c#1", "d#1"], run.SavedAttempts.Order(StringComparer.Ordinal));
+        run.AssertMatchesMachine();
+    }
+
+    [Fact]
+    public void RunAsync_EachSave_ReplacesTheRowWithTheETagThePreviousWriteReturned()
+    {
+        var wf = Of(Task("a"), Task("b", "a"), Task("c", "b"));
+        var initial = RunStateMachine.Create(wf, 1, "run-1", null, T0, T0);
+        var run = new DurableRunHarness(wf, continueAsNewAfter: 2);
+        run.RunUntilIdle();
+
+        Assert.Equal(RunStatus.Succeeded, run.Result.Status);
+        // The first save has no ETag here (the harness starts without the driver's create); each later one has its predecessor's,
+        // across ContinueAsNew too.
+        Assert.Null(run.Saves[0].Stored);
+        Assert.Equal(Enumerable.Range(1, run.Saves.Count - 1).Select(n => $"etag-{n}"), run.Saves.Skip(1).Select(s => s.Stored!.ETag));
+        Assert.True(run.Context.Generation >= 1, "the run continued as new at least once");
+        Assert.Equal(initial.RunId, run.LastSaved.RunId);
+    }
+
+    [Fact]
+    public void RunAsync_BetweenSaves_TheLiveStatusMergedOverTheStoredRowShowsWhatTheMachineHas()
+    {
+        var policy = new RetryPolicy { MaxAttempts = 3, Backoff = BackoffKind.Fixed, Delay = TimeSpan.FromSeconds(5), Jitter = 0 };
+        var run = new DurableRunHarness(Of(Task("a"), Task("b", "a") with { Retry = policy }, Task("c", "b")));
+        run.CompleteSaves();
+        run.CompleteNextInvoke();
+        run.CompleteNextInvoke(AttemptOutcome.Fail(FailureClass.ServerError, "503", 503));
+        run.CompleteSaves();
+
+        Assert.Single(run.Saves);
+        Assert.Equal(TaskRunStatus.Running, run.LastSaved.Tasks["a"].Status);
+        Assert.Equal(
+            run.Reference.Tasks.ToDictionary(t => t.Key, t => (t.Value.Status, t.Value.Attempt)),
+            run.Seen.Tasks.ToDictionary(t => t.Key, t => (t.Value.Status, t.Value.Attempt)));
+        Assert.Equal(RunStatus.Running, run.Seen.Status);
+
+        run.RunUntilIdle();
+        Assert.Equal(RunStatus.Succeeded, run.Result.Status);
+        Assert.Equal(["a#1", "b#1", "b#2", "c#1"], run.SavedAttempts);
+        Assert.Equal(2, run.Saves.Count);
+    }
+
+    [Fact]
+    public void RunAsync_AttemptRowsFromEarlierEpisodes_AreCollectedAgainByTheReplayAndStoredByTheNextSave()
+    {
+        // Each episode replays the orchestration from its history (as after a host crash): the rows of attempts that finished
+        // in earlier episodes exist only in the activities' results there, and the final save still holds every one.
+        var run = new DurableRunHarness(Of(Task("a"), Task("b", "a"), Task("c", "b")));
+        run.CompleteSaves();
+        var executionsBefore = run.Context.Executions;
+        run.CompleteNextInvoke();
+        run.CompleteNextInvoke();
+        Assert.Single(run.Saves);
+        Assert.True(run.Context.Executions >= executionsBefore + 2, "every completion was a new episode, replayed from the history");
+        run.RunUntilIdle();
+
+        Assert.Equal(["a#1", "b#1", "c#1"], run.SavedAttempts);
+        Assert.All(run.Saves[^1].Attempts!, a => Assert.Equal("succeeded", a.Outcome));
+    }
+
+    [Fact]
+    public void RunAsync_TooManyTasksForTheLiveStatus_PublishesNoTasksAndSavesEveryChange()
+    {
+        var tasks = Enumerable.Range(0, 200).Select(i => Task($"task-with-a-rather-long-id-{i:D3}")).ToArray();
+        var run = new DurableRunHarness(Of(tasks));
+        run.CompleteSaves();
+        Assert.Null(run.Live!.Tasks);
+        run.CompleteNextInvoke();
+        run.CompleteSaves();
+
+        Assert.Equal(2, run.Saves.Count);
+        Assert.Equal(TaskRunStatus.Succeeded, run.LastSaved.Tasks["task-with-a-rather-long-id-000"].Status);
+        run.RunUntilIdle();
+        Assert.Equal(RunStatus.Succeeded, run.Result.Status);
+        Assert.Equal(200, run.SavedAttempts.Count);
+        run.AssertMatchesMachine();
     }
 
     [Fact]

@@ -1,0 +1,136 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace Loom.Core.Engine;
+
+/// <summary>
+/// A run's live progress as its orchestration publishes it (Durable's custom status), between the few points where the run's
+/// row is saved: the run status and each started task's status and attempt. Reads merge it over the stored row with
+/// <see cref="Merge"/>.
+/// </summary>
+/// <param name="RunId">Run id.</param>
+/// <param name="Status">Run status.</param>
+/// <param name="EventCount">Events applied (the state's <see cref="RunState.EventCount"/>): newer than the stored row when greater.</param>
+/// <param name="Generation">ContinueAsNew generation.</param>
+/// <param name="Tasks">
+/// Every task that is not pending, as <c>status:attempt</c> (<c>:held</c> appended while a callback's result waits for its call
+/// to answer); null when that would not fit <see cref="MaxChars"/>, and the orchestration then saves the row at every change.
+/// </param>
+public sealed record RunLiveStatus(string RunId, RunStatus Status, long EventCount, int Generation, IReadOnlyDictionary<string, string>? Tasks)
+{
+    /// <summary>
+    /// Largest custom status published with its tasks, in JSON characters. Durable keeps the custom status in one table column
+    /// (16 KB of UTF-16 on Azure Storage); this leaves room to spare, and a 1,000-task workflow simply falls back to saves.
+    /// </summary>
+    public const int MaxChars = 7_000;
+
+    private const string HeldSuffix = ":held";
+
+    /// <summary>The live status of <paramref name="state"/>; without tasks when they would not fit <see cref="MaxChars"/>.</summary>
+    /// <param name="state">The orchestration's current state.</param>
+    /// <param name="generation">ContinueAsNew generation.</param>
+    public static RunLiveStatus From(RunState state, int generation)
+    {
+        // Declaration order of the state's tasks, so replays publish the same text.
+        var tasks = new Dictionary<string, string>(StringComparer.Ordinal);
+        var chars = 120 + state.RunId.Length;
+        foreach (var (id, task) in state.Tasks)
+        {
+            if (task.Status == TaskRunStatus.Pending && task.Attempt == 0) continue;
+            var code = Encode(task);
+            tasks[id] = code;
+            chars += id.Length + code.Length + 6;
+            if (chars > MaxChars) return new RunLiveStatus(state.RunId, state.Status, state.EventCount, generation, null);
+        }
+
+        return new RunLiveStatus(state.RunId, state.Status, state.EventCount, generation, tasks);
+    }
+
+    /// <summary>
+    /// The run as a reader should see it: the stored state with the live task statuses and attempts laid over it when the live
+    /// status is newer. A task whose live status or attempt differs from the stored one keeps only its start time (its reason,
+    /// status code, output and due time belong to what is stored, and arrive with the next save). A final run status is shown
+    /// only once it is stored, so a client that sees the run final also finds its outputs, events and attempts.
+    /// </summary>
+    /// <param name="stored">The state read from the run's row.</param>
+    /// <param name="live">The orchestration's live status, or null when there is none.</param>
+    public static RunState Merge(RunState stored, RunLiveStatus? live)
+    {
+        if (live?.Tasks is null || live.RunId != stored.RunId || live.EventCount <= stored.EventCount || RunStatuses.IsFinal(stored.Status))
+        {
+            return stored;
+        }
+
+        var tasks = new Dictionary<string, TaskState>(stored.Tasks.Count, StringComparer.Ordinal);
+        foreach (var (id, task) in stored.Tasks)
+        {
+            var (status, attempt, held) = !live.Tasks.TryGetValue(id, out var code)
+                ? (TaskRunStatus.Pending, 0, false)
+                : TryDecode(code, out var decoded) ? decoded : (task.Status, task.Attempt, task.HeldCallback is not null);
+            if (status == task.Status && attempt == task.Attempt && held == (task.HeldCallback is not null))
+            {
+                tasks[id] = task;
+            }
+            else
+            {
+                tasks[id] = new TaskState
+                {
+                    Status = status,
+                    Attempt = attempt,
+                    StartedAt = task.StartedAt,
+
+                    // Only its presence matters to a reader (a second callback is refused); the outcome is applied from the history.
+                    HeldCallback = held ? task.HeldCallback ?? Execution.AttemptOutcome.Success() : null,
+                };
+            }
+        }
+
+        return stored with
+        {
+            Status = RunStatuses.IsFinal(live.Status) ? stored.Status : live.Status,
+            Tasks = tasks,
+            EventCount = live.EventCount,
+        };
+    }
+
+    /// <summary>Reads a custom status written by <see cref="From"/>; null when the JSON is something else (an older orchestration's).</summary>
+    /// <param name="json">The instance's serialized custom status.</param>
+    public static RunLiveStatus? Parse(string? json)
+    {
+        if (string.IsNullOrEmpty(json)) return null;
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            if (document.RootElement.ValueKind != JsonValueKind.Object || !document.RootElement.TryGetProperty("eventCount", out _)) return null;
+            return RunOrchestrationJson.FromPayload<RunLiveStatus>(document.RootElement);
+        }
+        catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
+    private static string Encode(TaskState task)
+    {
+        var text = string.Concat(JsonNamingPolicy.CamelCase.ConvertName(task.Status.ToString()), ":", task.Attempt.ToString(CultureInfo.InvariantCulture));
+        return task.HeldCallback is null ? text : text + HeldSuffix;
+    }
+
+    private static bool TryDecode(string code, out (TaskRunStatus Status, int Attempt, bool Held) decoded)
+    {
+        decoded = default;
+        var held = code.EndsWith(HeldSuffix, StringComparison.Ordinal);
+        var body = held ? code[..^HeldSuffix.Length] : code;
+        var colon = body.IndexOf(':', StringComparison.Ordinal);
+        if (colon <= 0
+            || !Enum.TryParse<TaskRunStatus>(body[..colon], ignoreCase: true, out var status)
+            || !Enum.IsDefined(status)
+            || !int.TryParse(body.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var attempt))
+        {
+            return false;
+        }
+
+        decoded = (status, attempt, held);
+        return true;
+    }
+}
