@@ -337,10 +337,10 @@ internal sealed class RunHandlers(ApiServices services)
     }
 
     /// <summary>A stored state that is not final, with the driver's live progress laid over it (a final one is complete as stored).</summary>
-    private async Task<RunState> WithLiveStatusAsync(RunState stored, CancellationToken cancellationToken) =>
+    private Task<RunState> WithLiveStatusAsync(RunState stored, CancellationToken cancellationToken) =>
         RunStatuses.IsFinal(stored.Status)
-            ? stored
-            : RunLiveStatus.Merge(stored, await services.Driver.GetLiveStatusAsync(stored.RunId, cancellationToken));
+            ? Task.FromResult(stored)
+            : services.Driver.WithLiveProgressAsync(stored, cancellationToken);
 
     private static JsonObject ReadParams(WorkflowDefinition definition, JsonObject? given)
     {

@@ -20,9 +20,9 @@ public interface IRunDriver
         SendAsync(finished.RunId, redrive, cancellationToken);
 
     /// <summary>
-    /// The run's live progress when the driver keeps it apart from the stored row (the Durable orchestration's custom status);
-    /// null when the stored row is all there is. Readers merge it with <see cref="RunLiveStatus.Merge"/>.
+    /// <paramref name="stored"/> (a run's stored state that is not final) with the live progress the driver keeps apart from the
+    /// stored row laid over it (the Durable orchestration's custom status, merged by <c>RunLiveStatus.Merge</c>); the stored state
+    /// as it is when the stored row is all there is.
     /// </summary>
-    Task<RunLiveStatus?> GetLiveStatusAsync(string runId, CancellationToken cancellationToken = default) =>
-        Task.FromResult<RunLiveStatus?>(null);
+    Task<RunState> WithLiveProgressAsync(RunState stored, CancellationToken cancellationToken = default) => Task.FromResult(stored);
 }

@@ -135,13 +135,15 @@ internal sealed class DurableRunDriver(DurableTaskClient client, IRunStore runs,
         (await client.GetInstanceAsync(runId, cancellationToken))?.RuntimeStatus is
             OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.Pending or OrchestrationRuntimeStatus.Suspended;
 
-    public async Task<RunLiveStatus?> GetLiveStatusAsync(string runId, CancellationToken cancellationToken = default)
+    /// <inheritdoc />
+    public async Task<RunState> WithLiveProgressAsync(RunState stored, CancellationToken cancellationToken = default)
     {
         // The custom status comes only with inputs and outputs; the orchestration's input (workflow and state) is the price.
-        var instance = await client.GetInstanceAsync(runId, getInputsAndOutputs: true, cancellationToken);
-        return instance is { RuntimeStatus: OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.Pending or OrchestrationRuntimeStatus.Suspended }
+        var instance = await client.GetInstanceAsync(stored.RunId, getInputsAndOutputs: true, cancellationToken);
+        var live = instance is { RuntimeStatus: OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.Pending or OrchestrationRuntimeStatus.Suspended }
             ? RunLiveStatus.Parse(instance.SerializedCustomStatus)
             : null;
+        return RunLiveStatus.Merge(stored, live);
     }
 
     /// <summary>Starts the run's orchestration; it is given the row's ETag, so its first save replaces the row without reading it.</summary>

@@ -32,10 +32,10 @@ public sealed class RunSnapshotsStoreTests(AzuriteFixture azurite) : StoreTestBa
         var started = RunStateMachine.Apply(Workflow, created, new RunStarted(T0)).State;
         var later = started with { EventCount = started.EventCount + 5 };
 
-        Assert.True(await RunSnapshots.SaveAsync(Stores.Runs, Stores.Events, new SaveRunInput(started, [Event("snap@1", 0), Event("snap@1", 1)])));
-        Assert.True(await RunSnapshots.SaveAsync(Stores.Runs, Stores.Events, new SaveRunInput(later, [Event("snap@1", 2)])));
+        Assert.True((await RunSnapshots.SaveAsync(Stores.Runs, Stores.Events, Stores.Attempts, new SaveRunInput(started, [Event("snap@1", 0), Event("snap@1", 1)]))).Written);
+        Assert.True((await RunSnapshots.SaveAsync(Stores.Runs, Stores.Events, Stores.Attempts, new SaveRunInput(later, [Event("snap@1", 2)]))).Written);
         // Durable delivers the first save again: the newer snapshot stays, no event is doubled or lost.
-        Assert.False(await RunSnapshots.SaveAsync(Stores.Runs, Stores.Events, new SaveRunInput(started, [Event("snap@1", 0), Event("snap@1", 1)])));
+        Assert.False((await RunSnapshots.SaveAsync(Stores.Runs, Stores.Events, Stores.Attempts, new SaveRunInput(started, [Event("snap@1", 0), Event("snap@1", 1)]))).Written);
 
         var stored = await Stores.Runs.GetAsync("snap@1");
         Assert.Equal(later.EventCount, RunStateJson.Deserialize(stored!.State).EventCount);
@@ -48,9 +48,9 @@ public sealed class RunSnapshotsStoreTests(AzuriteFixture azurite) : StoreTestBa
         var created = RunStateMachine.Create(Workflow, 1, "snap@2", null, T0, T0);
         var started = RunStateMachine.Apply(Workflow, created, new RunStarted(T0)).State;
         var later = started with { EventCount = started.EventCount + 5 };
-        Assert.True(await RunSnapshots.SaveAsync(Stores.Runs, Stores.Events, new SaveRunInput(later, [])));
+        Assert.True((await RunSnapshots.SaveAsync(Stores.Runs, Stores.Events, Stores.Attempts, new SaveRunInput(later, []))).Written);
 
-        Assert.False(await RunSnapshots.SaveAsync(Stores.Runs, Stores.Events, new SaveRunInput(started, [Event("snap@2", 0)])));
+        Assert.False((await RunSnapshots.SaveAsync(Stores.Runs, Stores.Events, Stores.Attempts, new SaveRunInput(started, [Event("snap@2", 0)]))).Written);
 
         Assert.Equal([0L], (await Stores.Events.ListAsync("snap@2")).Select(e => e.Sequence));
     }

@@ -1,7 +1,9 @@
 using System.Globalization;
 using System.Text.Json;
 
-namespace Loom.Core.Engine;
+using Loom.Core.Engine;
+
+namespace Loom.Core.Orchestration;
 
 /// <summary>
 /// A run's live progress as its orchestration publishes it (Durable's custom status), between the few points where the run's
@@ -80,7 +82,7 @@ public sealed record RunLiveStatus(string RunId, RunStatus Status, long EventCou
                     StartedAt = task.StartedAt,
 
                     // Only its presence matters to a reader (a second callback is refused); the outcome is applied from the history.
-                    HeldCallback = held ? task.HeldCallback ?? Execution.AttemptOutcome.Success() : null,
+                    HeldCallback = held ? task.HeldCallback ?? AttemptOutcome.Success() : null,
                 };
             }
         }
