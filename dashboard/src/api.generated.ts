@@ -363,7 +363,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Resume a failed or cancelled run in place: the failed (or named) tasks and their downstream run again, succeeded tasks are kept. */
+        /**
+         * Redrive a run in place
+         * @description Resume a failed or cancelled run in place: the failed (or named) tasks and their downstream run again, succeeded tasks are kept.
+         *
+         *     Resumes a failed or cancelled run under the same run id: succeeded tasks are kept, the failed ones (or the named ones) and their downstream run again, attempt numbers continue, and the run's open dead letters are acknowledged. A run that is not failed or cancelled is a 409; an unknown task name is a 400.
+         */
         post: operations["redriveRun"];
         delete?: never;
         options?: never;
@@ -378,7 +383,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Dead letters not acknowledged yet, newest first, filtered and paged. */
+        /**
+         * List dead letters
+         * @description Dead letters not acknowledged yet, newest first, filtered and paged.
+         *
+         *     Tasks that failed for good, and runs that failed without a failed task (run timeout, a change storage kept refusing), until acknowledged.
+         */
         get: operations["listDeadLetters"];
         put?: never;
         post?: never;
@@ -395,11 +405,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One dead letter. */
+        /**
+         * Get a dead letter
+         * @description One dead letter.
+         */
         get: operations["getDeadLetter"];
         put?: never;
         post?: never;
-        /** Acknowledge a dead letter: it leaves the listing; the record is kept. */
+        /**
+         * Acknowledge a dead letter
+         * @description Acknowledge a dead letter: it leaves the listing; the record is kept.
+         */
         delete: operations["acknowledgeDeadLetter"];
         options?: never;
         head?: never;
@@ -413,7 +429,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Who did what to a workflow and its runs, newest first. */
+        /**
+         * List a workflow's audit log
+         * @description Who did what to a workflow and its runs, newest first.
+         *
+         *     Who did what to the workflow and its runs, by API key name (never the key).
+         */
         get: operations["listWorkflowAudit"];
         put?: never;
         post?: never;
@@ -924,6 +945,7 @@ export interface components {
             };
             /** @description Every task's state. */
             tasks: components["schemas"]["TaskStateView"][];
+            /** @description The run's W3C trace id (every span of the run, and a backend's spans under its calls, are in this trace); null for runs started before Loom traced runs. */
             traceId: string | null;
         };
         RunEventView: {
@@ -996,44 +1018,74 @@ export interface components {
             status: string;
         };
         RedriveRequest: {
-            /** @default null */
-            tasks: string[] | null;
+            /** @description Tasks to run again (with everything downstream of them); absent or empty for every task that did not succeed. */
+            tasks?: string[];
         };
         RunRedriving: {
+            /** @description The run, resumed under the same id. */
             runId: string;
+            /** @description The tasks that run again, in declaration order. */
             tasks: string[];
+            /** @description The name of the API key that asked. */
             requestedBy: string;
+            /** @description Dead letters of the run this redrive acknowledged. */
             acknowledgedDeadLetters: number;
         };
         DeadLetterView: {
+            /** @description Its id (ids sort newest first). */
             id: string;
+            /** @description `task` or `run`. */
             kind: string;
+            /** @description Workflow id. */
             workflowId: string;
+            /** @description Run id. */
             runId: string;
+            /** @description The task (null for a run's dead letter). */
             taskId: string | null;
+            /** @description The task's last attempt (null for a run's dead letter). */
             attempt: number | null;
+            /** @description Why it failed. */
             reason: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When it failed.
+             */
             failedAt: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When it was acknowledged; null while open.
+             */
             acknowledgedAt: string | null;
+            /** @description The name of the API key that acknowledged it (or redrove its run). */
             acknowledgedBy: string | null;
         };
         DeadLetterList: {
+            /** @description The page. */
             items: components["schemas"]["DeadLetterView"][];
+            /** @description Pass as `continuation` for the next page; null on the last. */
             continuation: string | null;
         };
         WorkflowAuditEntry: {
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When.
+             */
             at: string;
+            /** @description register, delete, pause, resume, trigger, backfill, cancel-backfill, cancel, retry, redrive or ack. */
             action: string;
+            /** @description The name of the API key that acted (never the key). */
             by: string;
+            /** @description The run concerned, when one is. */
             runId: string | null;
+            /** @description What changed. */
             detail: string | null;
         };
         WorkflowAuditList: {
+            /** @description Workflow id. */
             workflowId: string;
+            /** @description The page. */
             items: components["schemas"]["WorkflowAuditEntry"][];
+            /** @description Pass as `continuation` for the next page; null on the last. */
             continuation: string | null;
         };
         CallbackRequest: {
@@ -1797,7 +1849,8 @@ export interface operations {
                      *           "type": "http",
                      *           "when": null
                      *         }
-                     *       ]
+                     *       ],
+                     *       "traceId": "4bf92f3577b34da6a3ce929d0e0e4736"
                      *     }
                      */
                     "application/json": components["schemas"]["RunDetail"];
@@ -2023,23 +2076,12 @@ export interface operations {
                     "application/json": components["schemas"]["RunRedriving"];
                 };
             };
-            /** @description Problem details (RFC 9457): bad input, no key, a role too low, an unknown id, a conflict. */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "type": "https://loom.dev/problems/404",
-                     *       "title": "Not found",
-                     *       "status": 404,
-                     *       "detail": "No workflow with id 'nightly'."
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["ApiProblem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
         };
     };
     listDeadLetters: {
@@ -2071,23 +2113,10 @@ export interface operations {
                     "application/json": components["schemas"]["DeadLetterList"];
                 };
             };
-            /** @description Problem details (RFC 9457): bad input, no key, a role too low, an unknown id, a conflict. */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "type": "https://loom.dev/problems/404",
-                     *       "title": "Not found",
-                     *       "status": 404,
-                     *       "detail": "No workflow with id 'nightly'."
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["ApiProblem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
         };
     };
     getDeadLetter: {
@@ -2111,23 +2140,11 @@ export interface operations {
                     "application/json": components["schemas"]["DeadLetterView"];
                 };
             };
-            /** @description Problem details (RFC 9457): bad input, no key, a role too low, an unknown id, a conflict. */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "type": "https://loom.dev/problems/404",
-                     *       "title": "Not found",
-                     *       "status": 404,
-                     *       "detail": "No workflow with id 'nightly'."
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["ApiProblem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
         };
     };
     acknowledgeDeadLetter: {
@@ -2151,23 +2168,11 @@ export interface operations {
                     "application/json": components["schemas"]["DeadLetterView"];
                 };
             };
-            /** @description Problem details (RFC 9457): bad input, no key, a role too low, an unknown id, a conflict. */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "type": "https://loom.dev/problems/404",
-                     *       "title": "Not found",
-                     *       "status": 404,
-                     *       "detail": "No workflow with id 'nightly'."
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["ApiProblem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
         };
     };
     listWorkflowAudit: {
@@ -2196,23 +2201,11 @@ export interface operations {
                     "application/json": components["schemas"]["WorkflowAuditList"];
                 };
             };
-            /** @description Problem details (RFC 9457): bad input, no key, a role too low, an unknown id, a conflict. */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "type": "https://loom.dev/problems/404",
-                     *       "title": "Not found",
-                     *       "status": 404,
-                     *       "detail": "No workflow with id 'nightly'."
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["ApiProblem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
         };
     };
     completeCallback: {
