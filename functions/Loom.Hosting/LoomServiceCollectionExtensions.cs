@@ -114,8 +114,8 @@ public static class LoomServiceCollectionExtensions
 
     private static LoomStorageAccount OpenStorage(LoomOptions o, StorageRequestCounter? counter)
     {
-        var clientOptions = new TableClientOptions();
-        counter?.AddTo(clientOptions);
+        // Always counted: every storage request is in Loom's storage metrics; the host's own counter (diagnostics, bench) when it has one.
+        var clientOptions = (counter ?? new StorageRequestCounter()).AddTo(new TableClientOptions());
         if (o.StorageConnectionString.Length > 0) return LoomStorageAccount.Create(o.StorageConnectionString, o.TablePrefix, clientOptions);
 
         TokenCredential credential = o.ManagedIdentityClientId.Length > 0

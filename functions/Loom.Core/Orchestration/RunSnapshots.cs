@@ -81,6 +81,7 @@ public static class RunSnapshots
             try
             {
                 var written = await runs.UpdateAsync(blind, history, cancellationToken);
+                RunTelemetry.Committed(input.State, input.Events, known.Trigger);
                 return new SaveRunResult(true, new StoredRun(written.ETag!, known.Trigger));
             }
             catch (StoreConcurrencyException)

@@ -78,10 +78,12 @@ public static class LoomServerTelemetry
             });
         }
 
-        var authorizer = app.Services.GetRequiredService<IApiAuthorizer>();
+        // Resolved at the first scrape, not while the app is built: the authorizer needs the settings, which are checked (and
+        // reported by name) when the host starts.
+        var authorizer = new Lazy<IApiAuthorizer>(() => app.Services.GetRequiredService<IApiAuthorizer>());
         app.MapPrometheusScrapingEndpoint(MetricsPath, meterProvider: null, configureBranchedPipeline: branch => branch.Use(async (http, next) =>
         {
-            var status = Check(http, options, port, authorizer);
+            var status = Check(http, options, port, authorizer.Value);
             if (status != StatusCodes.Status200OK)
             {
                 http.Response.StatusCode = status;
