@@ -15,15 +15,61 @@ namespace Loom.Core.Execution;
 /// (or hand the attempt's row back for the caller to store with the outcome's commit).
 /// Every failure comes back as an outcome; only the caller's cancellation throws.
 /// </summary>
-public sealed class TaskAttemptRunner(HttpTaskExecutor executor, IAttemptStore attempts, ISecretProvider secrets, CallbackUrls callbackUrls, TimeProvider clock)
+public sealed class TaskAttemptRunner(HttpTaskExecutor executor, ISecretProvider secrets, CallbackUrls callbackUrls, TimeProvider clock)
 {
-    /// <summary>Runs the attempt and returns its outcome together with the attempt row it stored.</summary>
-    public async Task<(AttemptOutcome Outcome, AttemptRecord Record)> RunAsync(InvokeTaskInput input, CancellationToken cancellationToken)
+    /// <summary>How often a call in flight checks whether its run has ended (see <see cref="AttemptWhileRunLivesAsync"/>).</summary>
+    public static readonly TimeSpan RunCheckInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// <see cref="AttemptAsync"/> for a caller that cannot cancel a call when its run ends (the Durable activity): once the run's
+    /// stored status is final (cancelled, failed fast, timed out), no outcome of the call can matter, so the call is abandoned.
+    /// Only calls that last longer than <see cref="RunCheckInterval"/> read the run at all, once per interval. The row is null
+    /// for an abandoned call. A failed read only means the call is waited for to its end (<paramref name="checkFailed"/> hears it).
+    /// </summary>
+    public async Task<(AttemptOutcome Outcome, AttemptRecord? Record)> AttemptWhileRunLivesAsync(InvokeTaskInput input, IRunStore runs,
+        Action<Exception> checkFailed, CancellationToken cancellationToken)
     {
-        var (outcome, record) = await AttemptAsync(input, cancellationToken);
-        // The attempt row is history: write it even if the caller is cancelled now, so the outcome it got is not lost.
-        await attempts.PutAsync(record, CancellationToken.None);
-        return (outcome, record);
+        using var call = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var watching = new CancellationTokenSource();
+        var watch = CancelWhenRunEndsAsync(input.RunId, runs, call, checkFailed, watching.Token);
+        try
+        {
+            return await AttemptAsync(input, call.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return (AttemptOutcome.Fail(FailureClass.Network, "Abandoned: the run ended while the call was in flight."), null);
+        }
+        finally
+        {
+            await watching.CancelAsync();
+            await watch;
+        }
+    }
+
+    private async Task CancelWhenRunEndsAsync(string runId, IRunStore runs, CancellationTokenSource call, Action<Exception> checkFailed, CancellationToken stop)
+    {
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(RunCheckInterval, clock, stop);
+                var stored = await runs.GetAsync(runId, stop);
+                if (RunStatuses.IsFinal(stored?.Status))
+                {
+                    await call.CancelAsync();
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The call returned first.
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            checkFailed(ex);
+        }
     }
 
     /// <summary>

@@ -16,14 +16,11 @@ namespace Loom.Functions.Activities;
 /// Durable runs an activity at least once: a re-delivery sends the same attempt with the same <c>Idempotency-Key</c>, and its row
 /// replaces the same attempt row.</para>
 /// <para>Durable cannot recall an activity, and a run's orchestration completes only once every call it sent has returned.
-/// So while a call is in flight, the activity looks at the run's record every <see cref="RunCheckInterval"/>: once the run
-/// is final (cancelled, failed fast, timed out), no outcome of the call can matter, and the activity stops waiting for it.</para>
+/// So the attempt runs through <see cref="TaskAttemptRunner.AttemptWhileRunLivesAsync"/>, which stops waiting for a call once
+/// its run is final (Core's rule).</para>
 /// </remarks>
-public sealed class InvokeTaskActivity(TaskAttemptRunner runner, IRunStore runs, TimeProvider clock, ILogger<InvokeTaskActivity> logger)
+public sealed class InvokeTaskActivity(TaskAttemptRunner runner, IRunStore runs, ILogger<InvokeTaskActivity> logger)
 {
-    /// <summary>How often a call in flight checks whether its run has ended (only calls that last longer read the run at all).</summary>
-    public static readonly TimeSpan RunCheckInterval = TimeSpan.FromSeconds(1);
-
     /// <summary>Builds, signs and sends the request, classifies the response; every failure is an outcome, never an exception.</summary>
     /// <param name="payload">The <see cref="InvokeTaskInput"/> (in <see cref="RunOrchestrationJson"/>'s contract): the attempt, with everything needed to build its request.</param>
     /// <param name="cancellationToken">Cancelled when the host shuts down.</param>
@@ -32,50 +29,9 @@ public sealed class InvokeTaskActivity(TaskAttemptRunner runner, IRunStore runs,
     public async Task<JsonElement> RunAsync([ActivityTrigger] JsonElement payload, CancellationToken cancellationToken)
     {
         var input = RunOrchestrationJson.FromPayload<InvokeTaskInput>(payload);
-        using var call = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        using var watching = new CancellationTokenSource();
-        var watch = CancelWhenRunEndsAsync(input.RunId, call, watching.Token);
-        try
-        {
-            var (outcome, record) = await runner.AttemptAsync(input, call.Token);
-            Log.AttemptFinished(logger, input.RunId, input.TaskId, input.Attempt, record.Outcome, outcome.StatusCode);
-            return RunOrchestrationJson.ToPayload(new InvokeTaskResult(outcome, record));
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            Log.Abandoned(logger, input.RunId, input.TaskId, input.Attempt);
-            return RunOrchestrationJson.ToPayload(new InvokeTaskResult(AttemptOutcome.Fail(FailureClass.Network, "Abandoned: the run ended while the call was in flight."), null));
-        }
-        finally
-        {
-            await watching.CancelAsync();
-            await watch;
-        }
-    }
-
-    private async Task CancelWhenRunEndsAsync(string runId, CancellationTokenSource call, CancellationToken stop)
-    {
-        try
-        {
-            while (true)
-            {
-                await Task.Delay(RunCheckInterval, clock, stop);
-                var stored = await runs.GetAsync(runId, stop);
-                if (RunStatuses.IsFinal(stored?.Status))
-                {
-                    await call.CancelAsync();
-                    return;
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // The call returned first.
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            // Storage trouble only means the call is waited for to its end, as without this check.
-            Log.RunCheckFailed(logger, runId, ex);
-        }
+        var (outcome, record) = await runner.AttemptWhileRunLivesAsync(input, runs, ex => Log.RunCheckFailed(logger, input.RunId, ex), cancellationToken);
+        if (record is null) Log.Abandoned(logger, input.RunId, input.TaskId, input.Attempt);
+        else Log.AttemptFinished(logger, input.RunId, input.TaskId, input.Attempt, record.Outcome, outcome.StatusCode);
+        return RunOrchestrationJson.ToPayload(new InvokeTaskResult(outcome, record));
     }
 }

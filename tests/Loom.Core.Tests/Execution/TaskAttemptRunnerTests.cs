@@ -108,7 +108,6 @@ public sealed class TaskAttemptRunnerTests : IClassFixture<BackendFixture>, IDis
 
     private TaskAttemptRunner Runner(Dictionary<string, string> secrets) => new(
         new HttpTaskExecutor(client, new ExecutorOptions(), TimeProvider.System),
-        new NoAttemptStore(),
         new ConfiguredSecrets(secrets),
         new CallbackUrls("http://loom", new CallbackTokens(new byte[32])),
         TimeProvider.System);
@@ -125,12 +124,4 @@ public sealed class TaskAttemptRunnerTests : IClassFixture<BackendFixture>, IDis
         Outputs: new Dictionary<string, JsonNode?>(),
         Task: new TaskDefinition { Id = "t", Url = url, Retry = new RetryPolicy { MaxAttempts = 1 } },
         SigningSecret: null);
-
-    /// <summary>AttemptAsync hands the row back without storing it; nothing here stores.</summary>
-    private sealed class NoAttemptStore : IAttemptStore
-    {
-        public Task PutAsync(AttemptRecord attempt, CancellationToken cancellationToken = default) => throw new InvalidOperationException("not used");
-
-        public Task<IReadOnlyList<AttemptRecord>> ListAsync(string runId, string? taskId, CancellationToken cancellationToken = default) => throw new InvalidOperationException("not used");
-    }
 }
