@@ -286,26 +286,10 @@ async function sendYaml<T>(client: ApiClient, path: string, source: string, sign
 // Dead letters and redrive in place (GET/DELETE /api/deadletters, POST /api/runs/{runId}/redrive).
 
 /** A task that failed for good, or a run that failed without one (timed out, or storage kept refusing its change). */
-export interface DeadLetter {
-  id: string;
-  kind: 'task' | 'run';
-  workflowId: string;
-  runId: string;
-  taskId: string | null;
-  attempt: number | null;
-  reason: string;
-  failedAt: string;
-  acknowledgedAt: string | null;
-  acknowledgedBy: string | null;
-}
+export type DeadLetter = Schemas['DeadLetterView'];
 
 /** Answer of a redrive: the run resumes in place under the same id. */
-export interface Redriving {
-  runId: string;
-  tasks: string[];
-  requestedBy: string;
-  acknowledgedDeadLetters: number;
-}
+export type Redriving = Answer<'redriveRun', 202>;
 
 /** Open dead letters, newest first. */
 export function listDeadLetters(query: { workflowId?: string; limit?: number; continuation?: string }, client: ApiClient = api): Promise<Page<DeadLetter>> {
