@@ -110,6 +110,13 @@ for line in open(sys.argv[2]):
     name, a, b, c = line.split()
     parts.append(f"{name} {a}/{b}/{c}")
     p += int(a); f += int(b); s += int(c)
+# Name every failed dotnet test at the end, where a log's tail shows it, with the first line of its message.
+for path in sorted(glob.glob(sys.argv[1] + "/*.trx")):
+    for r in ET.parse(path).getroot().iter("{%s}UnitTestResult" % ns["t"]):
+        if r.get("outcome") not in ("Failed", "Error", "Timeout"): continue
+        m = r.find("t:Output/t:ErrorInfo/t:Message", ns)
+        first = (m.text or "").strip().splitlines()[0][:300] if m is not None and m.text else ""
+        print(f"FAILED {r.get('testName')}: {first}")
 print("Suites (passed/failed/skipped): " + ", ".join(parts))
 print(f"Total: {p} passed, {f} failed, {s} skipped")
 PY
