@@ -36,12 +36,14 @@ public sealed record RunTrace(string TraceId, string SpanId, string? ParentSpanI
     /// <summary>
     /// The span id of a task within the run: derived from the run's context and the task id, so every process and every
     /// generation names the same task span without storing it (its attempts are its children before the span itself is recorded).
+    /// A redrive runs the task again under a new span: <paramref name="attemptBase"/> (the attempts it had when redriven) tells them apart.
     /// </summary>
     /// <param name="taskId">Task id.</param>
-    public string TaskSpanId(string taskId)
+    /// <param name="attemptBase">The task's attempt count when it was last redriven; 0 for a task never redriven.</param>
+    public string TaskSpanId(string taskId, int attemptBase = 0)
     {
         Span<byte> hash = stackalloc byte[32];
-        SHA256.HashData(Encoding.UTF8.GetBytes($"{TraceId}/{SpanId}/{taskId}"), hash);
+        SHA256.HashData(Encoding.UTF8.GetBytes(attemptBase == 0 ? $"{TraceId}/{SpanId}/{taskId}" : $"{TraceId}/{SpanId}/{taskId}/{attemptBase}"), hash);
         // An all-zero span id is invalid in W3C trace context.
         if (!hash[..8].ContainsAnyExcept((byte)0)) hash[7] = 1;
         return ActivitySpanId.CreateFromBytes(hash[..8]).ToHexString();
@@ -51,8 +53,8 @@ public sealed record RunTrace(string TraceId, string SpanId, string? ParentSpanI
     internal ActivityContext RunContext => new(ActivityTraceId.CreateFromString(TraceId), ActivitySpanId.CreateFromString(SpanId), ActivityTraceFlags.Recorded);
 
     /// <summary>A task span's context, as the parent of the task's attempt spans.</summary>
-    internal ActivityContext TaskContext(string taskId) =>
-        new(ActivityTraceId.CreateFromString(TraceId), ActivitySpanId.CreateFromString(TaskSpanId(taskId)), ActivityTraceFlags.Recorded);
+    internal ActivityContext TaskContext(string taskId, int attemptBase = 0) =>
+        new(ActivityTraceId.CreateFromString(TraceId), ActivitySpanId.CreateFromString(TaskSpanId(taskId, attemptBase)), ActivityTraceFlags.Recorded);
 
     /// <summary>True when both ids are well-formed W3C ids (a stored state is not trusted blindly).</summary>
     internal bool IsValid =>

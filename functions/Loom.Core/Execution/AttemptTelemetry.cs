@@ -25,11 +25,11 @@ public sealed class AttemptTelemetry : IDisposable
         }
 
         _previous = Activity.Current;
-        _span = LoomTelemetry.Source.StartActivity($"attempt {input.TaskId}", ActivityKind.Client, trace.TaskContext(input.TaskId), Tags(input));
+        _span = LoomTelemetry.Source.StartActivity($"attempt {input.TaskId}", ActivityKind.Client, trace.TaskContext(input.TaskId, input.AttemptBase), Tags(input));
         // Without a listener there is no span to name: the call still carries the run's trace (as not sampled), parented on the task.
         TraceParent = _span is not null
             ? $"00-{_span.TraceId.ToHexString()}-{_span.SpanId.ToHexString()}-{(_span.Recorded ? "01" : "00")}"
-            : $"00-{trace.TraceId}-{trace.TaskSpanId(input.TaskId)}-00";
+            : $"00-{trace.TraceId}-{trace.TaskSpanId(input.TaskId, input.AttemptBase)}-00";
         TraceState = _span?.TraceStateString;
     }
 

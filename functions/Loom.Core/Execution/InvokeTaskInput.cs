@@ -32,6 +32,9 @@ public sealed record InvokeTaskInput(
     string? SigningSecret,
     Engine.RunTrace? Trace = null)
 {
+    /// <summary>The task's attempt count when it was last redriven (0 if never): the attempt's span is a child of that redrive's task span.</summary>
+    public int AttemptBase { get; init; }
+
     /// <summary>The <c>Idempotency-Key</c> the backend sees: the same on every attempt and every re-delivery of this task.</summary>
     public string IdempotencyKey => $"{RunId}:{TaskId}";
 }

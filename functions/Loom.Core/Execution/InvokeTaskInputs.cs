@@ -25,7 +25,10 @@ public static class InvokeTaskInputs
             UpstreamOutputs(workflow, state, task.Id),
             task,
             workflow.SigningSecret,
-            state.Trace);
+            state.Trace)
+        {
+            AttemptBase = state.Tasks.TryGetValue(task.Id, out var current) ? current.AttemptBase : 0,
+        };
     }
 
     /// <summary>Outputs of every succeeded task upstream of <paramref name="taskId"/> (transitively): all a template of that task may name.</summary>

@@ -78,7 +78,7 @@ public static class RunTelemetry
         // A task that never sent an attempt (cancelled while pending) has no span.
         if (!state.Tasks.TryGetValue(taskId, out var task) || task.StartedAt is not { } started) return;
         var status = task.Status.ToString().ToLowerInvariant();
-        SpanRecorder.Record($"task {taskId}", ActivityKind.Internal, trace.RunContext, trace.TraceId, trace.TaskSpanId(taskId), started, task.FinishedAt ?? e.Timestamp,
+        SpanRecorder.Record($"task {taskId}", ActivityKind.Internal, trace.RunContext, trace.TraceId, trace.TaskSpanId(taskId, task.AttemptBase), started, task.FinishedAt ?? e.Timestamp,
             new ActivityTagsCollection
             {
                 ["loom.workflow.id"] = state.WorkflowId,

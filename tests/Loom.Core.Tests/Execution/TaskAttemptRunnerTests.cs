@@ -106,6 +106,21 @@ public sealed class TaskAttemptRunnerTests : IClassFixture<BackendFixture>, IDis
         Assert.Equal(200, span.GetTagItem("http.response.status_code"));
     }
 
+    [Fact]
+    public async Task AttemptAsync_RedrivenTask_ParentsTheAttemptOnTheRedrivesTaskSpan()
+    {
+        var name = nameof(AttemptAsync_RedrivenTask_ParentsTheAttemptOnTheRedrivesTaskSpan);
+        backend.Handle(name, context => context.Response.WriteAsync("{}"));
+        using var capture = new Telemetry.SpanCapture();
+        var trace = new Loom.Core.Engine.RunTrace(System.Diagnostics.ActivityTraceId.CreateRandom().ToHexString(), System.Diagnostics.ActivitySpanId.CreateRandom().ToHexString());
+
+        await Runner([]).AttemptAsync(Input($"{backend.BaseUri}h/{name}") with { Trace = trace, AttemptBase = 3 }, CancellationToken.None);
+
+        var span = Assert.Single(capture.InTrace(trace.TraceId));
+        Assert.Equal(trace.TaskSpanId("t", 3), span.ParentSpanId.ToHexString());
+        Assert.NotEqual(trace.TaskSpanId("t"), span.ParentSpanId.ToHexString());
+    }
+
     private TaskAttemptRunner Runner(Dictionary<string, string> secrets) => new(
         new HttpTaskExecutor(client, new ExecutorOptions(), TimeProvider.System),
         new ConfiguredSecrets(secrets),

@@ -26,6 +26,31 @@ public sealed class RunTelemetryTests
     }
 
     [Fact]
+    public void TaskSpanId_AfterARedrive_IsANewSpan_AndStableForThatRedrive()
+    {
+        var trace = new RunTrace("0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331");
+
+        Assert.Equal(trace.TaskSpanId("a"), trace.TaskSpanId("a", 0));
+        Assert.NotEqual(trace.TaskSpanId("a"), trace.TaskSpanId("a", 3));
+        Assert.NotEqual(trace.TaskSpanId("a", 3), trace.TaskSpanId("a", 5));
+        Assert.Equal(trace.TaskSpanId("a", 3), new RunTrace(trace.TraceId, trace.SpanId).TaskSpanId("a", 3));
+    }
+
+    [Fact]
+    public void Committed_RedrivenTaskFinished_RecordsItsSpanUnderTheRedrivesId()
+    {
+        using var capture = new SpanCapture();
+        var trace = new RunTrace(ActivityTraceId.CreateRandom().ToHexString(), ActivitySpanId.CreateRandom().ToHexString());
+        var state = Finished("wf-redriven", trace);
+        state = state with { Tasks = new Dictionary<string, TaskState> { ["a"] = state.Tasks["a"] with { Attempt = 4, AttemptBase = 2 } } };
+
+        RunTelemetry.Committed(state, [Event(state, RunLogTypes.TaskSucceeded, "a")], "manual");
+
+        var task = Assert.Single(capture.InTrace(trace.TraceId), s => s.DisplayName == "task a");
+        Assert.Equal(trace.TaskSpanId("a", 2), task.SpanId.ToHexString());
+    }
+
+    [Fact]
     public void New_InsideATracedOperation_JoinsItsTrace()
     {
         using var capture = new SpanCapture();
