@@ -21,7 +21,7 @@ public sealed class CircuitBreakers(ICircuitStore store, TimeProvider clock, Act
     public static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(1);
 
     /// <summary>Tries of a conditional write before a contended decision gives up (the attempt is then held briefly).</summary>
-    private const int MaxTries = 5;
+    private const int MaxTries = 10;
 
     private readonly ConcurrentDictionary<string, (CircuitRecord? Row, DateTimeOffset ReadAt)> _cache = new(StringComparer.Ordinal);
 
