@@ -310,3 +310,13 @@ export function acknowledgeDeadLetter(id: string, client: ApiClient = api): Prom
 export function redriveRun(runId: string, tasks: string[] = [], client: ApiClient = api): Promise<Redriving> {
   return client['request']('POST', `/api/runs/${enc(runId)}/redrive`, tasks.length > 0 ? { tasks } : {});
 }
+
+// Circuit breakers (GET /api/circuits).
+
+/** One target origin's circuit breaker, as shared by every run and process on the storage account. */
+export type Circuit = Schemas['CircuitView'];
+
+/** Every target origin's circuit, by origin. */
+export function listCircuits(client: ApiClient = api): Promise<Answer<'listCircuits', 200>> {
+  return client['request']('GET', '/api/circuits');
+}

@@ -7,6 +7,7 @@ import { mountEditor } from './pages/editor';
 import { mountLogin } from './pages/login';
 import { mountReference } from './pages/reference';
 import { mountDeadLetters } from './pages/deadletters';
+import { mountCircuits } from './pages/circuits';
 import { mountRun } from './pages/run';
 import { mountRuns } from './pages/runs';
 import { mountWorkflow } from './pages/workflow';
@@ -21,7 +22,7 @@ const header = h(
   'header',
   { class: 'topbar' },
   h('a', { href: '#/workflows', class: 'brand' }, 'Loom'),
-  h('nav', null, h('a', { href: '#/workflows', 'data-testid': 'nav-workflows' }, 'Workflows'), h('a', { href: '#/runs', 'data-testid': 'nav-runs' }, 'Runs'), h('a', { href: '#/deadletters', 'data-testid': 'nav-deadletters' }, 'Dead letters'), h('a', { href: '#/new', 'data-testid': 'nav-new' }, 'New workflow'), h('a', { href: '#/reference', 'data-testid': 'nav-reference' }, 'API')),
+  h('nav', null, h('a', { href: '#/workflows', 'data-testid': 'nav-workflows' }, 'Workflows'), h('a', { href: '#/runs', 'data-testid': 'nav-runs' }, 'Runs'), h('a', { href: '#/deadletters', 'data-testid': 'nav-deadletters' }, 'Dead letters'), h('a', { href: '#/new', 'data-testid': 'nav-new' }, 'New workflow'), h('a', { href: '#/reference', 'data-testid': 'nav-reference' }, 'API'), h('a', { href: '#/circuits', 'data-testid': 'nav-circuits' }, 'Circuits')),
   h('div', { class: 'legend', 'aria-label': 'Status colours' }, ...TASK_STATUSES.map((st) => h('span', { class: 'legend-item' }, h('i', { style: `background:${statusColour(st)}` }), st))),
   signOut,
 );
@@ -74,6 +75,10 @@ function show(): void {
     case 'deadletters':
       document.title = 'Loom · dead letters';
       dispose = mountDeadLetters(main);
+      break;
+    case 'circuits':
+      document.title = 'Loom · circuits';
+      dispose = mountCircuits(main);
       break;
     case 'notFound':
       document.title = 'Loom · not found';

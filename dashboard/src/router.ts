@@ -1,5 +1,5 @@
 // Hash routes: #/workflows, #/workflows/{id}, #/workflows/{id}/edit, #/new (a new workflow), #/reference (the API),
-// #/runs, #/runs/{runId}, #/deadletters, #/login.
+// #/runs, #/runs/{runId}, #/deadletters, #/login, #/circuits.
 
 export type Route =
   | { page: 'workflows' }
@@ -10,7 +10,8 @@ export type Route =
   | { page: 'run'; runId: string }
   | { page: 'deadletters' }
   | { page: 'login' }
-  | { page: 'notFound'; path: string };
+  | { page: 'notFound'; path: string }
+  | { page: 'circuits' };
 
 /** Parses a location hash ("#/runs/abc") into a route; ids are URI-decoded. */
 export function parseRoute(hash: string): Route {
@@ -21,6 +22,7 @@ export function parseRoute(hash: string): Route {
   if (path === 'new') return { page: 'editor', workflowId: null };
   if (path === 'reference') return { page: 'reference' };
   if (path === 'deadletters') return { page: 'deadletters' };
+  if (path === 'circuits') return { page: 'circuits' };
   const parts = path.split('/');
   const [first, second, third] = parts;
   if (parts.length === 3 && first === 'workflows' && second && third === 'edit') {
@@ -58,6 +60,8 @@ export function href(route: Route): string {
       return '#/login';
     case 'notFound':
       return `#/${route.path}`;
+    case 'circuits':
+      return '#/circuits';
   }
 }
 

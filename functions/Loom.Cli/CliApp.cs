@@ -30,6 +30,7 @@ public static class CliApp
         root.Subcommands.Add(RunCommands.Create(context));
         root.Subcommands.Add(LogsCommand.Create(context));
         root.Subcommands.Add(DeadLetterCommands.Create(context));
+        root.Subcommands.Add(CircuitCommands.Create(context));
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

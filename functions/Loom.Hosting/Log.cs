@@ -10,4 +10,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 3002, Level = LogLevel.Warning, Message = "Loom:CallbackSigningKey is not set: callback URLs are signed with a key made for this process and stop verifying when it restarts")]
     public static partial void SigningKeyGenerated(ILogger logger);
+
+    [LoggerMessage(EventId = 3050, Level = LogLevel.Warning, Message = "The circuit breakers' table did not answer; calls go ahead as if their circuits were closed")]
+    public static partial void CircuitStoreFailed(ILogger logger, Exception exception);
 }

@@ -4,6 +4,7 @@ using Azure.Core;
 using Azure.Data.Tables;
 using Azure.Identity;
 using Loom.Core.Api;
+using Loom.Core.Circuits;
 using Loom.Core.Execution;
 using Loom.Core.Stores;
 using Loom.Core.Templating;
@@ -47,6 +48,12 @@ public static class LoomServiceCollectionExtensions
         services.TryAddSingleton<ISchedulerStateStore>(sp => sp.GetRequiredService<LoomStorageAccount>().SchedulerStates);
         services.TryAddSingleton<IDeadLetterStore>(sp => sp.GetRequiredService<LoomStorageAccount>().DeadLetters);
         services.TryAddSingleton<IWorkflowAuditStore>(sp => sp.GetRequiredService<LoomStorageAccount>().Audit);
+        services.TryAddSingleton<ICircuitStore>(sp => sp.GetRequiredService<LoomStorageAccount>().Circuits);
+        services.AddSingleton(sp =>
+        {
+            var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger("Loom.Circuits");
+            return new CircuitBreakers(sp.GetRequiredService<ICircuitStore>(), sp.GetRequiredService<TimeProvider>(), ex => Log.CircuitStoreFailed(logger, ex));
+        });
         services.AddSingleton<WorkflowCatalog>();
 
         services.AddSingleton<ISecretProvider>(sp => new ConfiguredSecrets(sp.GetRequiredService<LoomOptions>().Secrets));
@@ -145,6 +152,7 @@ public static class LoomServiceCollectionExtensions
             SchedulerStates = sp.GetRequiredService<ISchedulerStateStore>(),
             DeadLetters = sp.GetRequiredService<IDeadLetterStore>(),
             Audit = sp.GetRequiredService<IWorkflowAuditStore>(),
+            Circuits = sp.GetRequiredService<CircuitBreakers>(),
             Authorizer = sp.GetRequiredService<IApiAuthorizer>(),
             CallbackTokens = sp.GetRequiredService<CallbackTokens>(),
             Clock = sp.GetRequiredService<TimeProvider>(),

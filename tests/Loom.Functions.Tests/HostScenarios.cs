@@ -725,4 +725,72 @@ public abstract class HostScenarios(HostFixture fixture)
         }
         Assert.Equal(4, spans.Count(a => a.DisplayName.StartsWith("task ", StringComparison.Ordinal)));
     }
+
+    [Fact]
+    public async Task CircuitBreaker_BackendDownTenSeconds_OnlyProbesReachItWhileOpenAndEveryRunSucceeds()
+    {
+        const int Runs = 4;
+        const int Failures = 3;
+        var openFor = TimeSpan.FromSeconds(2);
+        await using var stub = await OutageBackend.StartAsync();
+        stub.Down = true;
+        var downSince = DateTime.UtcNow;
+        await H.RegisterAsync($"""
+            id: {W("circuit")}
+            defaults:
+              circuitBreaker: {{ failures: {Failures}, window: 1m, openFor: 2s }}
+            tasks:
+              - id: call
+                url: {stub.BaseUrl}/api/call
+                retry:
+                  maxAttempts: 20
+                  backoff: fixed
+                  delay: 200ms
+                  jitter: 0
+            """);
+        var runIds = new List<string>();
+        for (var i = 0; i < Runs; i++) runIds.Add(await H.TriggerAsync(W("circuit")));
+
+        // Down for at least 10 s, and long enough to see the circuit open (a slow machine may take longer to get there).
+        var origin = $"http://127.0.0.1:{new Uri(stub.BaseUrl).Port}";
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120);
+        while (DateTime.UtcNow - downSince < TimeSpan.FromSeconds(10) || await CircuitAsync(origin) is not { } seen || seen["state"]!.GetValue<string>() == "closed")
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"the circuit for {origin} did not open: {(await H.Client.GetStringAsync("/api/circuits"))}");
+            await Task.Delay(100);
+        }
+        stub.Down = false;
+        var downFor = DateTime.UtcNow - downSince;
+
+        var events = new List<JsonNode>();
+        foreach (var runId in runIds)
+        {
+            var run = await H.WaitForRunAsync(runId, TimeSpan.FromSeconds(120));
+            Assert.Equal("succeeded", Status(run));
+            events.AddRange((await H.Client.GetFromJsonAsync<JsonObject>($"/api/runs/{Uri.EscapeDataString(runId)}/events"))!["items"]!.AsArray().Select(e => e!));
+        }
+
+        int Count(string type) => events.Count(e => e["type"]!.GetValue<string>() == type);
+        var opened = Count("CircuitOpened");
+        // While down: the calls that opened the circuit, the calls of other runs already admitted when it opened (one per run
+        // at most), and one probe per re-opening. Every failed probe re-opens it, so the re-openings count the probes.
+        Assert.True(opened >= 1, "no run logged CircuitOpened");
+        Assert.True(stub.CallsWhileDown <= Failures + (Runs - 1) + (opened - 1),
+            $"{stub.CallsWhileDown} calls while down for {downFor.TotalSeconds:F1} s, {opened} openings");
+        // Probes come no faster than one per openFor, however slow the machine.
+        Assert.True(opened - 1 <= (int)(downFor / openFor) + 1, $"{opened} openings in {downFor.TotalSeconds:F1} s with openFor 2s");
+        Assert.Equal(1, Count("CircuitClosed"));
+        Assert.True(Count("TaskHeld") >= 1, "no attempt was held");
+        // Held attempts spent no budget: every run succeeded with maxAttempts 20, and a held attempt is visible in the history.
+        var attempts = new List<JsonNode>();
+        foreach (var runId in runIds) attempts.AddRange((await AttemptsAsync(runId, "call")).Select(a => a!));
+        Assert.Contains(attempts, a => a["outcome"]!.GetValue<string>() == "held");
+        var closed = await CircuitAsync(origin);
+        Assert.Equal(("closed", 0), (closed!["state"]!.GetValue<string>(), closed["failuresInWindow"]!.GetValue<int>()));
+    }
+
+    /// <summary>The circuit of <paramref name="origin"/> as <c>GET /api/circuits</c> lists it; null when it is not listed.</summary>
+    private async Task<JsonObject?> CircuitAsync(string origin) =>
+        (await H.Client.GetFromJsonAsync<JsonObject>("/api/circuits"))!["items"]!.AsArray()
+            .Select(c => (JsonObject)c!).FirstOrDefault(c => c["origin"]!.GetValue<string>() == origin);
 }

@@ -246,6 +246,10 @@ public sealed class LoomApiClient : IDisposable
     public Task<JsonObject> AcknowledgeDeadLetterAsync(string id, CancellationToken cancellationToken = default) =>
         SendAsync(HttpMethod.Delete, $"api/deadletters/{Segment(id)}", null, cancellationToken);
 
+    /// <summary>GET /api/circuits: every target origin's circuit breaker.</summary>
+    public Task<JsonObject> ListCircuitsAsync(CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Get, "api/circuits", null, cancellationToken);
+
     /// <inheritdoc />
     public void Dispose()
     {

@@ -182,6 +182,9 @@ internal static class ApiOperations
             Summary: "Get process figures"),
         ["GET /api/openapi.json"] = new("getOpenApiDocument", "host", [new("200", "This document.", null, Media: "application/json")],
             Summary: "Get this OpenAPI document"),
+        ["GET /api/circuits"] = new("listCircuits", "circuits", [new("200", "Every target origin's circuit, by origin.", Json.CircuitList, Example(new CircuitList(
+            [new CircuitView("http://your-backend:8080", Circuits.CircuitStatus.Open, 5, ExampleTime, ExampleTime.AddSeconds(30))]), Json.CircuitList))],
+            Summary: "List circuit breakers", Notes: "One row per target origin that a task with `circuitBreaker` has called, shared by every run and process on the storage account and read fresh from storage. While a circuit is open, attempts to its origin are held (not sent, not counted against `maxAttempts`) until `retryAt`; then one probe closes or re-opens it."),
     };
 
     /// <summary>The contract of <paramref name="route"/>; throws when it has none (a route added without its contract).</summary>

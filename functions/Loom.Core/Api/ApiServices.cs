@@ -78,6 +78,9 @@ public sealed record ApiServices
     /// <summary>Limits of the event streams.</summary>
     public StreamOptions Streams { get; init; } = new();
 
+    /// <summary>The circuit breakers' shared state, for <c>GET /api/circuits</c>; null lists none.</summary>
+    public Circuits.CircuitBreakers? Circuits { get; init; }
+
     /// <summary>Told about unexpected exceptions (the host logs them); the client gets a 500 problem without details.</summary>
     public Action<Exception, ApiRequest>? OnError { get; init; }
 }

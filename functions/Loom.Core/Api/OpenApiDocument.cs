@@ -96,7 +96,8 @@ internal static class OpenApiDocument
                 new JsonObject { ["name"] = "workflows", ["description"] = "Register, inspect, pause and delete workflows." },
                 new JsonObject { ["name"] = "runs", ["description"] = "Start, watch, cancel and retry runs." },
                 new JsonObject { ["name"] = "deadletters", ["description"] = "Tasks that failed for good and runs that failed without one: list, inspect, acknowledge." },
-                new JsonObject { ["name"] = "host", ["description"] = "Health, figures and this document." }),
+                new JsonObject { ["name"] = "host", ["description"] = "Health, figures and this document." },
+                new JsonObject { ["name"] = "circuits", ["description"] = "Circuit breakers per target origin: calls held while a backend is down." }),
             ["paths"] = paths,
             ["components"] = new JsonObject
             {

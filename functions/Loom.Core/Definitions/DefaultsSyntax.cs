@@ -12,4 +12,6 @@ internal sealed class DefaultsSyntax
     public List<HeaderSyntax> Headers { get; } = [];
 
     public List<TemplateUse> Templates { get; } = [];
+
+    public CircuitBreakerSyntax? CircuitBreaker { get; set; }
 }

@@ -52,4 +52,7 @@ public sealed record TaskDefinition
 
     /// <summary>How long a callback task waits for its callback.</summary>
     public TimeSpan CallbackTimeout { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>The circuit breaker on this task's target origin; null for none.</summary>
+    public CircuitBreakerPolicy? CircuitBreaker { get; init; }
 }

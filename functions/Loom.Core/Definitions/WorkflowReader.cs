@@ -21,10 +21,11 @@ internal sealed partial class WorkflowReader(string source, ValidationErrorList 
 
     private static readonly string[] WorkflowFields = ["id", "name", "description", "tags", "schedule", "defaults", "params", "tasks", "failFast", "timeout", "signingSecret"];
     private static readonly string[] ScheduleFields = ["cron", "timezone", "catchup", "maxCatchup", "concurrency", "maxActiveRuns", "start", "end"];
-    private static readonly string[] DefaultsFields = ["retry", "timeout", "headers", "method"];
-    private static readonly string[] TaskFields = ["id", "type", "method", "url", "headers", "body", "dependsOn", "trigger", "retry", "timeout", "allowFailure", "completion", "callbackTimeout", "when", "duration", "until"];
-    private static readonly string[] HttpOnlyFields = ["method", "url", "headers", "body", "retry", "timeout", "completion", "callbackTimeout"];
+    private static readonly string[] DefaultsFields = ["retry", "timeout", "headers", "method", "circuitBreaker"];
+    private static readonly string[] TaskFields = ["id", "type", "method", "url", "headers", "body", "dependsOn", "trigger", "retry", "timeout", "allowFailure", "completion", "callbackTimeout", "when", "duration", "until", "circuitBreaker"];
+    private static readonly string[] HttpOnlyFields = ["method", "url", "headers", "body", "retry", "timeout", "completion", "callbackTimeout", "circuitBreaker"];
     private static readonly string[] RetryFields = ["maxAttempts", "backoff", "delay", "maxDelay", "jitter", "retryOn"];
+    private static readonly string[] CircuitBreakerFields = ["failures", "window", "openFor"];
     private static readonly HashSet<string> HostDependentZones = new(["localtime", "posixrules", "Factory"], StringComparer.OrdinalIgnoreCase);
     private static readonly string[] Methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
 
@@ -311,6 +312,9 @@ internal sealed partial class WorkflowReader(string source, ValidationErrorList 
                 case "headers":
                     ReadHeaders(value, path, defaults.Headers, defaults.Templates);
                     break;
+                case "circuitBreaker":
+                    defaults.CircuitBreaker = ReadCircuitBreaker(value, path);
+                    break;
             }
         }
 
@@ -484,6 +488,9 @@ internal sealed partial class WorkflowReader(string source, ValidationErrorList 
                     task.CallbackTimeoutNode = value;
                     task.CallbackTimeout = Duration(value, name, path, TimeSpan.FromSeconds(1), TimeSpan.FromDays(30));
                     break;
+                case "circuitBreaker":
+                    task.CircuitBreaker = ReadCircuitBreaker(value, path);
+                    break;
             }
         }
 
@@ -633,6 +640,41 @@ internal sealed partial class WorkflowReader(string source, ValidationErrorList 
         }
 
         return retry;
+    }
+
+    /// <summary>Reads a <c>circuitBreaker</c> block; null when it is null or not a mapping (the latter reported).</summary>
+    private CircuitBreakerSyntax? ReadCircuitBreaker(YamlNode node, string path)
+    {
+        if (YamlValues.IsNull(node))
+        {
+            return null;
+        }
+
+        if (node is not YamlMappingNode map)
+        {
+            WrongType(node, "circuitBreaker", "a mapping with 'failures', 'window' and 'openFor'", path);
+            return null;
+        }
+
+        var breaker = new CircuitBreakerSyntax();
+        foreach (var (name, value) in Fields(map, CircuitBreakerFields, "circuitBreaker", path))
+        {
+            var fieldPath = $"{path}.{name}";
+            switch (name)
+            {
+                case "failures":
+                    breaker.Failures = Integer(value, name, CircuitBreakerPolicy.MinFailures, CircuitBreakerPolicy.MaxFailures, fieldPath);
+                    break;
+                case "window":
+                    breaker.Window = Duration(value, name, fieldPath, CircuitBreakerPolicy.MinDuration, CircuitBreakerPolicy.MaxDuration);
+                    break;
+                case "openFor":
+                    breaker.OpenFor = Duration(value, name, fieldPath, CircuitBreakerPolicy.MinDuration, CircuitBreakerPolicy.MaxDuration);
+                    break;
+            }
+        }
+
+        return breaker;
     }
 
     private RetryOn? ReadRetryOn(YamlNode node, string path)

@@ -104,6 +104,7 @@ internal static class WorkflowRules
                 AllowFailure = task.AllowFailure ?? false,
                 Completion = task.Completion ?? CompletionMode.Sync,
                 CallbackTimeout = task.CallbackTimeout ?? TimeSpan.FromHours(1),
+                CircuitBreaker = task.Type == TaskTypes.Wait ? null : MergeCircuitBreaker(task.CircuitBreaker, defaults.CircuitBreaker),
             });
         }
 
@@ -121,6 +122,15 @@ internal static class WorkflowRules
             SigningSecret = workflow.SigningSecret,
         };
     }
+
+    /// <summary>The task's circuit breaker: its own fields over the defaults' fields over <see cref="CircuitBreakerPolicy.Default"/>; null when neither names one.</summary>
+    private static CircuitBreakerPolicy? MergeCircuitBreaker(CircuitBreakerSyntax? own, CircuitBreakerSyntax? defaults) =>
+        own is null && defaults is null ? null : new CircuitBreakerPolicy
+        {
+            Failures = own?.Failures ?? defaults?.Failures ?? CircuitBreakerPolicy.Default.Failures,
+            Window = own?.Window ?? defaults?.Window ?? CircuitBreakerPolicy.Default.Window,
+            OpenFor = own?.OpenFor ?? defaults?.OpenFor ?? CircuitBreakerPolicy.Default.OpenFor,
+        };
 
     private static RetryPolicy MergeRetry(TaskSyntax task, RetrySyntax defaults, WorkflowReader report)
     {

@@ -1,4 +1,6 @@
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using Loom.Core.Circuits;
 
 namespace Loom.Core.Engine;
 
@@ -32,10 +34,24 @@ public sealed record AttemptOutcome
     /// <summary>Time from sending to outcome.</summary>
     public TimeSpan Duration { get; init; }
 
+    /// <summary>When a held attempt (<see cref="OutcomeKind.Held"/>) is tried again.</summary>
+    public DateTimeOffset? HeldUntil { get; init; }
+
+    /// <summary>What this attempt did to its target's circuit (opened or closed it), for the run's event log.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public CircuitChange Circuit { get; init; }
+
+    /// <summary>The origin of the circuit <see cref="Circuit"/> or a hold is about.</summary>
+    public string? CircuitOrigin { get; init; }
+
     /// <summary>A success with an optional output.</summary>
     public static AttemptOutcome Success(JsonNode? output = null) => new() { Kind = OutcomeKind.Succeeded, Output = output };
 
     /// <summary>A failure of the given class.</summary>
     public static AttemptOutcome Fail(FailureClass failure, string message, int? statusCode = null) =>
         new() { Kind = OutcomeKind.Failed, Failure = failure, Message = message, StatusCode = statusCode };
+
+    /// <summary>An attempt held, not sent, because the circuit of <paramref name="origin"/> is open.</summary>
+    public static AttemptOutcome Held(string origin, DateTimeOffset until, string message) =>
+        new() { Kind = OutcomeKind.Held, HeldUntil = until, CircuitOrigin = origin, Message = message };
 }

@@ -13,4 +13,10 @@ public enum OutcomeKind
 
     /// <summary>The backend accepted the work and will POST the result to the callback URL.</summary>
     Accepted,
+
+    /// <summary>
+    /// Not sent: the target's circuit is open. The attempt does not count against <c>maxAttempts</c> and is tried again at
+    /// <see cref="AttemptOutcome.HeldUntil"/>.
+    /// </summary>
+    Held,
 }

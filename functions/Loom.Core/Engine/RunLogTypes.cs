@@ -41,4 +41,13 @@ public static class RunLogTypes
 
     /// <summary>A failed or cancelled run was resumed in place (the message names who asked and the tasks reset).</summary>
     public const string RunRedriven = nameof(RunRedriven);
+
+    /// <summary>An attempt was held, not sent, because its target's circuit is open (the message names the origin and when it is tried again).</summary>
+    public const string TaskHeld = nameof(TaskHeld);
+
+    /// <summary>This run's attempt opened its target's circuit (or, as the probe, re-opened it); the message names the origin.</summary>
+    public const string CircuitOpened = nameof(CircuitOpened);
+
+    /// <summary>This run's attempt, the probe of a half-open circuit, closed it; the message names the origin.</summary>
+    public const string CircuitClosed = nameof(CircuitClosed);
 }

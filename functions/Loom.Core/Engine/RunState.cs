@@ -125,6 +125,17 @@ public sealed record TaskState
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public int AttemptBase { get; init; }
 
+    /// <summary>
+    /// Attempts since the last redrive that were held, not sent, because their target's circuit was open: they have numbers (and
+    /// rows) but do not count against the retry budget, which counts <see cref="Attempt"/> minus <see cref="AttemptBase"/> minus this.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public int HeldAttempts { get; init; }
+
+    /// <summary>Attempts since the last redrive that count against the retry budget.</summary>
+    [JsonIgnore]
+    public int CountedAttempts => Attempt - AttemptBase - HeldAttempts;
+
     /// <summary>When the first attempt started.</summary>
     public DateTimeOffset? StartedAt { get; init; }
 

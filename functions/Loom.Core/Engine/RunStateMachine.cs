@@ -280,7 +280,7 @@ public static class RunStateMachine
         {
             var s = state.Tasks.TryGetValue(t.Id, out var found) ? found : new TaskState();
             return new TaskView(
-                t.Id, s.Status, s.Attempt, s.AttemptBase + Math.Max(1, t.Retry.MaxAttempts), t.DependsOn, TriggerRules.Name(t.Trigger),
+                t.Id, s.Status, s.Attempt, s.AttemptBase + s.HeldAttempts + Math.Max(1, t.Retry.MaxAttempts), t.DependsOn, TriggerRules.Name(t.Trigger),
                 t.Completion, t.AllowFailure, s.StartedAt, s.FinishedAt, s.DueAt, s.Reason, s.LastStatusCode, s.Output is not null)
             {
                 Type = t.Type,

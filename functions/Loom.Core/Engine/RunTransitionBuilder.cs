@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Loom.Core.Circuits;
 using Loom.Core.Conditions;
 using Loom.Core.Definitions;
 using Loom.Core.Execution;
@@ -101,9 +102,17 @@ internal sealed class RunTransitionBuilder
 
         var expected = fromCallback ? TaskRunStatus.Waiting : TaskRunStatus.Running;
         if (status != RunStatus.Running || !definitions.TryGetValue(taskId, out var def) || def.Type == TaskTypes.Wait
-            || Get(taskId) is not { } task || task.Status != expected || task.Attempt != attempt)
+            || Get(taskId) is not { } task || task.Status != expected || task.Attempt != attempt
+            || (fromCallback && outcome.Kind == OutcomeKind.Held))
         {
             return false;
+        }
+
+        LogCircuit(taskId, attempt, outcome);
+        if (outcome.Kind == OutcomeKind.Held)
+        {
+            Hold(def, task, outcome);
+            return true;
         }
 
         if (!fromCallback && task.HeldCallback is { } early)
@@ -312,9 +321,12 @@ internal sealed class RunTransitionBuilder
         };
         Commands.Add(new InvokeTask(def.Id, attempt));
         var max = Math.Max(1, def.Retry.MaxAttempts);
-        AddLog(RunLogTypes.TaskStarted, def.Id, attempt, task.AttemptBase == 0
+        var counted = attempt - task.AttemptBase - task.HeldAttempts;
+        var held = task.HeldAttempts == 0 ? "" : $", not counting {task.HeldAttempts} held by an open circuit";
+        AddLog(RunLogTypes.TaskStarted, def.Id, attempt, (task.AttemptBase, task.HeldAttempts) == (0, 0)
             ? $"attempt {attempt} of {max}"
-            : $"attempt {attempt} ({attempt - task.AttemptBase} of {max} since the redrive)");
+            : task.AttemptBase == 0 ? $"attempt {attempt} ({counted} of {max}{held})"
+            : $"attempt {attempt} ({counted} of {max} since the redrive{held})");
     }
 
     private void Succeed(TaskDefinition def, TaskState task, AttemptOutcome outcome, string? note, bool fromCallback)
@@ -366,6 +378,41 @@ internal sealed class RunTransitionBuilder
             $"output of {size:N0} characters would bring the outputs this run keeps for downstream tasks to {held + size:N0}, over the limit of {RunLimits.MaxOutputChars:N0}; return a reference (a URL or a key) to large data instead of the data");
     }
 
+    /// <summary>
+    /// An attempt its target's open circuit held back: nothing was sent, so the task waits (retrying) until the circuit may let
+    /// calls through again, and the attempt does not count against its retry budget.
+    /// </summary>
+    private void Hold(TaskDefinition def, TaskState task, AttemptOutcome outcome)
+    {
+        var until = outcome.HeldUntil is { } u && u > at ? u : at + CircuitRules.MinHold;
+        tasks[def.Id] = task with
+        {
+            Status = TaskRunStatus.Retrying,
+            DueAt = until,
+            Reason = outcome.Message,
+            HeldAttempts = task.HeldAttempts + 1,
+            HeldCallback = null,
+        };
+        Commands.Add(new StartTimer(TimerPurpose.Retry, def.Id, task.Attempt, until));
+        AddLog(RunLogTypes.TaskHeld, def.Id, task.Attempt,
+            Join(outcome.Message, $"attempt {task.Attempt} not sent and not counted against maxAttempts; tried again at {Stamp(until)}"));
+    }
+
+    /// <summary>Records in this run's log that its attempt opened or closed its target's circuit.</summary>
+    private void LogCircuit(string taskId, int attempt, AttemptOutcome outcome)
+    {
+        var origin = outcome.CircuitOrigin ?? "the target";
+        switch (outcome.Circuit)
+        {
+            case CircuitChange.Opened:
+                AddLog(RunLogTypes.CircuitOpened, taskId, attempt, $"circuit for {origin} opened: calls to it are held until {(outcome.HeldUntil is { } u ? Stamp(u) : "it may half-open")}");
+                break;
+            case CircuitChange.Closed:
+                AddLog(RunLogTypes.CircuitClosed, taskId, attempt, $"circuit for {origin} closed: the probe answered");
+                break;
+        }
+    }
+
     private void Wait(TaskDefinition def, TaskState task, AttemptOutcome outcome)
     {
         var deadline = at + def.CallbackTimeout;
@@ -386,7 +433,7 @@ internal sealed class RunTransitionBuilder
         var why = Describe(outcome);
         var statusCode = fromCallback ? outcome.StatusCode ?? task.LastStatusCode : outcome.StatusCode;
         // After a redrive the budget and the backoff curve count the attempts since, as for a fresh task.
-        var sinceRedrive = task.Attempt - task.AttemptBase;
+        var sinceRedrive = task.CountedAttempts;
         if (RetryDelays.ShouldRetry(def.Retry, outcome, sinceRedrive))
         {
             var delay = RetryDelays.Compute(def.Retry, original.RunId, def.Id, sinceRedrive, outcome.RetryAfter);

@@ -21,17 +21,18 @@ public static class AttemptRecords
         Outcome = OutcomeName(outcome),
         StatusCode = outcome.StatusCode,
         RequestSummary = requestSummary,
-        Error = outcome.Kind == OutcomeKind.Failed ? outcome.Message : null,
+        Error = outcome.Kind is OutcomeKind.Failed or OutcomeKind.Held ? outcome.Message : null,
         Output = outcome.Output?.ToJsonString(),
         OutputTruncated = outcome.OutputTruncated,
     };
 
-    /// <summary>The outcome's name in the attempts history: succeeded, accepted, timeout, refused, network, invalid or failed.</summary>
+    /// <summary>The outcome's name in the attempts history: succeeded, accepted, held, timeout, refused, network, invalid or failed.</summary>
     /// <param name="outcome">The outcome.</param>
     public static string OutcomeName(AttemptOutcome outcome) => outcome.Kind switch
     {
         OutcomeKind.Succeeded => "succeeded",
         OutcomeKind.Accepted => "accepted",
+        OutcomeKind.Held => "held",
         _ => outcome.Failure switch
         {
             FailureClass.Timeout => "timeout",

@@ -1,5 +1,6 @@
 using System.Text;
 using Loom.Core.Api;
+using Loom.Core.Circuits;
 using Loom.Core.Definitions;
 using Loom.Core.Engine;
 using Loom.Core.Orchestration;
@@ -15,7 +16,12 @@ namespace Loom.Core.Execution;
 /// (or hand the attempt's row back for the caller to store with the outcome's commit).
 /// Every failure comes back as an outcome; only the caller's cancellation throws.
 /// </summary>
-public sealed class TaskAttemptRunner(HttpTaskExecutor executor, ISecretProvider secrets, CallbackUrls callbackUrls, TimeProvider clock)
+/// <param name="executor">Sends the request.</param>
+/// <param name="secrets">The host's secrets, for templates and signing.</param>
+/// <param name="callbackUrls">Makes a callback task's URL.</param>
+/// <param name="clock">The clock.</param>
+/// <param name="circuits">The circuits of target origins; null on a host without them (every call is sent).</param>
+public sealed class TaskAttemptRunner(HttpTaskExecutor executor, ISecretProvider secrets, CallbackUrls callbackUrls, TimeProvider clock, CircuitBreakers? circuits = null)
 {
     /// <summary>How often a call in flight checks whether its run has ended (see <see cref="AttemptWhileRunLivesAsync"/>).</summary>
     public static readonly TimeSpan RunCheckInterval = TimeSpan.FromSeconds(1);
@@ -96,8 +102,29 @@ public sealed class TaskAttemptRunner(HttpTaskExecutor executor, ISecretProvider
             // A call the backend expects signed must not go out unsigned: fail as a missing ${{ secrets.X }} does.
             ? RequestBuildResult.Invalid($"task '{input.TaskId}': signing secret '{input.SigningSecret}' is not configured on this host, so the call cannot be signed")
             : HttpTaskRequestFactory.Create(input.Task, invocation, scope, signingSecret is null ? null : Encoding.UTF8.GetBytes(signingSecret));
-        var outcome = build.IsSuccess ? await executor.ExecuteAsync(WithTraceContext(build.Request, telemetry), input.Task.Timeout, cancellationToken) : build.Failure;
         var summary = build.Request?.Summary ?? $"{input.Task.Method} (request not built)";
+        var circuit = build.Request is { } built ? CircuitOf(input.Task, built) : null;
+        var probe = false;
+        if (circuit is { } c)
+        {
+            var admission = await c.Breakers.AdmitAsync(c.Origin, c.Policy, input.Task.Timeout, cancellationToken);
+            if (admission.Decision == CircuitDecision.Hold)
+            {
+                var until = admission.HoldUntil ?? clock.GetUtcNow() + CircuitRules.MinHold;
+                var held = AttemptOutcome.Held(c.Origin, until, $"circuit for {c.Origin} is open");
+                telemetry.End(held);
+                return (held, AttemptRecords.From(input, startedAt, summary, held));
+            }
+
+            probe = admission.Decision == CircuitDecision.Probe;
+        }
+
+        var outcome = build.IsSuccess ? await executor.ExecuteAsync(WithTraceContext(build.Request, telemetry), input.Task.Timeout, cancellationToken) : build.Failure;
+        if (circuit is { } reported)
+        {
+            var (change, retryAt) = await reported.Breakers.ReportAsync(reported.Origin, reported.Policy, outcome, probe, cancellationToken);
+            outcome = outcome with { Circuit = change, CircuitOrigin = reported.Origin, HeldUntil = retryAt };
+        }
         if (build.Request is { } request)
         {
             // A secret rendered into the URL can come back in an error (a host in a DNS failure, a redirect's Location, a body snippet).
@@ -106,6 +133,17 @@ public sealed class TaskAttemptRunner(HttpTaskExecutor executor, ISecretProvider
 
         telemetry.End(outcome);
         return (outcome, AttemptRecords.From(input, startedAt, summary, outcome));
+    }
+
+    /// <summary>
+    /// The circuit an attempt goes through: its task's breaker keyed by the request's origin; null when the task has none, the
+    /// host has no circuits, or the origin holds a rendered secret (a circuit's origin is shown at <c>GET /api/circuits</c>).
+    /// </summary>
+    private (CircuitBreakers Breakers, string Origin, CircuitBreakerPolicy Policy)? CircuitOf(TaskDefinition task, PreparedRequest request)
+    {
+        if (circuits is null || task.CircuitBreaker is not { } policy) return null;
+        var origin = CircuitRules.OriginOf(request.Uri);
+        return request.Redact(origin) == origin ? (circuits, origin, policy) : null;
     }
 
     /// <summary>The request with the attempt's W3C trace context, so the backend's own spans join the run's trace under the attempt.</summary>

@@ -49,4 +49,10 @@ public sealed class LoomHttpFunctions(LoomHttpDispatcher dispatcher)
     public Task<IActionResult> HealthAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/health")] HttpRequest request,
         [DurableClient] DurableTaskClient client) => dispatcher.HandleAsync(request, client);
+
+    /// <summary>/api/circuits: the circuit breakers' shared state.</summary>
+    [Function("Circuits")]
+    public Task<IActionResult> CircuitsAsync(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "api/circuits")] HttpRequest request,
+        [DurableClient] DurableTaskClient client) => dispatcher.HandleAsync(request, client);
 }
