@@ -52,4 +52,7 @@ public sealed record TaskDefinition
 
     /// <summary>How long a callback task waits for its callback.</summary>
     public TimeSpan CallbackTimeout { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>How long the task may go on from its first attempt before it counts as late (<c>sla:</c>); null for none.</summary>
+    public TimeSpan? Sla { get; init; }
 }

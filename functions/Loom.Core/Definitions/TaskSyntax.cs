@@ -62,4 +62,6 @@ internal sealed class TaskSyntax
     public YamlNode? CallbackTimeoutNode { get; set; }
 
     public List<TemplateUse> Templates { get; } = [];
+
+    public TimeSpan? Sla { get; set; }
 }

@@ -104,6 +104,7 @@ internal static class WorkflowRules
                 AllowFailure = task.AllowFailure ?? false,
                 Completion = task.Completion ?? CompletionMode.Sync,
                 CallbackTimeout = task.CallbackTimeout ?? TimeSpan.FromHours(1),
+                Sla = task.Sla,
             });
         }
 
@@ -119,6 +120,8 @@ internal static class WorkflowRules
             FailFast = workflow.FailFast ?? false,
             Timeout = workflow.Timeout,
             SigningSecret = workflow.SigningSecret,
+            Notify = workflow.Notify,
+            Sla = workflow.Sla,
         };
     }
 

@@ -41,4 +41,13 @@ public static class RunLogTypes
 
     /// <summary>A failed or cancelled run was resumed in place (the message names who asked and the tasks reset).</summary>
     public const string RunRedriven = nameof(RunRedriven);
+
+    /// <summary>The run (no task id) or a task was still going when its sla passed (once each).</summary>
+    public const string SlaMissed = nameof(SlaMissed);
+
+    /// <summary>A notification reached one of its URLs (the message names the outcome, the URL's origin and the answer).</summary>
+    public const string NotificationSent = nameof(NotificationSent);
+
+    /// <summary>A notification could not be delivered to one of its URLs, for good (after its retries, or refused).</summary>
+    public const string NotificationFailed = nameof(NotificationFailed);
 }
