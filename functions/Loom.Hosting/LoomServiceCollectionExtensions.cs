@@ -5,6 +5,7 @@ using Azure.Data.Tables;
 using Azure.Identity;
 using Loom.Core.Api;
 using Loom.Core.Execution;
+using Loom.Core.Notifications;
 using Loom.Core.Stores;
 using Loom.Core.Templating;
 using Loom.Storage;
@@ -47,7 +48,7 @@ public static class LoomServiceCollectionExtensions
         services.TryAddSingleton<ISchedulerStateStore>(sp => sp.GetRequiredService<LoomStorageAccount>().SchedulerStates);
         services.TryAddSingleton<IDeadLetterStore>(sp => sp.GetRequiredService<LoomStorageAccount>().DeadLetters);
         services.TryAddSingleton<IWorkflowAuditStore>(sp => sp.GetRequiredService<LoomStorageAccount>().Audit);
-        services.AddSingleton<WorkflowCatalog>();
+        services.AddSingleton(sp => new WorkflowCatalog(sp.GetRequiredService<IWorkflowStore>(), sp.GetRequiredService<LoomOptions>().Notify?.ToSpec()));
 
         services.AddSingleton<ISecretProvider>(sp => new ConfiguredSecrets(sp.GetRequiredService<LoomOptions>().Secrets));
         services.AddSingleton(sp => CreateCallbackTokens(sp.GetRequiredService<LoomOptions>(), sp.GetRequiredService<ILoggerFactory>()));
@@ -61,6 +62,9 @@ public static class LoomServiceCollectionExtensions
             return new HttpTaskExecutor(client, new ExecutorOptions(), sp.GetRequiredService<TimeProvider>());
         });
         services.AddSingleton<TaskAttemptRunner>();
+        services.AddSingleton(sp => new NotificationSender(
+            sp.GetRequiredService<HttpTaskExecutor>(), sp.GetRequiredService<ISecretProvider>(),
+            new NotificationOptions { DashboardBaseUrl = sp.GetRequiredService<LoomOptions>().PublicBaseUrl }, sp.GetRequiredService<TimeProvider>()));
 
         services.TryAddSingleton<IApiAuthorizer>(sp => new ApiKeyAuthorizer(ApiKeys(sp.GetRequiredService<LoomOptions>())));
         services.AddSingleton(sp =>
