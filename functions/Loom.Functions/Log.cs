@@ -20,6 +20,12 @@ internal static partial class Log
     [LoggerMessage(EventId = 4004, Level = LogLevel.Warning, Message = "Run {RunId}: its record existed without an orchestration; the orchestration was started")]
     public static partial void Repaired(ILogger logger, string runId);
 
+    [LoggerMessage(EventId = 4081, Level = LogLevel.Information, Message = "Run {RunId}: notification {Key} to {Target}: sent {Sent} ({Detail})")]
+    public static partial void Notified(ILogger logger, string runId, string key, string target, bool sent, string detail);
+
+    [LoggerMessage(EventId = 4082, Level = LogLevel.Warning, Message = "Run {RunId}: notification {Key} not delivered ({Detail}); Durable retries it")]
+    public static partial void NotifyRetried(ILogger logger, string runId, string key, string detail);
+
     [LoggerMessage(EventId = 4007, Level = LogLevel.Information, Message = "Run {RunId}: redriven in place by {By} (a new orchestration under the same instance id)")]
     public static partial void Redriven(ILogger logger, string runId, string by);
 }

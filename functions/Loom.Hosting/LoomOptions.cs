@@ -44,4 +44,7 @@ public sealed class LoomOptions
 
     /// <summary>Values for <c>${{ secrets.NAME }}</c> and signing secrets (<c>Loom__Secrets__NAME</c>).</summary>
     public Dictionary<string, string> Secrets { get; set; } = [];
+
+    /// <summary>Host defaults of notifications (<c>Loom:Notify</c>).</summary>
+    public NotifyOptions Notify { get; set; } = new();
 }

@@ -1,4 +1,5 @@
 using Azure.Data.Tables;
+using Loom.Core.Definitions;
 using Loom.Storage.Stores;
 using Microsoft.Extensions.Options;
 
@@ -39,7 +40,27 @@ internal sealed class LoomOptionsValidator(LoomHostProfile host) : IValidateOpti
             checks.Role($"ApiKeys:{i}:Role", apiKey.Role);
         }
 
+        CheckNotify(options.Notify, checks);
+
         return checks.Result;
+    }
+
+    /// <summary>Notification URLs are checked as in a workflow's <c>notify:</c>; the signing secret is a secret's name.</summary>
+    private static void CheckNotify(NotifyOptions? notify, SettingChecks checks)
+    {
+        if (notify is null) return;
+        foreach (var (list, urls) in new[] { ("OnFailure", notify.OnFailure), ("OnSuccess", notify.OnSuccess), ("OnSlaMiss", notify.OnSlaMiss) })
+        {
+            for (var i = 0; i < (urls?.Count ?? 0); i++)
+            {
+                if (NotifyUrls.Check(urls![i] ?? "") is { } error) checks.Fail($"Notify:{list}:{i}", $"is not usable: {error}.");
+            }
+        }
+
+        if (notify.SigningSecret is { Length: > 0 } secret && !secret.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-'))
+        {
+            checks.Fail("Notify:SigningSecret", "must be the name of a secret (Loom:Secrets:NAME): letters, digits, '_' and '-'.");
+        }
     }
 
     private static void CheckStorage(LoomOptions options, SettingChecks checks)

@@ -6,6 +6,7 @@ using Azure.Identity;
 using Loom.Core.Api;
 using Loom.Core.Circuits;
 using Loom.Core.Execution;
+using Loom.Core.Notifications;
 using Loom.Core.Stores;
 using Loom.Core.Templating;
 using Loom.Storage;
@@ -54,7 +55,7 @@ public static class LoomServiceCollectionExtensions
             var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger("Loom.Circuits");
             return new CircuitBreakers(sp.GetRequiredService<ICircuitStore>(), sp.GetRequiredService<TimeProvider>(), ex => Log.CircuitStoreFailed(logger, ex));
         });
-        services.AddSingleton<WorkflowCatalog>();
+        services.AddSingleton(sp => new WorkflowCatalog(sp.GetRequiredService<IWorkflowStore>(), sp.GetRequiredService<LoomOptions>().Notify?.ToSpec()));
 
         services.AddSingleton<ISecretProvider>(sp => new ConfiguredSecrets(sp.GetRequiredService<LoomOptions>().Secrets));
         services.AddSingleton(sp => CreateCallbackTokens(sp.GetRequiredService<LoomOptions>(), sp.GetRequiredService<ILoggerFactory>()));
@@ -68,6 +69,9 @@ public static class LoomServiceCollectionExtensions
             return new HttpTaskExecutor(client, new ExecutorOptions(), sp.GetRequiredService<TimeProvider>());
         });
         services.AddSingleton<TaskAttemptRunner>();
+        services.AddSingleton(sp => new NotificationSender(
+            sp.GetRequiredService<HttpTaskExecutor>(), sp.GetRequiredService<ISecretProvider>(),
+            new NotificationOptions { DashboardBaseUrl = sp.GetRequiredService<LoomOptions>().PublicBaseUrl }, sp.GetRequiredService<TimeProvider>()));
 
         services.TryAddSingleton<IApiAuthorizer>(sp => new ApiKeyAuthorizer(ApiKeys(sp.GetRequiredService<LoomOptions>())));
         services.AddSingleton(sp =>

@@ -55,4 +55,7 @@ public sealed record TaskDefinition
 
     /// <summary>The circuit breaker on this task's target origin; null for none.</summary>
     public CircuitBreakerPolicy? CircuitBreaker { get; init; }
+
+    /// <summary>How long the task may go on from its first attempt before it counts as late (<c>sla:</c>); null for none.</summary>
+    public TimeSpan? Sla { get; init; }
 }

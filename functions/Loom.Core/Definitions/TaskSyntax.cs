@@ -64,4 +64,5 @@ internal sealed class TaskSyntax
     public List<TemplateUse> Templates { get; } = [];
 
     public CircuitBreakerSyntax? CircuitBreaker { get; set; }
+    public TimeSpan? Sla { get; set; }
 }

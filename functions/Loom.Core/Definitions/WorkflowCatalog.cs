@@ -7,7 +7,13 @@ namespace Loom.Core.Definitions;
 /// cache is bounded (by versions and by the size of their sources), least recently used first out: every registration adds a
 /// version, so an unbounded cache would grow for the life of the process.
 /// </summary>
-public sealed class WorkflowCatalog(IWorkflowStore store)
+/// <remarks>
+/// Every definition it hands out carries the host's notification defaults (<c>Loom:Notify</c>) for the lists its own
+/// <c>notify:</c> leaves out (<see cref="NotifySpec.Effective"/>), so a run's state machine knows where its notifications go.
+/// </remarks>
+/// <param name="store">The workflow store.</param>
+/// <param name="notifyDefaults">The host's notification defaults; null for none.</param>
+public sealed class WorkflowCatalog(IWorkflowStore store, NotifySpec? notifyDefaults = null)
 {
     /// <summary>Most versions kept parsed.</summary>
     public const int MaxCachedVersions = 256;
@@ -51,8 +57,7 @@ public sealed class WorkflowCatalog(IWorkflowStore store)
         // A stored version was valid when registered; if a later Loom rejects it, say so rather than run it half-understood.
         var definition = parsed.Definition ?? throw new InvalidOperationException(
             $"Stored workflow {workflowId} v{version} no longer parses: {string.Join("; ", parsed.Errors)}");
-        Add(workflowId, version, definition, record.Source.Length);
-        return definition;
+        return Add(workflowId, version, definition, record.Source.Length);
     }
 
     /// <summary>The current version's head and definition, or null when the workflow does not exist or is deleted.</summary>
@@ -67,11 +72,16 @@ public sealed class WorkflowCatalog(IWorkflowStore store)
     /// <summary>Adds a definition parsed at registration, sparing a re-parse; <paramref name="sourceChars"/> is the length of its source.</summary>
     public void Remember(WorkflowDefinition definition, int version, int sourceChars) => Add(definition.Id, version, definition, sourceChars);
 
-    private void Add(string workflowId, int version, WorkflowDefinition definition, int sourceChars)
+    /// <summary>The definition as runs use it: the host's notification defaults filled in.</summary>
+    public WorkflowDefinition WithHostDefaults(WorkflowDefinition definition) =>
+        definition with { Notify = NotifySpec.Effective(definition.Notify, notifyDefaults) };
+
+    private WorkflowDefinition Add(string workflowId, int version, WorkflowDefinition definition, int sourceChars)
     {
+        definition = WithHostDefaults(definition);
         lock (_gate)
         {
-            if (_cache.ContainsKey((workflowId, version))) return;
+            if (_cache.TryGetValue((workflowId, version), out var cached)) return cached.Value.Definition;
             _cache[(workflowId, version)] = _recency.AddFirst(new Entry((workflowId, version), definition, sourceChars));
             _cachedChars += sourceChars;
             while (_recency.Count > 1 && (_recency.Count > MaxCachedVersions || _cachedChars > MaxCachedChars))
@@ -82,6 +92,8 @@ public sealed class WorkflowCatalog(IWorkflowStore store)
                 _cachedChars -= oldest.Value.Chars;
             }
         }
+
+        return definition;
     }
 
     private sealed record Entry((string, int) Key, WorkflowDefinition Definition, int Chars);

@@ -34,4 +34,10 @@ public sealed record WorkflowDefinition
 
     /// <summary>Name of a host secret used to sign request bodies (X-Loom-Signature); never the secret itself.</summary>
     public string? SigningSecret { get; init; }
+
+    /// <summary>Where the run's notifications go (<c>notify:</c>, with the host's defaults for lists it leaves out); null when none are sent.</summary>
+    public NotifySpec? Notify { get; init; }
+
+    /// <summary>How long a run may go on before it counts as late (<c>sla:</c>): a <c>SlaMissed</c> event and the onSlaMiss notification, once; null for none.</summary>
+    public TimeSpan? Sla { get; init; }
 }

@@ -19,11 +19,12 @@ internal sealed partial class WorkflowReader(string source, ValidationErrorList 
     /// <summary>Most entries of a task's <c>retryOn</c> list (there are six names; repeating them adds nothing).</summary>
     public const int MaxRetryOn = 16;
 
-    private static readonly string[] WorkflowFields = ["id", "name", "description", "tags", "schedule", "defaults", "params", "tasks", "failFast", "timeout", "signingSecret"];
+    private static readonly string[] WorkflowFields = ["id", "name", "description", "tags", "schedule", "defaults", "params", "tasks", "failFast", "timeout", "signingSecret", "notify", "sla"];
     private static readonly string[] ScheduleFields = ["cron", "timezone", "catchup", "maxCatchup", "concurrency", "maxActiveRuns", "start", "end"];
     private static readonly string[] DefaultsFields = ["retry", "timeout", "headers", "method", "circuitBreaker"];
-    private static readonly string[] TaskFields = ["id", "type", "method", "url", "headers", "body", "dependsOn", "trigger", "retry", "timeout", "allowFailure", "completion", "callbackTimeout", "when", "duration", "until", "circuitBreaker"];
+    private static readonly string[] TaskFields = ["id", "type", "method", "url", "headers", "body", "dependsOn", "trigger", "retry", "timeout", "allowFailure", "completion", "callbackTimeout", "when", "duration", "until", "circuitBreaker", "sla"];
     private static readonly string[] HttpOnlyFields = ["method", "url", "headers", "body", "retry", "timeout", "completion", "callbackTimeout", "circuitBreaker"];
+    private static readonly string[] NotifyFields = ["onFailure", "onSuccess", "onSlaMiss"];
     private static readonly string[] RetryFields = ["maxAttempts", "backoff", "delay", "maxDelay", "jitter", "retryOn"];
     private static readonly string[] CircuitBreakerFields = ["failures", "window", "openFor"];
     private static readonly HashSet<string> HostDependentZones = new(["localtime", "posixrules", "Factory"], StringComparer.OrdinalIgnoreCase);
@@ -115,6 +116,12 @@ internal sealed partial class WorkflowReader(string source, ValidationErrorList 
                         Error(value, $"invalid secret name '{YamlValues.Shorten(workflow.SigningSecret)}': use letters, digits, '_' and '-', starting with a letter or '_'", name);
                     }
 
+                    break;
+                case "notify":
+                    workflow.Notify = ReadNotify(value);
+                    break;
+                case "sla":
+                    workflow.Sla = Duration(value, name, name, TimeSpan.FromSeconds(1), Durations.Max);
                     break;
             }
         }
@@ -279,6 +286,48 @@ internal sealed partial class WorkflowReader(string source, ValidationErrorList 
         return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AllowWhiteSpaces, out var instant)
             ? instant.ToUniversalTime()
             : new DateTimeOffset(local.ToUniversalTime(), TimeSpan.Zero);
+    }
+
+    /// <summary>Reads <c>notify:</c>: a list of URLs (or one URL) per outcome, each checked as <see cref="NotifyUrls"/> says.</summary>
+    private NotifySpec? ReadNotify(YamlNode node)
+    {
+        if (YamlValues.IsNull(node))
+        {
+            return null;
+        }
+
+        if (node is not YamlMappingNode map)
+        {
+            WrongType(node, "notify", "a mapping with onFailure, onSuccess or onSlaMiss", "notify");
+            return null;
+        }
+
+        var spec = new NotifySpec();
+        foreach (var (name, value) in Fields(map, NotifyFields, "notify", "notify"))
+        {
+            var path = "notify." + name;
+            var urls = new List<string>();
+            foreach (var (url, urlNode) in TextList(value, name, path, allowSingle: true, NotifySpec.MaxUrls))
+            {
+                if (NotifyUrls.Check(url) is { } error)
+                {
+                    Error(urlNode, error, path);
+                }
+                else
+                {
+                    urls.Add(url);
+                }
+            }
+
+            spec = name switch
+            {
+                "onFailure" => spec with { OnFailure = urls },
+                "onSuccess" => spec with { OnSuccess = urls },
+                _ => spec with { OnSlaMiss = urls },
+            };
+        }
+
+        return spec;
     }
 
     private DefaultsSyntax ReadDefaults(YamlNode node)
@@ -490,6 +539,9 @@ internal sealed partial class WorkflowReader(string source, ValidationErrorList 
                     break;
                 case "circuitBreaker":
                     task.CircuitBreaker = ReadCircuitBreaker(value, path);
+                    break;
+                case "sla":
+                    task.Sla = Duration(value, name, path, TimeSpan.FromSeconds(1), Durations.Max);
                     break;
             }
         }

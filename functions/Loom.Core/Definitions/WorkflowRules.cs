@@ -105,6 +105,7 @@ internal static class WorkflowRules
                 Completion = task.Completion ?? CompletionMode.Sync,
                 CallbackTimeout = task.CallbackTimeout ?? TimeSpan.FromHours(1),
                 CircuitBreaker = task.Type == TaskTypes.Wait ? null : MergeCircuitBreaker(task.CircuitBreaker, defaults.CircuitBreaker),
+                Sla = task.Sla,
             });
         }
 
@@ -120,6 +121,8 @@ internal static class WorkflowRules
             FailFast = workflow.FailFast ?? false,
             Timeout = workflow.Timeout,
             SigningSecret = workflow.SigningSecret,
+            Notify = workflow.Notify,
+            Sla = workflow.Sla,
         };
     }
 

@@ -29,4 +29,8 @@ internal sealed class WorkflowSyntax
     public TimeSpan? Timeout { get; set; }
 
     public string? SigningSecret { get; set; }
+
+    public NotifySpec? Notify { get; set; }
+
+    public TimeSpan? Sla { get; set; }
 }

@@ -50,4 +50,13 @@ public static class RunLogTypes
 
     /// <summary>This run's attempt, the probe of a half-open circuit, closed it; the message names the origin.</summary>
     public const string CircuitClosed = nameof(CircuitClosed);
+
+    /// <summary>The run (no task id) or a task was still going when its sla passed (once each).</summary>
+    public const string SlaMissed = nameof(SlaMissed);
+
+    /// <summary>A notification reached one of its URLs (the message names the outcome, the URL's origin and the answer).</summary>
+    public const string NotificationSent = nameof(NotificationSent);
+
+    /// <summary>A notification could not be delivered to one of its URLs, for good (after its retries, or refused).</summary>
+    public const string NotificationFailed = nameof(NotificationFailed);
 }

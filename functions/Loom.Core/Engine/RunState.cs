@@ -107,6 +107,13 @@ public sealed record RunState
 
     /// <summary>The run's trace context, chosen by the driver that starts the run; null for runs started before Loom traced runs.</summary>
     public RunTrace? Trace { get; init; }
+
+    /// <summary>True once the run missed its <c>sla</c> (it is missed once).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool SlaMissed { get; init; }
+
+    /// <summary>Notifications the run owes (not yet reported sent or failed), oldest first; null when none.</summary>
+    public IReadOnlyList<Notice>? Notices { get; init; }
 }
 
 /// <summary>State of one task within a run.</summary>
@@ -162,4 +169,8 @@ public sealed record TaskState
     /// the result of the current attempt once the call answers, whatever it answers.
     /// </summary>
     public AttemptOutcome? HeldCallback { get; init; }
+
+    /// <summary>True once the task missed its <c>sla</c> (once per task; a redrive that runs the task again starts afresh).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool SlaMissed { get; init; }
 }

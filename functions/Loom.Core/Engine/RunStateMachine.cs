@@ -90,6 +90,7 @@ public static class RunStateMachine
             CancelRequested e => run.Cancel(e.Reason, e.By),
             RedriveRequested e => run.Redrive(e.Tasks, e.By),
             RunAborted e => run.Abort(e.Reason),
+            NotificationReported e => run.ReportNotification(e.Key, e.Deliveries),
             _ => false,
         };
 
@@ -120,11 +121,21 @@ public static class RunStateMachine
             commands.Add(new StartTimer(TimerPurpose.RunTimeout, null, state.Redrives, (state.RedrivenAt ?? started) + timeout));
         }
 
+        if (workflow.Sla is { } sla && !state.SlaMissed && state.StartedAt is { } from)
+        {
+            commands.Add(new StartTimer(TimerPurpose.Sla, null, state.Redrives, (state.RedrivenAt ?? from) + sla));
+        }
+
         foreach (var task in workflow.Tasks)
         {
             if (!state.Tasks.TryGetValue(task.Id, out var s))
             {
                 continue;
+            }
+
+            if (task.Sla is { } taskSla && !s.SlaMissed && s.StartedAt is { } taskStarted && s.Status is not TaskRunStatus.Pending && !TriggerRules.IsFinal(s.Status))
+            {
+                commands.Add(new StartTimer(TimerPurpose.Sla, task.Id, s.AttemptBase, taskStarted + taskSla));
             }
 
             switch (s.Status)
@@ -147,6 +158,13 @@ public static class RunStateMachine
 
         return commands;
     }
+
+    /// <summary>
+    /// The sends of the notifications <paramref name="state"/> owes, oldest first, whatever the run's status (a finished run may
+    /// still owe its outcome's): for a driver that resumes from a snapshot, or adopts a run whose sender died.
+    /// </summary>
+    public static IReadOnlyList<SendNotification> OwedNotifications(RunState state) =>
+        [.. (state.Notices ?? []).Select(n => new SendNotification(n))];
 
     /// <summary>Whether <paramref name="finished"/> can be retried from its failed tasks; the reason when it cannot.</summary>
     public static bool CanRetryFromFailed(RunState finished, [NotNullWhen(false)] out string? reason)

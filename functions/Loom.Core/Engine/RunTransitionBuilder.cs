@@ -23,6 +23,8 @@ internal sealed class RunTransitionBuilder
     private string? reason;
     private int redrives;
     private DateTimeOffset? redrivenAt;
+    private bool slaMissed;
+    private readonly List<Notice> notices;
 
     public RunTransitionBuilder(WorkflowDefinition workflow, RunState state, DateTimeOffset at)
     {
@@ -41,6 +43,8 @@ internal sealed class RunTransitionBuilder
         reason = state.Reason;
         redrives = state.Redrives;
         redrivenAt = state.RedrivenAt;
+        slaMissed = state.SlaMissed;
+        notices = [.. state.Notices ?? []];
     }
 
     public List<RunCommand> Commands { get; } = [];
@@ -69,6 +73,8 @@ internal sealed class RunTransitionBuilder
             Reason = reason,
             Redrives = redrives,
             RedrivenAt = redrivenAt,
+            SlaMissed = slaMissed,
+            Notices = notices.Count == 0 ? null : [.. notices],
             Tasks = ordered,
             EventCount = original.EventCount + 1,
         };
@@ -88,6 +94,11 @@ internal sealed class RunTransitionBuilder
         if (status == RunStatus.Running && workflow.Timeout is { } timeout)
         {
             Commands.Insert(0, new StartTimer(TimerPurpose.RunTimeout, null, 0, at + timeout));
+        }
+
+        if (status == RunStatus.Running && workflow.Sla is { } sla)
+        {
+            Commands.Add(new StartTimer(TimerPurpose.Sla, null, 0, at + sla));
         }
 
         return true;
@@ -205,6 +216,11 @@ internal sealed class RunTransitionBuilder
             return true;
         }
 
+        if (purpose == TimerPurpose.Sla)
+        {
+            return MissSla(taskId, attempt);
+        }
+
         if (taskId is null || !definitions.TryGetValue(taskId, out var def) || Get(taskId) is not { } task || task.Attempt != attempt)
         {
             return false;
@@ -293,7 +309,101 @@ internal sealed class RunTransitionBuilder
             Commands.Insert(0, new StartTimer(TimerPurpose.RunTimeout, null, redrives, at + timeout));
         }
 
+        // The run's sla counts again from the redrive, unless it was missed already (it is missed once).
+        if (status == RunStatus.Running && workflow.Sla is { } sla && !slaMissed)
+        {
+            Commands.Add(new StartTimer(TimerPurpose.Sla, null, redrives, at + sla));
+        }
+
         return true;
+    }
+
+    /// <summary>
+    /// An sla timer fired: the run (no task id) or the task is still going, so it missed its sla: logged, and the onSlaMiss
+    /// notification owed, once. A timer of an earlier redrive (<paramref name="attempt"/> is the run's redrive count, or the task's
+    /// <see cref="TaskState.AttemptBase"/>, when armed) is stale.
+    /// </summary>
+    private bool MissSla(string? taskId, int attempt)
+    {
+        if (taskId is null)
+        {
+            if (slaMissed || attempt != redrives || workflow.Sla is not { } sla)
+            {
+                return false;
+            }
+
+            slaMissed = true;
+            AddLog(RunLogTypes.SlaMissed, null, null, $"the run is still running after its sla of {Durations.Format(sla)}");
+            Owe(NotifyKind.SlaMiss, null, "slaMiss");
+            return true;
+        }
+
+        if (!definitions.TryGetValue(taskId, out var def) || def.Sla is not { } taskSla || Get(taskId) is not { } task || task.SlaMissed
+            || task.AttemptBase != attempt || task.Status == TaskRunStatus.Pending || TriggerRules.IsFinal(task.Status))
+        {
+            return false;
+        }
+
+        tasks[taskId] = task with { SlaMissed = true };
+        AddLog(RunLogTypes.SlaMissed, taskId, task.Attempt == 0 ? null : task.Attempt,
+            $"the task is still {task.Status.ToString().ToLowerInvariant()} after its sla of {Durations.Format(taskSla)}");
+        Owe(NotifyKind.SlaMiss, taskId, "slaMiss:" + taskId);
+        return true;
+    }
+
+    /// <summary>Records that <paramref name="key"/>'s notification was sent or failed for good: it is no longer owed. Applies to a finished run too.</summary>
+    public bool ReportNotification(string key, IReadOnlyList<NotificationDelivery> deliveries)
+    {
+        var index = notices.FindIndex(n => n.Key == key);
+        if (index < 0)
+        {
+            return false;
+        }
+
+        var notice = notices[index];
+        notices.RemoveAt(index);
+        var what = NotifySpec.FieldName(notice.Kind) + " notification";
+        if (deliveries.Count == 0)
+        {
+            AddLog(RunLogTypes.NotificationFailed, notice.TaskId, null, $"{what}: no URL to send it to");
+        }
+
+        foreach (var delivery in deliveries)
+        {
+            AddLog(delivery.Sent ? RunLogTypes.NotificationSent : RunLogTypes.NotificationFailed, notice.TaskId, null,
+                $"{what} {(delivery.Sent ? "sent to" : "not delivered to")} {delivery.Target}: {delivery.Detail}");
+        }
+
+        return true;
+    }
+
+    /// <summary>Owes the notification of <paramref name="kind"/> when the workflow sends it anywhere, and asks the driver to send it.</summary>
+    private void Owe(NotifyKind kind, string? taskId, string key)
+    {
+        if (workflow.Notify is not { } notify || notify.For(kind).Count == 0)
+        {
+            return;
+        }
+
+        // A redriven run reports its new outcome under a new id: the receiver must not drop it as a repeat of the first.
+        key += redrives == 0 ? string.Empty : string.Create(CultureInfo.InvariantCulture, $"#{redrives}");
+        if (notices.Any(n => n.Key == key))
+        {
+            return;
+        }
+
+        var notice = new Notice(key, kind, taskId, at);
+        notices.Add(notice);
+        Commands.Add(new SendNotification(notice));
+    }
+
+    /// <summary>Arms a task's sla timer when its first attempt (or wait) starts.</summary>
+    private void ArmTaskSla(TaskDefinition def, TaskState task)
+    {
+        if (def.Sla is { } sla && task.StartedAt is null)
+        {
+            Commands.Add(new StartTimer(TimerPurpose.Sla, def.Id, task.AttemptBase, at + sla));
+        }
     }
 
     public bool Abort(string why)
@@ -312,6 +422,7 @@ internal sealed class RunTransitionBuilder
     private void Invoke(TaskDefinition def, TaskState task)
     {
         var attempt = task.Attempt + 1;
+        ArmTaskSla(def, task);
         tasks[def.Id] = task with
         {
             Status = TaskRunStatus.Running,
@@ -539,6 +650,7 @@ internal sealed class RunTransitionBuilder
     private void StartWait(TaskDefinition def, TaskState task)
     {
         var attempt = task.Attempt + 1;
+        ArmTaskSla(def, task);
         task = task with { Attempt = attempt, StartedAt = task.StartedAt ?? at };
         DateTimeOffset end;
         if (def.WaitDuration is { } duration)
@@ -691,6 +803,15 @@ internal sealed class RunTransitionBuilder
         finishedAt = at;
         reason = why;
         Commands.Add(new FinishRun(final, why));
+        if (final == RunStatus.Succeeded)
+        {
+            Owe(NotifyKind.Success, null, "success");
+        }
+        else if (final == RunStatus.Failed)
+        {
+            Owe(NotifyKind.Failure, null, "failure");
+        }
+
         var type = final switch
         {
             RunStatus.Succeeded => RunLogTypes.RunSucceeded,

@@ -14,4 +14,7 @@ public enum TimerPurpose
 
     /// <summary>End of a wait task (<c>type: wait</c>).</summary>
     Wait,
+
+    /// <summary>The <c>sla</c> of the run (no task id) or of a task: still going then, it missed it.</summary>
+    Sla,
 }

@@ -1,6 +1,7 @@
 using Loom.Core.Definitions;
 using Loom.Core.Engine;
 using Loom.Core.Execution;
+using Loom.Core.Notifications;
 using Loom.Core.Stores;
 
 namespace Loom.Core.Orchestration;
@@ -13,6 +14,9 @@ internal sealed class DurableRunLoop(IRunOrchestrationContext context, RunOrches
     private readonly List<InvokeTask> _heldBack = [];
     private readonly List<RunEventRecord> _unsaved = [];
     private readonly List<AttemptRecord> _unsavedAttempts = [];
+
+    // Notifications the run's end owes: sent after the final save, so a receiver never hears of an outcome storage does not hold.
+    private readonly List<SendNotification> _afterFinalSave = [];
     private RunState _state = input.State;
 
     // The newest state a save stored (or the one this generation started from): a run whose next state cannot be stored is failed from here.
@@ -43,6 +47,8 @@ internal sealed class DurableRunLoop(IRunOrchestrationContext context, RunOrches
             // Nothing left to drive (e.g. an instance restarted for a finished run): make sure storage has the final state.
             _unsavedState = true;
             await FlushAsync();
+            _afterFinalSave.AddRange(RunStateMachine.OwedNotifications(_state));
+            await NotifyAfterFinalSaveAsync();
             return new RunOrchestrationResult(_state.RunId, _state.Status, _state.Reason, ContinuedAsNew: false);
         }
 
@@ -60,12 +66,17 @@ internal sealed class DurableRunLoop(IRunOrchestrationContext context, RunOrches
             // Without carried work (an orchestration started for a run already running, e.g. after a manual restart),
             // the machine says what the state waits for; re-sent attempts keep their Idempotency-Key.
             Restore(input.Carried ?? Carry(RunStateMachine.Outstanding(_workflow, _state)));
+            if (input.Carried is null)
+            {
+                foreach (var owed in RunStateMachine.OwedNotifications(_state)) Notify(owed);
+            }
+
             PublishLive();
         }
 
         while (_finish is null)
         {
-            if (Draining && !_outstanding.Any(o => o is ActivityWork) && _save is null)
+            if (Draining && !_outstanding.Any(o => o is ActivityWork or NotifyWork) && _save is null)
             {
                 if (HasUnsaved)
                 {
@@ -90,7 +101,60 @@ internal sealed class DurableRunLoop(IRunOrchestrationContext context, RunOrches
 
         CancelWaits(_ => true);
         await FlushAsync();
+        await NotifyAfterFinalSaveAsync();
         return new RunOrchestrationResult(_state.RunId, _finish.Status, _finish.Reason, ContinuedAsNew: false);
+    }
+
+    /// <summary>
+    /// Once the run's final state is saved: sends the notifications its end owes, waits for those still in flight (an sla miss),
+    /// applies their reports and saves them. A notification whose activity failed past its retries is recorded as failed.
+    /// </summary>
+    private async Task NotifyAfterFinalSaveAsync()
+    {
+        foreach (var send in _afterFinalSave) Notify(send);
+        _afterFinalSave.Clear();
+        if (!_outstanding.Any(o => o is NotifyWork)) return;
+        while (_outstanding.OfType<NotifyWork>().FirstOrDefault() is { } work)
+        {
+            _outstanding.Remove(work);
+            Handle(RunStateMachine.Apply(_workflow, _state, await ReportAsync(work)));
+        }
+
+        await FlushAsync();
+    }
+
+    /// <summary>Starts one <c>Notify</c> activity per URL of an owed notification (each retried by Durable with backoff).</summary>
+    private void Notify(SendNotification send)
+    {
+        if (_outstanding.OfType<NotifyWork>().Any(n => n.Key == send.Notice.Key)) return;
+        var notification = NotificationInput.For(_workflow, _state, send.Notice);
+        var tries = notification.Urls
+            .Select(url => context.CallActivityAsync<System.Text.Json.JsonElement>(
+                DurableRunOrchestrator.NotifyActivity, notification with { Urls = [url] }, DurableRunOrchestrator.NotifyRetry))
+            .ToList();
+        _outstanding.Add(new NotifyWork(send.Notice.Key, notification.Urls, tries));
+    }
+
+    /// <summary>The report of a finished notification: one delivery per URL, a failed activity counting as failed for good.</summary>
+    private async Task<RunEvent> ReportAsync(NotifyWork work)
+    {
+        var deliveries = new List<NotificationDelivery>(work.Tries.Count);
+        for (var i = 0; i < work.Tries.Count; i++)
+        {
+            try
+            {
+                deliveries.Add(RunOrchestrationJson.FromPayload<NotificationDelivery>(await work.Tries[i]));
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                var message = ex.InnerException?.Message ?? ex.Message;
+                if (message.Length > 300) message = string.Concat(message.AsSpan(0, 297), "...");
+                deliveries.Add(new NotificationDelivery(NotifyUrls.Display(work.Urls[i]),
+                    false, $"{message} (gave up after {DurableRunOrchestrator.NotifyRetry.MaxAttempts} tries)"));
+            }
+        }
+
+        return new NotificationReported(work.Key, deliveries, context.CurrentUtcDateTime);
     }
 
     /// <summary>The transition of this generation's redrive (a new orchestration of a finished run); null when there is none to apply.</summary>
@@ -146,6 +210,9 @@ internal sealed class DurableRunLoop(IRunOrchestrationContext context, RunOrches
                 var request = await cancel.Received;
                 ListenForCancel();
                 return new CancelRequested(request?.Reason, context.CurrentUtcDateTime) { By = request?.By };
+
+            case NotifyWork notify:
+                return await ReportAsync(notify);
 
             case SaveWork save:
                 _save = null;
@@ -237,6 +304,12 @@ internal sealed class DurableRunLoop(IRunOrchestrationContext context, RunOrches
             case FinishRun finish:
                 _finish = finish;
                 break;
+            case SendNotification send when _finish is not null:
+                _afterFinalSave.Add(send);
+                break;
+            case SendNotification send:
+                Notify(send);
+                break;
             default:
                 throw new InvalidOperationException($"The orchestration loop does not know the command {command.GetType().Name}.");
         }
@@ -306,6 +379,9 @@ internal sealed class DurableRunLoop(IRunOrchestrationContext context, RunOrches
         {
             CancelWork => false,
             TimerWork { Command.Purpose: TimerPurpose.RunTimeout } => false,
+            TimerWork { Command.Purpose: TimerPurpose.Sla, TaskId: null } => _state.SlaMissed,
+            TimerWork { Command.Purpose: TimerPurpose.Sla } t => !(_state.Tasks.TryGetValue(t.TaskId!, out var s) && !s.SlaMissed
+                && s.Status is not TaskRunStatus.Pending && !TriggerRules.IsFinal(s.Status)),
             TimerWork { Command.Purpose: TimerPurpose.Retry } t => !HasStatus(t.TaskId, t.Attempt, TaskRunStatus.Retrying),
             CallbackWork c => !(HasStatus(c.TaskId, c.Attempt, TaskRunStatus.Waiting) || (HasStatus(c.TaskId, c.Attempt, TaskRunStatus.Running) && _state.Tasks[c.TaskId!].HeldCallback is null)),
             _ => !HasStatus(o.TaskId, o.Attempt, TaskRunStatus.Waiting),
@@ -428,6 +504,16 @@ internal sealed class DurableRunLoop(IRunOrchestrationContext context, RunOrches
         public InvokeTask Command { get; } = command;
 
         public Task<System.Text.Json.JsonElement> Result { get; } = result;
+    }
+
+    /// <summary>The <c>Notify</c> activities of one owed notification, one per URL.</summary>
+    private sealed class NotifyWork(string key, IReadOnlyList<string> urls, IReadOnlyList<Task<System.Text.Json.JsonElement>> tries) : Outstanding(Task.WhenAll(tries))
+    {
+        public string Key { get; } = key;
+
+        public IReadOnlyList<string> Urls { get; } = urls;
+
+        public IReadOnlyList<Task<System.Text.Json.JsonElement>> Tries { get; } = tries;
     }
 
     private sealed class SaveWork(Task<System.Text.Json.JsonElement> saved, RunState state, bool aborting) : Outstanding(saved)

@@ -17,6 +17,11 @@ public interface IRunCommitHost
     /// <param name="timer">The timer.</param>
     void StartTimer(StartTimer timer);
 
+    /// <summary>Sends an owed notification (with its retries) and posts <see cref="NotificationReported"/> to the run when it is done.</summary>
+    /// <param name="send">The notification.</param>
+    /// <param name="state">The run's state the notification is built from.</param>
+    void Notify(SendNotification send, RunState state);
+
     /// <summary>Cancels an attempt in flight.</summary>
     /// <param name="abort">The attempt.</param>
     void Abort(AbortTask abort);

@@ -28,6 +28,9 @@ public sealed class RunCommitLoop
     // Timers started (by purpose, task and attempt): each runs once, though a carried batch starts them before its commit.
     private readonly HashSet<string> _timersStarted = new(StringComparer.Ordinal);
 
+    // Notifications this loop started sending (by key): a recovery claim and a commit naming the same one send it once.
+    private readonly HashSet<string> _notifying = new(StringComparer.Ordinal);
+
     // Retries applied and acted on but not committed yet: they ride along with the run's next commit (or a flush).
     private readonly List<RunMessage> _carried = [];
     private bool _flushArmed;
@@ -239,7 +242,7 @@ public sealed class RunCommitLoop
         foreach (var command in commands)
         {
             // Shutting down: nothing new starts; the outbox owes it under this incarnation and the next owner runs it.
-            if (_host.IsDraining && command is InvokeTask or StartTimer) continue;
+            if (_host.IsDraining && command is InvokeTask or StartTimer or SendNotification) continue;
             switch (command)
             {
                 case InvokeTask invoke:
@@ -259,6 +262,13 @@ public sealed class RunCommitLoop
                     break;
                 case AbortTask abort:
                     _host.Abort(abort);
+                    break;
+                case SendNotification send:
+                    lock (_gate)
+                    {
+                        if (!_notifying.Add(send.Notice.Key)) continue;
+                    }
+                    _host.Notify(send, state);
                     break;
                 case FinishRun:
                 case WaitForCallback:

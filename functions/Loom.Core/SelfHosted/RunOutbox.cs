@@ -20,6 +20,11 @@ public static class RunOutbox
         {
             if (KeyOf(command) is { } key) items[key] = command;
         }
+        // A finished run may still owe its outcome's notification: the item keeps it in the recovery sweeps until it is reported.
+        foreach (var send in RunStateMachine.OwedNotifications(state))
+        {
+            items[KeyOf(send)!] = send;
+        }
         return items;
     }
 
@@ -28,6 +33,8 @@ public static class RunOutbox
     {
         InvokeTask i => $"{i.TaskId}#{i.Attempt}",
         StartTimer { Purpose: TimerPurpose.RunTimeout } => "#run",
+        StartTimer { Purpose: TimerPurpose.Sla } s => $"{s.TaskId}#sla",
+        SendNotification n => $"notify:{n.Notice.Key}",
         StartTimer s => $"{s.TaskId}#{s.Attempt}",
         _ => null,
     };

@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using Loom.Core.Definitions;
 using Loom.Core.Engine;
+using Loom.Core.Notifications;
 using Loom.Core.SelfHosted;
 using Loom.Core.Stores;
 
@@ -22,11 +23,15 @@ internal sealed class RunActor : IRunCommitHost
     // finished run's actor, workflow and state in memory until they fire.
     private readonly CancellationTokenSource _ended;
 
+    // Whether the run's end was already reported (a finished run stays held while it owes notifications; its later commits are not a new end).
+    private bool _endReported;
+
     public RunActor(SelfHostedRunDriver engine, WorkflowDefinition workflow, RunRecord record, RunState state)
     {
         _engine = engine;
         _loop = new RunCommitLoop(workflow, record, state, engine.CommitServices, this);
         _ended = CancellationTokenSource.CreateLinkedTokenSource(engine.Stopping);
+        _endReported = RunStatuses.IsFinal(state.Status);
         Completion = Task.Run(LoopAsync);
     }
 
@@ -35,6 +40,9 @@ internal sealed class RunActor : IRunCommitHost
     public RunState State => _loop.State;
 
     public string RunId => _loop.RunId;
+
+    /// <summary>True when the run needs no actor any more: it is final and owes no notification.</summary>
+    public static bool IsDone(RunState state) => RunStatuses.IsFinal(state.Status) && state.Notices is null;
 
     /// <summary>Ends when the run is final and this actor has stopped.</summary>
     public Task Completion { get; }
@@ -91,7 +99,7 @@ internal sealed class RunActor : IRunCommitHost
                 break;
             }
             foreach (var m in batch) m.Done.TrySetResult();
-            if (RunStatuses.IsFinal(State.Status))
+            if (IsDone(State))
             {
                 _inbox.Writer.TryComplete();
                 _engine.Forget(this);
@@ -146,7 +154,14 @@ internal sealed class RunActor : IRunCommitHost
 
     void IRunCommitHost.FlushAfter(TimeSpan delay) => _ = FlushLaterAsync(delay);
 
-    void IRunCommitHost.Committed(RunState state) => _engine.ReportCommitted(state);
+    void IRunCommitHost.Notify(SendNotification send, RunState state) => _ = NotifyAsync(send, state);
+
+    void IRunCommitHost.Committed(RunState state)
+    {
+        var ended = RunStatuses.IsFinal(state.Status) && !_endReported;
+        _endReported = RunStatuses.IsFinal(state.Status);
+        _engine.ReportCommitted(state, ended);
+    }
 
     void IRunCommitHost.Stalled(Exception error, int failures) => _engine.ReportStalled(RunId, error, failures);
 
@@ -189,6 +204,27 @@ internal sealed class RunActor : IRunCommitHost
             lock (_inflight) _inflight.Remove(key);
             cts.Dispose();
             _engine.CallEnded();
+        }
+    }
+
+    /// <summary>
+    /// Sends an owed notification with its retries, then posts the report to this actor, which holds a finished run until it owes
+    /// nothing. Stopping leaves it owed in the outbox: the next owner sends it again, with the same id.
+    /// </summary>
+    private async Task NotifyAsync(SendNotification send, RunState state)
+    {
+        try
+        {
+            var deliveries = await _engine.Notifications.SendAsync(NotificationInput.For(Workflow, state, send.Notice), _engine.Stopping);
+            await PostAsync(new NotificationReported(send.Notice.Key, deliveries, _engine.Clock.GetUtcNow()));
+        }
+        catch (OperationCanceledException) when (_engine.Stopping.IsCancellationRequested)
+        {
+            // Owed in the outbox under this incarnation, which is marked gone: another process (or this one restarted) sends it.
+        }
+        catch (Exception ex)
+        {
+            _engine.ReportFailure(RunId, ex);
         }
     }
 

@@ -4,6 +4,7 @@ using Loom.Core.Api;
 using Loom.Core.Api.Streaming;
 using Loom.Core.Definitions;
 using Loom.Core.Engine;
+using Loom.Core.Notifications;
 using Loom.Core.SelfHosted;
 using Loom.Core.Stores;
 using Loom.Core.Telemetry;
@@ -24,6 +25,7 @@ internal sealed class SelfHostedRunDriver(
     IDeadLetterStore deadLetters,
     IAttemptStore attempts,
     ThrottledAttemptRunner runner,
+    NotificationSender notifications,
     ProcessIdentity identity,
     TimeProvider clock,
     RunCommitSignal commits,
@@ -33,6 +35,8 @@ internal sealed class SelfHostedRunDriver(
     private readonly CancellationTokenSource _stopping = new();
 
     public ThrottledAttemptRunner Runner => runner;
+
+    public NotificationSender Notifications => notifications;
 
     public TimeProvider Clock => clock;
 
@@ -61,13 +65,14 @@ internal sealed class SelfHostedRunDriver(
         RunTelemetry.Committed(transition.State, commit.History.Events, trigger);
         await RecordDeadLettersAsync(deadLetters, logger, transition.State, commit.History.Events);
         var active = new RunActor(this, workflow, stored, transition.State);
-        if (!RunStatuses.IsFinal(transition.State.Status))
+        if (RunStatuses.IsFinal(transition.State.Status)) Interlocked.Increment(ref _finished);
+        // A run that ends as it starts may still owe its failure's notification: its actor takes the report.
+        if (!RunActor.IsDone(transition.State))
         {
             _active[run.RunId] = active;
         }
         else
         {
-            Interlocked.Increment(ref _finished);
             active.Stop();
         }
         active.Execute(transition.Commands);
@@ -103,7 +108,7 @@ internal sealed class SelfHostedRunDriver(
     /// </remarks>
     public Task<bool> RedriveAsync(WorkflowDefinition workflow, RunState finished, RedriveRequested redrive, CancellationToken cancellationToken = default)
     {
-        if (_active.TryGetValue(finished.RunId, out var ending) && RunStatuses.IsFinal(ending.State.Status)) Forget(ending);
+        if (_active.TryGetValue(finished.RunId, out var ending) && RunActor.IsDone(ending.State)) Forget(ending);
         return SendAsync(finished.RunId, redrive, cancellationToken);
     }
 
@@ -134,10 +139,10 @@ internal sealed class SelfHostedRunDriver(
         new StoredRuns(runs, attempts, deadLetters, logger), new StorageOutagePolicy(IsStorageOutage, clock), CannotEverCommit, identity.Incarnation, clock);
 
     /// <summary>Records a commit: readers of the run's event stream read the new events now rather than at their next poll.</summary>
-    internal void ReportCommitted(RunState state)
+    internal void ReportCommitted(RunState state, bool ended)
     {
         commits.Committed(state.RunId);
-        if (RunStatuses.IsFinal(state.Status))
+        if (ended)
         {
             Interlocked.Increment(ref _finished);
             Log.Finished(logger, state.RunId, RunViews.Name(state.Status));

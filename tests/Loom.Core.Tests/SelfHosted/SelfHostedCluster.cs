@@ -20,6 +20,7 @@ internal sealed class SelfHostedCluster
     private readonly IReadOnlyDictionary<string, int> _failures;
     private readonly List<Call> _network = [];
     private readonly List<Callback> _callbacks = [];
+    private readonly List<NotificationCall> _notifications = [];
     private readonly HashSet<string> _dead = new(StringComparer.Ordinal);
     private readonly SerialSynchronizationContext _context = new();
     private readonly int _thread = Environment.CurrentManagedThreadId;
@@ -54,6 +55,12 @@ internal sealed class SelfHostedCluster
     public int OffThread { get; private set; }
 
     public IReadOnlyList<Call> Network => _network;
+
+    /// <summary>Notifications sent and not answered yet.</summary>
+    public IReadOnlyList<NotificationCall> Notifications => _notifications;
+
+    /// <summary>How often each notification was sent (by key).</summary>
+    public Dictionary<string, int> Notified { get; } = new(StringComparer.Ordinal);
 
     /// <summary>Callbacks the backend still owes; it posts each again until the stored run no longer waits for it (as a backend retries a failed post).</summary>
     public IReadOnlyList<Callback> Callbacks
@@ -140,6 +147,7 @@ internal sealed class SelfHostedCluster
         p.Die();
         _dead.Add(p.Incarnation);
         _network.RemoveAll(c => c.Process == p);
+        _notifications.RemoveAll(c => c.Process == p);
         Processes[Processes.IndexOf(p)] = new Process(this, $"{p.Incarnation.Split(':')[0]}:{++_incarnations}");
     }
 
@@ -187,6 +195,16 @@ internal sealed class SelfHostedCluster
     }
 
     private static string Key(InvokeTask invoke) => $"{invoke.TaskId}#{invoke.Attempt}";
+
+    /// <summary>The receiver answers a notification 2xx: the process that sent it posts the report to the run.</summary>
+    public void AnswerNotification(NotificationCall call) => _context.Run(() =>
+    {
+        _notifications.Remove(call);
+        call.Process.Post(new RunMessage(new NotificationReported(call.Send.Notice.Key, [new NotificationDelivery("http://receiver", true, "HTTP 200")], Clock.GetUtcNow())));
+    });
+
+    /// <summary>A notification in flight from a process to its receiver.</summary>
+    internal sealed record NotificationCall(Process Process, SendNotification Send);
 
     /// <summary>A call in flight from a process to the backend.</summary>
     internal sealed record Call(Process Process, InvokeTask Invoke);
@@ -263,7 +281,8 @@ internal sealed class SelfHostedCluster
             {
                 return;
             }
-            if (RunStatuses.IsFinal(Loop.State.Status)) await StopAsync();
+            // As the server's actor: a finished run is held while it owes a notification, to take the report.
+            if (RunStatuses.IsFinal(Loop.State.Status) && Loop.State.Notices is null) await StopAsync();
         }
 
         private async Task StopAsync()
@@ -292,6 +311,15 @@ internal sealed class SelfHostedCluster
 
         void IRunCommitHost.StartTimer(StartTimer timer) =>
             Arm(timer.FireAt - cluster.Clock.GetUtcNow(), () => Post(new RunMessage(new TimerFired(timer.Purpose, timer.TaskId, timer.Attempt, cluster.Clock.GetUtcNow()))));
+
+        void IRunCommitHost.Notify(SendNotification send, RunState state)
+        {
+            cluster.CheckThread();
+            if (!Alive) return;
+            cluster.Notified[send.Notice.Key] = cluster.Notified.GetValueOrDefault(send.Notice.Key) + 1;
+            cluster.Trace.Add($"{cluster.Clock.GetUtcNow():ss.fff} {Incarnation} notifies {send.Notice.Key}");
+            cluster._notifications.Add(new NotificationCall(this, send));
+        }
 
         void IRunCommitHost.Abort(AbortTask abort)
         {

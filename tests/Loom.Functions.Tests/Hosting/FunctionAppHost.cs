@@ -124,6 +124,8 @@ internal sealed class FunctionAppHost : ILoomHost
                     (_, input) => Activate<InvokeTaskActivity>(appServices!).RunAsync(input, Stopping(appServices!)));
                 registry.AddActivityFunc<JsonElement, JsonElement>(DurableRunOrchestrator.SaveRunActivity,
                     (_, input) => Activate<SaveRunActivity>(appServices!).RunAsync(input, Stopping(appServices!)));
+                registry.AddActivityFunc<JsonElement, JsonElement>(DurableRunOrchestrator.NotifyActivity,
+                    (_, input) => Activate<NotifyActivity>(appServices!).RunAsync(input, Stopping(appServices!)));
                 tasks?.Invoke(registry);
             });
         });
