@@ -34,4 +34,7 @@ public sealed record WorkflowDefinition
 
     /// <summary>Name of a host secret used to sign request bodies (X-Loom-Signature); never the secret itself.</summary>
     public string? SigningSecret { get; init; }
+
+    /// <summary>Days a finished run of this workflow is kept (0 keeps it forever); null for the host's <c>RetentionDays</c>.</summary>
+    public int? RetentionDays { get; init; }
 }
