@@ -1,3 +1,5 @@
+using Loom.Core.Retention;
+
 namespace Loom.Hosting;
 
 /// <summary>
@@ -44,4 +46,7 @@ public sealed class LoomOptions
 
     /// <summary>Values for <c>${{ secrets.NAME }}</c> and signing secrets (<c>Loom__Secrets__NAME</c>).</summary>
     public Dictionary<string, string> Secrets { get; set; } = [];
+
+    /// <summary>Days a finished run is kept, with its attempts, events and dead letters; 0 keeps runs forever. A workflow's <c>retentionDays:</c> overrides it.</summary>
+    public int RetentionDays { get; set; } = RetentionPolicy.DefaultDays;
 }

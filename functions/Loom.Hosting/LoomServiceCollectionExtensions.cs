@@ -5,6 +5,7 @@ using Azure.Data.Tables;
 using Azure.Identity;
 using Loom.Core.Api;
 using Loom.Core.Execution;
+using Loom.Core.Retention;
 using Loom.Core.Stores;
 using Loom.Core.Templating;
 using Loom.Storage;
@@ -48,6 +49,10 @@ public static class LoomServiceCollectionExtensions
         services.TryAddSingleton<IDeadLetterStore>(sp => sp.GetRequiredService<LoomStorageAccount>().DeadLetters);
         services.TryAddSingleton<IWorkflowAuditStore>(sp => sp.GetRequiredService<LoomStorageAccount>().Audit);
         services.AddSingleton<WorkflowCatalog>();
+        services.TryAddSingleton<IRunRetentionStore>(sp => (IRunRetentionStore)sp.GetRequiredService<LoomStorageAccount>().Runs);
+        services.TryAddSingleton<IDeadLetterRetentionStore>(sp => (IDeadLetterRetentionStore)sp.GetRequiredService<LoomStorageAccount>().DeadLetters);
+        services.AddSingleton(sp => new RetentionSweep(sp.GetRequiredService<WorkflowCatalog>(), sp.GetRequiredService<IRunRetentionStore>(),
+            sp.GetRequiredService<IDeadLetterRetentionStore>(), sp.GetRequiredService<LoomOptions>().RetentionDays));
 
         services.AddSingleton<ISecretProvider>(sp => new ConfiguredSecrets(sp.GetRequiredService<LoomOptions>().Secrets));
         services.AddSingleton(sp => CreateCallbackTokens(sp.GetRequiredService<LoomOptions>(), sp.GetRequiredService<ILoggerFactory>()));
