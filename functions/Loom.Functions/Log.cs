@@ -28,4 +28,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 4007, Level = LogLevel.Information, Message = "Run {RunId}: redriven in place by {By} (a new orchestration under the same instance id)")]
     public static partial void Redriven(ILogger logger, string runId, string by);
+
+    [LoggerMessage(EventId = 4051, Level = LogLevel.Information, Message = "Retention: {Deleted} expired run(s) deleted with their Durable instances ({Rows} rows), {Deferred} deferred, {Examined} examined")]
+    public static partial void RetentionSwept(ILogger logger, int deleted, int rows, int deferred, int examined);
 }

@@ -1,3 +1,5 @@
+using Loom.Core.Retention;
+
 namespace Loom.Hosting;
 
 /// <summary>
@@ -47,4 +49,7 @@ public sealed class LoomOptions
 
     /// <summary>Host defaults of notifications (<c>Loom:Notify</c>).</summary>
     public NotifyOptions Notify { get; set; } = new();
+
+    /// <summary>Days a finished run is kept, with its attempts, events and dead letters; 0 keeps runs forever. A workflow's <c>retentionDays:</c> overrides it.</summary>
+    public int RetentionDays { get; set; } = RetentionPolicy.DefaultDays;
 }

@@ -1,5 +1,6 @@
 using Azure.Data.Tables;
 using Loom.Core.Definitions;
+using Loom.Core.Retention;
 using Loom.Storage.Stores;
 using Microsoft.Extensions.Options;
 
@@ -33,6 +34,10 @@ internal sealed class LoomOptionsValidator(LoomHostProfile host) : IValidateOpti
 
         checks.HttpUrl(nameof(LoomOptions.PublicBaseUrl), options.PublicBaseUrl);
         checks.AtLeast(nameof(LoomOptions.MaxBodyBytes), options.MaxBodyBytes, 1);
+        if (options.RetentionDays is < 0 or > RetentionPolicy.MaxDays)
+        {
+            checks.Fail(nameof(LoomOptions.RetentionDays), $"is {options.RetentionDays}; it must be from 0 (keep runs forever) to {RetentionPolicy.MaxDays} days.");
+        }
         for (var i = 0; i < options.ApiKeys.Count; i++)
         {
             var apiKey = options.ApiKeys[i];

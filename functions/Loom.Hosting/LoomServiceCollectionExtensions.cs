@@ -7,6 +7,7 @@ using Loom.Core.Api;
 using Loom.Core.Circuits;
 using Loom.Core.Execution;
 using Loom.Core.Notifications;
+using Loom.Core.Retention;
 using Loom.Core.Stores;
 using Loom.Core.Templating;
 using Loom.Storage;
@@ -56,6 +57,10 @@ public static class LoomServiceCollectionExtensions
             return new CircuitBreakers(sp.GetRequiredService<ICircuitStore>(), sp.GetRequiredService<TimeProvider>(), ex => Log.CircuitStoreFailed(logger, ex));
         });
         services.AddSingleton(sp => new WorkflowCatalog(sp.GetRequiredService<IWorkflowStore>(), sp.GetRequiredService<LoomOptions>().Notify?.ToSpec()));
+        services.TryAddSingleton<IRunRetentionStore>(sp => (IRunRetentionStore)sp.GetRequiredService<LoomStorageAccount>().Runs);
+        services.TryAddSingleton<IDeadLetterRetentionStore>(sp => (IDeadLetterRetentionStore)sp.GetRequiredService<LoomStorageAccount>().DeadLetters);
+        services.AddSingleton(sp => new RetentionSweep(sp.GetRequiredService<WorkflowCatalog>(), sp.GetRequiredService<IRunRetentionStore>(),
+            sp.GetRequiredService<IDeadLetterRetentionStore>(), sp.GetRequiredService<LoomOptions>().RetentionDays));
 
         services.AddSingleton<ISecretProvider>(sp => new ConfiguredSecrets(sp.GetRequiredService<LoomOptions>().Secrets));
         services.AddSingleton(sp => CreateCallbackTokens(sp.GetRequiredService<LoomOptions>(), sp.GetRequiredService<ILoggerFactory>()));

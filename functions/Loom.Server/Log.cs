@@ -45,6 +45,12 @@ internal static partial class Log
     [LoggerMessage(EventId = 1204, Level = LogLevel.Warning, Message = "Scheduler tick failed; retrying at the next interval")]
     public static partial void TickFailed(ILogger logger, Exception exception);
 
+    [LoggerMessage(EventId = 1251, Level = LogLevel.Information, Message = "Retention: {Deleted} expired run(s) deleted ({Rows} rows), {Examined} examined")]
+    public static partial void RetentionSwept(ILogger logger, int deleted, int rows, int examined);
+
+    [LoggerMessage(EventId = 1252, Level = LogLevel.Warning, Message = "Retention sweep failed; retrying at the next interval")]
+    public static partial void RetentionFailed(ILogger logger, Exception exception);
+
     [LoggerMessage(EventId = 1301, Level = LogLevel.Information, Message = "Process quiet: heap trimmed from {BeforeMb} MB committed to {AfterMb} MB")]
     public static partial void Trimmed(ILogger logger, long beforeMb, long afterMb);
 

@@ -11,14 +11,15 @@ internal static class BenchProgram
 {
     private const string Usage = """
         Loom benchmark: starts Azurite, the stub backend and the Loom server (child process), measures the floor, then runs workloads.
-          dotnet run -c Release --project tests/Loom.Bench -- [--host server|durable|both] [--workload W1,W2,W3,W4,K1,S1] [--runs SCALE] [--soak]
+          dotnet run -c Release --project tests/Loom.Bench -- [--host server|durable|both] [--workload W1,W2,W3,W4,K1,S1,R1] [--runs SCALE] [--soak]
             --host      server: the self-hosted server (default with --soak); durable: the Function App on the Durable
                         runtime (DurableTask.AzureStorage on its own Azurite) and, in the same run, a plain Durable
                         orchestration making the same calls (its floor), W1-W3 only; both (default): server, then durable
             --workload  which workloads (default: W1,W2,W3,W4); S1 is the store client alone against Azurite (CPU,
                         allocations and requests per store operation; no server); K1 is the kill -9 chaos: fan-out diamonds while the
                         server is killed with SIGKILL and restarted, 5 times (exit code 1 if a run is lost, stuck or
-                        failed, or a task committed before a kill is called successfully again)
+                        failed, or a task committed before a kill is called successfully again); R1 is retention's purge
+                        of 1,000 expired runs on the Table stores alone (runs deleted/s, storage requests per run deleted)
             --runs      scale every workload's run count (default 1: 200, 100, 50, 5000 runs)
             --soak      repeat the workloads until Ctrl+C, each round ending with K1 at 20 kills
         One JSON line per workload (and one for the floor) on stdout, also appended to artifacts/bench/results.jsonl; progress on stderr.
@@ -31,6 +32,7 @@ internal static class BenchProgram
         var scale = 1.0;
         var soak = false;
         var store = false;
+        var retention = false;
         string? host = null;
         for (var i = 0; i < args.Length; i++)
         {
@@ -38,12 +40,13 @@ internal static class BenchProgram
             {
                 case "--workload" when i + 1 < args.Length:
                     var names = args[++i].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-                    var unknown = names.Where(n => !n.Equals("K1", StringComparison.OrdinalIgnoreCase) && !n.Equals("S1", StringComparison.OrdinalIgnoreCase)
+                    var unknown = names.Where(n => !n.Equals("K1", StringComparison.OrdinalIgnoreCase) && !n.Equals("S1", StringComparison.OrdinalIgnoreCase) && !n.Equals("R1", StringComparison.OrdinalIgnoreCase)
                         && Workload.All.All(w => !w.Name.Equals(n, StringComparison.OrdinalIgnoreCase))).ToList();
-                    if (unknown.Count > 0) return Fail($"Unknown workload(s): {string.Join(", ", unknown)}; choose from W1, W2, W3, W4, K1, S1.");
+                    if (unknown.Count > 0) return Fail($"Unknown workload(s): {string.Join(", ", unknown)}; choose from W1, W2, W3, W4, K1, S1, R1.");
                     selected = [.. Workload.All.Where(w => names.Contains(w.Name, StringComparer.OrdinalIgnoreCase))];
                     chaos = names.Contains("K1", StringComparer.OrdinalIgnoreCase);
                     store = names.Contains("S1", StringComparer.OrdinalIgnoreCase);
+                    retention = names.Contains("R1", StringComparer.OrdinalIgnoreCase);
                     break;
                 case "--runs" when i + 1 < args.Length:
                     if (!double.TryParse(args[++i], NumberStyles.Float, CultureInfo.InvariantCulture, out scale) || scale <= 0 || scale > 100)
@@ -89,6 +92,13 @@ internal static class BenchProgram
             {
                 Console.Error.WriteLine("bench: S1: the store client alone (create, commits with history, attempt puts, read)");
                 Emit(await StoreBench.RunAsync(scale, stop.Token), results);
+                if (selected.Count == 0 && !chaos && !soak && !retention) return 0;
+            }
+
+            if (retention)
+            {
+                Console.Error.WriteLine("bench: R1: retention's purge of expired runs on the Table stores (runs deleted/s, requests per run)");
+                Emit(await RetentionBench.RunAsync(scale, stop.Token), results);
                 if (selected.Count == 0 && !chaos && !soak) return 0;
             }
 

@@ -58,6 +58,8 @@ public sealed class SettingsAtStartTests
     [InlineData("Loom:ContinueAsNewAfter", "0")]
     [InlineData("Loom:ApiKeys:0:Role", "1")]
     [InlineData("Loom:MaxBodyBytes", "-1")]
+    [InlineData("Loom:RetentionDays", "-1")]
+    [InlineData("Loom:RetentionDays", "36501")]
     public async Task Start_SettingOutOfBounds_FailsNamingTheSetting(string setting, string value)
     {
         using var host = Build(new() { ["Loom:ApiKeys:0:Key"] = "a-function-key", [setting] = value });

@@ -123,6 +123,7 @@ internal static class WorkflowRules
             SigningSecret = workflow.SigningSecret,
             Notify = workflow.Notify,
             Sla = workflow.Sla,
+            RetentionDays = workflow.RetentionDays,
         };
     }
 

@@ -33,4 +33,5 @@ internal sealed class WorkflowSyntax
     public NotifySpec? Notify { get; set; }
 
     public TimeSpan? Sla { get; set; }
+    public int? RetentionDays { get; set; }
 }

@@ -1,5 +1,6 @@
 using Loom.Core.Api;
 using Loom.Core.Definitions;
+using Loom.Core.Retention;
 using Loom.Core.Scheduling;
 using Loom.Core.Stores;
 using Loom.Functions.Hosting;
@@ -10,13 +11,17 @@ using Microsoft.Extensions.Logging;
 
 namespace Loom.Functions.Scheduling;
 
-/// <summary>The scheduler: a Timer trigger (app setting <c>LoomSchedulerCron</c>, every minute by default) running Core's scheduler tick.</summary>
+/// <summary>
+/// The scheduler: a Timer trigger (app setting <c>LoomSchedulerCron</c>, every minute by default) running Core's scheduler
+/// tick, then its retention sweep, which purges the Durable instances of the runs it deletes.
+/// </summary>
 /// <remarks>Runs get deterministic ids and each run's orchestration uses that id as its instance id, so a tick that runs twice starts each occurrence once.</remarks>
 public sealed class SchedulerFunction(
     WorkflowCatalog workflows,
     ISchedulerStateStore states,
     IRunStore runs,
     DurableRunDrivers drivers,
+    RetentionSweep retention,
     TimeProvider clock,
     ILogger<SchedulerFunction> logger)
 {
@@ -30,5 +35,7 @@ public sealed class SchedulerFunction(
         var tick = new SchedulerTick(workflows, states, runs, drivers.For(client));
         var results = await tick.RunAsync(clock.GetUtcNow(), cancellationToken);
         Log.Ticked(logger, results.Sum(r => r.Started.Count), results.Sum(r => r.AlreadyStarted.Count), results.Sum(r => r.Skipped.Count));
+        var swept = await retention.SweepAsync(clock.GetUtcNow(), new DurableInstancePurger(client), cancellationToken);
+        if (swept.Deleted.Count > 0 || swept.Deferred > 0) Log.RetentionSwept(logger, swept.Deleted.Count, swept.RowsDeleted, swept.Deferred, swept.Examined);
     }
 }

@@ -5,6 +5,7 @@ using Loom.Core.Dashboard;
 using Loom.Core.Definitions;
 using Loom.Core.Engine;
 using Loom.Core.Execution;
+using Loom.Core.Retention;
 using Loom.Core.Scheduling;
 using Loom.Core.Stores;
 using Loom.Hosting;
@@ -85,7 +86,7 @@ public static class LoomServerBuilder
             sp.GetRequiredService<WorkflowCatalog>(), sp.GetRequiredService<ISchedulerStateStore>(), sp.GetRequiredService<IRunStore>(), sp.GetRequiredService<IRunDriver>()));
         if (builder.Configuration.GetValue<bool?>("Loom:SchedulerEnabled") ?? true)
         {
-            services.AddHostedService(sp => new SchedulerService(sp.GetRequiredService<SchedulerTick>(), sp.GetRequiredService<TimeProvider>(),
+            services.AddHostedService(sp => new SchedulerService(sp.GetRequiredService<SchedulerTick>(), sp.GetRequiredService<RetentionSweep>(), sp.GetRequiredService<TimeProvider>(),
                 sp.GetRequiredService<LoomServerOptions>().SchedulerInterval, sp.GetRequiredService<ILogger<SchedulerService>>()));
         }
         return builder;

@@ -9,7 +9,7 @@ namespace Loom.Storage.Stores;
 /// <c>a</c> (every workflow; point lookups) and one in <c>w|{workflowId}</c> (one workflow's listing). Rows are inserted, never
 /// replaced, so writing a dead letter again stores nothing; acknowledging clears <c>Open</c> on both rows and keeps them.
 /// </summary>
-public sealed class TableDeadLetterStore(TableServiceClient service, TableStoreOptions? options = null) : IDeadLetterStore
+public sealed partial class TableDeadLetterStore(TableServiceClient service, TableStoreOptions? options = null) : IDeadLetterStore
 {
     private const string AllPartition = "a";
     private readonly LoomTable _table = new(service, (options ?? new TableStoreOptions()).DeadLettersTable);

@@ -20,7 +20,7 @@ namespace Loom.Storage.Stores;
 /// so a change and the history that explains it are one entity group transaction: one storage request, and a committed state
 /// never lacks its events. History too large for one transaction (100 operations, 4 MiB) goes in follow-up writes.</para>
 /// </remarks>
-public sealed class TableRunStore(TableServiceClient service, TableStoreOptions? options = null) : IRunStore
+public sealed partial class TableRunStore(TableServiceClient service, TableStoreOptions? options = null) : IRunStore
 {
     // A transaction carries at most 4 MiB; history beyond this estimate goes in follow-up writes after the commit.
     private const long TransactionBudgetBytes = 3L * 1024 * 1024;

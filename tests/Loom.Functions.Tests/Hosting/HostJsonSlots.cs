@@ -3,8 +3,8 @@ using DurableTask.Core;
 
 namespace Loom.Functions.Tests.Hosting;
 
-/// <summary>An orchestration service and its client in one, as the sidecar takes them.</summary>
-public interface IOrchestrationBackend : IOrchestrationService, IOrchestrationServiceClient;
+/// <summary>An orchestration service and its client in one, as the sidecar takes them (with purging, which retention uses).</summary>
+public interface IOrchestrationBackend : IOrchestrationService, IOrchestrationServiceClient, IOrchestrationServicePurgeClient;
 
 /// <summary>
 /// Gives a backend that fixes its own concurrency (the test host's in-memory service allows one activity and one
@@ -19,7 +19,7 @@ public class HostJsonSlots : DispatchProxy
 
     /// <summary>Wraps <paramref name="inner"/> with the given slots.</summary>
     public static IOrchestrationBackend Wrap<T>(T inner, int activities, int orchestrations)
-        where T : IOrchestrationService, IOrchestrationServiceClient
+        where T : IOrchestrationService, IOrchestrationServiceClient, IOrchestrationServicePurgeClient
     {
         var proxy = Create<IOrchestrationBackend, HostJsonSlots>();
         var slots = (HostJsonSlots)(object)proxy;

@@ -55,6 +55,7 @@ public sealed class SettingsAtStartTests
     [InlineData("Loom:StorageConnectionString", "AccountName=x;AccountKey=!!notbase64")]
     [InlineData("Loom:Streams:PollInterval", "00:00:00")]
     [InlineData("Loom:ApiKeys:0:Role", "admn")]
+    [InlineData("Loom:RetentionDays", "-5")]
     public async Task Start_SettingOutOfBounds_FailsNamingTheSetting(string setting, string value)
     {
         await using var app = Build(new() { ["Loom:ApiKeys:0:Key"] = "a-key-0123456789", [setting] = value });
