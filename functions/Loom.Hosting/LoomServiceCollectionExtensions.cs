@@ -5,6 +5,7 @@ using Azure.Data.Tables;
 using Azure.Identity;
 using Loom.Core.Api;
 using Loom.Core.Execution;
+using Loom.Core.Statistics;
 using Loom.Core.Stores;
 using Loom.Core.Templating;
 using Loom.Storage;
@@ -47,6 +48,8 @@ public static class LoomServiceCollectionExtensions
         services.TryAddSingleton<ISchedulerStateStore>(sp => sp.GetRequiredService<LoomStorageAccount>().SchedulerStates);
         services.TryAddSingleton<IDeadLetterStore>(sp => sp.GetRequiredService<LoomStorageAccount>().DeadLetters);
         services.TryAddSingleton<IWorkflowAuditStore>(sp => sp.GetRequiredService<LoomStorageAccount>().Audit);
+        services.TryAddSingleton<IRunStatsStore>(sp => sp.GetRequiredService<LoomStorageAccount>().Stats);
+        services.TryAddSingleton(sp => new RunStatsRecorder(sp.GetRequiredService<IRunStatsStore>()));
         services.AddSingleton<WorkflowCatalog>();
 
         services.AddSingleton<ISecretProvider>(sp => new ConfiguredSecrets(sp.GetRequiredService<LoomOptions>().Secrets));
@@ -145,6 +148,7 @@ public static class LoomServiceCollectionExtensions
             SchedulerStates = sp.GetRequiredService<ISchedulerStateStore>(),
             DeadLetters = sp.GetRequiredService<IDeadLetterStore>(),
             Audit = sp.GetRequiredService<IWorkflowAuditStore>(),
+            Stats = sp.GetRequiredService<IRunStatsStore>(),
             Authorizer = sp.GetRequiredService<IApiAuthorizer>(),
             CallbackTokens = sp.GetRequiredService<CallbackTokens>(),
             Clock = sp.GetRequiredService<TimeProvider>(),

@@ -29,6 +29,9 @@ public sealed partial record TableStoreOptions
     /// <summary>Table of the workflows' audit logs (a partition per workflow).</summary>
     public string AuditTable => Name("audit");
 
+    /// <summary>Table of the run statistics' hour buckets (a partition per workflow, a row per UTC hour).</summary>
+    public string StatsTable => Name("stats");
+
     /// <summary>Whether <paramref name="prefix"/> can start a table name: 1-50 letters or digits, starting with a letter.</summary>
     public static bool IsValidPrefix(string prefix) => PrefixPattern().IsMatch(prefix);
 
