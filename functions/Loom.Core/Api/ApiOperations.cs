@@ -182,6 +182,15 @@ internal static class ApiOperations
             Summary: "Get process figures"),
         ["GET /api/openapi.json"] = new("getOpenApiDocument", "host", [new("200", "This document.", null, Media: "application/json")],
             Summary: "Get this OpenAPI document"),
+        ["GET /api/workflows/{id}/stats"] = new("getWorkflowStats", "workflows",
+            [new("200", "The workflow's statistics over the range.", Json.WorkflowStats, Example(new WorkflowStats("daily-report", ExampleTime.AddDays(-7), ExampleTime, 20, 18, 2, 0, 0.9,
+                2400, 5100, 3, 2, 0.15, [new TaskStatsView("process", 20, 2, 3, 1200, 3900), new TaskStatsView("fetch_data", 20, 0, 0, 900, 1100)], 0.0905), Json.WorkflowStats))],
+            QueryParameters:
+            [
+                new("since", "query", new JsonObject { ["type"] = "string", ["format"] = "date-time" }, "Runs that ended at or after this instant's hour; default 7 days ago, at most 31 days ago."),
+                new("top", "query", new JsonObject { ["type"] = "integer", ["minimum"] = 1, ["maximum"] = StatsHandlers.MaxTop, ["default"] = StatsHandlers.DefaultTop }, "How many of the slowest tasks to list."),
+            ],
+            Summary: "Get a workflow's run statistics", Notes: "Computed from hourly aggregates kept as runs end (never by reading runs), so it answers in a bounded time whatever the history, and keeps counting runs that retention deleted since. Percentiles come from log-scale histograms and are within `percentileError` of the exact value."),
     };
 
     /// <summary>The contract of <paramref name="route"/>; throws when it has none (a route added without its contract).</summary>
