@@ -526,6 +526,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/workflows/{id}/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a workflow's run statistics
+         * @description A workflow's run statistics since an instant (default the last 7 days, at most 31): success rate, duration percentiles, retries, slowest tasks.
+         *
+         *     Computed from hourly aggregates kept as runs end (never by reading runs), so it answers in a bounded time whatever the history, and keeps counting runs that retention deleted since. Percentiles come from log-scale histograms and are within `percentileError` of the exact value.
+         */
+        get: operations["getWorkflowStats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1156,6 +1178,58 @@ export interface components {
             stalledRuns: components["schemas"]["StalledRunView"][];
             /** @description Storage requests. */
             storage: components["schemas"]["StorageFigures"];
+        };
+        TaskStatsView: {
+            /** @description Task id. */
+            taskId: string;
+            /** @description Runs in which the task ran to an end (succeeded or failed). */
+            runs: number;
+            /** @description Of those, the runs where it failed for good. */
+            failed: number;
+            /** @description Its attempts after the first, summed over the runs. */
+            retries: number;
+            /** @description Median duration in milliseconds, from its first attempt's start to its end (within percentileError). */
+            p50Ms: number | null;
+            /** @description 95th percentile duration in milliseconds (within percentileError). */
+            p95Ms: number | null;
+        };
+        WorkflowStats: {
+            /** @description Workflow id. */
+            workflowId: string;
+            /**
+             * Format: date-time
+             * @description Start of the first hour covered (since, rounded down to the hour).
+             */
+            from: string;
+            /**
+             * Format: date-time
+             * @description End of the range: now.
+             */
+            to: string;
+            /** @description Runs that ended in the range. */
+            runs: number;
+            /** @description Of those, succeeded. */
+            succeeded: number;
+            /** @description Of those, failed. */
+            failed: number;
+            /** @description Of those, cancelled. */
+            cancelled: number;
+            /** @description succeeded / runs, from 0 to 1; null without runs. */
+            successRate: number | null;
+            /** @description Median run duration in milliseconds (within percentileError); null without runs. */
+            durationP50Ms: number | null;
+            /** @description 95th percentile run duration in milliseconds (within percentileError); null without runs. */
+            durationP95Ms: number | null;
+            /** @description Task attempts after the first, summed over the runs. */
+            retries: number;
+            /** @description Runs with at least one retry. */
+            retriedRuns: number;
+            /** @description retries / runs; null without runs. */
+            retriesPerRun: number | null;
+            /** @description The tasks with the longest 95th percentile duration, longest first (top of them). */
+            slowestTasks: components["schemas"]["TaskStatsView"][];
+            /** @description Largest relative error of a reported percentile (durations are kept in log-scale buckets): 0.09 means within 9 %. */
+            percentileError: number;
         };
     };
     responses: {
@@ -2332,6 +2406,75 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+        };
+    };
+    getWorkflowStats: {
+        parameters: {
+            query?: {
+                /** @description Runs that ended at or after this instant's hour; default 7 days ago, at most 31 days ago. */
+                since?: string;
+                /** @description How many of the slowest tasks to list. */
+                top?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The workflow's statistics over the range. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "workflowId": "daily-report",
+                     *       "from": "2026-11-28T03:00:00+00:00",
+                     *       "to": "2026-12-05T03:00:00+00:00",
+                     *       "runs": 20,
+                     *       "succeeded": 18,
+                     *       "failed": 2,
+                     *       "cancelled": 0,
+                     *       "successRate": 0.9,
+                     *       "durationP50Ms": 2400,
+                     *       "durationP95Ms": 5100,
+                     *       "retries": 3,
+                     *       "retriedRuns": 2,
+                     *       "retriesPerRun": 0.15,
+                     *       "slowestTasks": [
+                     *         {
+                     *           "taskId": "process",
+                     *           "runs": 20,
+                     *           "failed": 2,
+                     *           "retries": 3,
+                     *           "p50Ms": 1200,
+                     *           "p95Ms": 3900
+                     *         },
+                     *         {
+                     *           "taskId": "fetch_data",
+                     *           "runs": 20,
+                     *           "failed": 0,
+                     *           "retries": 0,
+                     *           "p50Ms": 900,
+                     *           "p95Ms": 1100
+                     *         }
+                     *       ],
+                     *       "percentileError": 0.0905
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WorkflowStats"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
         };
     };

@@ -320,3 +320,17 @@ export type Circuit = Schemas['CircuitView'];
 export function listCircuits(client: ApiClient = api): Promise<Answer<'listCircuits', 200>> {
   return client['request']('GET', '/api/circuits');
 }
+
+// Run statistics (GET /api/workflows/{id}/stats).
+
+/** A workflow's runs that ended in a time range, from its hourly aggregates: counts, success rate, duration percentiles, slowest tasks. */
+export type WorkflowStats = Schemas['WorkflowStats'];
+
+/** The statistics since an instant (the server's default: the last 7 days), with the `top` slowest tasks. */
+export function getWorkflowStats(id: string, query: { since?: string; top?: number } = {}, client: ApiClient = api): Promise<WorkflowStats> {
+  const q = new URLSearchParams();
+  if (query.since) q.set('since', query.since);
+  if (query.top) q.set('top', String(query.top));
+  const text = q.toString();
+  return client['request']('GET', `/api/workflows/${enc(id)}/stats${text ? `?${text}` : ''}`);
+}

@@ -25,12 +25,13 @@ public static class CliApp
         root.Options.Add(context.Url);
         root.Options.Add(context.Key);
         root.Subcommands.Add(ValidateCommand.Create(output));
-        root.Subcommands.Add(PlanCommand.Create(output));
+        root.Subcommands.Add(PlanCommand.Create(context));
         root.Subcommands.Add(WorkflowCommands.Create(context));
         root.Subcommands.Add(RunCommands.Create(context));
         root.Subcommands.Add(LogsCommand.Create(context));
         root.Subcommands.Add(DeadLetterCommands.Create(context));
         root.Subcommands.Add(CircuitCommands.Create(context));
+        root.Subcommands.Add(StatsCommand.Create(context));
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

@@ -8,6 +8,7 @@ using Loom.Core.Circuits;
 using Loom.Core.Execution;
 using Loom.Core.Notifications;
 using Loom.Core.Retention;
+using Loom.Core.Statistics;
 using Loom.Core.Stores;
 using Loom.Core.Templating;
 using Loom.Storage;
@@ -61,6 +62,8 @@ public static class LoomServiceCollectionExtensions
         services.TryAddSingleton<IDeadLetterRetentionStore>(sp => (IDeadLetterRetentionStore)sp.GetRequiredService<LoomStorageAccount>().DeadLetters);
         services.AddSingleton(sp => new RetentionSweep(sp.GetRequiredService<WorkflowCatalog>(), sp.GetRequiredService<IRunRetentionStore>(),
             sp.GetRequiredService<IDeadLetterRetentionStore>(), sp.GetRequiredService<LoomOptions>().RetentionDays));
+        services.TryAddSingleton<IRunStatsStore>(sp => sp.GetRequiredService<LoomStorageAccount>().Stats);
+        services.TryAddSingleton(sp => new RunStatsRecorder(sp.GetRequiredService<IRunStatsStore>()));
 
         services.AddSingleton<ISecretProvider>(sp => new ConfiguredSecrets(sp.GetRequiredService<LoomOptions>().Secrets));
         services.AddSingleton(sp => CreateCallbackTokens(sp.GetRequiredService<LoomOptions>(), sp.GetRequiredService<ILoggerFactory>()));
@@ -162,6 +165,7 @@ public static class LoomServiceCollectionExtensions
             DeadLetters = sp.GetRequiredService<IDeadLetterStore>(),
             Audit = sp.GetRequiredService<IWorkflowAuditStore>(),
             Circuits = sp.GetRequiredService<CircuitBreakers>(),
+            Stats = sp.GetRequiredService<IRunStatsStore>(),
             Authorizer = sp.GetRequiredService<IApiAuthorizer>(),
             CallbackTokens = sp.GetRequiredService<CallbackTokens>(),
             Clock = sp.GetRequiredService<TimeProvider>(),

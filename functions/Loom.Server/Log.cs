@@ -30,6 +30,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 1009, Level = LogLevel.Error, Message = "Run {RunId}: {Count} dead letter(s) could not be stored")]
     public static partial void DeadLetterLost(ILogger logger, string runId, int count, Exception exception);
 
+    [LoggerMessage(EventId = 1010, Level = LogLevel.Error, Message = "Run {RunId}: its statistics could not be counted")]
+    public static partial void StatisticsLost(ILogger logger, string runId, Exception exception);
+
     [LoggerMessage(EventId = 1101, Level = LogLevel.Warning, Message = "Recovery sweep failed; retrying at the next interval")]
     public static partial void SweepFailed(ILogger logger, Exception exception);
 

@@ -1,5 +1,6 @@
 using Azure.Core;
 using Azure.Data.Tables;
+using Loom.Core.Statistics;
 using Loom.Core.Stores;
 using Loom.Storage.Stores;
 
@@ -26,6 +27,7 @@ public sealed class LoomStorageAccount
         DeadLetters = new TableDeadLetterStore(tables, options);
         Audit = new TableWorkflowAuditStore(tables, options);
         Circuits = new TableCircuitStore(tables, options);
+        Stats = new TableRunStatsStore(tables, options);
     }
 
     /// <summary>From a connection string (client options without a <see cref="StorageRequestCounter"/> leave the storage metrics out): <c>UseDevelopmentStorage=true</c>, an account key, a shared access signature, or explicit endpoints (Azurite on other ports).</summary>
@@ -76,6 +78,9 @@ public sealed class LoomStorageAccount
 
     /// <summary>The circuit breakers of target origins.</summary>
     public ICircuitStore Circuits { get; }
+
+    /// <summary>Hour buckets of the run statistics.</summary>
+    public IRunStatsStore Stats { get; }
 
     /// <summary>True when the table service answers (a point read of a row that need not exist, in a table that need not exist).</summary>
     public async Task<bool> PingAsync(CancellationToken cancellationToken)

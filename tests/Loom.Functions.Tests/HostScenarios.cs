@@ -793,4 +793,68 @@ public abstract class HostScenarios(HostFixture fixture)
     private async Task<JsonObject?> CircuitAsync(string origin) =>
         (await H.Client.GetFromJsonAsync<JsonObject>("/api/circuits"))!["items"]!.AsArray()
             .Select(c => (JsonObject)c!).FirstOrDefault(c => c["origin"]!.GetValue<string>() == origin);
+
+    [Fact]
+    public async Task Stats_AfterKnownRuns_CountEachRunOnceWithItsStatusRetriesAndDurations()
+    {
+        await H.RegisterAsync($$$"""
+            id: {{{W("stats")}}}
+            params:
+              failTimes: "0"
+              failStatus: "503"
+            tasks:
+              - id: work
+                url: {{{B}}}/api/tasks/work?delayMs=200&failTimes=${{ params.failTimes }}&failStatus=${{ params.failStatus }}
+                retry:
+                  maxAttempts: 3
+                  backoff: fixed
+                  delay: 100ms
+                  jitter: 0
+              - id: after
+                url: {{{B}}}/api/tasks/after
+                dependsOn: [work]
+            """);
+        JsonObject Fail(string times, string status) => new() { ["failTimes"] = times, ["failStatus"] = status };
+        var plan = new (JsonObject? Params, string Expected)[]
+        {
+            (null, "succeeded"), (null, "succeeded"), (null, "succeeded"),
+            (Fail("1", "503"), "succeeded"), // retried once, then succeeds
+            (Fail("1", "400"), "failed"), (Fail("1", "400"), "failed"), // a 400 is not retried
+        };
+        var runIds = new List<string>();
+        foreach (var (parameters, _) in plan) runIds.Add(await H.TriggerAsync(W("stats"), parameters));
+        for (var i = 0; i < plan.Length; i++) Assert.Equal(plan[i].Expected, Status(await H.WaitForRunAsync(runIds[i], TimeSpan.FromSeconds(120))));
+
+        // The count lands with each run's final write; poll until every run is in (a run counted twice would overshoot).
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120);
+        JsonObject stats;
+        do
+        {
+            stats = (await H.Client.GetFromJsonAsync<JsonObject>($"/api/workflows/{W("stats")}/stats?top=10"))!;
+            if (stats["runs"]!.GetValue<long>() >= plan.Length) break;
+            await Task.Delay(100);
+        }
+        while (DateTime.UtcNow < deadline);
+
+        Assert.Equal(6, stats["runs"]!.GetValue<long>());
+        Assert.Equal((4L, 2L, 0L), (stats["succeeded"]!.GetValue<long>(), stats["failed"]!.GetValue<long>(), stats["cancelled"]!.GetValue<long>()));
+        Assert.Equal(4.0 / 6, stats["successRate"]!.GetValue<double>(), 6);
+        Assert.Equal((1L, 1L), (stats["retries"]!.GetValue<long>(), stats["retriedRuns"]!.GetValue<long>()));
+        var p50 = stats["durationP50Ms"]!.GetValue<double>();
+        var p95 = stats["durationP95Ms"]!.GetValue<double>();
+        Assert.InRange(p50, 180, 120_000); // every run waits at least the 200 ms delay
+        Assert.InRange(p95, p50, 120_000);
+        // Which of the two is slower is the machine's call under load; the figures of each are not.
+        var tasks = stats["slowestTasks"]!.AsArray().ToDictionary(t => t!["taskId"]!.GetValue<string>(), t => t!);
+        Assert.Equal(["after", "work"], tasks.Keys.Order(StringComparer.Ordinal));
+        var work = tasks["work"];
+        Assert.Equal((6L, 2L, 1L), (work["runs"]!.GetValue<long>(), work["failed"]!.GetValue<long>(), work["retries"]!.GetValue<long>()));
+        Assert.InRange(work["p95Ms"]!.GetValue<double>(), 180, 120_000);
+        Assert.Equal((4L, 0L), (tasks["after"]["runs"]!.GetValue<long>(), tasks["after"]["failed"]!.GetValue<long>()));
+
+        using var bad = await H.Client.GetAsync($"/api/workflows/{W("stats")}/stats?since=yesterday");
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        using var missing = await H.Client.GetAsync("/api/workflows/no-such-workflow/stats");
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+    }
 }

@@ -1,7 +1,7 @@
 // One workflow: its DAG (coloured by the latest run), a trigger form generated from its params, a backfill form with the
 // progress of a backfill under way, the runs grid and versions.
 
-import { api, ApiError, type RunDetail, type RunSummary, type VersionItem, type WorkflowDetail } from '../api';
+import { api, ApiError, getWorkflowStats, type RunDetail, type RunSummary, type VersionItem, type WorkflowDetail } from '../api';
 import { layoutDag } from '../dag/layout';
 import { renderDag, type DagView, type NodeState } from '../dag/render';
 import { h, replaceChildren } from '../dom';
@@ -10,6 +10,7 @@ import { backfillRange, paramFields, readParams, type ParamField } from '../para
 import { buildGrid, renderGrid, type GridRun } from '../grid';
 import { renderDiff, sideBySide } from '../diff';
 import { startPolling } from '../poll';
+import { renderStats } from '../stats';
 import { editorHref, navigate, runHref } from '../router';
 import { isFinal, toStatus } from '../status';
 import { errorSlot, section, showError, timeCell } from '../ui';
@@ -26,6 +27,7 @@ export function mountWorkflow(root: HTMLElement, workflowId: string): () => void
   const versionsHolder = h('div');
   const triggerHolder = h('div');
   const backfillHolder = h('div');
+  const statsHolder = h('div', { 'data-testid': 'workflow-stats' });
   const backfillSection = section('Backfill', backfillHolder);
   backfillSection.hidden = true;
   root.append(
@@ -36,7 +38,10 @@ export function mountWorkflow(root: HTMLElement, workflowId: string): () => void
     h('div', { class: 'columns' }, section('Runs', gridHolder), section('Trigger a run', triggerHolder)),
     backfillSection,
     section('Versions', versionsHolder),
+    section('Statistics (last 7 days)', statsHolder),
   );
+  // The statistics change only when a run ends: asked again when the newest run changes (or ends), not at every tick.
+  let statsShownFor: string | null = null;
   let backfill: BackfillView | null = null;
 
   let detail: WorkflowDetail | null = null;
@@ -76,6 +81,17 @@ export function mountWorkflow(root: HTMLElement, workflowId: string): () => void
       const latest = runs.items[0] ? details.get(runs.items[0].runId) : undefined;
       dag.update(nodeStates(wf, latest));
       dagCaption.textContent = latest ? `Coloured by the latest run, ${latest.runId} (${toStatus(latest.status)}).` : 'No runs yet: every task is shown as pending.';
+      const statsKey = runs.items[0] ? `${runs.items[0].runId}:${runs.items[0].status}` : '';
+      if (statsKey !== statsShownFor) {
+        try {
+          replaceChildren(statsHolder, renderStats(await getWorkflowStats(workflowId, { top: 5 })));
+          statsShownFor = statsKey;
+        } catch {
+          // Statistics are an extra: the page stays useful without them, and the next change asks again.
+          replaceChildren(statsHolder, h('p', { class: 'muted' }, 'Statistics unavailable.'));
+        }
+        if (disposed) return false;
+      }
       const gridRuns: GridRun[] = runs.items.map((r) => ({ ...r, ...(details.get(r.runId) ?? {}) }));
       replaceChildren(gridHolder, renderGrid(buildGrid(wf.definition.tasks.map((t) => t.id), gridRuns)));
     } catch (e) {

@@ -151,6 +151,16 @@ public sealed class LoomApiClient : IDisposable
         return SendJsonAsync($"api/workflows/{Segment(id)}/backfill", body, LoomJsonContext.Default.BackfillRequest, cancellationToken);
     }
 
+    /// <summary>GET /api/workflows/{id}/stats: the workflow's run statistics since an instant (the server's default: 7 days), with the <paramref name="top"/> slowest tasks.</summary>
+    public Task<JsonObject> GetWorkflowStatsAsync(string id, DateTimeOffset? since = null, int? top = null, CancellationToken cancellationToken = default)
+    {
+        var query = new List<string>();
+        if (since is not null) query.Add("since=" + Uri.EscapeDataString(since.Value.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture)));
+        if (top is not null) query.Add("top=" + top.Value.ToString(CultureInfo.InvariantCulture));
+        var path = $"api/workflows/{Segment(id)}/stats" + (query.Count == 0 ? "" : "?" + string.Join('&', query));
+        return SendAsync(HttpMethod.Get, path, null, cancellationToken);
+    }
+
     /// <summary>GET /api/runs, newest first.</summary>
     public Task<JsonObject> ListRunsAsync(string? workflowId = null, string? status = null, int? limit = null, DateTimeOffset? since = null, CancellationToken cancellationToken = default)
     {

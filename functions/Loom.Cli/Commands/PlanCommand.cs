@@ -1,26 +1,61 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text.Json.Nodes;
+using Loom.Cli.Rendering;
 using Loom.Core.Definitions;
 using Loom.Core.Planning;
 using Loom.Core.Scheduling;
 
 namespace Loom.Cli.Commands;
 
-/// <summary><c>loom plan FILE</c>: the execution stages, the critical path and the next fire times of a workflow, offline.</summary>
+/// <summary><c>loom plan FILE [--stats]</c>: the execution stages, the critical path and the next fire times of a workflow, offline; with <c>--stats</c>, the critical path by the durations the server measured.</summary>
 internal static class PlanCommand
 {
-    public static Command Create(TextWriter output)
+    public static Command Create(CliContext context)
     {
+        var output = context.Output;
         var file = new Argument<string>("file") { Description = "Workflow file (YAML or JSON)" };
         var from = new Option<string?>("--from") { Description = "Instant to compute fire times from (ISO-8601); default now" };
         var count = new Option<int>("--count") { Description = "How many fire times to show", DefaultValueFactory = _ => 5 };
-        var command = new Command("plan", "Show what runs in parallel, the critical path, and the next fire times in the workflow's time zone and in UTC.") { file, from, count };
-        command.SetAction(parse => Run(parse.GetValue(file)!, parse.GetValue(from), parse.GetValue(count), output));
+        var stats = new Option<bool>("--stats") { Description = "Also weight the critical path by the task durations the server measured (p50 of the last 7 days; uses --url and --key)" };
+        var command = new Command("plan", "Show what runs in parallel, the critical path, and the next fire times in the workflow's time zone and in UTC.") { file, from, count, stats };
+        context.SetApiAction(command, async (parse, client, ct) =>
+        {
+            var code = Run(parse.GetValue(file)!, parse.GetValue(from), parse.GetValue(count), output, out var workflow);
+            if (code != ExitCodes.Ok || !parse.GetValue(stats) || workflow is null) return code;
+            var measured = await client.GetWorkflowStatsAsync(workflow.Id, top: StatsTop, cancellationToken: ct);
+            WriteWeighted(output, workflow, measured);
+            return ExitCodes.Ok;
+        });
         return command;
     }
 
-    private static int Run(string path, string? fromText, int count, TextWriter output)
+    /// <summary>Asks for every task's figures (a bucket keeps at most this many tasks).</summary>
+    private const int StatsTop = 200;
+
+    /// <summary>The critical path by measured p50 durations, or why there is none.</summary>
+    private static void WriteWeighted(TextWriter output, WorkflowDefinition workflow, JsonObject stats)
     {
+        var durations = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var task in (stats["slowestTasks"] as JsonArray ?? []).OfType<JsonObject>())
+        {
+            if (task["taskId"]?.GetValue<string>() is { } id && task["p50Ms"] is JsonValue v && v.TryGetValue<double>(out var ms)) durations[id] = ms;
+        }
+        output.WriteLine();
+        if (!workflow.Tasks.Any(t => durations.ContainsKey(t.Id)))
+        {
+            output.WriteLine($"Measured critical path: no task of {workflow.Id} has a measured duration yet (no run ended in the last 7 days).");
+            return;
+        }
+        var weighted = WeightedCriticalPath.For(workflow, durations);
+        output.WriteLine($"Measured critical path ({Show.Duration(TimeSpan.FromMilliseconds(weighted.TotalMs))} at the p50 of the last 7 days): " +
+            string.Join(" -> ", weighted.Path.Select(id => $"{id} ({(durations.TryGetValue(id, out var d) ? Show.Duration(TimeSpan.FromMilliseconds(d)) : "-")})")));
+        if (weighted.Unmeasured.Count > 0) output.WriteLine($"  not measured (counted as 0): {string.Join(", ", weighted.Unmeasured)}");
+    }
+
+    private static int Run(string path, string? fromText, int count, TextWriter output, out WorkflowDefinition? loaded)
+    {
+        loaded = null;
         if (count is < 0 or > 1000)
         {
             output.WriteLine("loom plan: --count must be between 0 and 1000");
@@ -45,6 +80,7 @@ internal static class PlanCommand
         }
 
         var workflow = result.Definition!;
+        loaded = workflow;
         var plan = ExecutionPlan.For(workflow);
         output.WriteLine($"{workflow.Id} ({workflow.Name ?? workflow.Id}): {workflow.Tasks.Count} task(s) in {plan.Stages.Count} stage(s)");
         output.WriteLine();

@@ -185,6 +185,15 @@ internal static class ApiOperations
         ["GET /api/circuits"] = new("listCircuits", "circuits", [new("200", "Every target origin's circuit, by origin.", Json.CircuitList, Example(new CircuitList(
             [new CircuitView("http://your-backend:8080", Circuits.CircuitStatus.Open, 5, ExampleTime, ExampleTime.AddSeconds(30))]), Json.CircuitList))],
             Summary: "List circuit breakers", Notes: "One row per target origin that a task with `circuitBreaker` has called, shared by every run and process on the storage account and read fresh from storage. While a circuit is open, attempts to its origin are held (not sent, not counted against `maxAttempts`) until `retryAt`; then one probe closes or re-opens it."),
+        ["GET /api/workflows/{id}/stats"] = new("getWorkflowStats", "workflows",
+            [new("200", "The workflow's statistics over the range.", Json.WorkflowStats, Example(new WorkflowStats("daily-report", ExampleTime.AddDays(-7), ExampleTime, 20, 18, 2, 0, 0.9,
+                2400, 5100, 3, 2, 0.15, [new TaskStatsView("process", 20, 2, 3, 1200, 3900), new TaskStatsView("fetch_data", 20, 0, 0, 900, 1100)], 0.0905), Json.WorkflowStats))],
+            QueryParameters:
+            [
+                new("since", "query", new JsonObject { ["type"] = "string", ["format"] = "date-time" }, "Runs that ended at or after this instant's hour; default 7 days ago, at most 31 days ago."),
+                new("top", "query", new JsonObject { ["type"] = "integer", ["minimum"] = 1, ["maximum"] = StatsHandlers.MaxTop, ["default"] = StatsHandlers.DefaultTop }, "How many of the slowest tasks to list."),
+            ],
+            Summary: "Get a workflow's run statistics", Notes: "Computed from hourly aggregates kept as runs end (never by reading runs), so it answers in a bounded time whatever the history, and keeps counting runs that retention deleted since. Percentiles come from log-scale histograms and are within `percentileError` of the exact value."),
     };
 
     /// <summary>The contract of <paramref name="route"/>; throws when it has none (a route added without its contract).</summary>

@@ -3,6 +3,7 @@ using Loom.Core.Api.Streaming;
 using Loom.Core.Definitions;
 using Loom.Core.Engine;
 using Loom.Core.Execution;
+using Loom.Core.Statistics;
 using Loom.Core.Stores;
 using Loom.Core.Templating;
 
@@ -47,6 +48,9 @@ public sealed record ApiServices
 
     /// <summary>Each workflow's audit log of operator and admin actions.</summary>
     public required IWorkflowAuditStore Audit { get; init; }
+
+    /// <summary>The hour buckets of the run statistics; null on a host without them (the statistics route answers 501).</summary>
+    public IRunStatsStore? Stats { get; init; }
 
     /// <summary>Key checks.</summary>
     public required IApiAuthorizer Authorizer { get; init; }

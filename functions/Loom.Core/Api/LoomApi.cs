@@ -29,6 +29,7 @@ public sealed class LoomApi
         var runs = new RunHandlers(services);
         var deadLetters = new DeadLetterHandlers(services);
         var circuits = new CircuitHandlers(services);
+        var stats = new StatsHandlers(services);
         _routes =
         [
             new("POST", "/api/workflows", ApiRole.Admin, workflows.RegisterAsync, "Register a workflow (YAML or JSON); a new version when the content changed."),
@@ -62,6 +63,7 @@ public sealed class LoomApi
             new("GET", "/api/diagnostics", ApiRole.Admin, DiagnosticsAsync, "Process figures of this host: CPU time, memory, storage requests sent."),
             new("GET", "/api/openapi.json", ApiRole.Reader, _ => Task.FromResult(ApiResponse.Ok(OpenApiDocument.Build(_routes!, services))), "This document."),
             new("GET", "/api/circuits", ApiRole.Reader, circuits.ListAsync, "The circuit breaker of every target origin: state, failures in its window, when it opened and when held calls are tried again."),
+            new("GET", "/api/workflows/{id}/stats", ApiRole.Reader, stats.GetAsync, "A workflow's run statistics since an instant (default the last 7 days, at most 31): success rate, duration percentiles, retries, slowest tasks."),
         ];
 
         // Diagnostics are host-specific (the self-hosted server offers them; the Function App has Application Insights and

@@ -1,4 +1,5 @@
 using Loom.Core.Engine;
+using Loom.Core.Statistics;
 using Loom.Core.Stores;
 using Loom.Core.Telemetry;
 
@@ -51,8 +52,26 @@ public static class RunSnapshots
     /// <param name="deadLetters">The dead-letter store.</param>
     /// <param name="input">The activity input.</param>
     /// <param name="cancellationToken">Cancellation.</param>
-    public static async Task<SaveRunResult> SaveAsync(IRunStore runs, IEventStore events, IAttemptStore attempts, IDeadLetterStore deadLetters, SaveRunInput input, CancellationToken cancellationToken = default)
+    public static async Task<SaveRunResult> SaveAsync(IRunStore runs, IEventStore events, IAttemptStore attempts, IDeadLetterStore deadLetters, SaveRunInput input, CancellationToken cancellationToken = default) =>
+        await SaveAsync(runs, events, attempts, deadLetters, null, input, cancellationToken);
+
+    /// <summary>
+    /// <see cref="SaveAsync(IRunStore, IEventStore, IAttemptStore, IDeadLetterStore, SaveRunInput, CancellationToken)"/>, counting a
+    /// final snapshot in its workflow's statistics first. Before the row: a run is never final in storage without its count
+    /// (Durable delivers a failed or interrupted save again, and it reports the run again); the statistics count a run once,
+    /// and the snapshot of a replayed orchestration is the same, so the count is the same whichever delivery lands it.
+    /// </summary>
+    /// <param name="runs">The run store.</param>
+    /// <param name="events">The event store.</param>
+    /// <param name="attempts">The attempt store.</param>
+    /// <param name="deadLetters">The dead-letter store.</param>
+    /// <param name="stats">The process's statistics recorder; null to count nothing.</param>
+    /// <param name="input">The activity input.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    public static async Task<SaveRunResult> SaveAsync(IRunStore runs, IEventStore events, IAttemptStore attempts, IDeadLetterStore deadLetters, RunStatsRecorder? stats,
+        SaveRunInput input, CancellationToken cancellationToken = default)
     {
+        if (stats is not null) await stats.RecordAsync(input.State, cancellationToken);
         var saved = await SaveAsync(runs, events, attempts, input, cancellationToken);
         if (DeadLetters.From(input.State, input.Events) is { Count: > 0 } letters) await deadLetters.AddAsync(letters, cancellationToken);
         return saved;

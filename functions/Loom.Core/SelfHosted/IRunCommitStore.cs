@@ -24,4 +24,12 @@ public interface IRunCommitStore
     /// </summary>
     /// <param name="letters">The dead letters.</param>
     Task RecordDeadLettersAsync(IReadOnlyList<DeadLetterRecord> letters) => Task.CompletedTask;
+
+    /// <summary>
+    /// Counts a run in its workflow's statistics (<see cref="Statistics.RunStatsRecorder"/>), called before the commit that
+    /// makes it final, so a run is never final in storage without its count unless this write fails for a reason other than an
+    /// outage (the host logs it). A commit tried again reports the run again: the statistics count it once.
+    /// </summary>
+    /// <param name="finished">The run's final state.</param>
+    Task RecordFinishedAsync(Engine.RunState finished) => Task.CompletedTask;
 }

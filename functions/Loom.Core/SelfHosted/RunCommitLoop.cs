@@ -218,6 +218,12 @@ public sealed class RunCommitLoop
     {
         var before = (Record, State);
         var commit = Deterministic(() => RunCommits.Change(Workflow, before.Record, before.State, after, commands, log, attempts, _services.Incarnation), "writing its state down");
+        if (RunStatuses.IsFinal(after.Status) && !RunStatuses.IsFinal(before.State.Status))
+        {
+            // Counted before the commit that ends the run: a crash in between reports it again from the adopted run, and the
+            // statistics count a run once; counted after, a crash in between would lose it (a final run owes no work to adopt).
+            await _services.Outages.ExecuteAsync(() => _services.Store.RecordFinishedAsync(after), _host.StorageUnreachable, stopping);
+        }
         Record = await _services.Outages.ExecuteAsync(() => _services.Store.CommitAsync(commit), error =>
         {
             onOutage?.Invoke();

@@ -6,6 +6,7 @@ using Loom.Core.Definitions;
 using Loom.Core.Engine;
 using Loom.Core.Notifications;
 using Loom.Core.SelfHosted;
+using Loom.Core.Statistics;
 using Loom.Core.Stores;
 using Loom.Core.Telemetry;
 using Loom.Storage;
@@ -24,6 +25,7 @@ internal sealed class SelfHostedRunDriver(
     IRunStore runs,
     IDeadLetterStore deadLetters,
     IAttemptStore attempts,
+    RunStatsRecorder stats,
     ThrottledAttemptRunner runner,
     NotificationSender notifications,
     ProcessIdentity identity,
@@ -60,6 +62,8 @@ internal sealed class SelfHostedRunDriver(
         run = RunTrace.Assign(run);
         var transition = RunStateMachine.Apply(workflow, run, new RunStarted(clock.GetUtcNow()));
         var commit = RunCommits.Start(workflow, run, transition, trigger, identity.Incarnation);
+        // A run can end as it starts (every task skipped): counted before its row is written, as every final commit is.
+        await RecordStatisticsAsync(stats, logger, transition.State);
         var stored = await runs.CreateAsync(commit.Record, commit.History, cancellationToken);
         commits.Committed(run.RunId);
         RunTelemetry.Committed(transition.State, commit.History.Events, trigger);
@@ -136,7 +140,7 @@ internal sealed class SelfHostedRunDriver(
 
     /// <summary>What every run's commit loop in this process writes through (created once, with the process's one outage policy).</summary>
     internal RunCommitServices CommitServices { get; } = new(
-        new StoredRuns(runs, attempts, deadLetters, logger), new StorageOutagePolicy(IsStorageOutage, clock), CannotEverCommit, identity.Incarnation, clock);
+        new StoredRuns(runs, attempts, deadLetters, stats, logger), new StorageOutagePolicy(IsStorageOutage, clock), CannotEverCommit, identity.Incarnation, clock);
 
     /// <summary>Records a commit: readers of the run's event stream read the new events now rather than at their next poll.</summary>
     internal void ReportCommitted(RunState state, bool ended)
@@ -269,7 +273,7 @@ internal sealed class SelfHostedRunDriver(
     }
 
     /// <summary>The run and attempt tables as a run's commit loop uses them.</summary>
-    private sealed class StoredRuns(IRunStore runs, IAttemptStore attempts, IDeadLetterStore deadLetters, ILogger logger) : IRunCommitStore
+    private sealed class StoredRuns(IRunStore runs, IAttemptStore attempts, IDeadLetterStore deadLetters, RunStatsRecorder stats, ILogger logger) : IRunCommitStore
     {
         public Task<RunRecord> CommitAsync(RunCommit commit) => runs.UpdateAsync(commit.Record, commit.History, CancellationToken.None);
 
@@ -278,6 +282,24 @@ internal sealed class SelfHostedRunDriver(
         public Task PutAttemptAsync(AttemptRecord attempt) => attempts.PutAsync(attempt, CancellationToken.None);
 
         public Task RecordDeadLettersAsync(IReadOnlyList<DeadLetterRecord> letters) => StoreDeadLettersAsync(deadLetters, logger, letters);
+
+        public Task RecordFinishedAsync(RunState finished) => RecordStatisticsAsync(stats, logger, finished);
+    }
+
+    /// <summary>
+    /// Counts a finished run in its workflow's statistics. An outage is thrown, for the commit loop to wait it out (the count
+    /// must land before the final commit); any other failure is logged, never thrown: the run's end must not wait on its count.
+    /// </summary>
+    private static async Task RecordStatisticsAsync(RunStatsRecorder stats, ILogger logger, RunState finished)
+    {
+        try
+        {
+            await stats.RecordAsync(finished, CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException && !IsStorageOutage(ex))
+        {
+            Log.StatisticsLost(logger, finished.RunId, ex);
+        }
     }
 
     /// <summary>Writes the dead letters a run's first rows make (a run can fail as it starts); see <see cref="IRunCommitStore.RecordDeadLettersAsync"/>.</summary>

@@ -32,6 +32,9 @@ public sealed partial record TableStoreOptions
     /// <summary>Table of the circuit breakers (a row per target origin).</summary>
     public string CircuitsTable => Name("circuits");
 
+    /// <summary>Table of the run statistics' hour buckets (a partition per workflow, a row per UTC hour).</summary>
+    public string StatsTable => Name("stats");
+
     /// <summary>Whether <paramref name="prefix"/> can start a table name: 1-50 letters or digits, starting with a letter.</summary>
     public static bool IsValidPrefix(string prefix) => PrefixPattern().IsMatch(prefix);
 

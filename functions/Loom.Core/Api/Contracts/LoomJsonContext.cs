@@ -42,4 +42,5 @@ namespace Loom.Core.Api.Contracts;
 [JsonSerializable(typeof(WorkflowAuditList))]
 [JsonSerializable(typeof(JsonObject))]
 [JsonSerializable(typeof(CircuitList))]
+[JsonSerializable(typeof(WorkflowStats))]
 public sealed partial class LoomJsonContext : JsonSerializerContext;
