@@ -78,6 +78,9 @@ public sealed record ApiServices
     /// <summary>Limits of the event streams.</summary>
     public StreamOptions Streams { get; init; } = new();
 
+    /// <summary>Each workflow's webhook salt; null on a host without one (webhook routes answer 404).</summary>
+    public IWebhookKeyStore? WebhookKeys { get; init; }
+
     /// <summary>Told about unexpected exceptions (the host logs them); the client gets a 500 problem without details.</summary>
     public Action<Exception, ApiRequest>? OnError { get; init; }
 }

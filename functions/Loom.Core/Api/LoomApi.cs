@@ -28,6 +28,7 @@ public sealed class LoomApi
         var workflows = new WorkflowHandlers(services);
         var runs = new RunHandlers(services);
         var deadLetters = new DeadLetterHandlers(services);
+        var webhooks = new WebhookHandlers(services);
         _routes =
         [
             new("POST", "/api/workflows", ApiRole.Admin, workflows.RegisterAsync, "Register a workflow (YAML or JSON); a new version when the content changed."),
@@ -60,6 +61,8 @@ public sealed class LoomApi
             new("GET", "/api/health", ApiRole.Anonymous, HealthAsync, "200 when storage answers."),
             new("GET", "/api/diagnostics", ApiRole.Admin, DiagnosticsAsync, "Process figures of this host: CPU time, memory, storage requests sent."),
             new("GET", "/api/openapi.json", ApiRole.Reader, _ => Task.FromResult(ApiResponse.Ok(OpenApiDocument.Build(_routes!, services))), "This document."),
+            new("POST", "/api/workflows/{id}/webhook/rotate", ApiRole.Admin, webhooks.RotateAsync, "Give the workflow's webhook a new URL; the old one stops working."),
+            new("POST", "/api/hooks/{workflowId}/{token}", ApiRole.Anonymous, webhooks.HookAsync, "Start a run from a workflow's webhook URL (authenticated by its token, and by a body signature when the trigger has a signingSecret)."),
         ];
 
         // Diagnostics are host-specific (the self-hosted server offers them; the Function App has Application Insights and

@@ -34,4 +34,7 @@ public sealed record WorkflowDefinition
 
     /// <summary>Name of a host secret used to sign request bodies (X-Loom-Signature); never the secret itself.</summary>
     public string? SigningSecret { get; init; }
+
+    /// <summary>Queue and webhook triggers; <see cref="EventTriggers.None"/> when the workflow has none.</summary>
+    public EventTriggers Triggers { get; init; } = EventTriggers.None;
 }

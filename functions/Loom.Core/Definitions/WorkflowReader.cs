@@ -19,7 +19,7 @@ internal sealed partial class WorkflowReader(string source, ValidationErrorList 
     /// <summary>Most entries of a task's <c>retryOn</c> list (there are six names; repeating them adds nothing).</summary>
     public const int MaxRetryOn = 16;
 
-    private static readonly string[] WorkflowFields = ["id", "name", "description", "tags", "schedule", "defaults", "params", "tasks", "failFast", "timeout", "signingSecret"];
+    private static readonly string[] WorkflowFields = ["id", "name", "description", "tags", "schedule", "defaults", "params", "tasks", "failFast", "timeout", "signingSecret", "triggers"];
     private static readonly string[] ScheduleFields = ["cron", "timezone", "catchup", "maxCatchup", "concurrency", "maxActiveRuns", "start", "end"];
     private static readonly string[] DefaultsFields = ["retry", "timeout", "headers", "method"];
     private static readonly string[] TaskFields = ["id", "type", "method", "url", "headers", "body", "dependsOn", "trigger", "retry", "timeout", "allowFailure", "completion", "callbackTimeout", "when", "duration", "until"];
@@ -114,6 +114,9 @@ internal sealed partial class WorkflowReader(string source, ValidationErrorList 
                         Error(value, $"invalid secret name '{YamlValues.Shorten(workflow.SigningSecret)}': use letters, digits, '_' and '-', starting with a letter or '_'", name);
                     }
 
+                    break;
+                case "triggers":
+                    workflow.Triggers = ReadTriggers(value);
                     break;
             }
         }

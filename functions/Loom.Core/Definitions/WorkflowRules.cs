@@ -119,6 +119,7 @@ internal static class WorkflowRules
             FailFast = workflow.FailFast ?? false,
             Timeout = workflow.Timeout,
             SigningSecret = workflow.SigningSecret,
+            Triggers = workflow.Triggers,
         };
     }
 

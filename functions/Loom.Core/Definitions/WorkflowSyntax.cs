@@ -29,4 +29,6 @@ internal sealed class WorkflowSyntax
     public TimeSpan? Timeout { get; set; }
 
     public string? SigningSecret { get; set; }
+
+    public EventTriggers Triggers { get; set; } = EventTriggers.None;
 }

@@ -41,4 +41,5 @@ namespace Loom.Core.Api.Contracts;
 [JsonSerializable(typeof(DeadLetterList))]
 [JsonSerializable(typeof(WorkflowAuditList))]
 [JsonSerializable(typeof(JsonObject))]
+[JsonSerializable(typeof(WebhookRotated))]
 public sealed partial class LoomJsonContext : JsonSerializerContext;
