@@ -44,4 +44,10 @@ public sealed class LoomOptions
 
     /// <summary>Values for <c>${{ secrets.NAME }}</c> and signing secrets (<c>Loom__Secrets__NAME</c>).</summary>
     public Dictionary<string, string> Secrets { get; set; } = [];
+
+    /// <summary>
+    /// Queue service endpoint of queue triggers reached with the managed identity; empty means the table endpoint's account
+    /// (<c>.table.</c> read as <c>.queue.</c>). Not used when a connection string is set.
+    /// </summary>
+    public string QueueServiceUri { get; set; } = "";
 }

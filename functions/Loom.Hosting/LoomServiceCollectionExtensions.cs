@@ -8,6 +8,8 @@ using Loom.Core.Execution;
 using Loom.Core.Stores;
 using Loom.Core.Templating;
 using Loom.Storage;
+using Loom.Storage.Queues;
+using Loom.Core.Triggers;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -47,7 +49,11 @@ public static class LoomServiceCollectionExtensions
         services.TryAddSingleton<ISchedulerStateStore>(sp => sp.GetRequiredService<LoomStorageAccount>().SchedulerStates);
         services.TryAddSingleton<IDeadLetterStore>(sp => sp.GetRequiredService<LoomStorageAccount>().DeadLetters);
         services.TryAddSingleton<IWorkflowAuditStore>(sp => sp.GetRequiredService<LoomStorageAccount>().Audit);
+        services.TryAddSingleton<IWebhookKeyStore>(sp => sp.GetRequiredService<LoomStorageAccount>().WebhookKeys);
         services.AddSingleton<WorkflowCatalog>();
+        services.TryAddSingleton<ITriggerQueues>(sp => OpenQueues(sp.GetRequiredService<LoomOptions>()));
+        services.AddSingleton(sp => new QueueTriggerPump(sp.GetRequiredService<WorkflowCatalog>(), sp.GetRequiredService<ITriggerQueues>(),
+            sp.GetRequiredService<TimeProvider>(), new QueueTriggerOptions()));
 
         services.AddSingleton<ISecretProvider>(sp => new ConfiguredSecrets(sp.GetRequiredService<LoomOptions>().Secrets));
         services.AddSingleton(sp => CreateCallbackTokens(sp.GetRequiredService<LoomOptions>(), sp.GetRequiredService<ILoggerFactory>()));
@@ -97,6 +103,7 @@ public static class LoomServiceCollectionExtensions
         options.TablePrefix ??= new LoomOptions().TablePrefix;
         options.CallbackSigningKey ??= "";
         options.PublicBaseUrl ??= "";
+        options.QueueServiceUri ??= "";
         foreach (var key in options.ApiKeys)
         {
             key.Key ??= "";
@@ -124,6 +131,17 @@ public static class LoomServiceCollectionExtensions
         return LoomStorageAccount.Create(new Uri(o.TableServiceUri), credential, o.TablePrefix, clientOptions);
     }
 
+    /// <summary>The queues of queue triggers: the storage account of the tables (its connection string, or its queue endpoint with the managed identity).</summary>
+    private static AzureTriggerQueues OpenQueues(LoomOptions o)
+    {
+        if (o.StorageConnectionString.Length > 0) return AzureTriggerQueues.Create(o.StorageConnectionString);
+        var uri = o.QueueServiceUri is { Length: > 0 } given ? given : o.TableServiceUri.Replace(".table.", ".queue.", StringComparison.OrdinalIgnoreCase);
+        TokenCredential credential = o.ManagedIdentityClientId.Length > 0
+            ? new ManagedIdentityCredential(ManagedIdentityId.FromUserAssignedClientId(o.ManagedIdentityClientId))
+            : new ManagedIdentityCredential(ManagedIdentityId.SystemAssigned);
+        return AzureTriggerQueues.Create(new Uri(uri), credential);
+    }
+
     private static CallbackTokens CreateCallbackTokens(LoomOptions o, ILoggerFactory loggers)
     {
         if (o.CallbackSigningKey.Length > 0) return new CallbackTokens(Encoding.UTF8.GetBytes(o.CallbackSigningKey));
@@ -145,6 +163,7 @@ public static class LoomServiceCollectionExtensions
             SchedulerStates = sp.GetRequiredService<ISchedulerStateStore>(),
             DeadLetters = sp.GetRequiredService<IDeadLetterStore>(),
             Audit = sp.GetRequiredService<IWorkflowAuditStore>(),
+            WebhookKeys = sp.GetRequiredService<IWebhookKeyStore>(),
             Authorizer = sp.GetRequiredService<IApiAuthorizer>(),
             CallbackTokens = sp.GetRequiredService<CallbackTokens>(),
             Clock = sp.GetRequiredService<TimeProvider>(),

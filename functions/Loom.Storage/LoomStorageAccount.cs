@@ -25,6 +25,7 @@ public sealed class LoomStorageAccount
         SchedulerStates = new TableSchedulerStateStore(tables, options);
         DeadLetters = new TableDeadLetterStore(tables, options);
         Audit = new TableWorkflowAuditStore(tables, options);
+        WebhookKeys = new TableWebhookKeyStore(tables, options);
     }
 
     /// <summary>From a connection string (client options without a <see cref="StorageRequestCounter"/> leave the storage metrics out): <c>UseDevelopmentStorage=true</c>, an account key, a shared access signature, or explicit endpoints (Azurite on other ports).</summary>
@@ -72,6 +73,9 @@ public sealed class LoomStorageAccount
 
     /// <summary>Workflow audit logs.</summary>
     public IWorkflowAuditStore Audit { get; }
+
+    /// <summary>Webhook salts.</summary>
+    public IWebhookKeyStore WebhookKeys { get; }
 
     /// <summary>True when the table service answers (a point read of a row that need not exist, in a table that need not exist).</summary>
     public async Task<bool> PingAsync(CancellationToken cancellationToken)
