@@ -13,10 +13,16 @@ public sealed class AzureTriggerQueues(QueueServiceClient service) : ITriggerQue
     private readonly ConcurrentDictionary<string, QueueClient> _clients = new(StringComparer.Ordinal);
 
     /// <summary>From a connection string (<c>UseDevelopmentStorage=true</c>, an account key, explicit endpoints).</summary>
-    public static AzureTriggerQueues Create(string connectionString) => new(new QueueServiceClient(connectionString));
+    public static AzureTriggerQueues Create(string connectionString) => new(new QueueServiceClient(connectionString, ClientOptions()));
 
     /// <summary>From the Queue service's URI and a token credential (managed identity in Azure).</summary>
-    public static AzureTriggerQueues Create(Uri queueServiceUri, TokenCredential credential) => new(new QueueServiceClient(queueServiceUri, credential));
+    public static AzureTriggerQueues Create(Uri queueServiceUri, TokenCredential credential) => new(new QueueServiceClient(queueServiceUri, credential, ClientOptions()));
+
+    /// <summary>
+    /// Client options with the service version pinned: the SDK's default (2026-10-06) is newer than what Azurite (3.37, the
+    /// self-hosted default) accepts; Azure serves both.
+    /// </summary>
+    public static QueueClientOptions ClientOptions() => new(QueueClientOptions.ServiceVersion.V2026_06_06);
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<TriggerQueueMessage>> ReceiveAsync(string queue, int maxMessages, TimeSpan visibility, CancellationToken cancellationToken = default)
