@@ -103,6 +103,13 @@ public sealed class QueueTriggerPump(WorkflowCatalog workflows, ITriggerQueues q
             new(message.Queue, message.MessageId, QueueMessageResult.Poisoned, workflowId, Reason: reason);
 
         var declared = await DeclaredAsync(cancellationToken);
+        if (!declared.ByQueue.ContainsKey(message.Queue))
+        {
+            // Poison only on what the workflows say now, not on a list read before a registration.
+            Refresh();
+            declared = await DeclaredAsync(cancellationToken);
+        }
+
         if (!declared.ByQueue.TryGetValue(message.Queue, out var subscribers) || subscribers.Count == 0)
         {
             return Poison($"no active workflow declares queue '{message.Queue}'");
