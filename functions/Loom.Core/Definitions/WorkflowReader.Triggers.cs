@@ -50,12 +50,13 @@ internal sealed partial class WorkflowReader
             var isWebhook = keys.Contains("webhook");
             if (isQueue == isWebhook)
             {
-                Error(entry, isQueue
-                    ? "a trigger is either 'queue' or 'webhook', not both: list them as two entries"
-                    : "a trigger needs 'queue: NAME' or 'webhook: true'", itemPath);
-                // Still report unknown fields, so one pass shows every mistake.
-                foreach (var _ in Fields(entry, TriggerFields, "a trigger", itemPath))
+                // Unknown fields are reported (with a suggestion) first; an entry with none says what a trigger needs.
+                var known = Fields(entry, TriggerFields, "a trigger", itemPath).Count();
+                if (isQueue || known == entry.Children.Count)
                 {
+                    Error(entry, isQueue
+                        ? "a trigger is either 'queue' or 'webhook', not both: list them as two entries"
+                        : "a trigger needs 'queue: NAME' or 'webhook: true'", itemPath);
                 }
 
                 continue;
@@ -65,9 +66,13 @@ internal sealed partial class WorkflowReader
             {
                 foreach (var (name, value) in Fields(entry, QueueTriggerFields, "a queue trigger", itemPath))
                 {
-                    if (Text(value, name, $"{itemPath}.{name}") is not { } queue)
+                    if (YamlValues.IsNull(value))
                     {
                         Error(value, "'queue' must name a storage queue", $"{itemPath}.{name}");
+                    }
+                    else if (Text(value, name, $"{itemPath}.{name}") is not { } queue)
+                    {
+                        // Reported by Text: not a scalar.
                     }
                     else if (TriggerQueueNames.Check(queue) is { } problem)
                     {
