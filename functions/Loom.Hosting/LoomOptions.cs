@@ -52,4 +52,10 @@ public sealed class LoomOptions
 
     /// <summary>Days a finished run is kept, with its attempts, events and dead letters; 0 keeps runs forever. A workflow's <c>retentionDays:</c> overrides it.</summary>
     public int RetentionDays { get; set; } = RetentionPolicy.DefaultDays;
+
+    /// <summary>
+    /// Queue service endpoint of queue triggers reached with the managed identity; empty means the table endpoint's account
+    /// (<c>.table.</c> read as <c>.queue.</c>). Not used when a connection string is set.
+    /// </summary>
+    public string QueueServiceUri { get; set; } = "";
 }

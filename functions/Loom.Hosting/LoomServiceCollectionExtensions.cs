@@ -12,6 +12,8 @@ using Loom.Core.Statistics;
 using Loom.Core.Stores;
 using Loom.Core.Templating;
 using Loom.Storage;
+using Loom.Storage.Queues;
+using Loom.Core.Triggers;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -64,6 +66,10 @@ public static class LoomServiceCollectionExtensions
             sp.GetRequiredService<IDeadLetterRetentionStore>(), sp.GetRequiredService<LoomOptions>().RetentionDays));
         services.TryAddSingleton<IRunStatsStore>(sp => sp.GetRequiredService<LoomStorageAccount>().Stats);
         services.TryAddSingleton(sp => new RunStatsRecorder(sp.GetRequiredService<IRunStatsStore>()));
+        services.TryAddSingleton<IWebhookKeyStore>(sp => sp.GetRequiredService<LoomStorageAccount>().WebhookKeys);
+        services.TryAddSingleton<ITriggerQueues>(sp => OpenQueues(sp.GetRequiredService<LoomOptions>()));
+        services.AddSingleton(sp => new QueueTriggerPump(sp.GetRequiredService<WorkflowCatalog>(), sp.GetRequiredService<ITriggerQueues>(),
+            sp.GetRequiredService<TimeProvider>(), new QueueTriggerOptions()));
 
         services.AddSingleton<ISecretProvider>(sp => new ConfiguredSecrets(sp.GetRequiredService<LoomOptions>().Secrets));
         services.AddSingleton(sp => CreateCallbackTokens(sp.GetRequiredService<LoomOptions>(), sp.GetRequiredService<ILoggerFactory>()));
@@ -116,6 +122,7 @@ public static class LoomServiceCollectionExtensions
         options.TablePrefix ??= new LoomOptions().TablePrefix;
         options.CallbackSigningKey ??= "";
         options.PublicBaseUrl ??= "";
+        options.QueueServiceUri ??= "";
         foreach (var key in options.ApiKeys)
         {
             key.Key ??= "";
@@ -143,6 +150,17 @@ public static class LoomServiceCollectionExtensions
         return LoomStorageAccount.Create(new Uri(o.TableServiceUri), credential, o.TablePrefix, clientOptions);
     }
 
+    /// <summary>The queues of queue triggers: the storage account of the tables (its connection string, or its queue endpoint with the managed identity).</summary>
+    private static AzureTriggerQueues OpenQueues(LoomOptions o)
+    {
+        if (o.StorageConnectionString.Length > 0) return AzureTriggerQueues.Create(o.StorageConnectionString);
+        var uri = o.QueueServiceUri is { Length: > 0 } given ? given : o.TableServiceUri.Replace(".table.", ".queue.", StringComparison.OrdinalIgnoreCase);
+        TokenCredential credential = o.ManagedIdentityClientId.Length > 0
+            ? new ManagedIdentityCredential(ManagedIdentityId.FromUserAssignedClientId(o.ManagedIdentityClientId))
+            : new ManagedIdentityCredential(ManagedIdentityId.SystemAssigned);
+        return AzureTriggerQueues.Create(new Uri(uri), credential);
+    }
+
     private static CallbackTokens CreateCallbackTokens(LoomOptions o, ILoggerFactory loggers)
     {
         if (o.CallbackSigningKey.Length > 0) return new CallbackTokens(Encoding.UTF8.GetBytes(o.CallbackSigningKey));
@@ -166,6 +184,7 @@ public static class LoomServiceCollectionExtensions
             Audit = sp.GetRequiredService<IWorkflowAuditStore>(),
             Circuits = sp.GetRequiredService<CircuitBreakers>(),
             Stats = sp.GetRequiredService<IRunStatsStore>(),
+            WebhookKeys = sp.GetRequiredService<IWebhookKeyStore>(),
             Authorizer = sp.GetRequiredService<IApiAuthorizer>(),
             CallbackTokens = sp.GetRequiredService<CallbackTokens>(),
             Clock = sp.GetRequiredService<TimeProvider>(),

@@ -28,6 +28,7 @@ public sealed class LoomStorageAccount
         Audit = new TableWorkflowAuditStore(tables, options);
         Circuits = new TableCircuitStore(tables, options);
         Stats = new TableRunStatsStore(tables, options);
+        WebhookKeys = new TableWebhookKeyStore(tables, options);
     }
 
     /// <summary>From a connection string (client options without a <see cref="StorageRequestCounter"/> leave the storage metrics out): <c>UseDevelopmentStorage=true</c>, an account key, a shared access signature, or explicit endpoints (Azurite on other ports).</summary>
@@ -81,6 +82,9 @@ public sealed class LoomStorageAccount
 
     /// <summary>Hour buckets of the run statistics.</summary>
     public IRunStatsStore Stats { get; }
+
+    /// <summary>Webhook salts.</summary>
+    public IWebhookKeyStore WebhookKeys { get; }
 
     /// <summary>True when the table service answers (a point read of a row that need not exist, in a table that need not exist).</summary>
     public async Task<bool> PingAsync(CancellationToken cancellationToken)

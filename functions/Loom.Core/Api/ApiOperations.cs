@@ -194,6 +194,24 @@ internal static class ApiOperations
                 new("top", "query", new JsonObject { ["type"] = "integer", ["minimum"] = 1, ["maximum"] = StatsHandlers.MaxTop, ["default"] = StatsHandlers.DefaultTop }, "How many of the slowest tasks to list."),
             ],
             Summary: "Get a workflow's run statistics", Notes: "Computed from hourly aggregates kept as runs end (never by reading runs), so it answers in a bounded time whatever the history, and keeps counting runs that retention deleted since. Percentiles come from log-scale histograms and are within `percentileError` of the exact value."),
+        ["POST /api/workflows/{id}/webhook/rotate"] = new("rotateWorkflowWebhook", "workflows",
+            [new("200", "The new webhook URL.", Json.WebhookRotated, Example(new WebhookRotated("github-push", "https://loom.example.com/api/hooks/github-push/8mJ2vQ0cJ9yH3kqfVfN1sQ6bX4tR7wZ2aLpE5uD0gYc"), Json.WebhookRotated))],
+            Conflict: true, Summary: "Rotate a workflow's webhook URL", Notes: "The URL shown before stops starting runs at once (it answers 404). A workflow without `- webhook: true` in its triggers is a 409."),
+        ["POST /api/hooks/{workflowId}/{token}"] = new("callWebhook", "runs",
+        [
+            new("202", "The run was started.", Json.RunAccepted, Example(new RunAccepted("github-push@w3f2a9c0d1e4b5a6f7c8d"), Json.RunAccepted), Location: true),
+            new("200", "The same delivery (Idempotency-Key or X-GitHub-Delivery) came before: its run.", Json.RunAccepted),
+            new("401", "The trigger has a signingSecret and the body's signature is missing or wrong.", Json.ApiProblem),
+        ],
+            new(Json.JsonObject, false, new JsonObject { ["branch"] = "main" }),
+            QueryParameters:
+            [
+                new("X-Loom-Signature", "header", new JsonObject { ["type"] = "string" }, "sha256=<hex HMAC-SHA256 of the raw body under the trigger's signingSecret>."),
+                new("X-Hub-Signature-256", "header", new JsonObject { ["type"] = "string" }, "The same, as GitHub sends it."),
+                new("Idempotency-Key", "header", new JsonObject { ["type"] = "string" }, "A delivery id: the same key again answers with the same run."),
+            ],
+            Conflict: true, Summary: "Start a run from a webhook",
+            Notes: "The URL comes from the workflow's `- webhook: true` trigger (admins see it in GET /api/workflows/{id}); it needs no API key. The JSON body is the run's params (at most 128 KiB). A wrong or rotated token is a 404; a paused workflow is a 409."),
     };
 
     /// <summary>The contract of <paramref name="route"/>; throws when it has none (a route added without its contract).</summary>

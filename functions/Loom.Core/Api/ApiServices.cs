@@ -85,6 +85,9 @@ public sealed record ApiServices
     /// <summary>The circuit breakers' shared state, for <c>GET /api/circuits</c>; null lists none.</summary>
     public Circuits.CircuitBreakers? Circuits { get; init; }
 
+    /// <summary>Each workflow's webhook salt; null on a host without one (webhook routes answer 404).</summary>
+    public IWebhookKeyStore? WebhookKeys { get; init; }
+
     /// <summary>Told about unexpected exceptions (the host logs them); the client gets a 500 problem without details.</summary>
     public Action<Exception, ApiRequest>? OnError { get; init; }
 }

@@ -30,6 +30,7 @@ public sealed class LoomApi
         var deadLetters = new DeadLetterHandlers(services);
         var circuits = new CircuitHandlers(services);
         var stats = new StatsHandlers(services);
+        var webhooks = new WebhookHandlers(services);
         _routes =
         [
             new("POST", "/api/workflows", ApiRole.Admin, workflows.RegisterAsync, "Register a workflow (YAML or JSON); a new version when the content changed."),
@@ -64,6 +65,8 @@ public sealed class LoomApi
             new("GET", "/api/openapi.json", ApiRole.Reader, _ => Task.FromResult(ApiResponse.Ok(OpenApiDocument.Build(_routes!, services))), "This document."),
             new("GET", "/api/circuits", ApiRole.Reader, circuits.ListAsync, "The circuit breaker of every target origin: state, failures in its window, when it opened and when held calls are tried again."),
             new("GET", "/api/workflows/{id}/stats", ApiRole.Reader, stats.GetAsync, "A workflow's run statistics since an instant (default the last 7 days, at most 31): success rate, duration percentiles, retries, slowest tasks."),
+            new("POST", "/api/workflows/{id}/webhook/rotate", ApiRole.Admin, webhooks.RotateAsync, "Give the workflow's webhook a new URL; the old one stops working."),
+            new("POST", "/api/hooks/{workflowId}/{token}", ApiRole.Anonymous, webhooks.HookAsync, "Start a run from a workflow's webhook URL (authenticated by its token, and by a body signature when the trigger has a signingSecret)."),
         ];
 
         // Diagnostics are host-specific (the self-hosted server offers them; the Function App has Application Insights and

@@ -71,7 +71,8 @@ internal sealed class WorkflowHandlers(ApiServices services)
         return ApiResponse.Ok(new WorkflowDetail(
             head.WorkflowId, definition.Name ?? definition.Id, definition.Description, head.CurrentVersion, head.Paused, head.UpdatedAt, [.. definition.Tags],
             definition.Tasks.Count, schedule, next, next.Count > 0 ? next[0] : null, source?.Source, DefinitionViews.For(definition),
-            backfill is null ? null : new BackfillProgress(backfill.Pending.Count, backfill.Active.Count, backfill.MaxConcurrent)),
+            backfill is null ? null : new BackfillProgress(backfill.Pending.Count, backfill.Active.Count, backfill.MaxConcurrent),
+            await new WebhookHandlers(services).ViewAsync(context, definition)),
             LoomJsonContext.Default.WorkflowDetail);
     }
 

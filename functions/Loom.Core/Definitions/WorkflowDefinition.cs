@@ -43,4 +43,7 @@ public sealed record WorkflowDefinition
 
     /// <summary>Days a finished run of this workflow is kept (0 keeps it forever); null for the host's <c>RetentionDays</c>.</summary>
     public int? RetentionDays { get; init; }
+
+    /// <summary>Queue and webhook triggers; <see cref="EventTriggers.None"/> when the workflow has none.</summary>
+    public EventTriggers Triggers { get; init; } = EventTriggers.None;
 }

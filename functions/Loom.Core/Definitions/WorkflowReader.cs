@@ -20,7 +20,7 @@ internal sealed partial class WorkflowReader(string source, ValidationErrorList 
     /// <summary>Most entries of a task's <c>retryOn</c> list (there are six names; repeating them adds nothing).</summary>
     public const int MaxRetryOn = 16;
 
-    private static readonly string[] WorkflowFields = ["id", "name", "description", "tags", "schedule", "defaults", "params", "tasks", "failFast", "timeout", "signingSecret", "notify", "sla", "retentionDays"];
+    private static readonly string[] WorkflowFields = ["id", "name", "description", "tags", "schedule", "defaults", "params", "tasks", "failFast", "timeout", "signingSecret", "notify", "sla", "retentionDays", "triggers"];
     private static readonly string[] ScheduleFields = ["cron", "timezone", "catchup", "maxCatchup", "concurrency", "maxActiveRuns", "start", "end"];
     private static readonly string[] DefaultsFields = ["retry", "timeout", "headers", "method", "circuitBreaker"];
     private static readonly string[] TaskFields = ["id", "type", "method", "url", "headers", "body", "dependsOn", "trigger", "retry", "timeout", "allowFailure", "completion", "callbackTimeout", "when", "duration", "until", "circuitBreaker", "sla"];
@@ -126,6 +126,9 @@ internal sealed partial class WorkflowReader(string source, ValidationErrorList 
                     break;
                 case "retentionDays":
                     workflow.RetentionDays = Integer(value, name, 0, RetentionPolicy.MaxDays, name);
+                    break;
+                case "triggers":
+                    workflow.Triggers = ReadTriggers(value);
                     break;
             }
         }

@@ -124,6 +124,7 @@ internal static class WorkflowRules
             Notify = workflow.Notify,
             Sla = workflow.Sla,
             RetentionDays = workflow.RetentionDays,
+            Triggers = workflow.Triggers,
         };
     }
 

@@ -34,4 +34,5 @@ internal sealed class WorkflowSyntax
 
     public TimeSpan? Sla { get; set; }
     public int? RetentionDays { get; set; }
+    public EventTriggers Triggers { get; set; } = EventTriggers.None;
 }

@@ -31,6 +31,11 @@ public static class WorkflowWarnings
         }
 
         warnings.AddRange(missing.Select(name => $"secret '{name}' is not configured on this host: tasks that use it will fail"));
+        if (workflow.Triggers.Webhook?.SigningSecret is { } hook && string.IsNullOrEmpty(secrets?.GetSecret(hook)))
+        {
+            warnings.Add($"the webhook's signingSecret '{hook}' is not configured on this host: every webhook call will be refused (401) until it is");
+        }
+
         return warnings;
     }
 

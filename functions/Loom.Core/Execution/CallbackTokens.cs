@@ -26,6 +26,12 @@ public sealed class CallbackTokens
         return Base64Url.EncodeToString(payload) + "." + Base64Url.EncodeToString(HMACSHA256.HashData(_key, payload));
     }
 
+    /// <summary>
+    /// A key for another kind of token (webhook URLs), derived from the callback signing key: one host secret signs both, and a
+    /// token of one kind never verifies as the other.
+    /// </summary>
+    public byte[] DeriveKey(string purpose) => HMACSHA256.HashData(_key, Encoding.UTF8.GetBytes("loom-derived-key\n" + purpose));
+
     /// <summary>The target of a token, or null when the token is malformed or its signature does not verify.</summary>
     public CallbackTarget? Validate(string token)
     {

@@ -55,4 +55,10 @@ public sealed class LoomHttpFunctions(LoomHttpDispatcher dispatcher)
     public Task<IActionResult> CircuitsAsync(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "api/circuits")] HttpRequest request,
         [DurableClient] DurableTaskClient client) => dispatcher.HandleAsync(request, client);
+
+    /// <summary>/api/hooks/{workflowId}/{token}: a workflow's webhook, authenticated by its token (and a body signature when configured).</summary>
+    [Function("Hooks")]
+    public Task<IActionResult> HooksAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/hooks/{workflowId}/{token}")] HttpRequest request,
+        [DurableClient] DurableTaskClient client) => dispatcher.HandleAsync(request, client);
 }

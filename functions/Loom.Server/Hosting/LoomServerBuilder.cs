@@ -8,6 +8,7 @@ using Loom.Core.Execution;
 using Loom.Core.Retention;
 using Loom.Core.Scheduling;
 using Loom.Core.Stores;
+using Loom.Core.Triggers;
 using Loom.Hosting;
 using Loom.Server.Engine;
 using Loom.Storage;
@@ -88,6 +89,11 @@ public static class LoomServerBuilder
         {
             services.AddHostedService(sp => new SchedulerService(sp.GetRequiredService<SchedulerTick>(), sp.GetRequiredService<RetentionSweep>(), sp.GetRequiredService<TimeProvider>(),
                 sp.GetRequiredService<LoomServerOptions>().SchedulerInterval, sp.GetRequiredService<ILogger<SchedulerService>>()));
+        }
+        if (builder.Configuration.GetValue<bool?>("Loom:QueueTriggersEnabled") ?? true)
+        {
+            services.AddHostedService(sp => new QueueTriggerService(sp.GetRequiredService<QueueTriggerPump>(), sp.GetRequiredService<IRunDriver>(),
+                sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<QueueTriggerService>>()));
         }
         return builder;
     }

@@ -43,4 +43,5 @@ namespace Loom.Core.Api.Contracts;
 [JsonSerializable(typeof(JsonObject))]
 [JsonSerializable(typeof(CircuitList))]
 [JsonSerializable(typeof(WorkflowStats))]
+[JsonSerializable(typeof(WebhookRotated))]
 public sealed partial class LoomJsonContext : JsonSerializerContext;

@@ -20,4 +20,5 @@ public sealed record WorkflowDetail(
     [property: Description("The first of them.")] DateTimeOffset? NextFireTime,
     [property: Description("The current version's source as registered.")] string? Source,
     [property: Description("The parsed definition.")] DefinitionView Definition,
-    [property: Description("A backfill under way; absent when none."), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] BackfillProgress? Backfill);
+    [property: Description("A backfill under way; absent when none."), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] BackfillProgress? Backfill,
+    [property: Description("Queue and webhook triggers; absent when the workflow has none."), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] TriggersView? Triggers = null);
