@@ -45,12 +45,11 @@ internal sealed partial class RequestKinds(string tablePrefix) : HttpPipelinePol
                 using var buffer = new MemoryStream();
                 content.WriteTo(buffer, default);
                 body = Encoding.UTF8.GetString(buffer.ToArray());
-                if (Environment.GetEnvironmentVariable("REQS_DUMP") is { } dump && !File.Exists(dump)) File.WriteAllText(dump, body);
             }
             var inner = InnerRequest().Match(body);
             var rows = InnerRequest().Matches(body).Count;
             kind = inner.Success
-                ? $"batch {Describe(inner.Groups["method"].Value, Uri.UnescapeDataString(inner.Groups["path"].Value), body)} ({(rows == 1 ? "1 row" : rows <= 5 ? $"{rows} rows" : "6+ rows")})"
+                ? $"batch {Describe(inner.Groups["method"].Value, Uri.UnescapeDataString(inner.Groups["path"].Value.Split('?')[0]), body)} ({(rows == 1 ? "1 row" : rows <= 5 ? $"{rows} rows" : "6+ rows")})"
                 : "batch ?";
         }
         else
