@@ -126,7 +126,9 @@ public abstract class FunctionAppTests(HostFixture fixture)
         Assert.Equal("succeeded", status["status"]!.GetValue<string>());
         Assert.Equal("succeeded:1", status["tasks"]!["one"]!.GetValue<string>());
         var input = JsonNode.Parse(instance.SerializedInput!)!;
-        Assert.Equal("pending", input["state"]!["status"]!.GetValue<string>());
+        // The driver creates the run started (one write with its start's events) and hands the orchestration the first attempt.
+        Assert.Equal("running", input["state"]!["status"]!.GetValue<string>());
+        Assert.Equal("one", input["carried"]!["invokes"]![0]!["taskId"]!.GetValue<string>());
         Assert.Equal("post", input["workflow"]!["tasks"]![0]!["method"]!.GetValue<string>().ToLowerInvariant());
         Assert.Equal("allSuccess", input["workflow"]!["tasks"]![0]!["trigger"]!.GetValue<string>());
         var output = JsonNode.Parse(instance.SerializedOutput!)!;
@@ -145,7 +147,9 @@ public abstract class FunctionAppTests(HostFixture fixture)
                 timeout: 30s
             """);
         var runId = await App.TriggerAsync(W("cancel-instance"));
-        await App.WaitForRunAsync(runId, until: r => LoomHostClient.Task(r, "slow")["status"]!.GetValue<string>() == "running");
+        // The run is stored running from its create on: cancel once the orchestration's first episode is committed (its live
+        // status published), i.e. once the call has been sent.
+        await WaitForInstanceAsync(runId, i => i.RuntimeStatus == OrchestrationRuntimeStatus.Running && i.SerializedCustomStatus is not null, TimeSpan.FromSeconds(60));
         var cancel = await App.Client.PostAsJsonAsync($"/api/runs/{Uri.EscapeDataString(runId)}/cancel", new { reason = "test" });
         Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
         var run = await App.WaitForRunAsync(runId, TimeSpan.FromSeconds(3));

@@ -12,8 +12,9 @@ namespace Loom.Core.Orchestration;
 /// <para>Determinism: the loop reads time only from <see cref="IRunOrchestrationContext.CurrentUtcDateTime"/>, keeps its
 /// outstanding work in ordered lists, and schedules work in the order the machine's commands come, so every replay
 /// schedules the same actions with the same inputs.</para>
-/// <para>Persistence: <c>SaveRun</c> is an activity with at most one in flight, and the run's row is saved only when the
-/// run's status changes (started, final), before a ContinueAsNew, and when the loop ends. Between saves the orchestration
+/// <para>Persistence: the driver creates the run's row already started (<see cref="DurableRunStart"/>). <c>SaveRun</c> is an
+/// activity with at most one in flight, and the run's row is saved only when the run's status changes (final, or started for
+/// a run that came in pending), before a ContinueAsNew, and when the loop ends. Between saves the orchestration
 /// publishes its progress as its custom status (<see cref="RunLiveStatus"/>: each started task's status and attempt), which the
 /// API lays over the stored row while the run is running; a run too large for that falls back to a save per change. Each save
 /// holds the latest snapshot, every log row and every attempt row (returned by <c>InvokeTask</c>) since the previous one, in

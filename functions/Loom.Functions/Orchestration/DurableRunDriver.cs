@@ -38,22 +38,20 @@ public sealed class DurableRunDrivers(IRunStore runs, int continueAsNewAfter, Ti
 /// <summary>Runs the state machine on Durable Functions: one orchestration per run, its instance id the run id.</summary>
 internal sealed class DurableRunDriver(DurableTaskClient client, IRunStore runs, int continueAsNewAfter, TimeProvider clock, ILogger logger) : IRunDriver
 {
-    /// <summary>
-    /// How old a run record without an orchestration must be before it counts as a crash between the two writes. A start
-    /// under way (another tick of the same occurrence, a second scheduler instance) writes both within milliseconds, and
-    /// starting its orchestration a second time would run the same instance id twice.
-    /// </summary>
-    public static readonly TimeSpan RepairAfter = TimeSpan.FromSeconds(30);
-
     /// <inheritdoc />
+    /// <remarks>
+    /// The run is created already started, with its start's event rows, in one write (as on the self-hosted server): the
+    /// orchestration begins with the work the start issued, and saves next when the run's status changes again.
+    /// </remarks>
     public async Task StartAsync(WorkflowDefinition workflow, RunState run, string trigger, CancellationToken cancellationToken = default)
     {
         run = RunTrace.Assign(run);
+        var start = DurableRunStart.Of(workflow, run, trigger, clock.GetUtcNow());
         // The run record is the deduplication point (scheduled run ids are deterministic): whoever creates it starts the orchestration.
         RunRecord created;
         try
         {
-            created = await runs.CreateAsync(RunSnapshots.Merge(null, run, trigger)!, cancellationToken);
+            created = await runs.CreateAsync(start.Record, start.History, cancellationToken);
         }
         catch (StoreConflictException)
         {
@@ -61,7 +59,8 @@ internal sealed class DurableRunDriver(DurableTaskClient client, IRunStore runs,
             throw;
         }
 
-        await ScheduleAsync(workflow, run, created, cancellationToken);
+        RunTelemetry.Committed(start.State, start.History.Events, trigger);
+        await ScheduleAsync(workflow, start.State, created, start.Carried, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -146,12 +145,15 @@ internal sealed class DurableRunDriver(DurableTaskClient client, IRunStore runs,
         return RunLiveStatus.Merge(stored, live);
     }
 
-    /// <summary>Starts the run's orchestration; it is given the row's ETag, so its first save replaces the row without reading it.</summary>
-    private Task ScheduleAsync(WorkflowDefinition workflow, RunState run, RunRecord row, CancellationToken cancellationToken) =>
+    /// <summary>
+    /// Starts the run's orchestration from <paramref name="run"/> with the work it owes (null: the work the state waits for);
+    /// it is given the row's ETag, so its first save replaces the row without reading it.
+    /// </summary>
+    private Task ScheduleAsync(WorkflowDefinition workflow, RunState run, RunRecord row, CarriedWork? carried, CancellationToken cancellationToken) =>
         client.ScheduleNewOrchestrationInstanceAsync(
             RunOrchestratorFunction.Name,
             RunOrchestrationJson.ToPayload(new RunOrchestrationInput(
-                workflow, run, ContinueAsNewAfter: continueAsNewAfter, Stored: row.ETag is { } etag ? new StoredRun(etag, row.Trigger) : null)),
+                workflow, run, carried, ContinueAsNewAfter: continueAsNewAfter, Stored: row.ETag is { } etag ? new StoredRun(etag, row.Trigger) : null)),
             new StartOrchestrationOptions(run.RunId),
             cancellationToken);
 
@@ -160,9 +162,8 @@ internal sealed class DurableRunDriver(DurableTaskClient client, IRunStore runs,
     {
         if (await client.GetInstanceAsync(runId, cancellationToken) is not null) return;
         var stored = await runs.GetAsync(runId, cancellationToken);
-        if (stored is null || !RunStateJson.TryDeserialize(stored.State, out var state, out _) || state.Status != RunStatus.Pending) return;
-        if (clock.GetUtcNow() - stored.CreatedAt < RepairAfter) return; // most likely a start in progress elsewhere; the next tick repairs a real crash
-        await ScheduleAsync(workflow, state, stored, cancellationToken);
+        if (DurableRunRepair.StateToRestart(stored, clock.GetUtcNow()) is not { } state) return;
+        await ScheduleAsync(workflow, state, stored!, carried: null, cancellationToken);
         Log.Repaired(logger, runId);
     }
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Azure.Core;
+using Azure.Core.Pipeline;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
@@ -33,6 +34,7 @@ internal sealed class DurableBench : IAsyncDisposable
     private readonly AzuriteFixture _azurite = new();
     private readonly DurableCounts _counts = new();
     private readonly StorageRequestCounter _loom = new();
+    private readonly RequestKinds _loomKinds = new("bench");
     private readonly StorageRequestCounter _queues = new();
     private readonly StorageRequestCounter _tables = new();
     private readonly StorageRequestCounter _blobs = new();
@@ -77,13 +79,13 @@ internal sealed class DurableBench : IAsyncDisposable
             _azurite,
             async loggers => CountingBackend.Wrap((AzureStorageOrchestrationService)await backend(loggers), _counts),
             prefix: "bench",
-            services: s => s.AddSingleton(_ => LoomStorageAccount.Create(connection, "bench", _loom.AddTo(new TableClientOptions()))),
+            services: s => s.AddSingleton(_ => LoomStorageAccount.Create(connection, "bench", Counted(_loom.AddTo(new TableClientOptions()), _loomKinds))),
             tasks: registry => Baseline.Register(registry, _baselineHttp));
         _client = new BenchApiClient(_app.BaseUrl, FunctionAppHost.FunctionKey);
         Console.Error.WriteLine($"bench: durable: Function App on {_app.BaseUrl} (Azurite pid {_azurite.ProcessId})");
     }
 
-    private static T Counted<T>(T options, StorageRequestCounter counter)
+    private static T Counted<T>(T options, HttpPipelinePolicy counter)
         where T : ClientOptions
     {
         options.AddPolicy(counter, HttpPipelinePosition.PerRetry);
@@ -213,6 +215,10 @@ internal sealed class DurableBench : IAsyncDisposable
         var activities = after.Activities.ToDictionary(a => a.Key, a => a.Value - before.Activities.GetValueOrDefault(a.Key), StringComparer.Ordinal);
         var durable = after.Durable - before.Durable;
         line["loomStorageRequestsPerTask"] = Round((after.Loom - before.Loom) / tasks, 2);
+        line["loomStorageRequestsByKindPerTask"] = new JsonObject(after.LoomKinds
+            .Select(k => (k.Key, Count: k.Value - before.LoomKinds.GetValueOrDefault(k.Key)))
+            .Where(k => k.Count > 0).OrderByDescending(k => k.Count).ThenBy(k => k.Key, StringComparer.Ordinal)
+            .Select(k => KeyValuePair.Create(k.Key, (JsonNode?)Round(k.Count / tasks, 3))));
         line["durableStorageRequestsPerTask"] = Round(durable / tasks, 2);
         line["durableStorageRequestsSplitPerTask"] = new JsonObject
         {
@@ -246,7 +252,7 @@ internal sealed class DurableBench : IAsyncDisposable
         }
 
         using var self = Process.GetCurrentProcess();
-        return new Counters(_loom.Total, _queues.Total, _tables.Total, _blobs.Total, _counts.Episodes, _counts.Activities,
+        return new Counters(_loom.Total, _loomKinds.Snapshot(), _queues.Total, _tables.Total, _blobs.Total, _counts.Episodes, _counts.Activities,
             self.TotalProcessorTime.TotalSeconds, azuriteCpu);
     }
 
@@ -260,7 +266,7 @@ internal sealed class DurableBench : IAsyncDisposable
         await _azurite.DisposeAsync();
     }
 
-    private sealed record Counters(long Loom, long Queues, long Tables, long Blobs, long Episodes, IReadOnlyDictionary<string, long> Activities, double DotnetCpu, double AzuriteCpu)
+    private sealed record Counters(long Loom, IReadOnlyDictionary<string, long> LoomKinds, long Queues, long Tables, long Blobs, long Episodes, IReadOnlyDictionary<string, long> Activities, double DotnetCpu, double AzuriteCpu)
     {
         public long Durable => Queues + Tables + Blobs;
     }

@@ -66,6 +66,10 @@ internal static class DurableHost
                     $"{F(o, "workload").Trim('"'),-9}{F(o, "host").Trim('"'),-18}{F(o, "tasksPerSecond"),9}{F(o, "perStepMsP50"),10}{F(o, "retryGapMsP50"),10}{F(o, "loomStorageRequestsPerTask"),11}{F(o, "durableStorageRequestsPerTask"),10}{F(o, "activitiesPerRun"),9}{F(o, "orchestrationEpisodesPerRun"),8}{F(o, "azuriteCpuPercentOfOneCore"),10}{F(o, "dotnetCpuPercentOfOneCore"),9}");
             }
             yield return string.Create(CultureInfo.InvariantCulture, $"{"",-9}{"Loom / baseline",-18}{F((JsonObject)loom["overBaseline"]!, "tasksPerSecond"),9}");
+            if (loom["loomStorageRequestsByKindPerTask"] is JsonObject kinds)
+            {
+                yield return $"{"",-9}Loom's requests per task by kind: {string.Join(", ", kinds.Select(k => $"{k.Key} {k.Value?.ToJsonString()}"))}";
+            }
         }
     }
 }

@@ -19,16 +19,30 @@ internal sealed class DurableRunHarness
     private readonly List<StartTimer> _referenceTimers = [];
     private RunState _reference;
 
-    public DurableRunHarness(WorkflowDefinition workflow, int continueAsNewAfter = DurableRunOrchestrator.DefaultContinueAsNewAfter, string runId = "run-1", RunState? initialState = null)
+    /// <param name="workflow">The workflow.</param>
+    /// <param name="continueAsNewAfter">Events per generation.</param>
+    /// <param name="runId">Run id.</param>
+    /// <param name="initialState">The pending state (a new one when null).</param>
+    /// <param name="startedByDriver">Start as the Function App's driver does (<see cref="DurableRunStart"/>: the run created
+    /// started, its first work carried in); false: the orchestration gets the pending state and starts the run itself.</param>
+    public DurableRunHarness(WorkflowDefinition workflow, int continueAsNewAfter = DurableRunOrchestrator.DefaultContinueAsNewAfter, string runId = "run-1",
+        RunState? initialState = null, bool startedByDriver = false)
     {
         _workflow = workflow;
         var initial = initialState ?? RunStateMachine.Create(workflow, 1, runId, null, T0, T0);
         _reference = initial;
         Context = new ReplayOrchestrationContext(T0);
         ApplyReference(new RunStarted(T0));
+        Start = startedByDriver ? DurableRunStart.Of(workflow, initial, "manual", T0) : null;
         Context.Start<RunOrchestrationInput, RunOrchestrationResult>(
-            DurableRunOrchestrator.RunAsync, new RunOrchestrationInput(workflow, initial, ContinueAsNewAfter: continueAsNewAfter));
+            DurableRunOrchestrator.RunAsync,
+            Start is { } start
+                ? new RunOrchestrationInput(workflow, start.State, start.Carried, ContinueAsNewAfter: continueAsNewAfter)
+                : new RunOrchestrationInput(workflow, initial, ContinueAsNewAfter: continueAsNewAfter));
     }
+
+    /// <summary>The driver's start, when the run was started as the driver does.</summary>
+    public DurableRunStart? Start { get; }
 
     public ReplayOrchestrationContext Context { get; }
 
