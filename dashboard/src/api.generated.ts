@@ -1178,6 +1178,8 @@ export interface components {
             stalledRuns: components["schemas"]["StalledRunView"][];
             /** @description Storage requests. */
             storage: components["schemas"]["StorageFigures"];
+            /** @description Bytes allocated on the managed heap since start (all threads). */
+            allocatedBytes: number;
         };
         TaskStatsView: {
             /** @description Task id. */

@@ -60,7 +60,8 @@ internal sealed class BenchApiClient : IDisposable
             o["peakWorkingSetBytes"]!.GetValue<long>(),
             o["runsFinished"]!.GetValue<long>(),
             o["activeRuns"]!.GetValue<int>(),
-            o["storage"]?["total"]?.GetValue<long>() ?? throw new InvalidOperationException("The server does not count storage requests (Loom:Diagnostics:CountStorageRequests)."));
+            o["storage"]?["total"]?.GetValue<long>() ?? throw new InvalidOperationException("The server does not count storage requests (Loom:Diagnostics:CountStorageRequests)."),
+            o["allocatedBytes"]?.GetValue<long>() ?? 0);
     }
 
     public void Dispose() => _http.Dispose();
@@ -75,4 +76,4 @@ internal sealed class BenchApiClient : IDisposable
 }
 
 /// <summary>One reading of the server's diagnostics route.</summary>
-internal sealed record Diagnostics(double CpuSeconds, long PeakWorkingSetBytes, long RunsFinished, int ActiveRuns, long StorageRequests);
+internal sealed record Diagnostics(double CpuSeconds, long PeakWorkingSetBytes, long RunsFinished, int ActiveRuns, long StorageRequests, long AllocatedBytes);

@@ -30,12 +30,13 @@ internal sealed class BenchEnvironment : IAsyncDisposable
     public string ServerLogPath { get; private set; } = "";
 
     /// <summary>Starts Azurite and the stub, and the server unless <paramref name="startServer"/> is false (the durable host needs none).</summary>
-    public static async Task<BenchEnvironment> StartAsync(string root, CancellationToken cancellationToken, bool startServer = true)
+    /// <param name="serverDll">The server to run; null for the Release build in the repository.</param>
+    public static async Task<BenchEnvironment> StartAsync(string root, CancellationToken cancellationToken, bool startServer = true, string? serverDll = null)
     {
         var env = new BenchEnvironment();
         try
         {
-            await env.StartAllAsync(root, startServer, cancellationToken);
+            await env.StartAllAsync(root, startServer, serverDll, cancellationToken);
             return env;
         }
         catch
@@ -45,9 +46,9 @@ internal sealed class BenchEnvironment : IAsyncDisposable
         }
     }
 
-    private async Task StartAllAsync(string root, bool startServer, CancellationToken cancellationToken)
+    private async Task StartAllAsync(string root, bool startServer, string? serverDll, CancellationToken cancellationToken)
     {
-        var dll = Path.Combine(root, "functions", "Loom.Server", "bin", "Release", "net10.0", "Loom.Server.dll");
+        var dll = serverDll is null ? Path.Combine(root, "functions", "Loom.Server", "bin", "Release", "net10.0", "Loom.Server.dll") : Path.GetFullPath(serverDll);
         if (!File.Exists(dll))
         {
             throw new InvalidOperationException($"{dll} is missing: build it with `dotnet build functions/Loom.Server -c Release` (dotnet run of the bench builds it).");

@@ -11,7 +11,7 @@ internal static class BenchProgram
 {
     private const string Usage = """
         Loom benchmark: starts Azurite, the stub backend and the Loom server (child process), measures the floor, then runs workloads.
-          dotnet run -c Release --project tests/Loom.Bench -- [--host server|durable|both] [--workload W1,W2,W3,W4,K1,S1,R1] [--runs SCALE] [--soak]
+          dotnet run -c Release --project tests/Loom.Bench -- [--host server|durable|both] [--workload W1,W2,W3,W4,K1,S1,R1] [--runs SCALE] [--soak] [--server DLL]
             --host      server: the self-hosted server (default with --soak); durable: the Function App on the Durable
                         runtime (DurableTask.AzureStorage on its own Azurite) and, in the same run, a plain Durable
                         orchestration making the same calls (its floor), W1-W3 only; both (default): server, then durable
@@ -22,6 +22,8 @@ internal static class BenchProgram
                         of 1,000 expired runs on the Table stores alone (runs deleted/s, storage requests per run deleted)
             --runs      scale every workload's run count (default 1: 200, 100, 50, 5000 runs)
             --soak      repeat the workloads until Ctrl+C, each round ending with K1 at 20 kills
+            --server    the Loom.Server.dll to run (default: functions/Loom.Server/bin/Release/net10.0), e.g. a published
+                        build, or a copy of another commit's build to compare two commits in one session
         One JSON line per workload (and one for the floor) on stdout, also appended to artifacts/bench/results.jsonl; progress on stderr.
         """;
 
@@ -34,6 +36,7 @@ internal static class BenchProgram
         var store = false;
         var retention = false;
         string? host = null;
+        string? serverDll = null;
         for (var i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -60,6 +63,10 @@ internal static class BenchProgram
                     break;
                 case "--soak":
                     soak = true;
+                    break;
+                case "--server" when i + 1 < args.Length:
+                    serverDll = args[++i];
+                    if (!File.Exists(serverDll)) return Fail($"--server: {serverDll} does not exist.");
                     break;
                 case "--help" or "-h":
                     Console.WriteLine(Usage);
@@ -102,7 +109,7 @@ internal static class BenchProgram
                 if (selected.Count == 0 && !chaos && !soak) return 0;
             }
 
-            env = await BenchEnvironment.StartAsync(root, stop.Token, startServer: onServer);
+            env = await BenchEnvironment.StartAsync(root, stop.Token, startServer: onServer, serverDll);
             Console.Error.WriteLine("bench: measuring the floor (queue, table, HTTP; ~15 s)");
             var floor = await Floor.MeasureAsync(env, stop.Token);
             Emit(Figures.FloorLine(floor), results);

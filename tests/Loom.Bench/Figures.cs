@@ -85,6 +85,12 @@ internal static class Figures
         line["duplicateSuccessfulCalls"] = duplicates;
         line["serverCpuMsPerTask"] = Round((after.CpuSeconds - before.CpuSeconds) * 1000 / tasks, 3);
         line["serverCpuSecondsPerTask"] = Round((after.CpuSeconds - before.CpuSeconds) / tasks, 6);
+        if (after.AllocatedBytes > 0)
+        {
+            // The server's managed allocations (all threads): process-local, so much steadier under a shared machine's load than tasks/s.
+            line["serverAllocatedKbPerTask"] = Round((after.AllocatedBytes - before.AllocatedBytes) / 1024.0 / tasks, 1);
+        }
+
         line["peakServerMemoryMB"] = Round(after.PeakWorkingSetBytes / 1048576.0, 0);
         return line;
     }

@@ -38,6 +38,7 @@ internal static class StoreBench
         for (var i = 0; i < 30; i++) await RunOnceAsync(storage, $"warm-{i}", state, cancellationToken);
 
         var runs = Math.Max(10, (int)(300 * scale));
+        using var sampler = new AllocationSampler();
         counter.Reset();
         GC.Collect();
         GC.WaitForPendingFinalizers();
@@ -47,7 +48,9 @@ internal static class StoreBench
         var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
         var gen0Before = GC.CollectionCount(0);
         var clock = Stopwatch.StartNew();
+        sampler.Start();
         for (var i = 0; i < runs; i++) await RunOnceAsync(storage, $"run-{i}", state, cancellationToken);
+        sampler.Stop();
         clock.Stop();
         process.Refresh();
         var cpu = process.TotalProcessorTime - cpuBefore;
@@ -63,6 +66,7 @@ internal static class StoreBench
             ["alloc_kb_per_op"] = Math.Round(allocated / 1024.0 / operations, 2),
             ["gen0_per_1000_ops"] = Math.Round((GC.CollectionCount(0) - gen0Before) * 1000 / operations, 2),
             ["requests_per_op"] = Math.Round(counter.Total / operations, 3),
+            ["alloc_top_types_percent"] = sampler.Top(12),
         };
     }
 

@@ -7,7 +7,7 @@ using Loom.Storage;
 
 namespace Loom.Server.Hosting;
 
-/// <summary>The figures behind <c>GET /api/diagnostics</c>: this process's CPU time and memory, the engine's run counts and, when counting is on, the storage requests sent.</summary>
+/// <summary>The figures behind <c>GET /api/diagnostics</c>: this process's CPU time, memory and allocations, the engine's run counts and, when counting is on, the storage requests sent.</summary>
 internal sealed class ServerDiagnostics(SelfHostedRunDriver engine, WorkflowCatalog workflows, MemoryTrimmer trimmer, StorageRequestCounter? counter)
 {
     /// <summary>A snapshot; cheap enough to poll (no storage access).</summary>
@@ -25,6 +25,7 @@ internal sealed class ServerDiagnostics(SelfHostedRunDriver engine, WorkflowCata
             engine.ActiveCount,
             engine.FinishedCount,
             [.. engine.Stalled.Take(50).Select(r => new StalledRunView(r.RunId, r.Error, r.Since, r.Failures))],
-            counter is null ? new StorageFigures(false) : new StorageFigures(true, counter.Total, counter.Total));
+            counter is null ? new StorageFigures(false) : new StorageFigures(true, counter.Total, counter.Total),
+            GC.GetTotalAllocatedBytes(precise: false));
     }
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -13,6 +14,10 @@ public static class TableKey
     /// <summary>The separator used inside composite keys; never produced by <see cref="Encode(string)"/>.</summary>
     public const char Separator = '|';
 
+    // What Encode escapes: the forbidden characters, the escape, the separator and the control characters (char.IsControl).
+    private static readonly SearchValues<char> Escaped = SearchValues.Create(
+        "/\\#?%" + Separator + new string([.. Enumerable.Range(0, 0x20).Concat(Enumerable.Range(0x7F, 0x21)).Select(c => (char)c)]));
+
     /// <summary>The key form of an id; distinct ids give distinct keys, and short keys decode back with <see cref="Decode(string)"/>.</summary>
     public static string Encode(string value) => Encode(value, MaxLength);
 
@@ -21,6 +26,12 @@ public static class TableKey
     {
         ArgumentNullException.ThrowIfNull(value);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxLength, 80);
+        if (value.Length <= maxLength && !value.AsSpan().ContainsAny(Escaped))
+        {
+            // The common case (ids are plain): the id is its own key. Keys are built for every row of every commit.
+            return value;
+        }
+
         var builder = new StringBuilder(value.Length);
         foreach (var c in value)
         {

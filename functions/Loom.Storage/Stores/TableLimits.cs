@@ -23,9 +23,12 @@ internal static class TableLimits
     /// <summary>Drops null properties (the service stores none; sending them only costs bytes) and throws when the entity exceeds a limit.</summary>
     public static void Prepare(TableEntity entity)
     {
-        foreach (var name in entity.Where(p => p.Value is null).Select(p => p.Key).ToList())
+        if (entity.Any(p => p.Value is null))
         {
-            entity.Remove(name);
+            foreach (var name in entity.Where(p => p.Value is null).Select(p => p.Key).ToList())
+            {
+                entity.Remove(name);
+            }
         }
 
         long size = 4 + (entity.PartitionKey.Length * 2L) + (entity.RowKey.Length * 2L);

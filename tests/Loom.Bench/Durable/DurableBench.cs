@@ -192,7 +192,7 @@ internal sealed class DurableBench : IAsyncDisposable
         }
 
         var line = Figures.Compute(workload, runs, startedAt, views, _env.Requests.Items,
-            new Diagnostics(before.DotnetCpu, 0, 0, 0, before.Loom), new Diagnostics(after.DotnetCpu, Process.GetCurrentProcess().PeakWorkingSet64, 0, 0, after.Loom));
+            new Diagnostics(before.DotnetCpu, 0, 0, 0, before.Loom, 0), new Diagnostics(after.DotnetCpu, Process.GetCurrentProcess().PeakWorkingSet64, 0, 0, after.Loom, 0));
         _env.Requests.Clear();
         return Describe(line, workload, runs, baseline, before, after);
     }

@@ -16,6 +16,19 @@ public sealed class TableKeyTests
     }
 
     [Fact]
+    public void Encode_EveryCharacter_EscapedExactlyWhenForbiddenAndPlainIdsKeptAsTheyAre()
+    {
+        // Plain ids take a fast path that returns the id itself: it must agree with the escaping rule for every character.
+        for (var c = char.MinValue; c < char.MaxValue; c++)
+        {
+            var id = $"run-{c}-1";
+            var escaped = c is '/' or '\\' or '#' or '?' or '%' or TableKey.Separator || char.IsControl(c);
+            var key = TableKey.Encode(id);
+            Assert.True(escaped ? key == $"run-%{(int)c:X2}-1" : key == id, $"U+{(int)c:X4} gave '{key}'");
+        }
+    }
+
+    [Fact]
     public void Encode_LongIds_ShortenedDistinctAndWithinLimit()
     {
         var a = TableKey.Encode(new string('a', 2000) + "1");

@@ -15,4 +15,5 @@ public sealed record DiagnosticsSnapshot(
     [property: Description("Runs held by the engine.")] int ActiveRuns,
     [property: Description("Runs finished since start.")] long RunsFinished,
     [property: Description("Runs that cannot progress (at most 50).")] IReadOnlyList<StalledRunView> StalledRuns,
-    [property: Description("Storage requests.")] StorageFigures Storage);
+    [property: Description("Storage requests.")] StorageFigures Storage,
+    [property: Description("Bytes allocated on the managed heap since start (all threads).")] long AllocatedBytes);
