@@ -62,4 +62,13 @@ internal sealed class TaskSyntax
     public YamlNode? CallbackTimeoutNode { get; set; }
 
     public List<TemplateUse> Templates { get; } = [];
+
+    /// <summary>The <c>forEach</c> template as written, and where.</summary>
+    public YamlScalarNode? ForEachNode { get; set; }
+
+    public string? ForEach { get; set; }
+
+    public int? MaxParallel { get; set; }
+
+    public YamlNode? MaxParallelNode { get; set; }
 }

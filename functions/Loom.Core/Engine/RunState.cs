@@ -151,4 +151,8 @@ public sealed record TaskState
     /// the result of the current attempt once the call answers, whatever it answers.
     /// </summary>
     public AttemptOutcome? HeldCallback { get; init; }
+
+    /// <summary>The instances of a forEach task once its list is resolved; null for any other task.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public ForEachState? ForEach { get; init; }
 }

@@ -32,6 +32,12 @@ public sealed record InvokeTaskInput(
     string? SigningSecret,
     Engine.RunTrace? Trace = null)
 {
+    /// <summary>The item of a forEach instance (<c>${{ item }}</c>); null for other tasks.</summary>
+    public JsonNode? Item { get; init; }
+
+    /// <summary>The index of a forEach instance's item (<c>${{ index }}</c>); null for other tasks.</summary>
+    public int? Index { get; init; }
+
     /// <summary>The <c>Idempotency-Key</c> the backend sees: the same on every attempt and every re-delivery of this task.</summary>
     public string IdempotencyKey => $"{RunId}:{TaskId}";
 }

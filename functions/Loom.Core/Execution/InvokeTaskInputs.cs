@@ -12,12 +12,15 @@ public static class InvokeTaskInputs
     /// <param name="command">The machine's command.</param>
     public static InvokeTaskInput Build(WorkflowDefinition workflow, RunState state, InvokeTask command)
     {
-        var task = workflow.Tasks.First(t => t.Id == command.TaskId);
+        // A forEach instance (T[i]) is sent as its own task: its id names the attempt rows and the Idempotency-Key.
+        var item = ForEachRuns.ItemOf(workflow, state, command.TaskId);
+        var taskId = ForEachInstances.TryParse(command.TaskId, out var parent, out _) ? parent : command.TaskId;
+        var task = workflow.Tasks.First(t => t.Id == taskId);
         return new InvokeTaskInput(
             state.RunId,
             state.WorkflowId,
             state.WorkflowVersion,
-            task.Id,
+            command.TaskId,
             command.Attempt,
             state.ScheduledAt,
             state.Params,
@@ -25,7 +28,11 @@ public static class InvokeTaskInputs
             UpstreamOutputs(workflow, state, task.Id),
             task,
             workflow.SigningSecret,
-            state.Trace);
+            state.Trace)
+        {
+            Item = item?.Item,
+            Index = item?.Index,
+        };
     }
 
     /// <summary>Outputs of every succeeded task upstream of <paramref name="taskId"/> (transitively): all a template of that task may name.</summary>

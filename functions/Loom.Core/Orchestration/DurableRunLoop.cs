@@ -324,7 +324,7 @@ internal sealed class DurableRunLoop(IRunOrchestrationContext context, RunOrches
     }
 
     private bool HasStatus(string? taskId, int attempt, TaskRunStatus status) =>
-        taskId is not null && _state.Tasks.TryGetValue(taskId, out var task) && task.Status == status && task.Attempt == attempt;
+        taskId is not null && ForEachRuns.StateOf(_state, taskId) is { } task && task.Status == status && task.Attempt == attempt;
 
     private void CancelWaits(Func<Waiting, bool> predicate)
     {
