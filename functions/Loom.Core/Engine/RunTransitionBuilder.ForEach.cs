@@ -129,7 +129,8 @@ internal sealed partial class RunTransitionBuilder
             AddLog(RunLogTypes.TaskFailed, id, attempt, why);
             if (workflow.FailFast && !def.AllowFailure)
             {
-                EndRun(RunStatus.Failed, $"task {def.Id} failed: {id}: {why}");
+                // The task fails at once (its other instances are cancelled), and with it the run.
+                FailFinal(def, CancelInstances(taskId, Get(taskId)), $"{id}: {why}");
                 return true;
             }
         }
@@ -209,7 +210,7 @@ internal sealed partial class RunTransitionBuilder
 
         foreach (var instance in fan.Running.Where(i => i.State.Status == TaskRunStatus.Running))
         {
-            Commands.Add(new AbortTask(ForEachInstances.Id(taskId, instance.Index), instance.State.Attempt));
+            AbortAttempt(ForEachInstances.Id(taskId, instance.Index), instance.State.Attempt);
         }
 
         var statuses = fan.Statuses.Replace(ForEachState.Active, ForEachState.Cancelled).Replace(ForEachState.Pending, ForEachState.Cancelled);

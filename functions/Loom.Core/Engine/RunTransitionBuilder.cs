@@ -598,7 +598,13 @@ internal sealed partial class RunTransitionBuilder
                 }
             }
         }
-        while (changed);
+        while (changed && status == RunStatus.Running);
+
+        // A task that failed as it became ready (its condition or forEach list) may have ended the run under failFast.
+        if (status != RunStatus.Running)
+        {
+            return;
+        }
 
         // A validated workflow never gets here; an unknown upstream id or a cycle would otherwise hang the run forever.
         if (!workflow.Tasks.Any(t => Get(t.Id).Status is TaskRunStatus.Running or TaskRunStatus.Waiting or TaskRunStatus.Retrying))
@@ -652,7 +658,7 @@ internal sealed partial class RunTransitionBuilder
             }
             else if (task.Status is TaskRunStatus.Running or TaskRunStatus.Waiting)
             {
-                Commands.Add(new AbortTask(def.Id, task.Attempt));
+                AbortAttempt(def.Id, task.Attempt);
             }
 
             var cancelReason = "cancelled: " + why;
@@ -661,6 +667,15 @@ internal sealed partial class RunTransitionBuilder
         }
 
         Finish(final, why);
+    }
+
+    /// <summary>Aborts an attempt in flight; one started in this very transition (a task failing as it becomes ready ended the run) is simply never sent.</summary>
+    private void AbortAttempt(string taskId, int attempt)
+    {
+        if (!Commands.Remove(new InvokeTask(taskId, attempt)))
+        {
+            Commands.Add(new AbortTask(taskId, attempt));
+        }
     }
 
     private void Finish(RunStatus final, string? why)

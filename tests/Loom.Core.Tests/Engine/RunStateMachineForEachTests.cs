@@ -114,6 +114,8 @@ public class RunStateMachineForEachTests
         var t = RunStateMachine.Apply(wf, state, Err("fan[0]", 1, at: 2));
 
         Assert.Equal(RunStatus.Failed, t.State.Status);
+        Assert.Equal("task fan failed: fan[0]: HTTP 500: boom", t.State.Reason);
+        Assert.Equal(TaskRunStatus.Failed, StatusOf(t.State, "fan"));
         Assert.Equal(new AbortTask("fan[1]", 1), Assert.Single(t.Commands.OfType<AbortTask>()));
         Assert.Equal("fcc", t.State.Tasks["fan"].ForEach!.Statuses);
         Assert.Empty(Invoked(t));
