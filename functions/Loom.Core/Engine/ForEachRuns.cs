@@ -90,6 +90,11 @@ public static class ForEachRuns
             : null;
     }
 
+    /// <summary>True when <paramref name="taskId"/> names an instance (<c>T[i]</c>) of a forEach task of the run whose list has an item <c>i</c>.</summary>
+    public static bool IsInstance(RunState state, string taskId) =>
+        ForEachInstances.TryParse(taskId, out var parent, out var index)
+        && state.Tasks.TryGetValue(parent, out var owner) && owner.ForEach is { } fan && index < fan.Count;
+
     /// <summary>Instance counts by status name (pending, running, retrying, succeeded, failed, cancelled), for views; only non-zero counts.</summary>
     public static IReadOnlyDictionary<string, int> Counts(ForEachState fan)
     {
