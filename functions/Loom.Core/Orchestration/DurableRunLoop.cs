@@ -307,7 +307,7 @@ internal sealed class DurableRunLoop(IRunOrchestrationContext context, RunOrches
             CancelWork => false,
             TimerWork { Command.Purpose: TimerPurpose.RunTimeout } => false,
             TimerWork { Command.Purpose: TimerPurpose.Retry } t => !HasStatus(t.TaskId, t.Attempt, TaskRunStatus.Retrying),
-            CallbackWork c => !(HasStatus(c.TaskId, c.Attempt, TaskRunStatus.Waiting) || (HasStatus(c.TaskId, c.Attempt, TaskRunStatus.Running) && _state.Tasks[c.TaskId!].HeldCallback is null)),
+            CallbackWork c => !(HasStatus(c.TaskId, c.Attempt, TaskRunStatus.Waiting) || (HasStatus(c.TaskId, c.Attempt, TaskRunStatus.Running) && ForEachRuns.StateOf(_state, c.TaskId!)?.HeldCallback is null)),
             _ => !HasStatus(o.TaskId, o.Attempt, TaskRunStatus.Waiting),
         });
 
@@ -315,7 +315,7 @@ internal sealed class DurableRunLoop(IRunOrchestrationContext context, RunOrches
         foreach (var activity in _outstanding.OfType<ActivityWork>().ToList())
         {
             var (taskId, attempt) = (activity.Command.TaskId, activity.Command.Attempt);
-            if (HasStatus(taskId, attempt, TaskRunStatus.Running) && _state.Tasks[taskId].HeldCallback is null
+            if (HasStatus(taskId, attempt, TaskRunStatus.Running) && ForEachRuns.StateOf(_state, taskId)?.HeldCallback is null
                 && _workflow.Tasks.Any(t => t.Id == taskId && t.Completion == CompletionMode.Callback))
             {
                 WaitForCallback(new WaitForCallback(taskId, attempt, DateTimeOffset.MaxValue));
