@@ -21,7 +21,11 @@ namespace Loom.SampleBackend;
 /// <param name="Signature">X-Loom-Signature, if any.</param>
 /// <param name="TraceParent">The W3C traceparent header, if any (a backend's own spans would be its children).</param>
 public sealed record ReceivedRequest(long Sequence, DateTimeOffset ArrivedAt, string Task, string? RunId, string? TaskId, int Attempt, string? IdempotencyKey, int Status, string Body, string? Signature,
-    string? TraceParent = null);
+    string? TraceParent = null)
+{
+    /// <summary>Calls of the same run and task name in flight at the backend when this one arrived, itself included.</summary>
+    public int InFlight { get; init; }
+}
 
 /// <summary>A fault the backend's chaos switch injects.</summary>
 public enum ChaosFault
@@ -69,7 +73,8 @@ public sealed class RequestLog
 /// <c>bytes=N</c> (an output of about N bytes), <c>redirect=URL</c> (answer 307 to URL), <c>chaos=SEED</c> (a fault chosen by
 /// <see cref="ChaosFor"/> from the seed, run, task and attempt: 5xx, a hang past the caller's timeout, or a connection reset;
 /// rates in percent by <c>chaos5xx</c>, <c>chaosTimeout</c>, <c>chaosReset</c>, defaults 30, 10, 5; a hang lasts <c>chaosHangMs</c>,
-/// default 10000). In the log, a hang is status 0 and a reset status -1. <c>GET /requests</c> lists what arrived.
+/// default 10000), <c>items=N</c> (an output whose <c>items</c> is the list 0..N-1) or <c>list=1,0,2</c> (that list of numbers), for forEach tasks.
+/// In the log, a hang is status 0 and a reset status -1; each request notes how many calls of its run and task were in flight. <c>GET /requests</c> lists what arrived.
 /// </summary>
 public static class SampleBackendApp
 {
@@ -83,8 +88,24 @@ public static class SampleBackendApp
         log ??= new RequestLog();
         var clock = TimeProvider.System;
         var callCounts = new ConcurrentDictionary<string, int>(StringComparer.Ordinal);
+        var inFlight = new ConcurrentDictionary<string, int>(StringComparer.Ordinal);
 
         app.MapPost("/api/tasks/{name}", async (string name, HttpContext http, IHttpClientFactory clients) =>
+        {
+            // Counted for the whole handler, so a test can check that Loom never has more calls in flight than it allows.
+            var flightKey = $"{http.Request.Headers["X-Loom-Run-Id"]}|{name}";
+            var flying = inFlight.AddOrUpdate(flightKey, 1, (_, n) => n + 1);
+            try
+            {
+                return await HandleAsync(name, http, clients, flying);
+            }
+            finally
+            {
+                inFlight.AddOrUpdate(flightKey, 0, (_, n) => n - 1);
+            }
+        });
+
+        async Task<IResult> HandleAsync(string name, HttpContext http, IHttpClientFactory clients, int flying)
         {
             // Stamped on arrival, before any delay, so a call can be placed against events (a crash) while it was in flight.
             var arrivedAt = clock.GetUtcNow();
@@ -200,13 +221,15 @@ public static class SampleBackendApp
                 if (Int(q["bytes"]) is { } bytes and > 0) output["data"] = new string('x', bytes);
                 if (name == "fetch-data") output["rows"] = 42;
                 if (name == "extract") output["records"] = new JsonArray(1, 2, 3);
+                if (Int(q["items"]) is { } count and >= 0) output["items"] = new JsonArray([.. Enumerable.Range(0, count).Select(i => (JsonNode?)i)]);
+                if (q["list"].ToString() is { Length: > 0 } list) output["items"] = new JsonArray([.. list.Split(',').Select(i => (JsonNode?)(Int(i) ?? 0))]);
                 result = Results.Json(new { status = "SUCCESS", output });
             }
 
             log.Add(seq => new ReceivedRequest(seq, arrivedAt, name, http.Request.Headers["X-Loom-Run-Id"], http.Request.Headers["X-Loom-Task-Id"], attempt,
-                http.Request.Headers["Idempotency-Key"], status, body, http.Request.Headers["X-Loom-Signature"], http.Request.Headers["traceparent"]));
+                http.Request.Headers["Idempotency-Key"], status, body, http.Request.Headers["X-Loom-Signature"], http.Request.Headers["traceparent"]) { InFlight = flying });
             return result;
-        });
+        }
 
         app.MapGet("/requests", () => Results.Json(log.Items));
         app.MapDelete("/requests", () =>

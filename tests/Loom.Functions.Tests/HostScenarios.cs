@@ -856,5 +856,65 @@ public abstract class HostScenarios(HostFixture fixture)
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
         using var missing = await H.Client.GetAsync("/api/workflows/no-such-workflow/stats");
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+
+    [Fact]
+    public async Task ForEach_ListFromUpstream_FansOutWithinMaxParallel_RetriesOneInstance_DownstreamGetsTheArray()
+    {
+        // Item 1 is the number of 503s its instance gets first: one instance retries, the others succeed at once.
+        await H.RegisterAsync($$$"""
+            id: {{{W("fan-out")}}}
+            tasks:
+              - id: list
+                url: {{{B}}}/api/tasks/list?list=0,1,0,0,0
+              - id: each
+                url: "{{{B}}}/api/tasks/each?delayMs=300&failTimes=${{ item }}"
+                forEach: ${{ tasks.list.output.items }}
+                maxParallel: 2
+                timeout: 2m
+                retry: { maxAttempts: 3, backoff: fixed, delay: 100ms, jitter: 0 }
+                dependsOn: [list]
+              - id: after
+                url: {{{B}}}/api/tasks/after
+                dependsOn: [each]
+            """);
+        var runId = await H.TriggerAsync(W("fan-out"));
+        var run = await H.WaitForRunAsync(runId, TimeSpan.FromSeconds(120));
+
+        Assert.Equal("succeeded", Status(run));
+        var calls = Calls(runId);
+        var each = calls.Where(c => c.Task == "each").ToList();
+        Assert.Equal(["each[0]", "each[1]", "each[1]", "each[2]", "each[3]", "each[4]"], each.Select(c => c.TaskId).Order(StringComparer.Ordinal));
+        Assert.All(each, c => Assert.Equal($"{runId}:{c.TaskId}", c.IdempotencyKey));
+        Assert.All(each, c => Assert.InRange(c.InFlight, 1, 2));
+        Assert.Equal([503, 200], each.Where(c => c.TaskId == "each[1]").Select(c => c.Status));
+        var envelope = JsonNode.Parse(each.First(c => c.TaskId == "each[4]").Body)!;
+        Assert.Equal((0, 4), (envelope["item"]!.GetValue<int>(), envelope["index"]!.GetValue<int>()));
+
+        // Downstream sees the instances' outputs as one array in item order.
+        var inputs = JsonNode.Parse(calls.Single(c => c.Task == "after").Body)!["inputs"]!["each"]!.AsArray();
+        Assert.Equal([1, 2, 1, 1, 1], inputs.Select(o => o!["attempt"]!.GetValue<int>()));
+        Assert.Equal([503, 200], (await AttemptsAsync(runId, "each%5B1%5D")).Select(a => a!["statusCode"]!.GetValue<int>()));
+    }
+
+    [Fact]
+    public async Task ForEach_ListOverTheHostLimit_FailsTheTaskWithTheReason()
+    {
+        await H.RegisterAsync($$$"""
+            id: {{{W("fan-over")}}}
+            tasks:
+              - id: list
+                url: {{{B}}}/api/tasks/list?items=10001
+              - id: each
+                url: "{{{B}}}/api/tasks/each?i=${{ index }}"
+                forEach: ${{ tasks.list.output.items }}
+                dependsOn: [list]
+            """);
+        var runId = await H.TriggerAsync(W("fan-over"));
+        var run = await H.WaitForRunAsync(runId, TimeSpan.FromSeconds(120));
+
+        Assert.Equal("failed", Status(run));
+        Assert.Equal("failed", TaskStatus(run, "each"));
+        Assert.Contains("10,001 items, over the host limit of 10,000", LoomHostClient.Task(run, "each")["reason"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.DoesNotContain(Calls(runId), c => c.Task == "each");
     }
 }

@@ -171,7 +171,9 @@ internal sealed class RunHandlers(ApiServices services)
         var runId = context["runId"];
         var taskId = context["taskId"];
         var (_, state) = await RequireRunAsync(runId, context.CancellationToken, live: true);
-        if (!state.Tasks.TryGetValue(taskId, out var task))
+        // A forEach instance (T[i]) has attempts of its own; its state is held only while it is in flight.
+        var task = ForEachRuns.StateOf(state, taskId);
+        if (task is null && !ForEachRuns.IsInstance(state, taskId))
         {
             return ApiResponse.Problem(404, "Not found", $"Run '{runId}' has no task '{taskId}'.");
         }

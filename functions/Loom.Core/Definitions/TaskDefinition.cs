@@ -58,4 +58,13 @@ public sealed record TaskDefinition
 
     /// <summary>How long the task may go on from its first attempt before it counts as late (<c>sla:</c>); null for none.</summary>
     public TimeSpan? Sla { get; init; }
+
+    /// <summary>
+    /// The <c>forEach</c> template (one <c>${{ tasks.X.output.PATH }}</c> or <c>${{ params.NAME }}</c> expression) whose list,
+    /// resolved when the task becomes ready, gives one instance per item; null for a task that runs once.
+    /// </summary>
+    public string? ForEach { get; init; }
+
+    /// <summary>Most instances of a <c>forEach</c> task running (or waiting to retry) at once.</summary>
+    public int MaxParallel { get; init; } = ForEachInstances.DefaultMaxParallel;
 }

@@ -65,4 +65,13 @@ internal sealed class TaskSyntax
 
     public CircuitBreakerSyntax? CircuitBreaker { get; set; }
     public TimeSpan? Sla { get; set; }
+
+    /// <summary>The <c>forEach</c> template as written, and where.</summary>
+    public YamlScalarNode? ForEachNode { get; set; }
+
+    public string? ForEach { get; set; }
+
+    public int? MaxParallel { get; set; }
+
+    public YamlNode? MaxParallelNode { get; set; }
 }

@@ -23,7 +23,7 @@ internal sealed partial class WorkflowReader(string source, ValidationErrorList 
     private static readonly string[] WorkflowFields = ["id", "name", "description", "tags", "schedule", "defaults", "params", "tasks", "failFast", "timeout", "signingSecret", "notify", "sla", "retentionDays", "triggers"];
     private static readonly string[] ScheduleFields = ["cron", "timezone", "catchup", "maxCatchup", "concurrency", "maxActiveRuns", "start", "end"];
     private static readonly string[] DefaultsFields = ["retry", "timeout", "headers", "method", "circuitBreaker"];
-    private static readonly string[] TaskFields = ["id", "type", "method", "url", "headers", "body", "dependsOn", "trigger", "retry", "timeout", "allowFailure", "completion", "callbackTimeout", "when", "duration", "until", "circuitBreaker", "sla"];
+    private static readonly string[] TaskFields = ["id", "type", "method", "url", "headers", "body", "dependsOn", "trigger", "retry", "timeout", "allowFailure", "completion", "callbackTimeout", "when", "duration", "until", "circuitBreaker", "sla", "forEach", "maxParallel"];
     private static readonly string[] HttpOnlyFields = ["method", "url", "headers", "body", "retry", "timeout", "completion", "callbackTimeout", "circuitBreaker"];
     private static readonly string[] NotifyFields = ["onFailure", "onSuccess", "onSlaMiss"];
     private static readonly string[] RetryFields = ["maxAttempts", "backoff", "delay", "maxDelay", "jitter", "retryOn"];
@@ -550,8 +550,17 @@ internal sealed partial class WorkflowReader(string source, ValidationErrorList 
                 case "sla":
                     task.Sla = Duration(value, name, path, TimeSpan.FromSeconds(1), Durations.Max);
                     break;
+                case "forEach":
+                    ReadForEach(value, task, path);
+                    break;
+                case "maxParallel":
+                    task.MaxParallelNode = value;
+                    task.MaxParallel = Integer(value, name, 1, ForEachInstances.MaxParallelLimit, path);
+                    break;
             }
         }
+
+        CheckForEach(task);
 
         if (task.IdNode is null)
         {
@@ -580,6 +589,75 @@ internal sealed partial class WorkflowReader(string source, ValidationErrorList 
         }
 
         return task;
+    }
+
+    /// <summary>Reads <c>forEach</c>: exactly one template expression naming a list in an upstream task's output or a param.</summary>
+    private void ReadForEach(YamlNode node, TaskSyntax task, string path)
+    {
+        if (node is not YamlScalarNode scalar || Text(node, "forEach", path) is not { } text)
+        {
+            if (node is not YamlScalarNode)
+            {
+                WrongType(node, "forEach", "a template such as \"${{ tasks.list.output.items }}\"", path);
+            }
+
+            return;
+        }
+
+        var references = TemplateEngine.FindReferences(text);
+        if (references is not [var only] || only.Offset != 0 || only.Length != text.Trim().Length)
+        {
+            Error(node, "'forEach' must be exactly one template naming a list, such as ${{ tasks.list.output.items }} or ${{ params.regions }}", path);
+            return;
+        }
+
+        if (only.IsValid && only.Root is not ("tasks" or "params"))
+        {
+            ErrorInScalar(scalar, 0, $"'forEach' takes its list from an upstream task's output (tasks.ID.output.PATH) or a param (params.NAME), not from '{only.Root}'", path);
+            return;
+        }
+
+        task.ForEachNode = scalar;
+        task.ForEach = text.Trim();
+
+        // Checked with the task's other templates: syntax, declared params, and that the task named is upstream.
+        task.Templates.Add(new TemplateUse(scalar, text, path));
+    }
+
+    /// <summary>What forEach does not combine with, and item/index used outside a forEach task.</summary>
+    private void CheckForEach(TaskSyntax task)
+    {
+        if (task.ForEach is null)
+        {
+            if (task.MaxParallelNode is not null)
+            {
+                Error(task.MaxParallelNode, "'maxParallel' applies only to tasks with 'forEach'", task.Path + ".maxParallel");
+            }
+
+            foreach (var use in task.Templates)
+            {
+                var references = TemplateEngine.FindReferences(use.Text);
+                for (var i = 0; i < references.Count; i++)
+                {
+                    if (references[i] is { IsValid: true, Root: "item" or "index" })
+                    {
+                        ErrorInScalar(use.Node, i, $"'{references[i].Root}' exists only in a task with 'forEach'", use.Path);
+                    }
+                }
+            }
+
+            return;
+        }
+
+        if (task.Type == TaskTypes.Wait)
+        {
+            Error(task.ForEachNode!, "'forEach' applies only to http tasks, not to a wait task", task.Path + ".forEach");
+        }
+
+        if (task.Completion == CompletionMode.Callback)
+        {
+            Error(task.ForEachNode!, "'forEach' does not combine with 'completion: callback' yet; use sync completion for the instances", task.Path + ".forEach");
+        }
     }
 
     /// <summary>Parses a task's <c>when</c> condition, reporting a syntax error at its line and column.</summary>

@@ -106,6 +106,8 @@ internal static class WorkflowRules
                 CallbackTimeout = task.CallbackTimeout ?? TimeSpan.FromHours(1),
                 CircuitBreaker = task.Type == TaskTypes.Wait ? null : MergeCircuitBreaker(task.CircuitBreaker, defaults.CircuitBreaker),
                 Sla = task.Sla,
+                ForEach = task.ForEach,
+                MaxParallel = task.MaxParallel ?? ForEachInstances.DefaultMaxParallel,
             });
         }
 
@@ -206,6 +208,7 @@ internal static class WorkflowRules
                 {
                     "params" when !workflow.Params.ContainsKey(reference.Name!) => UndeclaredParam(reference.Name!, workflow, report),
                     "tasks" when owner is null => "defaults cannot refer to task outputs; put this header on the tasks that need it",
+                    "item" or "index" when owner is null => $"defaults cannot use '{reference.Root}'; put this header on the forEach tasks that need it",
                     "tasks" when !byId.ContainsKey(reference.Name!) => UnknownTask(reference.Name!, byId, report),
                     "tasks" when owner.Id is not null && !graph.IsUpstream(owner.Id, reference.Name!) =>
                         $"template refers to task '{reference.Name}', which is not upstream of '{owner.Id}'; add '{reference.Name}' to its dependsOn",

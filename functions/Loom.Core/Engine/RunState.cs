@@ -173,4 +173,8 @@ public sealed record TaskState
     /// <summary>True once the task missed its <c>sla</c> (once per task; a redrive that runs the task again starts afresh).</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public bool SlaMissed { get; init; }
+
+    /// <summary>The instances of a forEach task once its list is resolved; null for any other task.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public ForEachState? ForEach { get; init; }
 }

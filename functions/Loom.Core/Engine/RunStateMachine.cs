@@ -106,7 +106,8 @@ public static class RunStateMachine
     /// The commands that re-arm everything a running state is waiting for, for a driver that resumes from a snapshot
     /// (Durable's ContinueAsNew, or recovery after a lost outbox): the run timeout, an <see cref="InvokeTask"/> of the
     /// current attempt of each running task (same attempt, so the same Idempotency-Key), the backoff timer of each retrying
-    /// task, the wait and deadline of each waiting task, and the timer of each wait task. Empty when the run is not running. Declaration order.
+    /// task, the wait and deadline of each waiting task, the timer of each wait task, and for a forEach task the same for each
+    /// instance in flight. Empty when the run is not running. Declaration order.
     /// </summary>
     public static IReadOnlyList<RunCommand> Outstanding(WorkflowDefinition workflow, RunState state)
     {
@@ -136,6 +137,19 @@ public static class RunStateMachine
             if (task.Sla is { } taskSla && !s.SlaMissed && s.StartedAt is { } taskStarted && s.Status is not TaskRunStatus.Pending && !TriggerRules.IsFinal(s.Status))
             {
                 commands.Add(new StartTimer(TimerPurpose.Sla, task.Id, s.AttemptBase, taskStarted + taskSla));
+            }
+
+            if (s.ForEach is { } fan)
+            {
+                foreach (var instance in fan.Running)
+                {
+                    var id = ForEachInstances.Id(task.Id, instance.Index);
+                    commands.Add(instance.State.Status == TaskRunStatus.Retrying && instance.State.DueAt is { } retryAt
+                        ? new StartTimer(TimerPurpose.Retry, id, instance.State.Attempt, retryAt)
+                        : new InvokeTask(id, instance.State.Attempt));
+                }
+
+                continue;
             }
 
             switch (s.Status)

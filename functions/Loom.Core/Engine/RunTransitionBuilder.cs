@@ -10,7 +10,7 @@ using Loom.Core.Templating;
 namespace Loom.Core.Engine;
 
 /// <summary>The mutable working copy of one transition: applies one event to a run, collecting commands and log entries.</summary>
-internal sealed class RunTransitionBuilder
+internal sealed partial class RunTransitionBuilder
 {
     private readonly WorkflowDefinition workflow;
     private readonly RunState original;
@@ -106,13 +106,18 @@ internal sealed class RunTransitionBuilder
 
     public bool CompleteAttempt(string taskId, int attempt, AttemptOutcome outcome, bool fromCallback)
     {
+        if (ForEachInstances.TryParse(taskId, out var parent, out var index))
+        {
+            return CompleteInstance(parent, index, attempt, outcome, fromCallback);
+        }
+
         if (fromCallback && HoldEarlyCallback(taskId, attempt, outcome) is { } held)
         {
             return held;
         }
 
         var expected = fromCallback ? TaskRunStatus.Waiting : TaskRunStatus.Running;
-        if (status != RunStatus.Running || !definitions.TryGetValue(taskId, out var def) || def.Type == TaskTypes.Wait
+        if (status != RunStatus.Running || !definitions.TryGetValue(taskId, out var def) || def.Type == TaskTypes.Wait || def.ForEach is not null
             || Get(taskId) is not { } task || task.Status != expected || task.Attempt != attempt
             || (fromCallback && outcome.Kind == OutcomeKind.Held))
         {
@@ -219,6 +224,11 @@ internal sealed class RunTransitionBuilder
         if (purpose == TimerPurpose.Sla)
         {
             return MissSla(taskId, attempt);
+        }
+
+        if (taskId is not null && ForEachInstances.TryParse(taskId, out var parent, out var index))
+        {
+            return FireInstanceTimer(purpose, parent, index, attempt);
         }
 
         if (taskId is null || !definitions.TryGetValue(taskId, out var def) || Get(taskId) is not { } task || task.Attempt != attempt)
@@ -464,7 +474,10 @@ internal sealed class RunTransitionBuilder
     }
 
     /// <summary>Why <paramref name="output"/> cannot be kept in the run's state, or null when it fits the run's output budget.</summary>
-    private string? OverOutputBudget(string taskId, JsonNode? output)
+    /// <param name="taskId">The task the output belongs to: its own current output does not count (it would be replaced).</param>
+    /// <param name="output">The output to keep.</param>
+    /// <param name="alreadyHeld">Characters the task already holds besides its output (a forEach task's instance outputs so far).</param>
+    private string? OverOutputBudget(string taskId, JsonNode? output, long alreadyHeld = 0)
     {
         if (output is null)
         {
@@ -479,7 +492,8 @@ internal sealed class RunTransitionBuilder
         }
 
         var size = output.ToJsonString().Length;
-        var held = tasks.Where(t => t.Key != taskId && t.Value.Output is not null).Sum(t => (long)t.Value.Output!.ToJsonString().Length);
+        var held = alreadyHeld + tasks.Where(t => t.Key != taskId)
+            .Sum(t => (t.Value.Output is { } kept ? kept.ToJsonString().Length : 0L) + (t.Value.ForEach?.OutputChars ?? 0));
         if (held + size <= RunLimits.MaxOutputChars)
         {
             return null;
@@ -599,6 +613,12 @@ internal sealed class RunTransitionBuilder
         if (def.Type == TaskTypes.Wait)
         {
             StartWait(def, task);
+            return;
+        }
+
+        if (def.ForEach is not null)
+        {
+            Expand(def, task);
             return;
         }
 
@@ -737,7 +757,13 @@ internal sealed class RunTransitionBuilder
                 }
             }
         }
-        while (changed);
+        while (changed && status == RunStatus.Running);
+
+        // A task that failed as it became ready (its condition or forEach list) may have ended the run under failFast.
+        if (status != RunStatus.Running)
+        {
+            return;
+        }
 
         // A validated workflow never gets here; an unknown upstream id or a cycle would otherwise hang the run forever.
         if (!workflow.Tasks.Any(t => Get(t.Id).Status is TaskRunStatus.Running or TaskRunStatus.Waiting or TaskRunStatus.Retrying))
@@ -784,9 +810,14 @@ internal sealed class RunTransitionBuilder
             }
 
             // A wait task's timer is dropped the same way a callback wait is: the driver stops waiting for that attempt.
-            if (task.Status is TaskRunStatus.Running or TaskRunStatus.Waiting)
+            // A forEach task sends nothing itself: its instances' calls are aborted.
+            if (task.ForEach is not null)
             {
-                Commands.Add(new AbortTask(def.Id, task.Attempt));
+                task = CancelInstances(def.Id, task);
+            }
+            else if (task.Status is TaskRunStatus.Running or TaskRunStatus.Waiting)
+            {
+                AbortAttempt(def.Id, task.Attempt);
             }
 
             var cancelReason = "cancelled: " + why;
@@ -795,6 +826,15 @@ internal sealed class RunTransitionBuilder
         }
 
         Finish(final, why);
+    }
+
+    /// <summary>Aborts an attempt in flight; one started in this very transition (a task failing as it becomes ready ended the run) is simply never sent.</summary>
+    private void AbortAttempt(string taskId, int attempt)
+    {
+        if (!Commands.Remove(new InvokeTask(taskId, attempt)))
+        {
+            Commands.Add(new AbortTask(taskId, attempt));
+        }
     }
 
     private void Finish(RunStatus final, string? why)

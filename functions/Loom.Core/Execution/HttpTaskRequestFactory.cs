@@ -232,6 +232,12 @@ public static class HttpTaskRequestFactory
             envelope["callbackUrl"] = invocation.CallbackUrl;
         }
 
+        if (invocation.Index is { } index)
+        {
+            envelope["item"] = invocation.Item?.DeepClone();
+            envelope["index"] = index;
+        }
+
         return envelope;
     }
 

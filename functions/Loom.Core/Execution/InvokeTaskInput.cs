@@ -35,6 +35,12 @@ public sealed record InvokeTaskInput(
     /// <summary>The task's attempt count when it was last redriven (0 if never): the attempt's span is a child of that redrive's task span.</summary>
     public int AttemptBase { get; init; }
 
+    /// <summary>The item of a forEach instance (<c>${{ item }}</c>); null for other tasks.</summary>
+    public JsonNode? Item { get; init; }
+
+    /// <summary>The index of a forEach instance's item (<c>${{ index }}</c>); null for other tasks.</summary>
+    public int? Index { get; init; }
+
     /// <summary>The <c>Idempotency-Key</c> the backend sees: the same on every attempt and every re-delivery of this task.</summary>
     public string IdempotencyKey => $"{RunId}:{TaskId}";
 }

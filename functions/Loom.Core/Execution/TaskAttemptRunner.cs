@@ -86,7 +86,11 @@ public sealed class TaskAttemptRunner(HttpTaskExecutor executor, ISecretProvider
     {
         using var telemetry = AttemptTelemetry.Start(input);
         var callbackUrl = input.Task.Completion == CompletionMode.Callback ? callbackUrls.For(input.RunId, input.TaskId, input.Attempt) : null;
-        var invocation = new TaskInvocation(input.RunId, input.WorkflowId, input.TaskId, input.Attempt, input.ScheduledAt, input.Params, input.Inputs, callbackUrl);
+        var invocation = new TaskInvocation(input.RunId, input.WorkflowId, input.TaskId, input.Attempt, input.ScheduledAt, input.Params, input.Inputs, callbackUrl)
+        {
+            Item = input.Item,
+            Index = input.Index,
+        };
         var scope = new TemplateScope
         {
             Params = input.Params,
@@ -95,6 +99,8 @@ public sealed class TaskAttemptRunner(HttpTaskExecutor executor, ISecretProvider
             ScheduledAt = input.ScheduledAt,
             Outputs = input.Outputs,
             Secrets = secrets,
+            Item = input.Item,
+            Index = input.Index,
         };
         var startedAt = clock.GetUtcNow();
         var signingSecret = input.SigningSecret is { } name ? secrets.GetSecret(name) : null;

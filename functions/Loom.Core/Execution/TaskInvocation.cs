@@ -19,4 +19,11 @@ public sealed record TaskInvocation(
     DateTimeOffset ScheduledAt,
     JsonObject Params,
     IReadOnlyDictionary<string, JsonNode?> Inputs,
-    string? CallbackUrl = null);
+    string? CallbackUrl = null)
+{
+    /// <summary>The item of a forEach instance, sent in the envelope as <c>item</c>; meaningful only when <see cref="Index"/> is set.</summary>
+    public JsonNode? Item { get; init; }
+
+    /// <summary>The index of a forEach instance's item, sent in the envelope as <c>index</c>; null for other tasks.</summary>
+    public int? Index { get; init; }
+}

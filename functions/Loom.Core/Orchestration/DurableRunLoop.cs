@@ -383,7 +383,7 @@ internal sealed class DurableRunLoop(IRunOrchestrationContext context, RunOrches
             TimerWork { Command.Purpose: TimerPurpose.Sla } t => !(_state.Tasks.TryGetValue(t.TaskId!, out var s) && !s.SlaMissed
                 && s.Status is not TaskRunStatus.Pending && !TriggerRules.IsFinal(s.Status)),
             TimerWork { Command.Purpose: TimerPurpose.Retry } t => !HasStatus(t.TaskId, t.Attempt, TaskRunStatus.Retrying),
-            CallbackWork c => !(HasStatus(c.TaskId, c.Attempt, TaskRunStatus.Waiting) || (HasStatus(c.TaskId, c.Attempt, TaskRunStatus.Running) && _state.Tasks[c.TaskId!].HeldCallback is null)),
+            CallbackWork c => !(HasStatus(c.TaskId, c.Attempt, TaskRunStatus.Waiting) || (HasStatus(c.TaskId, c.Attempt, TaskRunStatus.Running) && ForEachRuns.StateOf(_state, c.TaskId!)?.HeldCallback is null)),
             _ => !HasStatus(o.TaskId, o.Attempt, TaskRunStatus.Waiting),
         });
 
@@ -391,7 +391,7 @@ internal sealed class DurableRunLoop(IRunOrchestrationContext context, RunOrches
         foreach (var activity in _outstanding.OfType<ActivityWork>().ToList())
         {
             var (taskId, attempt) = (activity.Command.TaskId, activity.Command.Attempt);
-            if (HasStatus(taskId, attempt, TaskRunStatus.Running) && _state.Tasks[taskId].HeldCallback is null
+            if (HasStatus(taskId, attempt, TaskRunStatus.Running) && ForEachRuns.StateOf(_state, taskId)?.HeldCallback is null
                 && _workflow.Tasks.Any(t => t.Id == taskId && t.Completion == CompletionMode.Callback))
             {
                 WaitForCallback(new WaitForCallback(taskId, attempt, DateTimeOffset.MaxValue));
@@ -400,7 +400,7 @@ internal sealed class DurableRunLoop(IRunOrchestrationContext context, RunOrches
     }
 
     private bool HasStatus(string? taskId, int attempt, TaskRunStatus status) =>
-        taskId is not null && _state.Tasks.TryGetValue(taskId, out var task) && task.Status == status && task.Attempt == attempt;
+        taskId is not null && ForEachRuns.StateOf(_state, taskId) is { } task && task.Status == status && task.Attempt == attempt;
 
     private void CancelWaits(Func<Waiting, bool> predicate)
     {

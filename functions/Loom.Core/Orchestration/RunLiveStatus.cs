@@ -80,6 +80,7 @@ public sealed record RunLiveStatus(string RunId, RunStatus Status, long EventCou
                     Status = status,
                     Attempt = attempt,
                     StartedAt = task.StartedAt,
+                    ForEach = task.ForEach,
 
                     // Only its presence matters to a reader (a second callback is refused); the outcome is applied from the history.
                     HeldCallback = held ? task.HeldCallback ?? AttemptOutcome.Success() : null,

@@ -12,12 +12,12 @@ namespace Loom.Core.Templating;
 /// <remarks>
 /// An expression is <c>${{</c>, optional spaces, a dotted path of segments made of letters, digits, '_' and '-', optional spaces, <c>}}</c>.
 /// Paths: <c>params.NAME[.path]</c>, <c>run.id</c>, <c>run.workflowId</c>, <c>run.scheduledAt</c> (ISO-8601 UTC),
-/// <c>tasks.ID.output[.path]</c>, <c>secrets.NAME</c>. A numeric segment indexes an array. Nothing is evaluated: there are no operators or calls.
+/// <c>tasks.ID.output[.path]</c>, <c>secrets.NAME</c>, and in a <c>forEach</c> task <c>item[.path]</c> and <c>index</c>. A numeric segment indexes an array. Nothing is evaluated: there are no operators or calls.
 /// </remarks>
 public static partial class TemplateEngine
 {
     /// <summary>The roots an expression may start with.</summary>
-    public static IReadOnlyList<string> Roots { get; } = ["params", "run", "tasks", "secrets"];
+    public static IReadOnlyList<string> Roots { get; } = ["params", "run", "tasks", "secrets", "item", "index"];
 
     /// <summary>The fields of the <c>run</c> root.</summary>
     public static IReadOnlyList<string> RunFields { get; } = ["id", "workflowId", "scheduledAt"];
@@ -104,6 +104,12 @@ public static partial class TemplateEngine
                     "workflowId" => JsonValue.Create(scope.WorkflowId),
                     _ => JsonValue.Create(FormatInstant(scope.ScheduledAt)),
                 };
+            case "item" or "index" when scope.Index is null:
+                throw Fail(reference, $"'{reference.Root}' exists only in a task with forEach");
+            case "item":
+                return Walk(reference, scope.Item, 1);
+            case "index":
+                return JsonValue.Create(scope.Index!.Value);
             case "tasks":
                 if (!scope.Outputs.TryGetValue(path[1], out var output))
                 {
@@ -194,10 +200,11 @@ public static partial class TemplateEngine
                 $"unknown run field '{string.Join('.', path.Skip(1))}'; allowed: run.id, run.workflowId, run.scheduledAt",
             "tasks" when path.Length < 3 || path[2] != "output" => "refer to a task's output as tasks.ID.output or tasks.ID.output.PATH",
             "secrets" when path.Length != 2 => "name the secret: secrets.NAME",
-            "params" or "run" or "tasks" or "secrets" => null,
+            "index" when path.Length != 1 => "'index' is a number; it has no fields",
+            "params" or "run" or "tasks" or "secrets" or "item" or "index" => null,
             _ => Suggestions.Closest(path[0], Roots) is { } root
                 ? $"unknown template root '{path[0]}'; did you mean '{root}'?"
-                : $"unknown template root '{path[0]}'; allowed: params, run, tasks, secrets",
+                : $"unknown template root '{path[0]}'; allowed: params, run, tasks, secrets, item, index",
         };
         return new TemplateReference(offset, length, expression, path, error);
     }

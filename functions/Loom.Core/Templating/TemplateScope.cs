@@ -29,4 +29,10 @@ public sealed record TemplateScope
 
     /// <summary>Where <c>secrets.NAME</c> comes from; null when no secrets are configured.</summary>
     public ISecretProvider? Secrets { get; init; }
+
+    /// <summary>The item of a <c>forEach</c> instance (<c>item</c>, <c>item.PATH</c>); meaningful only when <see cref="Index"/> is set.</summary>
+    public JsonNode? Item { get; init; }
+
+    /// <summary>The 0-based index of a <c>forEach</c> instance's item (<c>index</c>); null outside a forEach instance.</summary>
+    public int? Index { get; init; }
 }

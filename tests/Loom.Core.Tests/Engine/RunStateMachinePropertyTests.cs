@@ -37,7 +37,7 @@ public sealed class RunStateMachinePropertyTests(ITestOutputHelper output)
         output.WriteLine(string.Join(", ", stats.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key}={kv.Value}")));
 
         // The generator must actually reach every interesting corner, or the properties prove little.
-        foreach (var key in new[] { "run:succeeded", "run:failed", "run:cancelled", "task:skipped", "task:retried", "task:waited", "timeout", "failFast", "retryFromFailed", "redrive", "task:skipped-by-condition", "task:wait-timer" })
+        foreach (var key in new[] { "run:succeeded", "run:failed", "run:cancelled", "task:skipped", "task:retried", "task:waited", "timeout", "failFast", "retryFromFailed", "redrive", "task:skipped-by-condition", "task:wait-timer", "forEach:succeeded", "forEach:failed", "forEach:instance-retried", "forEach:empty", "forEach:not-a-list", "forEach:cancelled" })
         {
             Assert.True(stats.GetValueOrDefault(key) > 10, $"generator rarely reached {key}: {stats.GetValueOrDefault(key)}");
         }
@@ -49,7 +49,7 @@ public sealed class RunStateMachinePropertyTests(ITestOutputHelper output)
         var wf = GenerateWorkflow(rng);
         foreach (var t in wf.Tasks)
         {
-            trace.AppendLine($"{t.Id} <- [{string.Join(",", t.DependsOn)}] {t.Trigger} max={t.Retry.MaxAttempts} allowFailure={t.AllowFailure} {t.Completion}");
+            trace.AppendLine($"{t.Id} <- [{string.Join(",", t.DependsOn)}] {t.Trigger} max={t.Retry.MaxAttempts} allowFailure={t.AllowFailure} {t.Completion} forEach={t.ForEach}/{t.MaxParallel}");
         }
 
         trace.AppendLine($"failFast={wf.FailFast} timeout={wf.Timeout}");
@@ -95,7 +95,10 @@ public sealed class RunStateMachinePropertyTests(ITestOutputHelper output)
         Assert.Equal(calm.Tasks.Select(t => t.Id).Where(id => !kept.Contains(id)), RunStateMachine.RedriveTasks(calm, finished, []));
         var sim = new Simulation(calm, rng, stats, trace) { Now = now, NeverInvoke = kept, AlwaysSucceed = true };
         var redriven = sim.Run(finished, allowCancel: false, first: redrive);
-        Assert.Equal(RunStatus.Succeeded, redriven.Status);
+
+        // The one failure left: a forEach list that a kept task's output does not hold (a 202 from a sync task has no output).
+        var unresolvable = redriven.Tasks.Where(kv => kv.Value.Status == TaskRunStatus.Failed).All(kv => kv.Value.Reason?.StartsWith("forEach", StringComparison.Ordinal) == true);
+        Assert.True(redriven.Status == RunStatus.Succeeded || (redriven.Status == RunStatus.Failed && unresolvable), $"redriven run {redriven.Status}: {redriven.Reason}");
         Assert.Equal(finished.RunId, redriven.RunId);
         Assert.Equal(1, redriven.Redrives);
         foreach (var id in kept)
@@ -146,6 +149,22 @@ public sealed class RunStateMachinePropertyTests(ITestOutputHelper output)
                 tasks[^1] = tasks[^1] with { Type = TaskTypes.Wait, Url = string.Empty, WaitDuration = TimeSpan.FromSeconds(rng.Next(0, 300)) };
             }
 
+            // forEach over an upstream task's list (its outputs carry one, sometimes empty, sometimes not a list) or a param.
+            // A list from a task is read under all_success, so the task has succeeded: an http task's output carries "items", a
+            // forEach task's output is itself a list; a wait task has no output.
+            var sources = tasks.Where(t => deps.Contains(t.Id) && t.Type == TaskTypes.Http).ToList();
+            if (tasks[^1].Type == TaskTypes.Http && rng.NextDouble() < 0.25)
+            {
+                var source = sources.Count > 0 && rng.NextDouble() < 0.7 ? sources[rng.Next(sources.Count)] : null;
+                tasks[^1] = tasks[^1] with
+                {
+                    ForEach = source is null ? "${{ params.items }}" : $"${{{{ tasks.{source.Id}.output{(source.ForEach is null ? ".items" : string.Empty)} }}}}",
+                    Trigger = source is null ? tasks[^1].Trigger : TriggerRule.AllSuccess,
+                    MaxParallel = rng.Next(1, 4),
+                    Completion = CompletionMode.Sync,
+                };
+            }
+
             var rule = tasks[^1].Trigger;
             if (rng.NextDouble() < 0.25 && rule is not (TriggerRule.OneSuccess or TriggerRule.OneFailed))
             {
@@ -167,6 +186,7 @@ public sealed class RunStateMachinePropertyTests(ITestOutputHelper output)
         return new WorkflowDefinition
         {
             Id = "generated",
+            Params = new Dictionary<string, JsonNode?> { ["items"] = new JsonArray([.. Enumerable.Range(0, rng.Next(0, 5)).Select(i => (JsonNode?)JsonValue.Create(i))]) },
             Tasks = tasks,
             FailFast = rng.NextDouble() < 0.2,
             Timeout = rng.NextDouble() < 0.2 ? TimeSpan.FromSeconds(rng.Next(30, 900)) : null,
@@ -228,7 +248,7 @@ public sealed class RunStateMachinePropertyTests(ITestOutputHelper output)
             var state = initial;
             var json = RunStateJson.Serialize(state);
             var cancelAt = allowCancel ? rng.Next(0, 40) : -1;
-            var maxSteps = (wf.Tasks.Count * 60) + 50;
+            var maxSteps = ((wf.Tasks.Count * 60) + 50) * (wf.Tasks.Any(t => t.ForEach is not null) ? 8 : 1);
             var step = 0;
             var events = new List<RunEvent> { first ?? new RunStarted(Now) };
 
@@ -310,6 +330,10 @@ public sealed class RunStateMachinePropertyTests(ITestOutputHelper output)
             {
                 switch (command)
                 {
+                    case InvokeTask invoke when ForEachInstances.TryParse(invoke.TaskId, out var parentId, out _):
+                        CheckInstanceInvoke(before, state, invoke, defs[parentId]);
+                        pool.Add(new Pending(PendingKind.Attempt, invoke.TaskId, invoke.Attempt, null, TimerPurpose.Retry));
+                        break;
                     case InvokeTask invoke:
                         var def = defs[invoke.TaskId];
                         Assert.NotEqual(TaskTypes.Wait, def.Type);
@@ -355,7 +379,7 @@ public sealed class RunStateMachinePropertyTests(ITestOutputHelper output)
                         pool.Add(new Pending(PendingKind.Callback, wait.TaskId, wait.Attempt, null, TimerPurpose.CallbackTimeout));
                         break;
                     case AbortTask abort:
-                        Assert.True(before.Tasks[abort.TaskId].Status is TaskRunStatus.Running or TaskRunStatus.Waiting);
+                        Assert.True(ForEachRuns.StateOf(before, abort.TaskId)!.Status is TaskRunStatus.Running or TaskRunStatus.Waiting);
                         break;
                     case FinishRun finish:
                         finishCount++;
@@ -368,6 +392,16 @@ public sealed class RunStateMachinePropertyTests(ITestOutputHelper output)
             foreach (var def in wf.Tasks)
             {
                 Assert.InRange(state.Tasks[def.Id].Attempt - state.Tasks[def.Id].AttemptBase, 0, Math.Max(1, def.Retry.MaxAttempts));
+                if (state.Tasks[def.Id].ForEach is { } fan)
+                {
+                    // At most maxParallel in flight; one status character per item; the instances in flight are the 'a's.
+                    Assert.NotNull(def.ForEach);
+                    Assert.InRange(fan.Running.Count, 0, Math.Max(1, def.MaxParallel));
+                    Assert.Equal(fan.Count, fan.Statuses.Length);
+                    Assert.Equal(fan.Running.Select(i => i.Index), fan.Statuses.Select((c, i) => (c, i)).Where(x => x.c == ForEachState.Active).Select(x => x.i));
+                    Assert.All(fan.Running, i => Assert.InRange(i.State.Attempt - i.State.AttemptBase, 1, Math.Max(1, def.Retry.MaxAttempts)));
+                    Assert.True(fan.Statuses[fan.Next..].All(c => c == ForEachState.Pending), "an instance after Next started");
+                }
             }
 
             if (state.Status is RunStatus.Succeeded or RunStatus.Failed or RunStatus.Cancelled)
@@ -382,8 +416,64 @@ public sealed class RunStateMachinePropertyTests(ITestOutputHelper output)
             }
         }
 
+        /// <summary>An instance's attempt: its parent's trigger rule held when it first started; a later attempt follows a retry.</summary>
+        private void CheckInstanceInvoke(RunState before, RunState state, InvokeTask invoke, TaskDefinition def)
+        {
+            Assert.DoesNotContain(def.Id, NeverInvoke);
+            var instance = ForEachRuns.StateOf(state, invoke.TaskId);
+            Assert.Equal((TaskRunStatus.Running, invoke.Attempt), (instance!.Status, instance.Attempt));
+            Assert.InRange(invoke.Attempt - instance.AttemptBase, 1, Math.Max(1, def.Retry.MaxAttempts));
+            var prior = ForEachRuns.StateOf(before, invoke.TaskId);
+            if (invoke.Attempt == instance.AttemptBase + 1)
+            {
+                Assert.Null(prior);
+                var up = def.DependsOn.Select(d => state.Tasks[d].Status).ToList();
+                Assert.True(Holds(def.Trigger, up), $"{invoke.TaskId} invoked while {def.Trigger} does not hold on [{string.Join(",", up)}]");
+            }
+            else
+            {
+                Assert.Equal((TaskRunStatus.Retrying, invoke.Attempt - 1), (prior!.Status, prior.Attempt));
+                Count(stats, "forEach:instance-retried");
+            }
+        }
+
         private void CheckFinal(RunState state)
         {
+            foreach (var def in wf.Tasks.Where(d => d.ForEach is not null))
+            {
+                var task = state.Tasks[def.Id];
+                if (task.ForEach is not { } fan)
+                {
+                    if (task.Status == TaskRunStatus.Failed && task.Reason?.StartsWith("forEach", StringComparison.Ordinal) == true)
+                    {
+                        Count(stats, "forEach:not-a-list");
+                    }
+
+                    continue;
+                }
+
+                Assert.Empty(fan.Running);
+                Assert.DoesNotContain(ForEachState.Pending, fan.Statuses);
+                switch (task.Status)
+                {
+                    case TaskRunStatus.Succeeded:
+                        Count(stats, fan.Count == 0 ? "forEach:empty" : "forEach:succeeded");
+                        Assert.True(fan.Statuses.All(c => c == ForEachState.Succeeded));
+                        Assert.Equal(fan.Count, task.Output!.AsArray().Count);
+                        break;
+                    case TaskRunStatus.Failed:
+                        Count(stats, "forEach:failed");
+                        Assert.Contains(ForEachState.Failed, fan.Statuses);
+                        break;
+                    case TaskRunStatus.Cancelled:
+                        Count(stats, "forEach:cancelled");
+                        break;
+                    default:
+                        Assert.Fail($"forEach task {def.Id} ended {task.Status}");
+                        break;
+                }
+            }
+
             Assert.Equal(1, finishCount);
             var failedForGood = wf.Tasks.Where(d => !d.AllowFailure && state.Tasks[d.Id].Status == TaskRunStatus.Failed).ToList();
             var anyCancelled = state.Tasks.Values.Any(s => s.Status == TaskRunStatus.Cancelled);
@@ -502,7 +592,10 @@ public sealed class RunStateMachinePropertyTests(ITestOutputHelper output)
             var roll = AlwaysSucceed ? 0 : rng.NextDouble();
             if (roll < 0.5)
             {
-                return AttemptOutcome.Success(JsonValue.Create($"{p.TaskId}-{p.Attempt}"));
+                // A list for forEach tasks downstream: mostly a few items, sometimes none, now and then not a list.
+                var items = rng.NextDouble() < 0.05 && !AlwaysSucceed ? (JsonNode)JsonValue.Create("not a list")
+                    : new JsonArray([.. Enumerable.Range(0, rng.Next(0, 5)).Select(i => (JsonNode?)JsonValue.Create(i))]);
+                return AttemptOutcome.Success(new JsonObject { ["v"] = $"{p.TaskId}-{p.Attempt}", ["items"] = items });
             }
 
             if (allowAccepted && roll < 0.65)
