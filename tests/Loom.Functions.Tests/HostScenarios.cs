@@ -856,6 +856,7 @@ public abstract class HostScenarios(HostFixture fixture)
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
         using var missing = await H.Client.GetAsync("/api/workflows/no-such-workflow/stats");
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+    }
 
     [Fact]
     public async Task ForEach_ListFromUpstream_FansOutWithinMaxParallel_RetriesOneInstance_DownstreamGetsTheArray()
