@@ -2,7 +2,6 @@ using System.Text.Json;
 using Loom.Core.Definitions;
 using Loom.Core.Engine;
 using Loom.Core.Execution;
-using Loom.Core.Notifications;
 using Loom.Core.Orchestration;
 using static Loom.Core.Tests.Orchestration.Workflows;
 
