@@ -58,6 +58,9 @@ public sealed class SettingsAtStartTests
     [InlineData("Loom:ContinueAsNewAfter", "0")]
     [InlineData("Loom:ApiKeys:0:Role", "1")]
     [InlineData("Loom:MaxBodyBytes", "-1")]
+    [InlineData("Loom:Notify:OnFailure:0", "ftp://hooks.example.com/loom")]
+    [InlineData("Loom:Notify:OnSlaMiss:0", "http://169.254.169.254/latest")]
+    [InlineData("Loom:Notify:SigningSecret", "not a name")]
     public async Task Start_SettingOutOfBounds_FailsNamingTheSetting(string setting, string value)
     {
         using var host = Build(new() { ["Loom:ApiKeys:0:Key"] = "a-function-key", [setting] = value });
