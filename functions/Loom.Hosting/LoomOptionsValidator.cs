@@ -1,6 +1,7 @@
 using Azure.Data.Tables;
 using Loom.Core.Definitions;
 using Loom.Core.Retention;
+using Loom.Core.Execution;
 using Loom.Storage.Stores;
 using Microsoft.Extensions.Options;
 
@@ -58,7 +59,7 @@ internal sealed class LoomOptionsValidator(LoomHostProfile host) : IValidateOpti
         {
             for (var i = 0; i < (urls?.Count ?? 0); i++)
             {
-                if (NotifyUrls.Check(urls![i] ?? "") is { } error) checks.Fail($"Notify:{list}:{i}", $"is not usable: {error}.");
+                if ((NotifyUrls.Check(urls![i] ?? "") ?? NotifyUrlGuard.AlwaysRefused(urls[i] ?? "")) is { } error) checks.Fail($"Notify:{list}:{i}", $"is not usable: {error}.");
             }
         }
 

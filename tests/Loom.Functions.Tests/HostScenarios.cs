@@ -671,6 +671,132 @@ public abstract class HostScenarios(HostFixture fixture)
         }
     }
 
+    /// <summary>Name of the host secret the notification scenarios sign with (read from the environment, as a host reads <c>LOOM_SECRET_NAME</c>).</summary>
+    private const string NotifySecretName = "NOTIFY_SCENARIO_KEY";
+
+    private const string NotifySecret = "notify-scenario-signing-secret";
+
+    /// <summary>The run's event log, once it holds an entry of <paramref name="type"/> (the Function App records a notification with the save after it).</summary>
+    private async Task<JsonArray> WaitForEventAsync(string runId, string type)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
+        JsonArray items;
+        do
+        {
+            items = (await H.Client.GetFromJsonAsync<JsonObject>($"/api/runs/{Uri.EscapeDataString(runId)}/events"))!["items"]!.AsArray();
+            if (items.Any(e => e!["type"]!.GetValue<string>() == type)) return items;
+            await Task.Delay(100);
+        }
+        while (DateTime.UtcNow < deadline);
+        Assert.Fail($"run {runId} has no {type} event: {items.ToJsonString()}");
+        return items;
+    }
+
+    [Fact]
+    public async Task Notify_FailingRun_OnFailureSignedAndSentExactlyOnce_AfterA503()
+    {
+        Environment.SetEnvironmentVariable("LOOM_SECRET_" + NotifySecretName, NotifySecret);
+        await using var receiver = await NotificationReceiver.StartAsync();
+        var failHook = receiver.Url("failure", 503);
+        var okHook = receiver.Url("success");
+        var workflowId = W("notify-failure");
+        await H.RegisterAsync($"""
+            id: {workflowId}
+            signingSecret: {NotifySecretName}
+            notify:
+              onFailure: [{failHook}]
+              onSuccess: [{okHook}]
+            tasks:
+              - id: first
+                url: {B}/api/tasks/first?status=400
+            """);
+        var runId = await H.TriggerAsync(workflowId);
+        Assert.Equal("failed", Status(await H.WaitForRunAsync(runId, TimeSpan.FromSeconds(90))));
+
+        var events = await WaitForEventAsync(runId, "NotificationSent");
+        var received = receiver.For("failure");
+        Assert.Equal([503, 200], received.Select(r => r.Status));
+        Assert.Empty(receiver.For("success"));
+        foreach (var request in received)
+        {
+            Assert.Equal($"{runId}:failure", request.Headers["X-Loom-Notification-Id"]);
+            Assert.Equal($"{runId}:failure", request.Headers["Idempotency-Key"]);
+            Assert.Equal("failure", request.Headers["X-Loom-Event"]);
+            var expected = "sha256=" + Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData(System.Text.Encoding.UTF8.GetBytes(NotifySecret), request.Body));
+            Assert.Equal(expected, request.Headers["X-Loom-Signature"]);
+        }
+
+        var body = JsonNode.Parse(received[1].Body)!;
+        Assert.Equal((runId, workflowId, "failure", "failed"), (body["runId"]!.GetValue<string>(), body["workflowId"]!.GetValue<string>(), body["outcome"]!.GetValue<string>(), body["status"]!.GetValue<string>()));
+        Assert.Equal("first", body["failedTasks"]![0]!["taskId"]!.GetValue<string>());
+        Assert.StartsWith($"Loom: run {runId} of workflow {workflowId} failed: task first failed: HTTP 400", body["text"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.EndsWith($"/#/runs/{Uri.EscapeDataString(runId)}", body["dashboardUrl"]!.GetValue<string>(), StringComparison.Ordinal);
+        var sent = Assert.Single(events, e => e!["type"]!.GetValue<string>() == "NotificationSent")!;
+        Assert.Contains($"onFailure notification sent to {receiver.BaseUrl}: HTTP 200", sent.ToJsonString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(events, e => e!["type"]!.GetValue<string>() == "NotificationFailed");
+        // Recorded: nothing is owed any more, so nothing is sent again.
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.Equal(2, receiver.For("failure").Count);
+    }
+
+    [Fact]
+    public async Task Sla_RunStillGoing_SlaMissedAndNotifiedWhileItRuns()
+    {
+        await using var receiver = await NotificationReceiver.StartAsync();
+        var hook = receiver.Url("sla");
+        var workflowId = W("notify-sla");
+        await H.RegisterAsync($"""
+            id: {workflowId}
+            sla: 1s
+            notify:
+              onSlaMiss: {hook}
+            tasks:
+              - id: never
+                url: {B}/api/tasks/never?mode=callback&callbackDelayMs=-1
+                completion: callback
+                callbackTimeout: 1h
+            """);
+        var runId = await H.TriggerAsync(workflowId);
+
+        var received = await receiver.WaitForDeliveryAsync("sla", TimeSpan.FromSeconds(90));
+        // The callback never comes: the run is still going when its sla miss is told.
+        Assert.Equal("running", Status(await H.GetRunAsync(runId)));
+        var request = Assert.Single(received);
+        Assert.Equal($"{runId}:slaMiss", request.Headers["X-Loom-Notification-Id"]);
+        var body = JsonNode.Parse(request.Body)!;
+        Assert.Equal(("slaMiss", "running", "1s"), (body["outcome"]!.GetValue<string>(), body["status"]!.GetValue<string>(), body["sla"]!.GetValue<string>()));
+        Assert.Null(body["finishedAt"]);
+        var started = DateTimeOffset.Parse(body["startedAt"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(request.At - started >= TimeSpan.FromSeconds(1) - TimeSpan.FromMilliseconds(20), $"told {(request.At - started).TotalMilliseconds} ms after the start, before the 1 s sla");
+
+        var cancel = await H.Client.PostAsJsonAsync($"/api/runs/{Uri.EscapeDataString(runId)}/cancel", new { reason = "enough" });
+        Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
+        Assert.Equal("cancelled", Status(await H.WaitForRunAsync(runId, TimeSpan.FromSeconds(90))));
+        var events = await WaitForEventAsync(runId, "NotificationSent");
+        Assert.Contains(events, e => e!["type"]!.GetValue<string>() == "SlaMissed" && e.ToJsonString().Contains("still running after its sla of 1s", StringComparison.Ordinal));
+        Assert.Single(receiver.For("sla"));
+    }
+
+    [Fact]
+    public async Task Notify_UrlTheSsrfGuardAlwaysRefuses_RefusedAtRegistrationWithItsPosition()
+    {
+        using var content = new StringContent($"""
+            id: {W("notify-ssrf")}
+            tasks:
+              - id: a
+                url: {B}/api/tasks/a
+            notify:
+              onFailure: [http://169.254.169.254/latest/meta-data]
+            """, System.Text.Encoding.UTF8, "application/yaml");
+        var response = await H.Client.PostAsync("/api/workflows", content);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var error = Assert.Single((await response.Content.ReadFromJsonAsync<JsonObject>())!["errors"]!.AsArray())!;
+        Assert.Equal((6, 15), (error["line"]!.GetValue<int>(), error["column"]!.GetValue<int>()));
+        Assert.Contains("SSRF guard", error["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, (await H.Client.GetAsync($"/api/workflows/{W("notify-ssrf")}")).StatusCode);
+    }
+
     [Fact]
     public async Task Trace_EveryCallCarriesItsAttemptSpan_AcrossRetriesCallbacksAndGenerations()
     {

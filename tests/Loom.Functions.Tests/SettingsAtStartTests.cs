@@ -60,6 +60,9 @@ public sealed class SettingsAtStartTests
     [InlineData("Loom:MaxBodyBytes", "-1")]
     [InlineData("Loom:RetentionDays", "-1")]
     [InlineData("Loom:RetentionDays", "36501")]
+    [InlineData("Loom:Notify:OnFailure:0", "ftp://hooks.example.com/loom")]
+    [InlineData("Loom:Notify:OnSlaMiss:0", "http://169.254.169.254/latest")]
+    [InlineData("Loom:Notify:SigningSecret", "not a name")]
     public async Task Start_SettingOutOfBounds_FailsNamingTheSetting(string setting, string value)
     {
         using var host = Build(new() { ["Loom:ApiKeys:0:Key"] = "a-function-key", [setting] = value });

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Loom.Core.Api.Contracts;
 using Loom.Core.Definitions;
+using Loom.Core.Execution;
 using Loom.Core.Scheduling;
 using Loom.Core.Stores;
 
@@ -26,7 +27,7 @@ internal sealed class WorkflowHandlers(ApiServices services)
     public async Task<ApiResponse> RegisterAsync(RouteContext context)
     {
         var source = SourceText(context.Request);
-        var result = WorkflowParser.Parse(source);
+        var result = WorkflowParser.Parse(source, NotifyUrlGuard.AlwaysRefused);
         if (result.TooLarge)
         {
             return TooLarge(result);
@@ -124,7 +125,7 @@ internal sealed class WorkflowHandlers(ApiServices services)
 
     internal static ApiResponse NotFound(string id) => ApiResponse.Problem(404, "Not found", $"No workflow with id '{id}'.");
 
-    private static ParseResult Parse(ApiRequest request) => WorkflowParser.Parse(SourceText(request));
+    private static ParseResult Parse(ApiRequest request) => WorkflowParser.Parse(SourceText(request), NotifyUrlGuard.AlwaysRefused);
 
     private static string SourceText(ApiRequest request)
     {

@@ -1,13 +1,11 @@
-using System.Net;
-using Loom.Core.Execution;
 using Loom.Core.Templating;
 
 namespace Loom.Core.Definitions;
 
 /// <summary>
-/// Rules for notification URLs: a literal URL, checked as a task URL is (and refused at once when it is an address the SSRF
-/// guard always refuses), or exactly <c>${{ secrets.NAME }}</c>, the whole URL from a host secret (a chat webhook URL is a
-/// credential), checked when it is resolved.
+/// Rules for notification URLs: a literal URL, checked as a task URL is, or exactly <c>${{ secrets.NAME }}</c>, the whole URL
+/// from a host secret (a chat webhook URL is a credential), checked when it is resolved. (The API also refuses a literal URL
+/// the SSRF guard always refuses, through <see cref="WorkflowParser.Parse(string, Func{string, string?})"/>.)
 /// </summary>
 public static class NotifyUrls
 {
@@ -17,7 +15,7 @@ public static class NotifyUrls
         var references = TemplateEngine.FindReferences(url);
         if (references.Count == 0)
         {
-            return HttpTaskUrls.Check(url) ?? AlwaysRefused(url);
+            return HttpTaskUrls.Check(url);
         }
 
         if (references is [{ IsValid: true, Root: "secrets", Name: not null, Path.Count: 2 } only] && only.Offset == 0 && only.Length == url.Length)
@@ -49,7 +47,7 @@ public static class NotifyUrls
         }
 
         // The message never quotes the value: it is a credential.
-        error = HttpTaskUrls.Check(value) is null && AlwaysRefused(value) is null ? null : $"secret '{name}' does not hold an absolute http:// or https:// URL the SSRF guard allows";
+        error = HttpTaskUrls.Check(value) is null ? null : $"secret '{name}' does not hold an absolute http:// or https:// URL";
         return error is null ? value : null;
     }
 
@@ -58,11 +56,4 @@ public static class NotifyUrls
         SecretName(url) is { } name ? $"secrets.{name}"
         : Uri.TryCreate(url, UriKind.Absolute, out var uri) ? uri.GetLeftPart(UriPartial.Authority)
         : "(invalid URL)";
-
-    /// <summary>The SSRF guard's refusal of a literal URL whose host is an address it refuses whatever the settings (link-local, metadata).</summary>
-    private static string? AlwaysRefused(string url) =>
-        Uri.TryCreate(url, UriKind.Absolute, out var uri) && IPAddress.TryParse(uri.Host.Trim('[', ']'), out var address)
-            && SsrfGuard.Classify(address) == SsrfAddressKind.Forbidden
-            ? $"invalid notification URL '{YamlValues.Shorten(url)}': {SsrfGuard.RefusalReason(address, new SsrfGuardOptions())}"
-            : null;
 }

@@ -17,7 +17,12 @@ public static class WorkflowParser
 
     /// <summary>Parses and validates <paramref name="source"/>, reporting every error at once with line and column.</summary>
     /// <remarks>Never throws: any input gives either a definition or a non-empty list of errors in document order.</remarks>
-    public static ParseResult Parse(string source)
+    /// <param name="source">The YAML (or JSON) text.</param>
+    /// <param name="urlRefusal">
+    /// Why a literal notification URL is refused, or null when it is not: the API passes the SSRF guard's check of addresses it
+    /// always refuses (it lives with the guard, which is not a definition's concern); null for none.
+    /// </param>
+    public static ParseResult Parse(string source, Func<string, string?>? urlRefusal = null)
     {
         if (source is null)
         {
@@ -41,7 +46,7 @@ public static class WorkflowParser
                 return Failed(errors);
             }
 
-            var reader = new WorkflowReader(text, errors);
+            var reader = new WorkflowReader(text, errors) { UrlRefusal = urlRefusal };
             var syntax = reader.Read(root);
             if (syntax is null)
             {

@@ -50,6 +50,9 @@ internal sealed partial class WorkflowReader(string source, ValidationErrorList 
 
     private int nodeBudget = YamlValues.MaxNodes;
 
+    /// <summary>Why a literal notification URL is refused beyond its shape (the SSRF guard's always-refused addresses); null for no such check.</summary>
+    public Func<string, string?>? UrlRefusal { get; init; }
+
     /// <summary>Reads the root node; null when the root is not a mapping.</summary>
     public WorkflowSyntax? Read(YamlNode root)
     {
@@ -316,7 +319,7 @@ internal sealed partial class WorkflowReader(string source, ValidationErrorList 
             var urls = new List<string>();
             foreach (var (url, urlNode) in TextList(value, name, path, allowSingle: true, NotifySpec.MaxUrls))
             {
-                if (NotifyUrls.Check(url) is { } error)
+                if ((NotifyUrls.Check(url) ?? (NotifyUrls.SecretName(url) is null ? UrlRefusal?.Invoke(url) : null)) is { } error)
                 {
                     Error(urlNode, error, path);
                 }

@@ -106,8 +106,9 @@ public static class RunStateMachine
     /// The commands that re-arm everything a running state is waiting for, for a driver that resumes from a snapshot
     /// (Durable's ContinueAsNew, or recovery after a lost outbox): the run timeout, an <see cref="InvokeTask"/> of the
     /// current attempt of each running task (same attempt, so the same Idempotency-Key), the backoff timer of each retrying
-    /// task, the wait and deadline of each waiting task, the timer of each wait task, and for a forEach task the same for each
-    /// instance in flight. Empty when the run is not running. Declaration order.
+    /// task, the wait and deadline of each waiting task, the timer of each wait task, the sla timers (the run's, each started
+    /// task's) not yet missed, and for a forEach task the same for each instance in flight. Empty when the run is not running
+    /// (see <see cref="OwedNotifications"/> for what a finished run still owes). Declaration order.
     /// </summary>
     public static IReadOnlyList<RunCommand> Outstanding(WorkflowDefinition workflow, RunState state)
     {

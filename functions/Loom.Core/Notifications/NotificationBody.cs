@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Loom.Core.Engine;
 
 namespace Loom.Core.Notifications;
 

@@ -15,5 +15,5 @@ public sealed record NotificationOptions
     /// Tries per URL and the backoff between them, for a 5xx, 408, 429, timeout or network error (others fail at once):
     /// on the Function App the <c>Notify</c> activity's retry policy (durable timers), on the server the sender's own delays.
     /// </summary>
-    public ActivityRetry Retry { get; init; } = new(6, TimeSpan.FromSeconds(1), 2.0, TimeSpan.FromMinutes(1));
+    public ActivityRetry Retry { get; init; } = DurableRunOrchestrator.NotifyRetry;
 }

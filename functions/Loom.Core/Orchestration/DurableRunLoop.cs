@@ -1,7 +1,6 @@
 using Loom.Core.Definitions;
 using Loom.Core.Engine;
 using Loom.Core.Execution;
-using Loom.Core.Notifications;
 using Loom.Core.Stores;
 
 namespace Loom.Core.Orchestration;

@@ -35,11 +35,11 @@ public static class DurableRunOrchestrator
     /// <summary>Name of the activity that writes the run's snapshot, event log and attempt rows (input <see cref="SaveRunInput"/>, result <see cref="SaveRunResult"/>).</summary>
     public const string SaveRunActivity = "SaveRun";
 
-    /// <summary>Name of the activity that sends one notification to one URL (input <see cref="Notifications.NotificationInput"/> with one URL, result <see cref="NotificationDelivery"/>).</summary>
+    /// <summary>Name of the activity that sends one notification to one URL (input <see cref="NotificationInput"/> with one URL, result <see cref="NotificationDelivery"/>).</summary>
     public const string NotifyActivity = "Notify";
 
     /// <summary>Host retries of <c>Notify</c>: the backoff of a notification whose receiver answers 5xx, 408, 429 or not at all.</summary>
-    public static ActivityRetry NotifyRetry { get; } = new Notifications.NotificationOptions().Retry;
+    public static ActivityRetry NotifyRetry { get; } = new(6, TimeSpan.FromSeconds(1), 2.0, TimeSpan.FromMinutes(1));
 
     /// <summary>Name of the external event that cancels a run (payload <see cref="CancelRunRequest"/>).</summary>
     public const string CancelEvent = "cancel";

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Loom.Core.Engine;
 using Loom.Core.Notifications;
 using Loom.Core.Orchestration;
 using Microsoft.Azure.Functions.Worker;

@@ -1,7 +1,6 @@
 using Loom.Core.Definitions;
-using Loom.Core.Engine;
 
-namespace Loom.Core.Notifications;
+namespace Loom.Core.Engine;
 
 /// <summary>
 /// Everything needed to send one owed notification, taken from the run's state when it was owed (so every try, on any host,

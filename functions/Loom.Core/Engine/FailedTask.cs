@@ -1,4 +1,4 @@
-namespace Loom.Core.Notifications;
+namespace Loom.Core.Engine;
 
 /// <summary>A task that failed for good, as a notification lists it.</summary>
 /// <param name="TaskId">The task.</param>
