@@ -526,6 +526,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/circuits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List circuit breakers
+         * @description The circuit breaker of every target origin: state, failures in its window, when it opened and when held calls are tried again.
+         *
+         *     One row per target origin that a task with `circuitBreaker` has called, shared by every run and process on the storage account and read fresh from storage. While a circuit is open, attempts to its origin are held (not sent, not counted against `maxAttempts`) until `retryAt`; then one probe closes or re-opens it.
+         */
+        get: operations["listCircuits"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1156,6 +1178,31 @@ export interface components {
             stalledRuns: components["schemas"]["StalledRunView"][];
             /** @description Storage requests. */
             storage: components["schemas"]["StorageFigures"];
+        };
+        CircuitView: {
+            /** @description The target's origin, `scheme://host:port`. */
+            origin: string;
+            /**
+             * @description `closed` (calls flow), `open` (calls held until `retryAt`) or `half_open` (one probe call in flight).
+             * @enum {string}
+             */
+            state: "closed" | "open" | "half_open";
+            /** @description Failures (5xx, timeouts, connection errors) within the window of the task that last reported here. */
+            failuresInWindow: number;
+            /**
+             * Format: date-time
+             * @description When the circuit last opened; null while closed.
+             */
+            openedAt: string | null;
+            /**
+             * Format: date-time
+             * @description When held calls are tried again: an open circuit's half-open time, a half-open circuit's probe deadline; null while closed.
+             */
+            retryAt: string | null;
+        };
+        CircuitList: {
+            /** @description The circuits, ordered by origin (at most 1,000). */
+            items: components["schemas"]["CircuitView"][];
         };
     };
     responses: {
@@ -2328,6 +2375,42 @@ export interface operations {
                 };
                 content: {
                     "application/json": Record<string, never>;
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+        };
+    };
+    listCircuits: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every target origin's circuit, by origin. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "origin": "http://your-backend:8080",
+                     *           "state": "open",
+                     *           "failuresInWindow": 5,
+                     *           "openedAt": "2026-12-05T03:00:00+00:00",
+                     *           "retryAt": "2026-12-05T03:00:30+00:00"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CircuitList"];
                 };
             };
             401: components["responses"]["Unauthorized"];
