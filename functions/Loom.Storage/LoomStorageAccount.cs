@@ -1,5 +1,6 @@
 using Azure.Core;
 using Azure.Data.Tables;
+using Loom.Core.Circuits;
 using Loom.Core.Stores;
 using Loom.Storage.Stores;
 
