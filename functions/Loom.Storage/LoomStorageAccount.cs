@@ -1,6 +1,7 @@
 using Azure.Core;
 using Azure.Data.Tables;
 using Loom.Core.Statistics;
+using Loom.Core.Circuits;
 using Loom.Core.Stores;
 using Loom.Storage.Stores;
 

@@ -32,13 +32,14 @@ public sealed class CircuitCommandTests(AzuriteFixture azurite) : IAsyncLifetime
     {
         await using var stub = await OutageBackend.StartAsync();
         stub.Down = true;
-        await _server.RegisterAsync($"""
+        await _server.RegisterAsync($$"""
             id: cli-circuit
+            defaults:
+              retry: { maxAttempts: 1 }
+              circuitBreaker: { failures: 1, window: 1h, openFor: 1h }
             tasks:
               - id: call
-                url: {stub.BaseUrl}/api/call
-                retry: {{ maxAttempts: 1 }}
-                circuitBreaker: {{ failures: 1, window: 1h, openFor: 1h }}
+                url: {{stub.BaseUrl}}/api/call
             """);
         var runId = await _server.TriggerAsync("cli-circuit");
         Assert.Equal("failed", (await _server.WaitForRunAsync(runId, TimeSpan.FromSeconds(60)))["status"]!.GetValue<string>());

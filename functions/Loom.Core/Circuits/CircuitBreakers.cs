@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using Loom.Core.Definitions;
 using Loom.Core.Engine;
-using Loom.Core.Stores;
 
 namespace Loom.Core.Circuits;
 

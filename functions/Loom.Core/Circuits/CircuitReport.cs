@@ -1,3 +1,5 @@
+using Loom.Core.Engine;
+
 namespace Loom.Core.Circuits;
 
 /// <summary>The answer of <see cref="CircuitRules.Report"/>: the circuit to store (on the read row's ETag), and what changed.</summary>

@@ -10,8 +10,8 @@ namespace Loom.Core.Circuits;
 /// </summary>
 public static class CircuitRules
 {
-    /// <summary>Shortest hold: a held attempt never comes back sooner, so a circuit cannot make a run spin.</summary>
-    public static readonly TimeSpan MinHold = TimeSpan.FromMilliseconds(250);
+    /// <summary>Shortest hold (<see cref="AttemptOutcome.MinHold"/>).</summary>
+    public static readonly TimeSpan MinHold = AttemptOutcome.MinHold;
 
     /// <summary>Added to a probe's call timeout for its claim: a probe that has not answered by then is taken to be lost.</summary>
     public static readonly TimeSpan ProbeSlack = TimeSpan.FromSeconds(10);

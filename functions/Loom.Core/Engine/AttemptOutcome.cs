@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
-using Loom.Core.Circuits;
 
 namespace Loom.Core.Engine;
 
@@ -33,6 +32,9 @@ public sealed record AttemptOutcome
 
     /// <summary>Time from sending to outcome.</summary>
     public TimeSpan Duration { get; init; }
+
+    /// <summary>Shortest hold: a held attempt never comes back sooner, so a circuit cannot make a run spin.</summary>
+    public static readonly TimeSpan MinHold = TimeSpan.FromMilliseconds(250);
 
     /// <summary>When a held attempt (<see cref="OutcomeKind.Held"/>) is tried again.</summary>
     public DateTimeOffset? HeldUntil { get; init; }

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
-using Loom.Core.Circuits;
 using Loom.Core.Conditions;
 using Loom.Core.Definitions;
 using Loom.Core.Execution;
@@ -509,7 +508,7 @@ internal sealed partial class RunTransitionBuilder
     /// </summary>
     private void Hold(TaskDefinition def, TaskState task, AttemptOutcome outcome)
     {
-        var until = outcome.HeldUntil is { } u && u > at ? u : at + CircuitRules.MinHold;
+        var until = outcome.HeldUntil is { } u && u > at ? u : at + AttemptOutcome.MinHold;
         tasks[def.Id] = task with
         {
             Status = TaskRunStatus.Retrying,

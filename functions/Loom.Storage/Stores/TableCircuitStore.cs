@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Azure.Data.Tables;
 using Loom.Core.Circuits;
-using Loom.Core.Stores;
 
 namespace Loom.Storage.Stores;
 

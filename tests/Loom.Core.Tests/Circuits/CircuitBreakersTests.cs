@@ -117,7 +117,7 @@ public sealed class CircuitBreakersTests
         Assert.Equal(2, errors.Count);
     }
 
-    private sealed class FailingStore : Stores.ICircuitStore
+    private sealed class FailingStore : ICircuitStore
     {
         public Task<CircuitRecord?> GetAsync(string origin, CancellationToken cancellationToken = default) => throw new IOException("storage down");
 

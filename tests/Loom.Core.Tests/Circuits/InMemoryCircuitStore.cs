@@ -1,5 +1,4 @@
 using Loom.Core.Circuits;
-using Loom.Core.Stores;
 
 namespace Loom.Core.Tests.Circuits;
 

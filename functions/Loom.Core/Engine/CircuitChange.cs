@@ -1,4 +1,4 @@
-namespace Loom.Core.Circuits;
+namespace Loom.Core.Engine;
 
 /// <summary>What an attempt's outcome did to its target's circuit, for the run's event log.</summary>
 public enum CircuitChange

@@ -1,6 +1,4 @@
-using Loom.Core.Circuits;
-
-namespace Loom.Core.Stores;
+namespace Loom.Core.Circuits;
 
 /// <summary>The circuits of target origins, one row per origin, written with optimistic concurrency.</summary>
 public interface ICircuitStore
