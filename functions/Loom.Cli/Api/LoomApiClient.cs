@@ -134,6 +134,10 @@ public sealed class LoomApiClient : IDisposable
     public Task<JsonObject> SetPausedAsync(string id, bool paused, CancellationToken cancellationToken = default) =>
         SendAsync(HttpMethod.Post, $"api/workflows/{Segment(id)}/{(paused ? "pause" : "resume")}", null, cancellationToken);
 
+    /// <summary>POST /api/workflows/{id}/webhook/rotate: the workflow's new webhook URL (the old one stops working).</summary>
+    public Task<JsonObject> RotateWebhookAsync(string id, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Post, $"api/workflows/{Segment(id)}/webhook/rotate", null, cancellationToken);
+
     /// <summary>POST /api/workflows/{id}/runs with parameters.</summary>
     public async Task<StartedRun> TriggerAsync(string id, JsonObject parameters, CancellationToken cancellationToken = default)
     {

@@ -22,6 +22,7 @@ internal static class WorkflowCommands
         command.Subcommands.Add(Pause(context, paused: false));
         command.Subcommands.Add(Trigger(context));
         command.Subcommands.Add(Backfill(context));
+        command.Subcommands.Add(RotateWebhook(context));
         return command;
     }
 
@@ -104,6 +105,7 @@ internal static class WorkflowCommands
         var output = CliContext.OutputOption();
         var command = new Command("describe", "Show a workflow: tasks, schedule in words, next fire times and recent runs. JSON adds 'recentRuns' to the API's answer.") { id, runs, output };
         command.Aliases.Add("get");
+        command.Aliases.Add("show");
         context.SetApiAction(command, async (parse, client, ct) =>
         {
             var count = parse.GetValue(runs);
@@ -123,6 +125,15 @@ internal static class WorkflowCommands
         if (Show.Str(workflow["description"]) is { Length: > 0 } description) w.WriteLine($"Description:  {Show.OneLine(description)}");
         w.WriteLine($"Version:      v{Show.Int(workflow["version"])} (updated {Show.Time(workflow["updatedAt"])})");
         w.WriteLine($"Paused:       {(Show.Bool(workflow["paused"]) ? "yes" : "no")}");
+        if (workflow["triggers"] is JsonObject triggers)
+        {
+            foreach (var queue in triggers["queues"] as JsonArray ?? []) w.WriteLine($"Queue:        {Show.Str(queue)} (unusable messages go to {Show.Str(queue)}-poison)");
+            if (triggers["webhook"] is JsonObject webhook)
+            {
+                var signed = Show.Str(webhook["signingSecret"]) is { } secret ? $", bodies signed with secret {secret}" : "";
+                w.WriteLine($"Webhook:      {Show.Str(webhook["url"]) ?? "(the URL is shown to admin keys)"}{signed}");
+            }
+        }
         if (workflow["schedule"] is JsonObject schedule)
         {
             var zone = Show.Str(schedule["timezone"]) ?? "UTC";
@@ -208,6 +219,19 @@ internal static class WorkflowCommands
         {
             var body = await client.SetPausedAsync(parse.GetValue(id)!, paused, ct);
             await context.Output.WriteLineAsync($"{(paused ? "paused" : "resumed")} {Show.Str(body["id"])}");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command RotateWebhook(CliContext context)
+    {
+        var id = new Argument<string>("id") { Description = "Workflow id" };
+        var command = new Command("rotate-webhook", "Give the workflow's webhook a new URL and print it; the old URL stops starting runs at once (admin key).") { id };
+        context.SetApiAction(command, async (parse, client, ct) =>
+        {
+            var body = await client.RotateWebhookAsync(parse.GetValue(id)!, ct);
+            await context.Output.WriteLineAsync(Show.Str(body["url"]));
             return ExitCodes.Ok;
         });
         return command;
