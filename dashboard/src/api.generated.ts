@@ -526,6 +526,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/circuits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List circuit breakers
+         * @description The circuit breaker of every target origin: state, failures in its window, when it opened and when held calls are tried again.
+         *
+         *     One row per target origin that a task with `circuitBreaker` has called, shared by every run and process on the storage account and read fresh from storage. While a circuit is open, attempts to its origin are held (not sent, not counted against `maxAttempts`) until `retryAt`; then one probe closes or re-opens it.
+         */
+        get: operations["listCircuits"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/workflows/{id}/stats": {
         parameters: {
             query?: never;
@@ -542,6 +564,50 @@ export interface paths {
         get: operations["getWorkflowStats"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workflows/{id}/webhook/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate a workflow's webhook URL
+         * @description Give the workflow's webhook a new URL; the old one stops working.
+         *
+         *     The URL shown before stops starting runs at once (it answers 404). A workflow without `- webhook: true` in its triggers is a 409.
+         */
+        post: operations["rotateWorkflowWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/hooks/{workflowId}/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start a run from a webhook
+         * @description Start a run from a workflow's webhook URL (authenticated by its token, and by a body signature when the trigger has a signingSecret).
+         *
+         *     The URL comes from the workflow's `- webhook: true` trigger (admins see it in GET /api/workflows/{id}); it needs no API key. The JSON body is the run's params (at most 128 KiB). A wrong or rotated token is a 404; a paused workflow is a 409.
+         */
+        post: operations["callWebhook"];
         delete?: never;
         options?: never;
         head?: never;
@@ -743,6 +809,18 @@ export interface components {
             /** @description At most this many at once. */
             maxConcurrent: number;
         };
+        WebhookView: {
+            /** @description The URL that starts a run (POST, JSON body = params, no API key); shown to admins only, null for other roles. */
+            url: string | null;
+            /** @description The name of the host secret the sender signs bodies with; null when bodies are not signed. */
+            signingSecret: string | null;
+        };
+        TriggersView: {
+            /** @description Storage queues whose messages each start a run; unusable messages go to NAME-poison with the reason. */
+            queues: string[];
+            /** @description The webhook trigger; null when none. */
+            webhook: components["schemas"]["WebhookView"] | null;
+        };
         WorkflowDetail: {
             /** @description Workflow id. */
             id: string;
@@ -778,6 +856,8 @@ export interface components {
             definition: components["schemas"]["DefinitionView"];
             /** @description A backfill under way; absent when none. */
             backfill?: components["schemas"]["BackfillProgress"] | null;
+            /** @description Queue and webhook triggers; absent when the workflow has none. */
+            triggers?: components["schemas"]["TriggersView"] | null;
         };
         WorkflowDeleted: {
             /** @description Workflow id. */
@@ -1181,6 +1261,31 @@ export interface components {
             /** @description Bytes allocated on the managed heap since start (all threads). */
             allocatedBytes: number;
         };
+        CircuitView: {
+            /** @description The target's origin, `scheme://host:port`. */
+            origin: string;
+            /**
+             * @description `closed` (calls flow), `open` (calls held until `retryAt`) or `half_open` (one probe call in flight).
+             * @enum {string}
+             */
+            state: "closed" | "open" | "half_open";
+            /** @description Failures (5xx, timeouts, connection errors) within the window of the task that last reported here. */
+            failuresInWindow: number;
+            /**
+             * Format: date-time
+             * @description When the circuit last opened; null while closed.
+             */
+            openedAt: string | null;
+            /**
+             * Format: date-time
+             * @description When held calls are tried again: an open circuit's half-open time, a half-open circuit's probe deadline; null while closed.
+             */
+            retryAt: string | null;
+        };
+        CircuitList: {
+            /** @description The circuits, ordered by origin (at most 1,000). */
+            items: components["schemas"]["CircuitView"][];
+        };
         TaskStatsView: {
             /** @description Task id. */
             taskId: string;
@@ -1232,6 +1337,15 @@ export interface components {
             slowestTasks: components["schemas"]["TaskStatsView"][];
             /** @description Largest relative error of a reported percentile (durations are kept in log-scale buckets): 0.09 means within 9 %. */
             percentileError: number;
+        };
+        WebhookRotated: {
+            /** @description Workflow id. */
+            workflowId: string;
+            /** @description The new webhook URL. */
+            url: string;
+        };
+        JsonObject: {
+            [key: string]: unknown;
         };
     };
     responses: {
@@ -2411,6 +2525,42 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
         };
     };
+    listCircuits: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every target origin's circuit, by origin. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "origin": "http://your-backend:8080",
+                     *           "state": "open",
+                     *           "failuresInWindow": 5,
+                     *           "openedAt": "2026-12-05T03:00:00+00:00",
+                     *           "retryAt": "2026-12-05T03:00:30+00:00"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CircuitList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+        };
+    };
     getWorkflowStats: {
         parameters: {
             query?: {
@@ -2477,6 +2627,111 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+        };
+    };
+    rotateWorkflowWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The new webhook URL. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "workflowId": "github-push",
+                     *       "url": "https://loom.example.com/api/hooks/github-push/8mJ2vQ0cJ9yH3kqfVfN1sQ6bX4tR7wZ2aLpE5uD0gYc"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookRotated"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+        };
+    };
+    callWebhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description sha256=<hex HMAC-SHA256 of the raw body under the trigger's signingSecret>. */
+                "X-Loom-Signature"?: string;
+                /** @description The same, as GitHub sends it. */
+                "X-Hub-Signature-256"?: string;
+                /** @description A delivery id: the same key again answers with the same run. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description The workflowId. */
+                workflowId: string;
+                /** @description The token. */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "branch": "main"
+                 *     }
+                 */
+                "application/json": components["schemas"]["JsonObject"];
+            };
+        };
+        responses: {
+            /** @description The same delivery (Idempotency-Key or X-GitHub-Delivery) came before: its run. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunAccepted"];
+                };
+            };
+            /** @description The run was started. */
+            202: {
+                headers: {
+                    /** @description The URL of what was created. */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "runId": "github-push@w3f2a9c0d1e4b5a6f7c8d"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RunAccepted"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description The trigger has a signingSecret and the body's signature is missing or wrong. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiProblem"];
+                };
+            };
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
         };
     };
