@@ -87,6 +87,20 @@ internal sealed partial class RunTransitionBuilder
         }
 
         var id = ForEachInstances.Id(taskId, index);
+        LogCircuit(id, attempt, outcome);
+        if (outcome.Kind == OutcomeKind.Held)
+        {
+            // Its target's circuit is open: the instance waits for it like a task does, and the attempt is not counted.
+            var until = outcome.HeldUntil is { } u && u > at ? u : at + AttemptOutcome.MinHold;
+            var waiting = fan.Running.ToList();
+            waiting[position] = new ForEachInstance(index, instance with { Status = TaskRunStatus.Retrying, DueAt = until, Reason = outcome.Message, HeldAttempts = instance.HeldAttempts + 1 });
+            tasks[taskId] = task with { ForEach = fan with { Running = waiting } };
+            Commands.Add(new StartTimer(TimerPurpose.Retry, id, attempt, until));
+            AddLog(RunLogTypes.TaskHeld, id, attempt,
+                Join(outcome.Message, $"attempt {attempt} not sent and not counted against maxAttempts; tried again at {Stamp(until)}"));
+            return true;
+        }
+
         if (outcome.Kind is OutcomeKind.Succeeded or OutcomeKind.Accepted && InstanceOutputRefusal(def.Id, fan, outcome.Output) is { } tooLarge)
         {
             outcome = outcome with { Kind = OutcomeKind.Failed, Failure = FailureClass.Invalid, Message = tooLarge, Output = null, Retryable = false };
@@ -111,7 +125,7 @@ internal sealed partial class RunTransitionBuilder
         {
             var why = Describe(outcome);
             var statusCode = outcome.StatusCode ?? instance.LastStatusCode;
-            var sinceRedrive = instance.Attempt - instance.AttemptBase;
+            var sinceRedrive = instance.Attempt - instance.AttemptBase - instance.HeldAttempts;
             if (RetryDelays.ShouldRetry(def.Retry, outcome, sinceRedrive))
             {
                 var delay = RetryDelays.Compute(def.Retry, original.RunId, id, sinceRedrive, outcome.RetryAfter);

@@ -82,6 +82,30 @@ public class RunStateMachineForEachTests
     }
 
     [Fact]
+    public void Apply_InstanceHeldByAnOpenCircuit_WaitsWithoutSpendingItsBudgetThenRuns()
+    {
+        var wf = ListThenFan(maxParallel: 2, retry: Retries(1));
+        var state = RunStateMachine.Apply(wf, Start(wf, out _), ListOk("a", "b")).State;
+        var until = At(30);
+
+        var t = RunStateMachine.Apply(wf, state, new AttemptCompleted("fan[1]", 1, AttemptOutcome.Held("http://backend:80", until, "circuit for http://backend:80 is open"), At(2)));
+
+        var timer = Assert.Single(t.Commands.OfType<StartTimer>());
+        Assert.Equal((TimerPurpose.Retry, "fan[1]", 1, until), (timer.Purpose, timer.TaskId, timer.Attempt, timer.FireAt));
+        var held = ForEachRuns.StateOf(t.State, "fan[1]")!;
+        Assert.Equal((TaskRunStatus.Retrying, 1), (held.Status, held.HeldAttempts));
+        Assert.Contains(t.Log, e => e.Type == RunLogTypes.TaskHeld && e.TaskId == "fan[1]");
+
+        // With maxAttempts 1, the attempt after the hold still runs, and its success settles the instance.
+        t = RunStateMachine.Apply(wf, t.State, new TimerFired(TimerPurpose.Retry, "fan[1]", 1, until));
+        Assert.Equal(["fan[1]#2"], Invoked(t));
+        state = RunStateMachine.Apply(wf, t.State, Out("fan[0]", 1, "A", at: 31)).State;
+        state = RunStateMachine.Apply(wf, state, Out("fan[1]", 2, "B", at: 32)).State;
+        Assert.Equal(TaskRunStatus.Succeeded, StatusOf(state, "fan"));
+        Assert.Equal("""["A","B"]""", state.Tasks["fan"].Output!.ToJsonString());
+    }
+
+    [Fact]
     public void Apply_InstanceFailsForGood_OthersFinishThenTaskFailsAndTriggerRulesDecideDownstream()
     {
         var wf = ListThenFan(maxParallel: 1);
