@@ -2,29 +2,6 @@ using Loom.Core.Definitions;
 
 namespace Loom.Core.Engine;
 
-/// <summary>What a pending task's trigger rule says about its upstream tasks right now.</summary>
-public enum TriggerVerdict
-{
-    /// <summary>Undecided: some upstream task is not final yet.</summary>
-    Wait,
-
-    /// <summary>The rule holds: start the task.</summary>
-    Run,
-
-    /// <summary>The rule can no longer hold: skip the task.</summary>
-    Skip,
-}
-
-/// <summary>The status of one direct upstream task, as seen by a trigger rule.</summary>
-/// <param name="TaskId">The upstream task.</param>
-/// <param name="Status">Its current status.</param>
-public readonly record struct UpstreamStatus(string TaskId, TaskRunStatus Status);
-
-/// <summary>A trigger rule's verdict, with the reason for a skip.</summary>
-/// <param name="Verdict">Wait, run or skip.</param>
-/// <param name="Reason">Why the task is skipped, naming the upstream task(s); null unless skipped.</param>
-public readonly record struct TriggerDecision(TriggerVerdict Verdict, string? Reason);
-
 /// <summary>Airflow-like trigger rules evaluated on the direct upstream tasks' statuses.</summary>
 /// <remarks>
 /// An upstream task counts as "failed" when it is <see cref="TaskRunStatus.Failed"/> (with or without
