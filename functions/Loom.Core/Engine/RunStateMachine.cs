@@ -181,6 +181,12 @@ public static class RunStateMachine
     public static IReadOnlyList<SendNotification> OwedNotifications(RunState state) =>
         [.. (state.Notices ?? []).Select(n => new SendNotification(n))];
 
+    /// <summary>
+    /// True when nothing is left to do for the run: its status is final and it owes no notification (a finished run is held by
+    /// its driver until its outcome's notifications are recorded).
+    /// </summary>
+    public static bool IsSettled(RunState state) => RunStatuses.IsFinal(state.Status) && state.Notices is null;
+
     /// <summary>Whether <paramref name="finished"/> can be retried from its failed tasks; the reason when it cannot.</summary>
     public static bool CanRetryFromFailed(RunState finished, [NotNullWhen(false)] out string? reason)
     {

@@ -131,17 +131,18 @@ internal sealed class DurableRunDriver(DurableTaskClient client, IRunStore runs,
     public static readonly TimeSpan FinishingWait = TimeSpan.FromSeconds(10);
 
     private async Task<bool> IsLiveAsync(string runId, CancellationToken cancellationToken) =>
-        (await client.GetInstanceAsync(runId, cancellationToken))?.RuntimeStatus is
-            OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.Pending or OrchestrationRuntimeStatus.Suspended;
+        IsLive(await client.GetInstanceAsync(runId, cancellationToken));
+
+    /// <summary>Whether the instance has not ended (it may still run, save and publish its live status).</summary>
+    private static bool IsLive(OrchestrationMetadata? instance) =>
+        instance?.RuntimeStatus is OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.Pending or OrchestrationRuntimeStatus.Suspended;
 
     /// <inheritdoc />
     public async Task<RunState> WithLiveProgressAsync(RunState stored, CancellationToken cancellationToken = default)
     {
         // The custom status comes only with inputs and outputs; the orchestration's input (workflow and state) is the price.
         var instance = await client.GetInstanceAsync(stored.RunId, getInputsAndOutputs: true, cancellationToken);
-        var live = instance is { RuntimeStatus: OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.Pending or OrchestrationRuntimeStatus.Suspended }
-            ? RunLiveStatus.Parse(instance.SerializedCustomStatus)
-            : null;
+        var live = IsLive(instance) ? RunLiveStatus.Parse(instance!.SerializedCustomStatus) : null;
         return RunLiveStatus.Merge(stored, live);
     }
 

@@ -41,9 +41,6 @@ internal sealed class RunActor : IRunCommitHost
 
     public string RunId => _loop.RunId;
 
-    /// <summary>True when the run needs no actor any more: it is final and owes no notification.</summary>
-    public static bool IsDone(RunState state) => RunStatuses.IsFinal(state.Status) && state.Notices is null;
-
     /// <summary>Ends when the run is final and this actor has stopped.</summary>
     public Task Completion { get; }
 
@@ -99,7 +96,7 @@ internal sealed class RunActor : IRunCommitHost
                 break;
             }
             foreach (var m in batch) m.Done.TrySetResult();
-            if (IsDone(State))
+            if (RunStateMachine.IsSettled(State))
             {
                 _inbox.Writer.TryComplete();
                 _engine.Forget(this);

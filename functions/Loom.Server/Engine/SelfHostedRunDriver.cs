@@ -71,7 +71,7 @@ internal sealed class SelfHostedRunDriver(
         var active = new RunActor(this, workflow, stored, transition.State);
         if (RunStatuses.IsFinal(transition.State.Status)) Interlocked.Increment(ref _finished);
         // A run that ends as it starts may still owe its failure's notification: its actor takes the report.
-        if (!RunActor.IsDone(transition.State))
+        if (!RunStateMachine.IsSettled(transition.State))
         {
             _active[run.RunId] = active;
         }
@@ -112,7 +112,7 @@ internal sealed class SelfHostedRunDriver(
     /// </remarks>
     public Task<bool> RedriveAsync(WorkflowDefinition workflow, RunState finished, RedriveRequested redrive, CancellationToken cancellationToken = default)
     {
-        if (_active.TryGetValue(finished.RunId, out var ending) && RunActor.IsDone(ending.State)) Forget(ending);
+        if (_active.TryGetValue(finished.RunId, out var ending) && RunStateMachine.IsSettled(ending.State)) Forget(ending);
         return SendAsync(finished.RunId, redrive, cancellationToken);
     }
 

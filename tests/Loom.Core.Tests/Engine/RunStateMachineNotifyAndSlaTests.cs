@@ -41,6 +41,19 @@ public sealed class RunStateMachineNotifyAndSlaTests
     }
 
     [Fact]
+    public void IsSettled_FinishedRunOwingANotification_NotSettledUntilItIsReported()
+    {
+        var wf = Notified(Task("a"));
+        var state = Start(wf, out _);
+        Assert.False(RunStateMachine.IsSettled(state));
+
+        var failed = RunStateMachine.Apply(wf, state, Err("a", at: 1)).State;
+        Assert.False(RunStateMachine.IsSettled(failed));
+
+        Assert.True(RunStateMachine.IsSettled(RunStateMachine.Apply(wf, failed, Sent("failure", 2)).State));
+    }
+
+    [Fact]
     public void Success_OwesOnSuccess_CancelOwesNothing()
     {
         var wf = Notified(Task("a"), Task("b"));
