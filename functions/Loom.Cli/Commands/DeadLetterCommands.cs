@@ -22,21 +22,13 @@ internal static class DeadLetterCommands
     private static Command List(CliContext context)
     {
         var workflow = new Option<string?>("--workflow") { Description = "Only this workflow's dead letters" };
-        var limit = new Option<int>("--limit", "-n") { Description = "At most this many (1-1000)", DefaultValueFactory = _ => 20 };
-        var since = new Option<string?>("--since") { Description = "Only those at or after this instant (ISO-8601)" };
+        var listing = ListingOptions.Create("dead letters", "those");
         var output = CliContext.OutputOption();
-        var command = new Command("list", "List open dead letters, newest first.") { workflow, limit, since, output };
+        var command = new Command("list", "List open dead letters, newest first.") { workflow, listing.Limit, listing.Since, output };
         command.Aliases.Add("ls");
         context.SetApiAction(command, async (parse, client, ct) =>
         {
-            var n = parse.GetValue(limit);
-            if (n is < 1 or > 1000) return context.UsageError("--limit must be between 1 and 1000");
-            DateTimeOffset? after = null;
-            if (parse.GetValue(since) is { } text)
-            {
-                if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at)) return context.UsageError($"--since '{text}' is not an ISO-8601 instant");
-                after = at;
-            }
+            if (!listing.TryRead(context, parse, out var n, out var after, out var exit)) return exit;
             var body = await client.ListDeadLettersAsync(parse.GetValue(workflow), n, after, ct);
             Printer.Write(context.Output, Printer.Parse(parse.GetValue(output)), body, w =>
             {

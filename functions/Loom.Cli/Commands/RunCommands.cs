@@ -40,21 +40,13 @@ internal static class RunCommands
         var workflow = new Option<string?>("--workflow") { Description = "Only runs of this workflow" };
         var status = new Option<string?>("--status") { Description = "Only runs with this status", HelpName = string.Join('|', Statuses) };
         status.AcceptOnlyFromAmong(Statuses);
-        var limit = new Option<int>("--limit", "-n") { Description = "At most this many runs (1-1000)", DefaultValueFactory = _ => 20 };
-        var since = new Option<string?>("--since") { Description = "Only runs created at or after this instant (ISO-8601)" };
+        var listing = ListingOptions.Create("runs", "runs created");
         var output = CliContext.OutputOption();
-        var command = new Command("list", "List runs, newest first.") { workflow, status, limit, since, output };
+        var command = new Command("list", "List runs, newest first.") { workflow, status, listing.Limit, listing.Since, output };
         command.Aliases.Add("ls");
         context.SetApiAction(command, async (parse, client, ct) =>
         {
-            var n = parse.GetValue(limit);
-            if (n is < 1 or > 1000) return context.UsageError("--limit must be between 1 and 1000");
-            DateTimeOffset? after = null;
-            if (parse.GetValue(since) is { } text)
-            {
-                if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at)) return context.UsageError($"--since '{text}' is not an ISO-8601 instant");
-                after = at;
-            }
+            if (!listing.TryRead(context, parse, out var n, out var after, out var exit)) return exit;
             var body = await client.ListRunsAsync(parse.GetValue(workflow), parse.GetValue(status), n, after, ct);
             Printer.Write(context.Output, Printer.Parse(parse.GetValue(output)), body, w =>
             {
