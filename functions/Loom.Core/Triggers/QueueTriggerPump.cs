@@ -50,7 +50,7 @@ public sealed class QueueTriggerPump(WorkflowCatalog workflows, ITriggerQueues q
             var pass = await PumpOnceAsync(driver, cancellationToken);
             all.AddRange(pass);
             // Held and failed messages are invisible for a while: another pass right away would find nothing new in them.
-            if (!pass.Any(o => o.Result is QueueMessageResult.Started or QueueMessageResult.Duplicate or QueueMessageResult.Poisoned) || clock.GetUtcNow() >= until)
+            if (!pass.Any(o => o.Handled) || clock.GetUtcNow() >= until)
             {
                 return all;
             }

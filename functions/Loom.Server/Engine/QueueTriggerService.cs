@@ -19,7 +19,7 @@ internal sealed class QueueTriggerService(QueueTriggerPump pump, IRunDriver driv
             {
                 var outcomes = await pump.PumpOnceAsync(driver, stoppingToken);
                 QueueTriggerLog.Report(logger, outcomes);
-                handled = outcomes.Count(o => o.Result is QueueMessageResult.Started or QueueMessageResult.Duplicate or QueueMessageResult.Poisoned);
+                handled = outcomes.Count(o => o.Handled);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {

@@ -103,6 +103,15 @@ public class TriggerRulesTests
         Assert.Equal(250, backoff.Next(0).TotalMilliseconds);
     }
 
+    [Theory]
+    [InlineData(QueueMessageResult.Started, true)]
+    [InlineData(QueueMessageResult.Duplicate, true)]
+    [InlineData(QueueMessageResult.Poisoned, true)]
+    [InlineData(QueueMessageResult.Held, false)]
+    [InlineData(QueueMessageResult.Failed, false)]
+    public void Handled_OnlyWhenTheMessageLeftItsQueue(QueueMessageResult result, bool handled) =>
+        Assert.Equal(handled, new QueueMessageOutcome("orders", "m1", result).Handled);
+
     [Fact]
     public void PoisonText_KeepsTheReasonAndTheMessage_JsonAsJson()
     {
