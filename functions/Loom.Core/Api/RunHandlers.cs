@@ -189,7 +189,7 @@ internal sealed class RunHandlers(ApiServices services)
         var (record, state) = await RequireRunAsync(runId, context.CancellationToken);
         if (RunStatuses.IsFinal(state.Status))
         {
-            return ApiResponse.Problem(409, "Run already finished", $"Run '{runId}' already {Name(state.Status)}; there is nothing to cancel.");
+            return ApiResponse.Problem(409, "Run already finished", $"Run '{runId}' already {RunStatuses.Name(state.Status)}; there is nothing to cancel.");
         }
         var reason = context.Body(LoomJsonContext.Default.CancelRequest).Reason ?? "cancelled through the API";
         await services.Driver.SendAsync(runId, new CancelRequested(reason, services.Clock.GetUtcNow()) { By = context.Caller }, context.CancellationToken);
@@ -372,5 +372,4 @@ internal sealed class RunHandlers(ApiServices services)
     private static string RunLocation(string runId) => $"/api/runs/{Uri.EscapeDataString(runId)}";
 
 
-    private static string Name(RunStatus status) => status.ToString().ToLowerInvariant();
 }

@@ -20,7 +20,7 @@ public static class RunViews
         var counts = new Dictionary<string, int>();
         foreach (var group in state.Tasks.Values.GroupBy(t => t.Status).OrderBy(g => g.Key))
         {
-            counts[Name(group.Key)] = group.Count();
+            counts[RunStatuses.Name(group.Key)] = group.Count();
         }
         var order = definition?.Tasks.Select(t => t.Id).Where(state.Tasks.ContainsKey).ToList() ?? state.Tasks.Keys.Order(StringComparer.Ordinal).ToList();
         var stages = definition is null ? null : ExecutionPlan.For(definition).Stages;
@@ -129,12 +129,6 @@ public static class RunViews
 
     // Runs store their status as its lower-case name (Name below), so it always parses back.
     private static RunStatus ParseStatus(string stored) => Enum.Parse<RunStatus>(stored, ignoreCase: true);
-
-    /// <summary>The lower-case name of a run status, as stored and shown.</summary>
-    public static string Name(RunStatus status) => status.ToString().ToLowerInvariant();
-
-    /// <summary>The lower-case name of a task status.</summary>
-    public static string Name(TaskRunStatus status) => status.ToString().ToLowerInvariant();
 }
 
 /// <summary>The view of a parsed definition (for the dashboard's graph and the CLI).</summary>

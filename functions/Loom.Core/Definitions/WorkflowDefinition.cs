@@ -41,6 +41,9 @@ public sealed record WorkflowDefinition
     /// <summary>How long a run may go on before it counts as late (<c>sla:</c>): a <c>SlaMissed</c> event and the onSlaMiss notification, once; null for none.</summary>
     public TimeSpan? Sla { get; init; }
 
+    /// <summary>The most days a run can be kept, in a workflow's <c>retentionDays:</c> and the host's <c>RetentionDays</c> (100 years).</summary>
+    public const int MaxRetentionDays = 36500;
+
     /// <summary>Days a finished run of this workflow is kept (0 keeps it forever); null for the host's <c>RetentionDays</c>.</summary>
     public int? RetentionDays { get; init; }
 

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using Loom.Core.Retention;
 using Loom.Core.Templating;
 using Loom.Core.Text;
 using YamlDotNet.RepresentationModel;
@@ -128,7 +127,7 @@ internal sealed partial class WorkflowReader(string source, ValidationErrorList 
                     workflow.Sla = Duration(value, name, name, TimeSpan.FromSeconds(1), Durations.Max);
                     break;
                 case "retentionDays":
-                    workflow.RetentionDays = Integer(value, name, 0, RetentionPolicy.MaxDays, name);
+                    workflow.RetentionDays = Integer(value, name, 0, WorkflowDefinition.MaxRetentionDays, name);
                     break;
                 case "triggers":
                     workflow.Triggers = ReadTriggers(value);

@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Loom.Core.Definitions;
-using Loom.Core.Execution;
 
 namespace Loom.Core.Engine;
 

@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
-using Loom.Core.Execution;
 
 namespace Loom.Core.Engine;
 

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Loom.Core.Conditions;
 using Loom.Core.Definitions;
-using Loom.Core.Execution;
 using Loom.Core.Json;
 using Loom.Core.Templating;
 

@@ -253,8 +253,8 @@ public static class HttpTaskRequestFactory
             failure = null!;
             return true;
         }
-        // TODO(merge): catch Loom.Core.Templating.TemplateException only, once the template engine defines it;
-        // until then any render error is a bad definition or a missing secret, i.e. Invalid.
+        // A render fails on a template error, a missing secret or a value the URL rules refuse (each its own exception
+        // type): all of them are a bad definition or input, so the attempt is Invalid rather than a crash of the runner.
         catch (Exception ex)
         {
             value = default!;

@@ -1,9 +1,7 @@
 using System.Text;
-using Loom.Core.Api;
 using Loom.Core.Circuits;
 using Loom.Core.Definitions;
 using Loom.Core.Engine;
-using Loom.Core.Orchestration;
 using Loom.Core.Stores;
 using Loom.Core.Telemetry;
 using Loom.Core.Templating;

@@ -136,7 +136,7 @@ public sealed class NotificationSender(HttpTaskExecutor executor, ISecretProvide
         }
 
         return new NotificationBody(
-            input.Id, Outcome(input.Kind), input.RunId, input.WorkflowId, input.WorkflowVersion, input.Status.ToString().ToLowerInvariant(),
+            input.Id, Outcome(input.Kind), input.RunId, input.WorkflowId, input.WorkflowVersion, RunStatuses.Name(input.Status),
             input.Reason, input.TaskId, input.FailedTasks, input.ScheduledAt, input.StartedAt, input.FinishedAt, input.At, sla, link, text);
     }
 

@@ -30,7 +30,7 @@ public static class RunSnapshots
             RunId = state.RunId,
             WorkflowId = state.WorkflowId,
             WorkflowVersion = state.WorkflowVersion,
-            Status = state.Status.ToString().ToLowerInvariant(),
+            Status = RunStatuses.Name(state.Status),
             CreatedAt = stored?.CreatedAt ?? state.CreatedAt,
             ScheduledAt = state.ScheduledAt,
             FinishedAt = state.FinishedAt,

@@ -1,3 +1,4 @@
+using Loom.Core.Definitions;
 using Loom.Core.Engine;
 using Loom.Core.Stores;
 
@@ -10,7 +11,7 @@ public static class RetentionPolicy
     public const int DefaultDays = 30;
 
     /// <summary>Longest retention a setting or a workflow may ask for (100 years; 0 keeps runs forever anyway).</summary>
-    public const int MaxDays = 36500;
+    public const int MaxDays = WorkflowDefinition.MaxRetentionDays;
 
     /// <summary>The days that apply to a workflow's runs: its own override when it has one, else the host's.</summary>
     public static int DaysFor(int? workflowDays, int hostDays) => workflowDays ?? hostDays;

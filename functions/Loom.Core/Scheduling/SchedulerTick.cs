@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using Loom.Core.Api;
 using Loom.Core.Definitions;
 using Loom.Core.Engine;
 using Loom.Core.Stores;

@@ -1,4 +1,3 @@
-using Loom.Core.Api;
 using Loom.Core.Definitions;
 using Loom.Core.Engine;
 using Loom.Core.Orchestration;
@@ -50,7 +49,7 @@ public static class RunCommits
         RunId = state.RunId,
         WorkflowId = state.WorkflowId,
         WorkflowVersion = state.WorkflowVersion,
-        Status = RunViews.Name(state.Status),
+        Status = RunStatuses.Name(state.Status),
         CreatedAt = state.CreatedAt,
         ScheduledAt = state.ScheduledAt,
         FinishedAt = state.FinishedAt,

@@ -48,7 +48,7 @@ public static class RunTelemetry
 
     private static void RunFinished(RunState state, RunTrace? trace, RunEventRecord e)
     {
-        var status = state.Status.ToString().ToLowerInvariant();
+        var status = RunStatuses.Name(state.Status);
         var tags = new TagList { { LoomTelemetry.WorkflowTag, state.WorkflowId }, { "status", status } };
         LoomTelemetry.RunsFinished.Add(1, tags);
         var end = state.FinishedAt ?? e.Timestamp;
@@ -77,7 +77,7 @@ public static class RunTelemetry
     {
         // A task that never sent an attempt (cancelled while pending) has no span.
         if (!state.Tasks.TryGetValue(taskId, out var task) || task.StartedAt is not { } started) return;
-        var status = task.Status.ToString().ToLowerInvariant();
+        var status = RunStatuses.Name(task.Status);
         SpanRecorder.Record($"task {taskId}", ActivityKind.Internal, trace.RunContext, trace.TraceId, trace.TaskSpanId(taskId, task.AttemptBase), started, task.FinishedAt ?? e.Timestamp,
             new ActivityTagsCollection
             {

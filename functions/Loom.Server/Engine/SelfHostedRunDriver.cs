@@ -149,7 +149,7 @@ internal sealed class SelfHostedRunDriver(
         if (ended)
         {
             Interlocked.Increment(ref _finished);
-            Log.Finished(logger, state.RunId, RunViews.Name(state.Status));
+            Log.Finished(logger, state.RunId, RunStatuses.Name(state.Status));
         }
     }
 
