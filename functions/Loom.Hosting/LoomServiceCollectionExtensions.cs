@@ -69,7 +69,7 @@ public static class LoomServiceCollectionExtensions
         services.TryAddSingleton<IWebhookKeyStore>(sp => sp.GetRequiredService<LoomStorageAccount>().WebhookKeys);
         services.TryAddSingleton<ITriggerQueues>(sp => OpenQueues(sp.GetRequiredService<LoomOptions>()));
         services.AddSingleton(sp => new QueueTriggerPump(sp.GetRequiredService<WorkflowCatalog>(), sp.GetRequiredService<ITriggerQueues>(),
-            sp.GetRequiredService<TimeProvider>(), new QueueTriggerOptions()));
+            sp.GetRequiredService<IWorkflowAuditStore>(), sp.GetRequiredService<TimeProvider>(), new QueueTriggerOptions()));
 
         services.AddSingleton<ISecretProvider>(sp => new ConfiguredSecrets(sp.GetRequiredService<LoomOptions>().Secrets));
         services.AddSingleton(sp => CreateCallbackTokens(sp.GetRequiredService<LoomOptions>(), sp.GetRequiredService<ILoggerFactory>()));

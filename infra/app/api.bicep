@@ -40,6 +40,8 @@ var appSettings = {
   // Loom's own tables, on the same account and the same identity.
   Loom__TableServiceUri: endpoints.table
   Loom__ManagedIdentityClientId: identityClientId
+  // Queue triggers read and write the workflows' queues (and NAME-poison) on this account with the identity.
+  Loom__QueueServiceUri: endpoints.queue
   Loom__TablePrefix: 'loom'
   Loom__CallbackSigningKey: callbackSigningKey
   Loom__FunctionKeyRole: 'admin'

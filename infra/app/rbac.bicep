@@ -12,6 +12,8 @@ var roles = {
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
 }
+// Queue Data Contributor serves Durable Functions' control and work-item queues and Loom's queue triggers (receive,
+// renew, delete, and send to NAME-poison on the workflows' own queues).
 var storageRoles = [
   roles.storageBlobDataOwner
   roles.storageQueueDataContributor

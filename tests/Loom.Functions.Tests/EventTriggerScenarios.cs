@@ -17,55 +17,14 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Loom.Functions.Tests;
 
-/// <summary>A host of the event-trigger scenarios: keeps its Azurite (the tests write to its queues) and configures the webhook's signing secret.</summary>
-public abstract class TriggerHostFixture : HostFixture
-{
-    /// <summary>The value of the host secret <c>HOOK_SECRET</c>.</summary>
-    public const string HookSecret = "test-hook-secret-0123456789";
+/// <summary>The Function App on the in-memory Durable backend, with the webhook's signing secret.</summary>
+public sealed class TriggerInMemoryDurableHost() : HostFixture(LoomHostKind.DurableInMemory, "tim", HostFeatures.EventTriggers);
 
-    internal AzuriteFixture Azurite { get; private set; } = null!;
+/// <summary>The Function App on DurableTask.AzureStorage against Azurite, with the webhook's signing secret.</summary>
+public sealed class TriggerAzureStorageDurableHost() : HostFixture(LoomHostKind.DurableAzureStorage, "taz", HostFeatures.EventTriggers);
 
-    internal override Task<ILoomHost> StartAsync(AzuriteFixture azurite)
-    {
-        Azurite = azurite;
-        return StartHostAsync(azurite);
-    }
-
-    internal abstract Task<ILoomHost> StartHostAsync(AzuriteFixture azurite);
-
-    internal static Dictionary<string, string?> Settings(Dictionary<string, string?> settings)
-    {
-        settings["Loom:Secrets:HOOK_SECRET"] = HookSecret;
-        return settings;
-    }
-}
-
-/// <summary>The Function App on the in-memory Durable backend.</summary>
-public sealed class TriggerInMemoryDurableHost : TriggerHostFixture
-{
-    public override string Tag => "tim";
-
-    internal override async Task<ILoomHost> StartHostAsync(AzuriteFixture azurite) =>
-        await FunctionAppHost.StartAsync(azurite, DurableBackends.InMemory(), "tim" + Guid.NewGuid().ToString("N")[..8], Settings(FunctionSettings()));
-}
-
-/// <summary>The Function App on DurableTask.AzureStorage against Azurite.</summary>
-public sealed class TriggerAzureStorageDurableHost : TriggerHostFixture
-{
-    public override string Tag => "taz";
-
-    internal override async Task<ILoomHost> StartHostAsync(AzuriteFixture azurite) =>
-        await FunctionAppHost.StartAsync(azurite, DurableBackends.AzureStorage(azurite, "hub" + Guid.NewGuid().ToString("N")[..10]),
-            "taz" + Guid.NewGuid().ToString("N")[..8], Settings(FunctionSettings()));
-}
-
-/// <summary>The self-hosted server on Azurite, its queue poller running.</summary>
-public sealed class TriggerServerHost : TriggerHostFixture
-{
-    public override string Tag => "tsv";
-
-    internal override async Task<ILoomHost> StartHostAsync(AzuriteFixture azurite) => await LoomTestServer.StartAsync(azurite, Settings([]));
-}
+/// <summary>The self-hosted server on Azurite, its queue poller running, with the webhook's signing secret.</summary>
+public sealed class TriggerServerHost() : HostFixture(LoomHostKind.Server, "tsv", HostFeatures.EventTriggers);
 
 [Trait("Host", "durable-in-memory")]
 public sealed class InMemoryDurableEventTriggerScenarios(TriggerInMemoryDurableHost fixture) : EventTriggerScenarios(fixture), IClassFixture<TriggerInMemoryDurableHost>;
@@ -81,7 +40,7 @@ public sealed class ServerEventTriggerScenarios(TriggerServerHost fixture) : Eve
 /// HTTP. The Function App's pump is its timer function, called here as the Functions host fires it; the server's poller runs
 /// by itself.
 /// </summary>
-public abstract class EventTriggerScenarios(TriggerHostFixture fixture)
+public abstract class EventTriggerScenarios(HostFixture fixture)
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(120);
 
@@ -131,6 +90,10 @@ public abstract class EventTriggerScenarios(TriggerHostFixture fixture)
         var parameters = JsonNode.Parse(call.Body)!["params"]!;
         Assert.Equal(("eu", 3), (parameters["region"]!.GetValue<string>(), parameters["size"]!.GetValue<int>()));
         await UntilAsync(async () => await CountAsync(Queue(queue)) == 0, "the message to be deleted");
+        // Audited as a webhook-started run is: by the queue, naming the message.
+        var audited = Assert.Single(await QueueAuditAsync(W("queue-run")));
+        Assert.Equal(($"queue:{queue}", runId, $"message {sent.Value.MessageId}"),
+            (audited["by"]!.GetValue<string>(), audited["runId"]!.GetValue<string>(), audited["detail"]!.GetValue<string>()));
     }
 
     [Fact]
@@ -155,6 +118,8 @@ public abstract class EventTriggerScenarios(TriggerHostFixture fixture)
         var runs = await RunsOfAsync(workflowId);
         Assert.Equal([first.RunId!], runs);
         Assert.Equal("succeeded", (await H.WaitForRunAsync(first.RunId!, Patience))["status"]!.GetValue<string>());
+        // One audit entry: the redelivery found the run and wrote none.
+        Assert.Equal([first.RunId!], (await QueueAuditAsync(workflowId)).Select(e => e["runId"]!.GetValue<string>()));
     }
 
     [Fact]
@@ -189,6 +154,33 @@ public abstract class EventTriggerScenarios(TriggerHostFixture fixture)
         Assert.All(reasons.Values, r => Assert.Equal(workflowId, r["workflowId"]!.GetValue<string>()));
         await UntilAsync(async () => await CountAsync(client) == 0, "the bad messages to leave their queue");
         Assert.Empty(await RunsOfAsync(workflowId));
+    }
+
+    [Fact]
+    public async Task QueueTrigger_QueueAnotherWorkflowDeclares_RefusedAtRegistrationNamingIt()
+    {
+        var queue = Q("shared");
+        var owner = W("queue-owner");
+        var second = W("queue-second");
+        await H.RegisterAsync(QueueWorkflow(owner, queue));
+
+        using (var content = new StringContent(QueueWorkflow(second, queue), Encoding.UTF8, "application/yaml"))
+        using (var refused = await H.Client.PostAsync("/api/workflows", content))
+        {
+            Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+            var detail = (await refused.Content.ReadFromJsonAsync<JsonObject>())!["detail"]!.GetValue<string>();
+            Assert.StartsWith($"Queue '{queue}' is declared by workflow '{owner}': a queue starts one workflow.", detail, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(HttpStatusCode.NotFound, (await H.Client.GetAsync($"/api/workflows/{second}")).StatusCode);
+        // A new version of the owner keeps its queue; once the owner is deleted, the queue is free.
+        await H.RegisterAsync(QueueWorkflow(owner, queue) + "\ndescription: version 2");
+        using (var deleted = await H.Client.DeleteAsync($"/api/workflows/{owner}"))
+        {
+            Assert.Equal(HttpStatusCode.OK, deleted.StatusCode);
+        }
+
+        await H.RegisterAsync(QueueWorkflow(second, queue));
     }
 
     [Fact]
@@ -254,9 +246,9 @@ public abstract class EventTriggerScenarios(TriggerHostFixture fixture)
 
         Assert.Equal(HttpStatusCode.Unauthorized, (await PostSignedAsync(anonymous, url, body, null)).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await PostSignedAsync(anonymous, url, body, WebhookSignature.Sign("another-secret", Encoding.UTF8.GetBytes(body)))).StatusCode);
-        Assert.Equal(HttpStatusCode.Unauthorized, (await PostSignedAsync(anonymous, url, body + " ", WebhookSignature.Sign(TriggerHostFixture.HookSecret, Encoding.UTF8.GetBytes(body)))).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await PostSignedAsync(anonymous, url, body + " ", WebhookSignature.Sign(HostFixture.HookSecret, Encoding.UTF8.GetBytes(body)))).StatusCode);
 
-        using var started = await PostSignedAsync(anonymous, url, body, WebhookSignature.Sign(TriggerHostFixture.HookSecret, Encoding.UTF8.GetBytes(body)), "X-Hub-Signature-256");
+        using var started = await PostSignedAsync(anonymous, url, body, WebhookSignature.Sign(HostFixture.HookSecret, Encoding.UTF8.GetBytes(body)), "X-Hub-Signature-256");
         Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
         var runId = (await started.Content.ReadFromJsonAsync<JsonObject>())!["runId"]!.GetValue<string>();
         Assert.Equal("succeeded", (await H.WaitForRunAsync(runId, Patience))["status"]!.GetValue<string>());
@@ -276,6 +268,13 @@ public abstract class EventTriggerScenarios(TriggerHostFixture fixture)
         var url = detail!["triggers"]!["webhook"]!["url"]!.GetValue<string>();
         Assert.StartsWith($"{H.BaseUrl}/api/hooks/{workflowId}/", url, StringComparison.Ordinal);
         return url;
+    }
+
+    /// <summary>The workflow's audit entries of queue-started runs.</summary>
+    private async Task<List<JsonObject>> QueueAuditAsync(string workflowId)
+    {
+        var audit = await H.Client.GetFromJsonAsync<JsonObject>($"/api/workflows/{workflowId}/audit");
+        return [.. audit!["items"]!.AsArray().Select(i => i!.AsObject()).Where(i => i["action"]!.GetValue<string>() == "queue")];
     }
 
     private async Task<bool> RunExistsAsync(string runId)

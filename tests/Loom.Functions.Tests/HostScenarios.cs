@@ -7,70 +7,14 @@ using Loom.Testing;
 
 namespace Loom.Functions.Tests;
 
-/// <summary>A host for the scenario suite, started once per test class.</summary>
-public abstract class HostFixture : IAsyncLifetime
-{
-    internal ILoomHost Host { get; private set; } = null!;
-
-    internal BackendFixture Backend { get; private set; } = null!;
-
-    /// <summary>Suffix of every workflow id, so hosts sharing the backend's request log never mix runs.</summary>
-    public abstract string Tag { get; }
-
-    /// <summary>Events one orchestration generation applies before it continues as new (Function App hosts only).</summary>
-    public const int ContinueAsNewAfter = 4;
-
-    public async Task InitializeAsync()
-    {
-        var (azurite, backend) = await Shared.AcquireAsync();
-        Backend = backend;
-        Host = await StartAsync(azurite);
-    }
-
-    public async Task DisposeAsync()
-    {
-        try
-        {
-            await Host.DisposeAsync();
-        }
-        finally
-        {
-            await Shared.ReleaseAsync();
-        }
-    }
-
-    internal abstract Task<ILoomHost> StartAsync(AzuriteFixture azurite);
-
-    /// <summary>Function App settings every Durable host of the suite uses: a small ContinueAsNewAfter, so runs cross generations.</summary>
-    internal static Dictionary<string, string?> FunctionSettings() => new() { ["Loom:ContinueAsNewAfter"] = ContinueAsNewAfter.ToString(System.Globalization.CultureInfo.InvariantCulture) };
-}
-
 /// <summary>The Function App on the in-memory Durable backend of the test host.</summary>
-public sealed class InMemoryDurableHost : HostFixture
-{
-    public override string Tag => "im";
-
-    internal override async Task<ILoomHost> StartAsync(AzuriteFixture azurite) =>
-        await FunctionAppHost.StartAsync(azurite, DurableBackends.InMemory(), "fim" + Guid.NewGuid().ToString("N")[..8], FunctionSettings());
-}
+public sealed class InMemoryDurableHost() : HostFixture(LoomHostKind.DurableInMemory, "im");
 
 /// <summary>The Function App on DurableTask.AzureStorage against Azurite, with host.json's settings.</summary>
-public sealed class AzureStorageDurableHost : HostFixture
-{
-    public override string Tag => "az";
-
-    internal override async Task<ILoomHost> StartAsync(AzuriteFixture azurite) =>
-        await FunctionAppHost.StartAsync(azurite, DurableBackends.AzureStorage(azurite, "hub" + Guid.NewGuid().ToString("N")[..10]),
-            "faz" + Guid.NewGuid().ToString("N")[..8], FunctionSettings());
-}
+public sealed class AzureStorageDurableHost() : HostFixture(LoomHostKind.DurableAzureStorage, "az");
 
 /// <summary>The self-hosted server on Azurite.</summary>
-public sealed class ServerHost : HostFixture
-{
-    public override string Tag => "sv";
-
-    internal override async Task<ILoomHost> StartAsync(AzuriteFixture azurite) => await LoomTestServer.StartAsync(azurite);
-}
+public sealed class ServerHost() : HostFixture(LoomHostKind.Server, "sv");
 
 [Trait("Host", "durable-in-memory")]
 public sealed class InMemoryDurableScenarios(InMemoryDurableHost fixture) : HostScenarios(fixture), IClassFixture<InMemoryDurableHost>;
@@ -105,10 +49,22 @@ public abstract class HostScenarios(HostFixture fixture)
 
     private static string TaskStatus(JsonObject run, string taskId) => Status(LoomHostClient.Task(run, taskId));
 
+    /// <summary>Registers a workflow, triggers one run of it and waits until the run is final.</summary>
+    private async Task<(string RunId, JsonObject Run)> RegisterAndRunAsync(string yaml, JsonObject? parameters = null, TimeSpan? timeout = null)
+    {
+        var runId = await H.TriggerAsync(await H.RegisterAsync(yaml), parameters);
+        return (runId, await H.WaitForRunAsync(runId, timeout));
+    }
+
+    /// <summary>A workflow of samples/workflows with its task URLs on the test backend and its id made this host's.</summary>
+    private string SampleYaml(string id) =>
+        File.ReadAllText(Path.Combine(AzuriteFixture.FindRepositoryRoot(), "samples", "workflows", id + ".yaml"))
+            .Replace("http://localhost:5080", B, StringComparison.Ordinal).Replace($"id: {id}", $"id: {W(id)}", StringComparison.Ordinal);
+
     [Fact]
     public async Task SeedChain_ThreeTasks_RunInOrderWithOutputsPassedDown()
     {
-        await H.RegisterAsync($"""
+        var (runId, run) = await RegisterAndRunAsync($"""
             id: {W("daily-report")}
             name: Daily Report
             schedule: "0 3 * * *"
@@ -126,8 +82,6 @@ public abstract class HostScenarios(HostFixture fixture)
                 url: {B}/api/tasks/notify
                 dependsOn: [process]
             """);
-        var runId = await H.TriggerAsync(W("daily-report"));
-        var run = await H.WaitForRunAsync(runId);
 
         Assert.Equal("succeeded", Status(run));
         var calls = Calls(runId);
@@ -139,7 +93,7 @@ public abstract class HostScenarios(HostFixture fixture)
     [Fact]
     public async Task Diamond_BranchesStartTogether_JoinWaitsForAll()
     {
-        await H.RegisterAsync($"""
+        var (runId, run) = await RegisterAndRunAsync($"""
             id: {W("diamond")}
             tasks:
               - id: a
@@ -157,8 +111,6 @@ public abstract class HostScenarios(HostFixture fixture)
                 url: {B}/api/tasks/c
                 dependsOn: [b1, b2, b3]
             """);
-        var runId = await H.TriggerAsync(W("diamond"));
-        var run = await H.WaitForRunAsync(runId);
 
         Assert.Equal("succeeded", Status(run));
         var calls = Calls(runId);
@@ -176,7 +128,7 @@ public abstract class HostScenarios(HostFixture fixture)
     [Fact]
     public async Task ServiceUnavailableTwice_RetriedAfterTheFullBackoffEachTime_Succeeds()
     {
-        await H.RegisterAsync($"""
+        var (runId, run) = await RegisterAndRunAsync($"""
             id: {W("flaky")}
             tasks:
               - id: flaky
@@ -187,8 +139,6 @@ public abstract class HostScenarios(HostFixture fixture)
                   delay: 1s
                   jitter: 0
             """);
-        var runId = await H.TriggerAsync(W("flaky"));
-        var run = await H.WaitForRunAsync(runId);
 
         Assert.Equal("succeeded", Status(run));
         Assert.Equal([503, 503, 200], (await AttemptsAsync(runId, "flaky")).Select(a => a!["statusCode"]!.GetValue<int>()));
@@ -204,7 +154,7 @@ public abstract class HostScenarios(HostFixture fixture)
     [Fact]
     public async Task BadRequest_NotRetried_DownstreamSkipped()
     {
-        await H.RegisterAsync($"""
+        var (runId, run) = await RegisterAndRunAsync($"""
             id: {W("bad-request")}
             tasks:
               - id: first
@@ -216,8 +166,6 @@ public abstract class HostScenarios(HostFixture fixture)
                 url: {B}/api/tasks/second
                 dependsOn: [first]
             """);
-        var runId = await H.TriggerAsync(W("bad-request"));
-        var run = await H.WaitForRunAsync(runId);
 
         Assert.Equal("failed", Status(run));
         Assert.Equal(1, LoomHostClient.Task(run, "first")["attempt"]!.GetValue<int>());
@@ -229,7 +177,7 @@ public abstract class HostScenarios(HostFixture fixture)
     [Fact]
     public async Task SlowBackend_PerAttemptTimeout_RetriedThenFailed()
     {
-        await H.RegisterAsync($"""
+        var (runId, run) = await RegisterAndRunAsync($"""
             id: {W("slow")}
             tasks:
               - id: slow
@@ -240,8 +188,6 @@ public abstract class HostScenarios(HostFixture fixture)
                   backoff: fixed
                   delay: 100ms
             """);
-        var runId = await H.TriggerAsync(W("slow"));
-        var run = await H.WaitForRunAsync(runId);
 
         Assert.Equal("failed", Status(run));
         Assert.Equal(2, LoomHostClient.Task(run, "slow")["attempt"]!.GetValue<int>());
@@ -251,7 +197,7 @@ public abstract class HostScenarios(HostFixture fixture)
     [Fact]
     public async Task Callback_BackendPostsToTheCallbackUrl_TaskSucceedsWithItsOutput()
     {
-        await H.RegisterAsync($"""
+        var (runId, run) = await RegisterAndRunAsync($"""
             id: {W("callback")}
             tasks:
               - id: long
@@ -262,8 +208,6 @@ public abstract class HostScenarios(HostFixture fixture)
                 url: {B}/api/tasks/after
                 dependsOn: [long]
             """);
-        var runId = await H.TriggerAsync(W("callback"));
-        var run = await H.WaitForRunAsync(runId);
 
         Assert.Equal("succeeded", Status(run));
         Assert.Equal(202, Calls(runId).Single(c => c.TaskId == "long").Status);
@@ -274,7 +218,7 @@ public abstract class HostScenarios(HostFixture fixture)
     [Fact]
     public async Task Callback_NeverComes_TimesOutNotBeforeItsDeadline()
     {
-        await H.RegisterAsync($"""
+        var (runId, run) = await RegisterAndRunAsync($"""
             id: {W("callback-timeout")}
             tasks:
               - id: never
@@ -284,8 +228,6 @@ public abstract class HostScenarios(HostFixture fixture)
                 retry:
                   maxAttempts: 1
             """);
-        var runId = await H.TriggerAsync(W("callback-timeout"));
-        var run = await H.WaitForRunAsync(runId);
 
         Assert.Equal("failed", Status(run));
         Assert.Equal("failed", TaskStatus(run, "never"));
@@ -326,7 +268,7 @@ public abstract class HostScenarios(HostFixture fixture)
     [Fact]
     public async Task RunTimeout_EndsTheRunNotBeforeItsTime()
     {
-        await H.RegisterAsync($"""
+        var (runId, run) = await RegisterAndRunAsync($"""
             id: {W("run-timeout")}
             timeout: 1s
             tasks:
@@ -336,9 +278,7 @@ public abstract class HostScenarios(HostFixture fixture)
               - id: later
                 url: {B}/api/tasks/later
                 dependsOn: [slow]
-            """);
-        var runId = await H.TriggerAsync(W("run-timeout"));
-        var run = await H.WaitForRunAsync(runId, TimeSpan.FromSeconds(10));
+            """, timeout: TimeSpan.FromSeconds(10));
 
         Assert.Contains(Status(run), new[] { "failed", "cancelled" });
         var started = DateTimeOffset.Parse(run["startedAt"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture);
@@ -386,7 +326,7 @@ public abstract class HostScenarios(HostFixture fixture)
     [Fact]
     public async Task Outputs_FlowIntoDownstreamBodies()
     {
-        await H.RegisterAsync($$$"""
+        var (runId, run) = await RegisterAndRunAsync($$$"""
             id: {{{W("outputs")}}}
             params:
               region: eu
@@ -400,9 +340,8 @@ public abstract class HostScenarios(HostFixture fixture)
                   records: ${{ tasks.extract.output.records }}
                   region: ${{ params.region }}
                   run: ${{ run.id }}
-            """);
-        var runId = await H.TriggerAsync(W("outputs"), new JsonObject { ["region"] = "us" });
-        Assert.Equal("succeeded", Status(await H.WaitForRunAsync(runId)));
+            """, new JsonObject { ["region"] = "us" });
+        Assert.Equal("succeeded", Status(run));
 
         var body = JsonNode.Parse(Calls(runId).Single(c => c.TaskId == "load").Body)!;
         Assert.Equal([1, 2, 3], body["records"]!.AsArray().Select(n => n!.GetValue<int>()));
@@ -445,12 +384,7 @@ public abstract class HostScenarios(HostFixture fixture)
     [Fact]
     public async Task CallbackDemoSample_MakesARealCallback()
     {
-        var path = Path.Combine(AzuriteFixture.FindRepositoryRoot(), "samples", "workflows", "callback-demo.yaml");
-        var yaml = File.ReadAllText(path).Replace("http://localhost:5080", B, StringComparison.Ordinal)
-            .Replace("id: callback-demo", $"id: {W("callback-demo")}", StringComparison.Ordinal);
-        await H.RegisterAsync(yaml);
-        var runId = await H.TriggerAsync(W("callback-demo"));
-        var run = await H.WaitForRunAsync(runId);
+        var (runId, run) = await RegisterAndRunAsync(SampleYaml("callback-demo"));
 
         Assert.Equal("succeeded", Status(run));
         var job = Calls(runId).Single(c => c.TaskId == "long_job");
@@ -462,10 +396,7 @@ public abstract class HostScenarios(HostFixture fixture)
     [Fact]
     public async Task ConditionalWaitSample_ProdWaitsThenDeploys_DevSkipsDeployWithTheCondition()
     {
-        var path = Path.Combine(AzuriteFixture.FindRepositoryRoot(), "samples", "workflows", "conditional-wait.yaml");
-        var yaml = File.ReadAllText(path).Replace("http://localhost:5080", B, StringComparison.Ordinal)
-            .Replace("id: conditional-wait", $"id: {W("conditional-wait")}", StringComparison.Ordinal);
-        await H.RegisterAsync(yaml);
+        await H.RegisterAsync(SampleYaml("conditional-wait"));
 
         var prodId = await H.TriggerAsync(W("conditional-wait"));
         var devId = await H.TriggerAsync(W("conditional-wait"), new JsonObject { ["env"] = "dev" });
@@ -802,7 +733,7 @@ public abstract class HostScenarios(HostFixture fixture)
     {
         SpanCollector.Start();
         // Function App hosts run with ContinueAsNewAfter = 4: the retry, the callback and the last task fall in later generations.
-        await H.RegisterAsync($"""
+        var (runId, run) = await RegisterAndRunAsync($"""
             id: {W("traced")}
             tasks:
               - id: first
@@ -824,8 +755,6 @@ public abstract class HostScenarios(HostFixture fixture)
                 url: {B}/api/tasks/last
                 dependsOn: [cb]
             """);
-        var runId = await H.TriggerAsync(W("traced"));
-        var run = await H.WaitForRunAsync(runId);
         Assert.Equal("succeeded", Status(run));
 
         var traceId = run["traceId"]!.GetValue<string>();

@@ -9,59 +9,14 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Loom.Functions.Tests;
 
-/// <summary>A host of the retention scenarios: its own (its clock moves days ahead, which no other test may see), with a fake clock.</summary>
-public abstract class RetentionHostFixture : HostFixture
-{
-    internal ShiftedClock Clock { get; } = new();
-
-    /// <summary>The host's services (its stores, to check rows are gone, not only hidden).</summary>
-    internal abstract IServiceProvider Services { get; }
-
-    /// <summary>Lets one scheduler tick happen: the Function App's Timer function is fired; the server's own loop ticks every second.</summary>
-    internal abstract Task TickAsync();
-}
-
-/// <summary>The Function App on the in-memory Durable backend, on a fake clock.</summary>
-public sealed class InMemoryDurableRetentionHost : RetentionHostFixture
-{
-    public override string Tag => "rim";
-
-    internal override IServiceProvider Services => ((FunctionAppHost)Host).Services;
-
-    internal override async Task<ILoomHost> StartAsync(AzuriteFixture azurite) =>
-        await FunctionAppHost.StartAsync(azurite, DurableBackends.InMemory(), "rim" + Guid.NewGuid().ToString("N")[..8], FunctionSettings(),
-            services => services.AddSingleton<TimeProvider>(Clock));
-
-    internal override Task TickAsync() => ((FunctionAppHost)Host).TickAsync();
-}
+/// <summary>The Function App on the in-memory Durable backend, on a fake clock (a host of its own: no other test may see its days pass).</summary>
+public sealed class InMemoryDurableRetentionHost() : HostFixture(LoomHostKind.DurableInMemory, "rim", HostFeatures.FakeClock);
 
 /// <summary>The Function App on DurableTask.AzureStorage against Azurite, on a fake clock.</summary>
-public sealed class AzureStorageDurableRetentionHost : RetentionHostFixture
-{
-    public override string Tag => "raz";
-
-    internal override IServiceProvider Services => ((FunctionAppHost)Host).Services;
-
-    internal override async Task<ILoomHost> StartAsync(AzuriteFixture azurite) =>
-        await FunctionAppHost.StartAsync(azurite, DurableBackends.AzureStorage(azurite, "hub" + Guid.NewGuid().ToString("N")[..10]),
-            "raz" + Guid.NewGuid().ToString("N")[..8], FunctionSettings(), services => services.AddSingleton<TimeProvider>(Clock));
-
-    internal override Task TickAsync() => ((FunctionAppHost)Host).TickAsync();
-}
+public sealed class AzureStorageDurableRetentionHost() : HostFixture(LoomHostKind.DurableAzureStorage, "raz", HostFeatures.FakeClock);
 
 /// <summary>The self-hosted server with its scheduler loop on (every second), on a fake clock.</summary>
-public sealed class ServerRetentionHost : RetentionHostFixture
-{
-    public override string Tag => "rsv";
-
-    internal override IServiceProvider Services => ((LoomTestServer)Host).Services;
-
-    internal override async Task<ILoomHost> StartAsync(AzuriteFixture azurite) =>
-        await LoomTestServer.StartAsync(azurite, new Dictionary<string, string?> { ["Loom:SchedulerEnabled"] = "true", ["Loom:SchedulerInterval"] = "00:00:01" },
-            services: services => services.AddSingleton<TimeProvider>(Clock));
-
-    internal override Task TickAsync() => Task.CompletedTask;
-}
+public sealed class ServerRetentionHost() : HostFixture(LoomHostKind.Server, "rsv", HostFeatures.FakeClock);
 
 [Trait("Host", "durable-in-memory")]
 public sealed class InMemoryDurableRetentionScenarios(InMemoryDurableRetentionHost fixture) : RetentionScenarios(fixture), IClassFixture<InMemoryDurableRetentionHost>;
@@ -77,7 +32,7 @@ public sealed class ServerRetentionScenarios(ServerRetentionHost fixture) : Rete
 /// with the host's clock moved days ahead, the tick deletes exactly the expired runs (with their attempts, events, dead
 /// letters, listing rows and, on the Function App, every generation of their Durable instance), and keeps live and recent ones.
 /// </summary>
-public abstract class RetentionScenarios(RetentionHostFixture fixture)
+public abstract class RetentionScenarios(HostFixture fixture)
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(120);
 

@@ -22,13 +22,14 @@ public interface ILoomHost : IAsyncDisposable
 /// <summary>What every test does through a host's API: register, trigger, poll.</summary>
 public static class LoomHostClient
 {
-    /// <summary>Registers a YAML workflow and asserts it was accepted.</summary>
-    public static async Task RegisterAsync(this ILoomHost host, string yaml)
+    /// <summary>Registers a YAML workflow, asserts it was accepted and returns its id.</summary>
+    public static async Task<string> RegisterAsync(this ILoomHost host, string yaml)
     {
         using var content = new StringContent(yaml, Encoding.UTF8, "application/yaml");
         var response = await host.Client.PostAsync("/api/workflows", content);
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode is HttpStatusCode.Created or HttpStatusCode.OK, $"register failed: {(int)response.StatusCode} {body}");
+        return JsonNode.Parse(body)!["id"]!.GetValue<string>();
     }
 
     /// <summary>Triggers a run and returns its id.</summary>

@@ -5,6 +5,7 @@ using Loom.Core.Definitions;
 using Loom.Core.Execution;
 using Loom.Core.Scheduling;
 using Loom.Core.Stores;
+using Loom.Core.Triggers;
 
 namespace Loom.Core.Api;
 
@@ -37,6 +38,12 @@ internal sealed class WorkflowHandlers(ApiServices services)
             return ApiResponse.Problem(400, "Invalid workflow", ErrorSummary(result), Errors(result.Errors));
         }
         var definition = result.Definition!;
+        if (await QueueClaims.FindTakenAsync(services.Workflows, definition, context.CancellationToken) is { } taken)
+        {
+            return ApiResponse.Problem(409, "Queue taken",
+                $"Queue '{taken.Queue}' is declared by workflow '{taken.WorkflowId}': a queue starts one workflow. Give '{definition.Id}' its own queue, or remove the trigger from '{taken.WorkflowId}' first.");
+        }
+
         var outcome = await services.Workflows.Store.RegisterAsync(definition.Id, WorkflowSource.ContentHash(source), source, services.Clock.GetUtcNow(), context.CancellationToken);
         services.Workflows.Remember(definition, outcome.Version, source.Length);
         if (outcome.Created) await AuditTrail.RecordAsync(services, context, definition.Id, "register", detail: $"version {outcome.Version}");

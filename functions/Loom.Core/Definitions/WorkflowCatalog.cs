@@ -69,6 +69,18 @@ public sealed class WorkflowCatalog(IWorkflowStore store, NotifySpec? notifyDefa
         return definition is null ? null : (head, definition);
     }
 
+    /// <summary>The head and current definition of every workflow not deleted, in the store's order.</summary>
+    public async Task<IReadOnlyList<(WorkflowHead Head, WorkflowDefinition Definition)>> ListCurrentAsync(CancellationToken cancellationToken = default)
+    {
+        var current = new List<(WorkflowHead, WorkflowDefinition)>();
+        foreach (var head in await store.ListHeadsAsync(false, cancellationToken))
+        {
+            if (await GetAsync(head.WorkflowId, head.CurrentVersion, cancellationToken) is { } definition) current.Add((head, definition));
+        }
+
+        return current;
+    }
+
     /// <summary>Adds a definition parsed at registration, sparing a re-parse; <paramref name="sourceChars"/> is the length of its source.</summary>
     public void Remember(WorkflowDefinition definition, int version, int sourceChars) => Add(definition.Id, version, definition, sourceChars);
 

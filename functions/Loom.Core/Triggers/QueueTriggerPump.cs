@@ -9,9 +9,10 @@ namespace Loom.Core.Triggers;
 /// <summary>
 /// Queue triggers, written once for both hosts: which queues the workflows declare, and what each message becomes — a run
 /// (deduplicated by message id), a message in <c>NAME-poison</c> with the reason, or a message left for later while its
-/// workflow is paused. The server's poller and the Function App's timer both call <see cref="PumpOnceAsync"/>.
+/// workflow is paused. The server's poller and the Function App's timer both call <see cref="PumpOnceAsync"/>. A run it
+/// starts is written to its workflow's audit log, as a webhook's is.
 /// </summary>
-public sealed class QueueTriggerPump(WorkflowCatalog workflows, ITriggerQueues queues, TimeProvider clock, QueueTriggerOptions options)
+public sealed class QueueTriggerPump(WorkflowCatalog workflows, ITriggerQueues queues, IWorkflowAuditStore audit, TimeProvider clock, QueueTriggerOptions options)
 {
     /// <summary>Largest poison message written: Azure takes at most 64 KiB per message.</summary>
     public const int MaxPoisonChars = 60 * 1024;
@@ -139,16 +140,20 @@ public sealed class QueueTriggerPump(WorkflowCatalog workflows, ITriggerQueues q
         }
 
         var now = clock.GetUtcNow();
-        var state = RunStateMachine.Create(definition, head.CurrentVersion, runId, overrides, now, now) with { TriggeredBy = $"queue:{message.Queue}" };
+        var triggeredBy = $"queue:{message.Queue}";
+        var state = RunStateMachine.Create(definition, head.CurrentVersion, runId, overrides, now, now) with { TriggeredBy = triggeredBy };
         try
         {
             await driver.StartAsync(definition, state, "queue", cancellationToken);
-            return new QueueMessageOutcome(message.Queue, message.MessageId, QueueMessageResult.Started, definition.Id, runId);
         }
         catch (StoreConflictException)
         {
+            // Delivered again: its run exists already, audited by the delivery that started it.
             return new QueueMessageOutcome(message.Queue, message.MessageId, QueueMessageResult.Duplicate, definition.Id, runId);
         }
+
+        await audit.AppendAsync(new WorkflowAuditRecord(definition.Id, now, "queue", triggeredBy, runId, $"message {message.MessageId}"), cancellationToken);
+        return new QueueMessageOutcome(message.Queue, message.MessageId, QueueMessageResult.Started, definition.Id, runId);
     }
 
     /// <summary>The poison message: the reason and where the message came from, with the message itself (as JSON when it is JSON).</summary>
@@ -191,9 +196,8 @@ public sealed class QueueTriggerPump(WorkflowCatalog workflows, ITriggerQueues q
         {
             if (_declared is { } again && now - again.At < options.DeclaredRefresh) return again;
             var byQueue = new SortedDictionary<string, List<(WorkflowHead, WorkflowDefinition)>>(StringComparer.Ordinal);
-            foreach (var head in await workflows.Store.ListHeadsAsync(false, cancellationToken))
+            foreach (var (head, definition) in await workflows.ListCurrentAsync(cancellationToken))
             {
-                if (await workflows.GetAsync(head.WorkflowId, head.CurrentVersion, cancellationToken) is not { } definition) continue;
                 foreach (var queue in definition.Triggers.Queues)
                 {
                     if (!byQueue.TryGetValue(queue, out var list)) byQueue[queue] = list = [];
