@@ -69,17 +69,19 @@ public sealed class RunStatsRecorderGatherTests
     }
 
     [Fact]
-    public async Task RecordAsync_CallerStopsWaiting_TheSharedWriteStillCountsEveryRun()
+    public async Task RecordAsync_ARiderStopsWaiting_ItsRunIsCountedInTheSharedWriteAllTheSame()
     {
         var recorder = new RunStatsRecorder(_store, Window, _clock);
         using var stop = new CancellationTokenSource();
-        var writer = recorder.RecordAsync(Sample("r1"), stop.Token);
-        var rider = recorder.RecordAsync(Sample("r2"));
+        var writer = recorder.RecordAsync(Sample("r1"));
+        var rider = recorder.RecordAsync(Sample("r2"), stop.Token);
         await stop.CancelAsync();
-        _clock.Advance(Window);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => rider.WaitAsync(TimeSpan.FromSeconds(60)));
+        Assert.False(writer.IsCompleted);
 
-        await rider.WaitAsync(TimeSpan.FromSeconds(60));
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => writer.WaitAsync(TimeSpan.FromSeconds(60)));
+        _clock.Advance(Window);
+        await writer.WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(1, _store.Writes);
         Assert.Equal(2, Assert.Single(await _store.ListAsync("wf", Hour, Hour)).Runs);
     }
 
