@@ -21,6 +21,18 @@ public sealed record LoomHostProfile
     /// </summary>
     public bool RequiresCallbackSigningKey { get; init; }
 
+    /// <summary>
+    /// Whether the run store keeps its open-run index (<c>TableStoreOptions.OpenRunIndex</c>) for a recovery sweep: the
+    /// server's sweep reads it; the Function App has none (Durable resumes every unfinished run) and saves its writes.
+    /// </summary>
+    public bool OpenRunIndex { get; init; } = true;
+
+    /// <summary>
+    /// How long the statistics' write of a workflow's hour waits for more finished runs of it (<c>RunStatsRecorder</c>): zero
+    /// writes at once. The Function App gathers, so runs finishing together cost one conditional write instead of one each.
+    /// </summary>
+    public TimeSpan StatsGatherWindow { get; init; } = TimeSpan.Zero;
+
     /// <summary>The run driver the API starts and cancels runs with (the Function App binds a real one per request).</summary>
     public required Func<IServiceProvider, IRunDriver> RunDriver { get; init; }
 

@@ -13,6 +13,7 @@ using Loom.Core.Stores;
 using Loom.Core.Templating;
 using Loom.Storage;
 using Loom.Storage.Queues;
+using Loom.Storage.Stores;
 using Loom.Core.Triggers;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -45,7 +46,7 @@ public static class LoomServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<LoomOptions>, LoomOptionsValidator>();
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<LoomOptions>>().Value);
 
-        services.TryAddSingleton(sp => OpenStorage(sp.GetRequiredService<LoomOptions>(), sp.GetService<StorageRequestCounter>()));
+        services.TryAddSingleton(sp => OpenStorage(sp.GetRequiredService<LoomOptions>(), host, sp.GetService<StorageRequestCounter>()));
         services.TryAddSingleton<IWorkflowStore>(sp => sp.GetRequiredService<LoomStorageAccount>().Workflows);
         services.TryAddSingleton<IRunStore>(sp => sp.GetRequiredService<LoomStorageAccount>().Runs);
         services.TryAddSingleton<IAttemptStore>(sp => sp.GetRequiredService<LoomStorageAccount>().Attempts);
@@ -65,7 +66,7 @@ public static class LoomServiceCollectionExtensions
         services.AddSingleton(sp => new RetentionSweep(sp.GetRequiredService<WorkflowCatalog>(), sp.GetRequiredService<IRunRetentionStore>(),
             sp.GetRequiredService<IDeadLetterRetentionStore>(), sp.GetRequiredService<LoomOptions>().RetentionDays));
         services.TryAddSingleton<IRunStatsStore>(sp => sp.GetRequiredService<LoomStorageAccount>().Stats);
-        services.TryAddSingleton(sp => new RunStatsRecorder(sp.GetRequiredService<IRunStatsStore>()));
+        services.TryAddSingleton(sp => new RunStatsRecorder(sp.GetRequiredService<IRunStatsStore>(), host.StatsGatherWindow, sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<IWebhookKeyStore>(sp => sp.GetRequiredService<LoomStorageAccount>().WebhookKeys);
         services.TryAddSingleton<ITriggerQueues>(sp => OpenQueues(sp.GetRequiredService<LoomOptions>()));
         services.AddSingleton(sp => new QueueTriggerPump(sp.GetRequiredService<WorkflowCatalog>(), sp.GetRequiredService<ITriggerQueues>(),
@@ -138,16 +139,26 @@ public static class LoomServiceCollectionExtensions
         options.PublicBaseUrl = options.PublicBaseUrl.Length > 0 ? options.PublicBaseUrl.TrimEnd('/') : host.DefaultPublicBaseUrl;
     }
 
-    private static LoomStorageAccount OpenStorage(LoomOptions o, StorageRequestCounter? counter)
+    private static LoomStorageAccount OpenStorage(LoomOptions o, LoomHostProfile host, StorageRequestCounter? counter)
     {
         // Always counted: every storage request is in Loom's storage metrics; the host's own counter (diagnostics, bench) when it has one.
         var clientOptions = (counter ?? new StorageRequestCounter()).AddTo(new TableClientOptions());
-        if (o.StorageConnectionString.Length > 0) return LoomStorageAccount.Create(o.StorageConnectionString, o.TablePrefix, clientOptions);
+        var storeOptions = StoreOptions(o.TablePrefix, host);
+        if (o.StorageConnectionString.Length > 0) return LoomStorageAccount.Create(o.StorageConnectionString, storeOptions, clientOptions);
 
         TokenCredential credential = o.ManagedIdentityClientId.Length > 0
             ? new ManagedIdentityCredential(ManagedIdentityId.FromUserAssignedClientId(o.ManagedIdentityClientId))
             : new ManagedIdentityCredential(ManagedIdentityId.SystemAssigned);
-        return LoomStorageAccount.Create(new Uri(o.TableServiceUri), credential, o.TablePrefix, clientOptions);
+        return LoomStorageAccount.Create(new Uri(o.TableServiceUri), credential, storeOptions, clientOptions);
+    }
+
+    /// <summary>The store options a host runs with: its table prefix and what its profile asks of the stores.</summary>
+    /// <param name="tablePrefix">Loom's table prefix.</param>
+    /// <param name="host">The host's profile.</param>
+    public static TableStoreOptions StoreOptions(string tablePrefix, LoomHostProfile host)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        return new TableStoreOptions { TablePrefix = tablePrefix, OpenRunIndex = host.OpenRunIndex };
     }
 
     /// <summary>The queues of queue triggers: the storage account of the tables (its connection string, or its queue endpoint with the managed identity).</summary>

@@ -44,6 +44,18 @@ public sealed class LoomStorageAccount
     public static LoomStorageAccount Create(Uri tableServiceUri, TokenCredential credential, string tablePrefix, TableClientOptions? clientOptions = null) =>
         Create(new TableServiceClient(tableServiceUri, credential, clientOptions ?? Metered()), tablePrefix);
 
+    /// <summary>From a connection string, with the stores' options (table prefix, open-run index) given whole.</summary>
+    /// <exception cref="FormatException">The connection string is not one the SDK can use.</exception>
+    public static LoomStorageAccount Create(string connectionString, TableStoreOptions options, TableClientOptions? clientOptions = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        return new LoomStorageAccount(new TableServiceClient(connectionString, clientOptions ?? Metered()), options);
+    }
+
+    /// <summary>From the Table service's URI and a token credential, with the stores' options given whole.</summary>
+    public static LoomStorageAccount Create(Uri tableServiceUri, TokenCredential credential, TableStoreOptions options, TableClientOptions? clientOptions = null) =>
+        new(new TableServiceClient(tableServiceUri, credential, clientOptions ?? Metered()), options);
+
     /// <summary>Default client options: with a <see cref="StorageRequestCounter"/>, so every request is in Loom's storage metrics.</summary>
     private static TableClientOptions Metered() => new StorageRequestCounter().AddTo(new TableClientOptions());
 

@@ -3,9 +3,11 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Loom.Core.Scheduling;
 using Loom.Functions.Tests.Hosting;
+using Loom.Storage;
 using Loom.SampleBackend;
 using Loom.Testing;
 using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Loom.Functions.Tests;
 
@@ -182,6 +184,45 @@ public abstract class FunctionAppTests(HostFixture fixture)
         Assert.Equal(HttpStatusCode.Forbidden, (await reader.PostAsJsonAsync($"/api/workflows/{W("keys")}/runs", new { })).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/api/health")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await anonymous.PostAsJsonAsync("/api/callbacks/forged-token", new { status = "SUCCESS" })).StatusCode);
+    }
+
+    [Fact]
+    public async Task OpenRunIndex_NoneWrittenForAFunctionAppRun_WhileItRunsOrAfter()
+    {
+        var id = W("no-open-index");
+        await App.RegisterAsync($"""
+            id: {id}
+            tasks:
+              - id: wait
+                url: {B}/api/tasks/wait?mode=callback&callbackDelayMs=-1
+                completion: callback
+                callbackTimeout: 300s
+            """);
+        var runId = await App.TriggerAsync(id);
+        var storage = App.Services.GetRequiredService<LoomStorageAccount>();
+        var runs = storage.Tables.GetTableClient(storage.Options.RunsTable);
+
+        // The run cannot end before it is cancelled (its callback never comes): the server's recovery index would hold it now.
+        Assert.Equal("running", (await App.WaitForRunAsync(runId, TimeSpan.FromSeconds(60), r => r["status"]!.GetValue<string>() == "running"))["status"]!.GetValue<string>());
+        Assert.Empty(await OpenIndexRowsAsync(runs));
+        Assert.Contains(runId, (await App.Client.GetStringAsync($"/api/runs?workflowId={id}")), StringComparison.Ordinal);
+
+        using var cancel = await App.Client.PostAsJsonAsync($"/api/runs/{Uri.EscapeDataString(runId)}/cancel", new { reason = "test" });
+        Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
+        Assert.Equal("cancelled", (await WaitForExistingRunAsync(runId, TimeSpan.FromSeconds(60)))["status"]!.GetValue<string>());
+        Assert.Empty(await OpenIndexRowsAsync(runs));
+        Assert.Throws<InvalidOperationException>(() => storage.Runs.ListWithOutboxAsync(10).GetAwaiter().GetResult());
+    }
+
+    private static async Task<List<string>> OpenIndexRowsAsync(Azure.Data.Tables.TableClient runs)
+    {
+        var keys = new List<string>();
+        await foreach (var row in runs.QueryAsync<Azure.Data.Tables.TableEntity>(r => r.PartitionKey == "$ix", select: ["RowKey"]))
+        {
+            if (row.RowKey.StartsWith("o|", StringComparison.Ordinal)) keys.Add(row.RowKey);
+        }
+
+        return keys;
     }
 
     private async Task<OrchestrationMetadata> WaitForInstanceAsync(string runId, Func<OrchestrationMetadata, bool> until, TimeSpan? timeout = null)

@@ -10,12 +10,25 @@ namespace Loom.Core.Statistics;
 /// the same bucket that finish while a write is under way ride along in the next write, so under load they cost less.
 /// </summary>
 /// <remarks>
-/// A run is counted once: the bucket remembers the last <see cref="RunStatsBucket.MaxRecent"/> runs it counted, and a
+/// <para>A run is counted once: the bucket remembers the last <see cref="RunStatsBucket.MaxRecent"/> runs it counted, and a
 /// report of one of them again (a save Durable delivers twice, a commit retried after a crash) changes nothing. A conflict
-/// (another process wrote the row) reads the row again and merges again.
+/// (another process wrote the row) reads the row again and merges again.</para>
+/// <para>With a gather window, the first report of a row that no write is under way for waits that long before writing, and
+/// every report of the same row in the meantime rides in that one write; each report still returns only once the row holding
+/// it is stored. A run's final save waits the window at most once, in exchange for one write per window instead of per run.</para>
 /// </remarks>
-public sealed class RunStatsRecorder(IRunStatsStore store)
+/// <param name="store">Where the rows live.</param>
+/// <param name="gatherWindow">How long a write waits for more runs of its row (zero: it writes at once).</param>
+/// <param name="clock">The clock the window is measured on.</param>
+public sealed class RunStatsRecorder(IRunStatsStore store, TimeSpan gatherWindow, TimeProvider clock)
 {
+    /// <summary>A recorder that writes at once (no gather window).</summary>
+    /// <param name="store">Where the rows live.</param>
+    public RunStatsRecorder(IRunStatsStore store)
+        : this(store, TimeSpan.Zero, TimeProvider.System)
+    {
+    }
+
     /// <summary>Writes tried against other writers of the same row before the report fails.</summary>
     public const int MaxAttempts = 10;
 
@@ -23,6 +36,10 @@ public sealed class RunStatsRecorder(IRunStatsStore store)
     private const int MaxSlots = 512;
 
     private readonly ConcurrentDictionary<(string WorkflowId, DateTimeOffset Hour), Slot> _slots = new();
+
+    private readonly TimeSpan _gatherWindow = gatherWindow >= TimeSpan.Zero
+        ? gatherWindow
+        : throw new ArgumentOutOfRangeException(nameof(gatherWindow), gatherWindow, "The gather window cannot be negative.");
 
     /// <summary>Counts the run of a final state (does nothing for a state that is not final).</summary>
     /// <param name="state">The run's state.</param>
@@ -51,9 +68,11 @@ public sealed class RunStatsRecorder(IRunStatsStore store)
         await done.Task.WaitAsync(cancellationToken);
     }
 
-    /// <summary>Writes what is pending in the slot, batch after batch, until nothing is.</summary>
+    /// <summary>Waits the gather window, then writes what is pending in the slot, batch after batch, until nothing is.</summary>
     private async Task WriteAsync(Slot slot, string workflowId, DateTimeOffset hour)
     {
+        // Reports that come while this one waits (or while a write is under way) join the pending batch.
+        if (_gatherWindow > TimeSpan.Zero) await Task.Delay(_gatherWindow, clock, CancellationToken.None);
         while (true)
         {
             List<(RunSample Sample, TaskCompletionSource Done)> batch;

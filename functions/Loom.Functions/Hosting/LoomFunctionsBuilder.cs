@@ -46,6 +46,9 @@ public static class LoomFunctionsBuilder
         return services;
     }
 
+    /// <summary>How long the Function App's statistics write gathers finished runs of one workflow-hour row (measured: see README's Performance).</summary>
+    public static readonly TimeSpan StatsGatherWindow = TimeSpan.FromMilliseconds(200);
+
     /// <summary>The Function App's defaults in the shared composition.</summary>
     internal static LoomHostProfile Profile() => new()
     {
@@ -55,6 +58,10 @@ public static class LoomFunctionsBuilder
         DefaultPublicBaseUrl = Environment.GetEnvironmentVariable("WEBSITE_HOSTNAME") is { Length: > 0 } host ? $"https://{host}" : "http://localhost:7071",
         // No per-process fallback: Functions scale out, and every instance must accept every token.
         RequiresCallbackSigningKey = true,
+        // No recovery sweep here: Durable itself resumes every orchestration that has not finished.
+        OpenRunIndex = false,
+        // A run's final save waits this long at most for the statistics' write, which the runs finishing meanwhile share.
+        StatsGatherWindow = StatsGatherWindow,
         // Replaced per request by a driver over that invocation's DurableTaskClient (see LoomHttpDispatcher).
         RunDriver = _ => DurableRunDrivers.Unbound,
     };

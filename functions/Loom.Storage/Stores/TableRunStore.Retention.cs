@@ -70,7 +70,7 @@ public sealed partial class TableRunStore : IRunRetentionStore
         }
 
         // Usually gone since the run finished; a final run that kept commands is never expired, so this is a lost earlier delete.
-        await _table.DeleteAsync(IndexPartition, $"o|{TableKey.Encode(run.RunId, PartLength)}", "*", cancellationToken).ConfigureAwait(false);
+        if (_options.OpenRunIndex) await _table.DeleteAsync(IndexPartition, $"o|{TableKey.Encode(run.RunId, PartLength)}", "*", cancellationToken).ConfigureAwait(false);
         return purge;
     }
 

@@ -15,7 +15,8 @@ namespace Loom.Storage.Stores;
 /// and applies the status filter to the real rows. An index row whose run is missing or was created at another instant (a
 /// failed or duplicate create) is skipped.</para>
 /// <para>The <c>o|</c> row is deleted when an update leaves the run final with an empty outbox, so the recovery sweep reads only
-/// live runs; the sweep also removes rows it finds stale.</para>
+/// live runs; the sweep also removes rows it finds stale. A host without a recovery sweep keeps no <c>o|</c> rows at all
+/// (<see cref="TableStoreOptions.OpenRunIndex"/>).</para>
 /// <para>A run's events and attempts live in the run's own partition (<see cref="TableEventStore"/>, <see cref="TableAttemptStore"/>),
 /// so a change and the history that explains it are one entity group transaction: one storage request, and a committed state
 /// never lacks its events. History too large for one transaction (100 operations, 4 MiB) goes in follow-up writes.</para>
@@ -50,12 +51,12 @@ public sealed partial class TableRunStore(TableServiceClient service, TableStore
         // Index first: a crash in between leaves an index row without a run, which listings skip; never a run nobody can find.
         var runKey = TableKey.Encode(run.RunId, PartLength);
         var ticks = TableKey.NewestFirst(run.CreatedAt);
-        var indexRows = new[]
+        var indexRows = new List<TableEntity>
         {
             IndexRow($"a|{ticks}|{runKey}", run),
             IndexRow($"w|{TableKey.Encode(run.WorkflowId, PartLength)}|{ticks}|{runKey}", run),
-            IndexRow($"o|{runKey}", run),
         };
+        if (_options.OpenRunIndex) indexRows.Add(IndexRow($"o|{runKey}", run));
         await _table.SubmitAsync(
             [.. indexRows.Select(r => new TableTransactionAction(TableTransactionActionType.UpsertReplace, r))], cancellationToken).ConfigureAwait(false);
         var (inCommit, afterCommit) = SplitHistory(entity, history);
@@ -120,6 +121,12 @@ public sealed partial class TableRunStore(TableServiceClient service, TableStore
 
         await WriteHistoryAsync(afterCommit, cancellationToken).ConfigureAwait(false);
         var runKey = TableKey.Encode(run.RunId, PartLength);
+        if (!_options.OpenRunIndex)
+        {
+            // No recovery sweep reads the index, so there is no row to drop or keep.
+            return run with { ETag = etag };
+        }
+
         if (IsFinal(run.Status) && string.IsNullOrEmpty(run.Outbox))
         {
             // Done for good: drop it from the recovery sweep. Losing this write only costs the sweep one read later.
@@ -288,8 +295,14 @@ public sealed partial class TableRunStore(TableServiceClient service, TableStore
     }
 
     /// <inheritdoc />
+    /// <exception cref="InvalidOperationException">The store keeps no open-run index (<see cref="TableStoreOptions.OpenRunIndex"/> is off).</exception>
     public async Task<Page<RunRecord>> ListWithOutboxAsync(int pageSize, string? continuation = null, CancellationToken cancellationToken = default)
     {
+        if (!_options.OpenRunIndex)
+        {
+            throw new InvalidOperationException("This run store keeps no open-run index (TableStoreOptions.OpenRunIndex is off): nothing can list the runs that owe commands.");
+        }
+
         var after = DecodeContinuation(continuation);
         var filter = after is null
             ? TableClient.CreateQueryFilter($"PartitionKey eq {IndexPartition} and RowKey ge {"o|"} and RowKey lt {"o}"}")

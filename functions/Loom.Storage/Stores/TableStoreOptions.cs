@@ -14,6 +14,14 @@ public sealed partial record TableStoreOptions
     /// <summary>Clock for housekeeping decisions (how old an orphaned index row is).</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
+    /// <summary>
+    /// Whether the run store keeps an <c>o|</c> index row for every run that may still owe commands, which
+    /// <see cref="TableRunStore.ListWithOutboxAsync"/> reads (the self-hosted server's recovery sweep). Off, a run costs one
+    /// index row and one delete less; a host whose runs are carried by something else (the Function App: Durable resumes
+    /// every unfinished orchestration) turns it off, and then the listing is refused rather than silently empty.
+    /// </summary>
+    public bool OpenRunIndex { get; init; } = true;
+
     /// <summary>Table of workflow versions and heads.</summary>
     public string WorkflowsTable => Name("workflows");
 

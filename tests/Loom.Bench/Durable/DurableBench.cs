@@ -8,6 +8,7 @@ using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
 using DurableTask.AzureStorage;
 using Loom.Functions.Tests.Hosting;
+using Loom.Hosting;
 using Loom.Storage;
 using Loom.Testing;
 using Microsoft.DurableTask;
@@ -79,7 +80,9 @@ internal sealed class DurableBench : IAsyncDisposable
             _azurite,
             async loggers => CountingBackend.Wrap((AzureStorageOrchestrationService)await backend(loggers), _counts),
             prefix: "bench",
-            services: s => s.AddSingleton(_ => LoomStorageAccount.Create(connection, "bench", Counted(_loom.AddTo(new TableClientOptions()), _loomKinds))),
+            // The Function App's own store options (its host profile), over a counted client.
+            services: s => s.AddSingleton(sp => LoomStorageAccount.Create(
+                connection, LoomServiceCollectionExtensions.StoreOptions("bench", sp.GetRequiredService<LoomHostProfile>()), Counted(_loom.AddTo(new TableClientOptions()), _loomKinds))),
             tasks: registry => Baseline.Register(registry, _baselineHttp));
         _client = new BenchApiClient(_app.BaseUrl, FunctionAppHost.FunctionKey);
         Console.Error.WriteLine($"bench: durable: Function App on {_app.BaseUrl} (Azurite pid {_azurite.ProcessId})");
