@@ -6,70 +6,29 @@ namespace Loom.Storage.Stores;
 
 /// <summary>
 /// Run events in Table storage, in the run's own partition of the runs table (keys: <see cref="RunPartition"/>, ending in <c>e|</c> and
-/// the zero-padded sequence), so the run store can commit a run's state with the events that explain it in one transaction. Appends
-/// are batched per run and never overwrite.
+/// the zero-padded sequence), so the run store can commit a run's state with the events that explain it in one transaction. A write's
+/// events share rows (<see cref="EventRows"/>); appends never overwrite a stored sequence.
 /// </summary>
 public sealed class TableEventStore(TableServiceClient service, TableStoreOptions? options = null) : IEventStore
 {
+    // Appends that raced another writer for the same rows: read what is stored and try again, this many times.
+    private const int MaxAppendRounds = 3;
+
     private readonly LoomTable _table = new(service, (options ?? new TableStoreOptions()).RunsTable);
 
     /// <inheritdoc />
     public async Task AppendAsync(IReadOnlyList<RunEventRecord> events, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(events);
-        if (events.Count == 0)
-        {
-            return;
-        }
-
         foreach (var run in events.GroupBy(e => e.RunId, StringComparer.Ordinal))
         {
-            // Within one call, the first occurrence of an event id or a sequence wins, as it would across calls.
-            var entities = Distinct(run).Select(ToEntity).ToList();
-            foreach (var chunk in entities.Chunk(TableLimits.MaxTransactionActions))
-            {
-                try
-                {
-                    await _table.SubmitAsync(
-                        [.. chunk.Select(e => new TableTransactionAction(TableTransactionActionType.Add, e))], cancellationToken).ConfigureAwait(false);
-                }
-                catch (StorageException e) when (e.Kind == StorageErrorKind.Conflict)
-                {
-                    // Some were stored before (a retried append): insert one by one and keep what is there.
-                    foreach (var entity in chunk)
-                    {
-                        try
-                        {
-                            await _table.AddAsync(entity, cancellationToken).ConfigureAwait(false);
-                        }
-                        catch (StorageException inner) when (inner.Kind == StorageErrorKind.Conflict)
-                        {
-                        }
-                    }
-                }
-            }
+            await AppendMissingAsync(_table, run.Key, Distinct(run).ToList(), cancellationToken).ConfigureAwait(false);
         }
     }
 
     /// <inheritdoc />
-    public async Task<IReadOnlyList<RunEventRecord>> ListAsync(string runId, CancellationToken cancellationToken = default)
-    {
-        var events = new List<RunEventRecord>();
-        var filter = RunPartition.RangeFilter(runId, RunPartition.EventPrefix(runId));
-        await foreach (var row in _table.QueryAsync(filter, null, cancellationToken).ConfigureAwait(false))
-        {
-            events.Add(new RunEventRecord(
-                row.GetString("RunId") ?? runId,
-                row.GetString("EventId") ?? "",
-                row.GetInt64("Sequence") ?? 0,
-                row.GetDateTimeOffset("At") ?? default,
-                row.GetString("Type") ?? "",
-                row.GetString("TaskId"),
-                LargeText.Read(row, "Data") ?? ""));
-        }
-
-        return events;
-    }
+    public Task<IReadOnlyList<RunEventRecord>> ListAsync(string runId, CancellationToken cancellationToken = default) =>
+        ListAsync(_table, runId, -1, cancellationToken);
 
     /// <summary>Keeps the first occurrence of each event id and sequence, as separate appends would.</summary>
     internal static IEnumerable<RunEventRecord> Distinct(IEnumerable<RunEventRecord> events)
@@ -79,24 +38,63 @@ public sealed class TableEventStore(TableServiceClient service, TableStoreOption
         return events.Where(e => seenIds.Add(e.EventId) && seenSequences.Add(e.Sequence));
     }
 
-    /// <summary>The row of one event (shared with the run store's commit transaction).</summary>
-    internal static TableEntity ToEntity(RunEventRecord e)
+    /// <summary>The run's events with a sequence above <paramref name="after"/> (-1 for all), in sequence order: one range of row keys.</summary>
+    internal static async Task<IReadOnlyList<RunEventRecord>> ListAsync(LoomTable table, string runId, long after, CancellationToken cancellationToken)
     {
-        if (e.Sequence < 0)
+        var prefix = RunPartition.EventPrefix(runId);
+        // A row is keyed by the highest sequence it holds, so every row holding a sequence above 'after' has a key above after's.
+        var filter = after < 0
+            ? RunPartition.RangeFilter(runId, prefix)
+            : TableClient.CreateQueryFilter($"PartitionKey eq {RunPartition.Key(runId)} and RowKey gt {RunPartition.EventRow(runId, after)} and RowKey lt {prefix[..^1] + "}"}");
+        var rows = new List<RunEventRecord>();
+        await foreach (var row in table.QueryAsync(filter, null, cancellationToken).ConfigureAwait(false))
         {
-            throw new ArgumentOutOfRangeException(nameof(e), e.Sequence, $"Event '{e.EventId}' has a negative sequence.");
+            rows.AddRange(EventRows.FromEntity(row, runId).Where(e => e.Sequence > after));
         }
 
-        var entity = new TableEntity(RunPartition.Key(e.RunId), RunPartition.EventRow(e.RunId, e.Sequence))
+        return EventRows.Merge(rows);
+    }
+
+    /// <summary>
+    /// Stores those of <paramref name="events"/> (one run's, distinct) whose sequence is not stored yet, in shared rows. Used where the
+    /// events may be stored already (a redelivered save, a commit whose rows met stored ones), so it reads before it writes.
+    /// </summary>
+    internal static async Task AppendMissingAsync(LoomTable table, string runId, List<RunEventRecord> events, CancellationToken cancellationToken)
+    {
+        for (var round = 1; events.Count > 0; round++)
         {
-            ["RunId"] = e.RunId,
-            ["EventId"] = e.EventId,
-            ["Sequence"] = e.Sequence,
-            ["At"] = e.Timestamp,
-            ["Type"] = e.Type,
-            ["TaskId"] = e.TaskId,
-        };
-        LargeText.Write(entity, "Data", e.Data);
-        return entity;
+            var stored = (await ListAsync(table, runId, events.Min(e => e.Sequence) - 1, cancellationToken).ConfigureAwait(false))
+                .Select(e => e.Sequence).ToHashSet();
+            events = [.. events.Where(e => !stored.Contains(e.Sequence))];
+            if (events.Count == 0)
+            {
+                return;
+            }
+
+            var rows = EventRows.ToEntities(events);
+            if (round > MaxAppendRounds)
+            {
+                // Still racing: a row per event, each kept if its key is taken (a sequence already stored stays as it is).
+                rows = [.. events.Select(EventRows.ToSingleEntity)];
+            }
+
+            var conflicted = false;
+            foreach (var row in rows)
+            {
+                try
+                {
+                    await table.AddAsync(row, cancellationToken).ConfigureAwait(false);
+                }
+                catch (StorageException e) when (e.Kind == StorageErrorKind.Conflict)
+                {
+                    conflicted = true;
+                }
+            }
+
+            if (!conflicted || round > MaxAppendRounds)
+            {
+                return;
+            }
+        }
     }
 }

@@ -144,8 +144,14 @@ public sealed partial class TableRunStore(TableServiceClient service, TableStore
     /// <summary>Splits history rows into those that fit beside the run row in one transaction and the rest, in order.</summary>
     private (List<TableTransactionAction> InCommit, List<TableTransactionAction> AfterCommit) SplitHistory(TableEntity runRow, RunHistory history)
     {
-        var actions = TableEventStore.Distinct(history.Events)
-            .Select(e => new TableTransactionAction(TableTransactionActionType.Add, TableEventStore.ToEntity(e)))
+        if (history.Events.FirstOrDefault(e => RunPartition.Key(e.RunId) != runRow.PartitionKey) is { } stray)
+        {
+            throw new ArgumentException($"Event {stray.Sequence} belongs to another run ('{stray.RunId}') than '{runRow.GetString("RunId")}'.", nameof(history));
+        }
+
+        // The commit's events share rows (usually one): each row is a sub-request of the transaction, costly on both ends.
+        var actions = EventRows.ToEntities(TableEventStore.Distinct(history.Events))
+            .Select(e => new TableTransactionAction(TableTransactionActionType.Add, e))
             .Concat(history.Attempts.Select(a => new TableTransactionAction(TableTransactionActionType.UpsertReplace, TableAttemptStore.ToEntity(a, _options))));
         var inCommit = new List<TableTransactionAction>();
         var afterCommit = new List<TableTransactionAction>();
@@ -171,7 +177,7 @@ public sealed partial class TableRunStore(TableServiceClient service, TableStore
         return (inCommit, afterCommit);
     }
 
-    /// <summary>Writes history rows that did not go in a commit's transaction, batched; an event row already there is kept.</summary>
+    /// <summary>Writes history rows that did not go in a commit's transaction, batched; an event already stored is kept.</summary>
     private async Task WriteHistoryAsync(List<TableTransactionAction> actions, CancellationToken cancellationToken)
     {
         var bytes = 0L;
@@ -212,20 +218,22 @@ public sealed partial class TableRunStore(TableServiceClient service, TableStore
 
         foreach (var action in batch)
         {
+            var entity = (TableEntity)action.Entity;
+            if (action.ActionType != TableTransactionActionType.Add)
+            {
+                await _table.UpsertAsync(entity, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
             try
             {
-                var entity = (TableEntity)action.Entity;
-                if (action.ActionType == TableTransactionActionType.Add)
-                {
-                    await _table.AddAsync(entity, cancellationToken).ConfigureAwait(false);
-                }
-                else
-                {
-                    await _table.UpsertAsync(entity, cancellationToken).ConfigureAwait(false);
-                }
+                await _table.AddAsync(entity, cancellationToken).ConfigureAwait(false);
             }
             catch (StorageException e) when (e.Kind == StorageErrorKind.Conflict)
             {
+                // An event row with this key is stored; its events may still be missing under other keys (rows group differently).
+                var events = EventRows.FromEntity(entity, entity.GetString("RunId") ?? "").ToList();
+                await TableEventStore.AppendMissingAsync(_table, events[0].RunId, events, cancellationToken).ConfigureAwait(false);
             }
         }
     }

@@ -38,12 +38,13 @@ public sealed class RetentionStoreTests(AzuriteFixture azurite) : StoreTestBase(
 
     /// <summary>Stores a run created at <paramref name="created"/> with <paramref name="events"/> events, an attempt and a dead letter.</summary>
     private async Task<string> RunAsync(string id, string workflow, DateTimeOffset created, DateTimeOffset? finished, string status = "succeeded",
-        string outbox = "", int events = 3)
+        string outbox = "", int events = 3, int attempts = 1)
     {
         var stores = Stores;
         var history = new RunHistory(
             [.. Enumerable.Range(0, events).Select(i => new RunEventRecord(id, $"e{i}", i, created.AddSeconds(i), "TaskSucceeded", "a", "{}"))],
-            [new AttemptRecord { RunId = id, TaskId = "a", Attempt = 1, StartedAt = created, Duration = TimeSpan.FromSeconds(1), Outcome = "failed", StatusCode = 500 }]);
+            [.. Enumerable.Range(1, attempts).Select(n =>
+                new AttemptRecord { RunId = id, TaskId = "a", Attempt = n, StartedAt = created, Duration = TimeSpan.FromSeconds(1), Outcome = "failed", StatusCode = 500 })]);
         await stores.Runs.CreateAsync(new RunRecord
         {
             RunId = id, WorkflowId = workflow, WorkflowVersion = 1, Status = status, CreatedAt = created, FinishedAt = finished, State = "{}", Outbox = outbox,
@@ -82,7 +83,8 @@ public sealed class RetentionStoreTests(AzuriteFixture azurite) : StoreTestBase(
         var expired = new[]
         {
             // More history than one transaction holds: the run row still goes last, in the final batch.
-            await RunAsync("short-old", "short", T0, T0.AddHours(1), events: 130),
+            // (A write's events share a row, so the rows are attempts.)
+            await RunAsync("short-old", "short", T0, T0.AddHours(1), events: 130, attempts: 130),
             await RunAsync("short-old-failed", "short", T0.AddHours(1), T0.AddHours(2), status: "failed"),
         };
         var running = await RunAsync("short-running", "short", T0, null, status: "running");
@@ -96,7 +98,8 @@ public sealed class RetentionStoreTests(AzuriteFixture azurite) : StoreTestBase(
         var first = await sweep.SweepAsync(T0.AddDays(3));
 
         Assert.Equal(expired.Order(), first.Deleted.Order());
-        Assert.Equal(130 + 1 + 1 + 3 + 1 + 1, first.RowsDeleted);
+        // Each run: its events' row, its attempt rows and the run row.
+        Assert.Equal(1 + 130 + 1 + 1 + 1 + 1, first.RowsDeleted);
         foreach (var runId in expired)
         {
             Assert.Null(await Stores.Runs.GetAsync(runId));
