@@ -614,6 +614,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/runs/{runId}/tasks/{taskId}/instances": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a forEach task's instances
+         * @description A page of a forEach task's instances in item order: each one's status, attempt, times and reason.
+         *
+         *     Each instance's status comes from the run; attempt, times and reason of a final instance from its attempt rows (an instance's every attempt is listed under its own id, e.g. `each[3]`, at the attempts route). The run's view counts them by status under the task (`instances`). A task without forEach is a 400; `total` is 0 until its list is resolved.
+         */
+        get: operations["listTaskInstances"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -953,6 +975,16 @@ export interface components {
             /** @description Token of the next page; null on the last. */
             continuation: string | null;
         };
+        ForEachSummaryView: {
+            /** @description Number of instances (items in the resolved list). */
+            total: number;
+            /** @description Most instances in flight at once, when the definition is known. */
+            maxParallel: number | null;
+            /** @description Instances by status name (pending, running, retrying, succeeded, failed, cancelled); only non-zero counts. */
+            counts: {
+                [key: string]: number;
+            };
+        };
         TaskStateView: {
             /** @description Task id. */
             id: string;
@@ -996,6 +1028,8 @@ export interface components {
             type: string | null;
             /** @description Its `when:` condition; null when it has none or the definition is unknown. */
             when: string | null;
+            /** @description A forEach task's instances counted by status; null for other tasks and before its list is resolved. */
+            instances: components["schemas"]["ForEachSummaryView"] | null;
         };
         RunDetail: {
             /** @description Run id. */
@@ -1346,6 +1380,50 @@ export interface components {
         };
         JsonObject: {
             [key: string]: unknown;
+        };
+        ForEachInstanceView: {
+            /** @description Instance id, `task[index]`, as in events and attempts. */
+            id: string;
+            /** @description The item's 0-based index. */
+            index: number;
+            /**
+             * @description Instance status.
+             * @enum {string}
+             */
+            status: "pending" | "running" | "waiting" | "retrying" | "succeeded" | "failed" | "skipped" | "cancelled";
+            /** @description Current or last attempt (0 before the first). */
+            attempt: number;
+            /**
+             * Format: date-time
+             * @description First start.
+             */
+            startedAt: string | null;
+            /**
+             * Format: date-time
+             * @description End of its last attempt, once final.
+             */
+            finishedAt: string | null;
+            /**
+             * Format: date-time
+             * @description When its retry is due, while it waits to retry.
+             */
+            dueAt: string | null;
+            /** @description Why it failed or waits, when it did. */
+            reason: string | null;
+            /** @description Last HTTP status from the backend. */
+            statusCode: number | null;
+        };
+        ForEachInstanceList: {
+            /** @description Run id. */
+            runId: string;
+            /** @description Task id (the forEach task). */
+            taskId: string;
+            /** @description Number of instances; 0 while the list is not resolved yet. */
+            total: number;
+            /** @description Index of the first instance on this page. */
+            offset: number;
+            /** @description The instances from `offset`, at most `limit` of them. */
+            items: components["schemas"]["ForEachInstanceView"][];
         };
     };
     responses: {
@@ -2018,7 +2096,8 @@ export interface operations {
                      *           },
                      *           "outputTruncated": false,
                      *           "type": "http",
-                     *           "when": null
+                     *           "when": null,
+                     *           "instances": null
                      *         },
                      *         {
                      *           "id": "process",
@@ -2037,7 +2116,8 @@ export interface operations {
                      *           "output": null,
                      *           "outputTruncated": false,
                      *           "type": "http",
-                     *           "when": null
+                     *           "when": null,
+                     *           "instances": null
                      *         }
                      *       ],
                      *       "traceId": "4bf92f3577b34da6a3ce929d0e0e4736"
@@ -2732,6 +2812,84 @@ export interface operations {
             };
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+        };
+    };
+    listTaskInstances: {
+        parameters: {
+            query?: {
+                /** @description Index of the first instance. */
+                offset?: number;
+                /** @description Page size. */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The runId. */
+                runId: string;
+                /** @description The taskId. */
+                taskId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the task's instances, in item order. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "runId": "daily-report-20261205T030000Z",
+                     *       "taskId": "each",
+                     *       "total": 5,
+                     *       "offset": 0,
+                     *       "items": [
+                     *         {
+                     *           "id": "each[0]",
+                     *           "index": 0,
+                     *           "status": "succeeded",
+                     *           "attempt": 1,
+                     *           "startedAt": "2026-12-05T03:00:01+00:00",
+                     *           "finishedAt": "2026-12-05T03:00:01.3999999+00:00",
+                     *           "dueAt": null,
+                     *           "reason": null,
+                     *           "statusCode": 200
+                     *         },
+                     *         {
+                     *           "id": "each[1]",
+                     *           "index": 1,
+                     *           "status": "retrying",
+                     *           "attempt": 1,
+                     *           "startedAt": "2026-12-05T03:00:01+00:00",
+                     *           "finishedAt": null,
+                     *           "dueAt": "2026-12-05T03:00:03+00:00",
+                     *           "reason": "HTTP 503",
+                     *           "statusCode": 503
+                     *         },
+                     *         {
+                     *           "id": "each[2]",
+                     *           "index": 2,
+                     *           "status": "pending",
+                     *           "attempt": 0,
+                     *           "startedAt": null,
+                     *           "finishedAt": null,
+                     *           "dueAt": null,
+                     *           "reason": null,
+                     *           "statusCode": null
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ForEachInstanceList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
         };
     };

@@ -1011,4 +1011,66 @@ public abstract class HostScenarios(HostFixture fixture)
         Assert.Contains("10,001 items, over the host limit of 10,000", LoomHostClient.Task(run, "each")["reason"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.DoesNotContain(Calls(runId), c => c.Task == "each");
     }
+
+    [Fact]
+    public async Task ForEach_Instances_CountedUnderTheTask_AndPagedOneByOne()
+    {
+        // Item 1 is the number of 503s its instance gets first: that instance succeeds on its second attempt.
+        await H.RegisterAsync($$$"""
+            id: {{{W("fan-view")}}}
+            tasks:
+              - id: list
+                url: {{{B}}}/api/tasks/list?list=0,1,0,0,0
+              - id: each
+                url: "{{{B}}}/api/tasks/each?delayMs=100&failTimes=${{ item }}"
+                forEach: ${{ tasks.list.output.items }}
+                maxParallel: 2
+                timeout: 2m
+                retry: { maxAttempts: 3, backoff: fixed, delay: 100ms, jitter: 0 }
+                dependsOn: [list]
+            """);
+        var runId = await H.TriggerAsync(W("fan-view"));
+        var run = await H.WaitForRunAsync(runId, TimeSpan.FromSeconds(120), r => LoomHostClient.Task(r, "each")["instances"] is JsonObject);
+
+        // Whenever the list is resolved, the counts add up to its length (what each status holds depends on timing).
+        var instances = LoomHostClient.Task(run, "each")["instances"]!;
+        Assert.Equal((5, 2), (instances["total"]!.GetValue<int>(), instances["maxParallel"]!.GetValue<int>()));
+        Assert.Equal(5, instances["counts"]!.AsObject().Sum(c => c.Value!.GetValue<int>()));
+        Assert.Null(LoomHostClient.Task(run, "list")["instances"]);
+
+        run = await H.WaitForRunAsync(runId, TimeSpan.FromSeconds(120));
+        Assert.Equal("succeeded", Status(run));
+        Assert.Equal("""{"succeeded":5}""", LoomHostClient.Task(run, "each")["instances"]!["counts"]!.ToJsonString());
+
+        var path = $"/api/runs/{Uri.EscapeDataString(runId)}/tasks/each/instances";
+        var all = (await H.Client.GetFromJsonAsync<JsonObject>(path))!;
+        Assert.Equal((5, 0), (all["total"]!.GetValue<int>(), all["offset"]!.GetValue<int>()));
+        var items = all["items"]!.AsArray();
+        Assert.Equal(["each[0]", "each[1]", "each[2]", "each[3]", "each[4]"], items.Select(i => i!["id"]!.GetValue<string>()));
+        Assert.All(items, i => Assert.Equal("succeeded", Status(i!.AsObject())));
+        Assert.Equal([1, 2, 1, 1, 1], items.Select(i => i!["attempt"]!.GetValue<int>()));
+        Assert.All(items, i => Assert.Equal(200, i!["statusCode"]!.GetValue<int>()));
+        Assert.All(items, i => Assert.True(i!["finishedAt"]!.GetValue<DateTimeOffset>() >= i["startedAt"]!.GetValue<DateTimeOffset>()));
+
+        var page = (await H.Client.GetFromJsonAsync<JsonObject>($"{path}?offset=1&limit=2"))!;
+        Assert.Equal((5, 1), (page["total"]!.GetValue<int>(), page["offset"]!.GetValue<int>()));
+        Assert.Equal(["each[1]", "each[2]"], page["items"]!.AsArray().Select(i => i!["id"]!.GetValue<string>()));
+        Assert.Empty((await H.Client.GetFromJsonAsync<JsonObject>($"{path}?offset=5"))!["items"]!.AsArray());
+
+        foreach (var (url, expected) in new[]
+        {
+            ($"/api/runs/{Uri.EscapeDataString(runId)}/tasks/list/instances", HttpStatusCode.BadRequest),
+            ($"{path}?limit=0", HttpStatusCode.BadRequest),
+            ($"{path}?limit=1001", HttpStatusCode.BadRequest),
+            ($"{path}?offset=-1", HttpStatusCode.BadRequest),
+            ($"/api/runs/{Uri.EscapeDataString(runId)}/tasks/nope/instances", HttpStatusCode.NotFound),
+            ("/api/runs/no-such-run/tasks/each/instances", HttpStatusCode.NotFound),
+        })
+        {
+            using var response = await H.Client.GetAsync(url);
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == expected, $"{url}: {(int)response.StatusCode} {body}");
+            Assert.Contains("\"detail\"", body, StringComparison.Ordinal);
+        }
+    }
 }

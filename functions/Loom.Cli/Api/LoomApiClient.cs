@@ -160,6 +160,16 @@ public sealed class LoomApiClient : IDisposable
     public Task<JsonObject> GetAttemptsAsync(string runId, string taskId, CancellationToken cancellationToken = default) =>
         SendAsync(HttpMethod.Get, $"api/runs/{Segment(runId)}/tasks/{Segment(taskId)}/attempts", null, cancellationToken);
 
+    /// <summary>GET /api/runs/{runId}/tasks/{taskId}/instances: a page of a forEach task's instances in item order.</summary>
+    public Task<JsonObject> ListInstancesAsync(string runId, string taskId, int? offset = null, int? limit = null, CancellationToken cancellationToken = default)
+    {
+        var query = new List<string>();
+        if (offset is not null) query.Add("offset=" + offset.Value.ToString(CultureInfo.InvariantCulture));
+        if (limit is not null) query.Add("limit=" + limit.Value.ToString(CultureInfo.InvariantCulture));
+        var path = $"api/runs/{Segment(runId)}/tasks/{Segment(taskId)}/instances" + (query.Count == 0 ? "" : "?" + string.Join('&', query));
+        return SendAsync(HttpMethod.Get, path, null, cancellationToken);
+    }
+
     /// <summary>POST /api/runs/{runId}/cancel.</summary>
     public Task<JsonObject> CancelRunAsync(string runId, string? reason = null, CancellationToken cancellationToken = default) =>
         SendJsonAsync($"api/runs/{Segment(runId)}/cancel", new CancelRequest(reason), LoomJsonContext.Default.CancelRequest, cancellationToken);

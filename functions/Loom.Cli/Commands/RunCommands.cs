@@ -5,7 +5,7 @@ using Loom.Cli.Rendering;
 
 namespace Loom.Cli.Commands;
 
-/// <summary><c>loom run ...</c>: list, show, watch, cancel, retry.</summary>
+/// <summary><c>loom run ...</c>: list, show, watch, cancel, retry, redrive, instances.</summary>
 internal static class RunCommands
 {
     private static readonly string[] Statuses = ["pending", "running", "succeeded", "failed", "cancelled"];
@@ -20,6 +20,7 @@ internal static class RunCommands
         command.Subcommands.Add(Cancel(context));
         command.Subcommands.Add(Retry(context));
         command.Subcommands.Add(Redrive(context));
+        command.Subcommands.Add(Instances(context));
         return command;
     }
 
@@ -140,6 +141,38 @@ internal static class RunCommands
         var command = new Command("redrive", "Resume a failed or cancelled run in place: same run id, succeeded tasks kept, attempt numbers continue; its dead letters are acknowledged.") { run, task, wait, interval };
         context.SetApiAction(command, (parse, client, ct) =>
             RedriveAsync(context, client, parse.GetValue(run)!, parse.GetValue(task) ?? [], parse.GetValue(wait), CliContext.Interval(parse, interval), ct));
+        return command;
+    }
+
+    private static Command Instances(CliContext context)
+    {
+        var run = new Argument<string>("run") { Description = "Run id" };
+        var task = new Argument<string>("task") { Description = "Id of a forEach task of the run" };
+        var offset = new Option<int>("--offset") { Description = "Index of the first instance", DefaultValueFactory = _ => 0 };
+        var limit = new Option<int>("--limit", "-n") { Description = "Most instances to show (1 to 1000)", DefaultValueFactory = _ => 100 };
+        var output = CliContext.OutputOption();
+        var json = new Option<bool>("--json") { Description = "The API's JSON (the same as -o json)" };
+        var command = new Command("instances", "List a forEach task's instances, one line each, in item order: status, attempt, HTTP status, times and reason.") { run, task, offset, limit, output, json };
+        context.SetApiAction(command, async (parse, client, ct) =>
+        {
+            var body = await client.ListInstancesAsync(parse.GetValue(run)!, parse.GetValue(task)!, parse.GetValue(offset), parse.GetValue(limit), ct);
+            var format = parse.GetValue(json) ? OutputFormat.Json : Printer.Parse(parse.GetValue(output));
+            Printer.Write(context.Output, format, body, w =>
+            {
+                var items = body["items"] as JsonArray ?? [];
+                var total = Show.Int(body["total"]) ?? 0;
+                var first = Show.Int(body["offset"]) ?? 0;
+                if (items.Count == 0)
+                {
+                    w.WriteLine(total == 0 ? "no instances (the task's list is not resolved yet, or it is empty)" : $"no instances from {first} (the task has {total})");
+                    return;
+                }
+                ForEachText.Table(items, context.Time.GetUtcNow()).WriteTo(w);
+                var last = first + items.Count;
+                if (last < total) w.WriteLine($"(instances {first}-{last - 1} of {total}; --offset {last} for the next page)");
+            });
+            return ExitCodes.Ok;
+        });
         return command;
     }
 

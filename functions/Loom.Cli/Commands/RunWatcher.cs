@@ -64,9 +64,16 @@ internal sealed class RunWatcher(LoomApiClient client, CliContext context, TimeS
             var stage = Show.Int(task["stage"]) ?? 0;
             var name = stage == 0 ? Show.Str(task["id"]) : new string(' ', 2 * (stage - 1)) + "└ " + Show.Str(task["id"]);
             table.Add(name, Show.Str(task["status"]), Show.Str(task["type"]) == "wait" ? "wait" : Attempt(task), Show.Int(task["statusCode"])?.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                Elapsed(task, now), Show.OneLine(Show.Str(task["reason"]), 80));
+                Elapsed(task, now), Reason(task));
         }
         return table;
+    }
+
+    // A forEach task's instance counts lead its reason, so its line reads "3/10 succeeded, 2 running, 1 retrying".
+    private static string? Reason(JsonObject task)
+    {
+        var reason = Show.OneLine(Show.Str(task["reason"]), 80);
+        return ForEachText.Counts(task["instances"]) is { } counts ? (string.IsNullOrEmpty(reason) ? counts : $"{counts}; {reason}") : reason;
     }
 
     private int Redraw(JsonObject run, int drawn)

@@ -77,9 +77,9 @@ internal static class ApiOperations
         2400, null, null, [], new Dictionary<string, int> { ["succeeded"] = 2 },
         [
             new TaskStateView("fetch_data", Engine.TaskRunStatus.Succeeded, 1, 3, [], 0, ExampleTime.AddSeconds(0.1), ExampleTime.AddSeconds(1.2), null, null, 200,
-                new JsonObject { ["rows"] = 42 }, false, "http", null),
+                new JsonObject { ["rows"] = 42 }, false, "http", null, null),
             new TaskStateView("process", Engine.TaskRunStatus.Succeeded, 1, 3, ["fetch_data"], 1, ExampleTime.AddSeconds(1.3), ExampleTime.AddSeconds(2.5), null, null, 200,
-                null, false, "http", null),
+                null, false, "http", null, null),
         ],
         "4bf92f3577b34da6a3ce929d0e0e4736");
 
@@ -212,6 +212,19 @@ internal static class ApiOperations
             ],
             Conflict: true, Summary: "Start a run from a webhook",
             Notes: "The URL comes from the workflow's `- webhook: true` trigger (admins see it in GET /api/workflows/{id}); it needs no API key. The JSON body is the run's params (at most 128 KiB). A wrong or rotated token is a 404; a paused workflow is a 409."),
+        ["GET /api/runs/{runId}/tasks/{taskId}/instances"] = new("listTaskInstances", "runs",
+            [new("200", "A page of the task's instances, in item order.", Json.ForEachInstanceList, Example(new ForEachInstanceList(ExampleRunId, "each", 5, 0,
+            [
+                new ForEachInstanceView("each[0]", 0, Engine.TaskRunStatus.Succeeded, 1, ExampleTime.AddSeconds(1), ExampleTime.AddSeconds(1.4), null, null, 200),
+                new ForEachInstanceView("each[1]", 1, Engine.TaskRunStatus.Retrying, 1, ExampleTime.AddSeconds(1), null, ExampleTime.AddSeconds(3), "HTTP 503", 503),
+                new ForEachInstanceView("each[2]", 2, Engine.TaskRunStatus.Pending, 0, null, null, null, null, null),
+            ]), Json.ForEachInstanceList))],
+            QueryParameters:
+            [
+                new("offset", "query", new JsonObject { ["type"] = "integer", ["minimum"] = 0, ["maximum"] = Definitions.ForEachInstances.MaxItems, ["default"] = 0 }, "Index of the first instance."),
+                new("limit", "query", new JsonObject { ["type"] = "integer", ["minimum"] = 1, ["maximum"] = ForEachViews.MaxPageSize, ["default"] = ForEachViews.DefaultPageSize }, "Page size."),
+            ],
+            Summary: "List a forEach task's instances", Notes: "Each instance's status comes from the run; attempt, times and reason of a final instance from its attempt rows (an instance's every attempt is listed under its own id, e.g. `each[3]`, at the attempts route). The run's view counts them by status under the task (`instances`). A task without forEach is a 400; `total` is 0 until its list is resolved."),
     };
 
     /// <summary>The contract of <paramref name="route"/>; throws when it has none (a route added without its contract).</summary>

@@ -104,14 +104,25 @@ internal static class ListingQuery
         return parsed;
     }
 
-    /// <summary>The page size: 1 to 1000, 50 when not given.</summary>
-    public static int Limit(ApiRequest request)
+    /// <summary>The page size: 1 to 1000, <paramref name="defaultLimit"/> (50) when not given.</summary>
+    public static int Limit(ApiRequest request, int defaultLimit = 50)
     {
-        var limit = 50;
+        var limit = defaultLimit;
         if (request.QueryValue("limit") is { } l && (!int.TryParse(l, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > 1000))
         {
             throw new ApiProblemException(ApiResponse.Problem(400, "Bad limit", "limit must be a whole number from 1 to 1000."));
         }
         return limit;
+    }
+
+    /// <summary>The <c>offset</c> of a page: a whole number from 0 to <paramref name="max"/>, 0 when not given.</summary>
+    public static int Offset(ApiRequest request, int max)
+    {
+        var offset = 0;
+        if (request.QueryValue("offset") is { } o && (!int.TryParse(o, NumberStyles.None, CultureInfo.InvariantCulture, out offset) || offset > max))
+        {
+            throw new ApiProblemException(ApiResponse.Problem(400, "Bad offset", $"offset must be a whole number from 0 to {max}."));
+        }
+        return offset;
     }
 }

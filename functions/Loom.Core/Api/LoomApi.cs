@@ -67,6 +67,7 @@ public sealed class LoomApi
             new("GET", "/api/workflows/{id}/stats", ApiRole.Reader, stats.GetAsync, "A workflow's run statistics since an instant (default the last 7 days, at most 31): success rate, duration percentiles, retries, slowest tasks."),
             new("POST", "/api/workflows/{id}/webhook/rotate", ApiRole.Admin, webhooks.RotateAsync, "Give the workflow's webhook a new URL; the old one stops working."),
             new("POST", "/api/hooks/{workflowId}/{token}", ApiRole.Anonymous, webhooks.HookAsync, "Start a run from a workflow's webhook URL (authenticated by its token, and by a body signature when the trigger has a signingSecret)."),
+            new("GET", "/api/runs/{runId}/tasks/{taskId}/instances", ApiRole.Reader, runs.InstancesAsync, "A page of a forEach task's instances in item order: each one's status, attempt, times and reason."),
         ];
 
         // Diagnostics are host-specific (the self-hosted server offers them; the Function App has Application Insights and

@@ -16,6 +16,9 @@ internal sealed class RunHandlers(ApiServices services)
 {
     private static readonly string[] Statuses = ["pending", "running", "succeeded", "failed", "cancelled"];
 
+    /// <summary>Attempt reads of one instances page in flight at once.</summary>
+    private const int InstanceReadsAtOnce = 8;
+
     public async Task<ApiResponse> TriggerAsync(RouteContext context)
     {
         var workflows = new WorkflowHandlers(services);
@@ -181,6 +184,39 @@ internal sealed class RunHandlers(ApiServices services)
         var events = RunViews.NeedsEvents(attempts, task) ? await services.Events.ListAsync(runId, context.CancellationToken) : null;
         var items = RunViews.Attempts(attempts, task, events);
         return ApiResponse.Ok(new AttemptList(runId, taskId, items), LoomJsonContext.Default.AttemptList);
+    }
+
+    /// <summary>
+    /// A page of a forEach task's instances. Instance ids are not zero-padded in attempt keys (<c>T[9]</c> sorts after
+    /// <c>T[10]</c>), so a page is not one key range: the page's final instances are read one range each, at most
+    /// <see cref="InstanceReadsAtOnce"/> at a time, and never more than the page size (1000 at most).
+    /// </summary>
+    public async Task<ApiResponse> InstancesAsync(RouteContext context)
+    {
+        var runId = context["runId"];
+        var taskId = context["taskId"];
+        var offset = ListingQuery.Offset(context.Request, ForEachInstances.MaxItems);
+        var limit = ListingQuery.Limit(context.Request, ForEachViews.DefaultPageSize);
+        var (record, state) = await RequireRunAsync(runId, context.CancellationToken, live: true);
+        if (!state.Tasks.TryGetValue(taskId, out var task))
+        {
+            return ApiResponse.Problem(404, "Not found", $"Run '{runId}' has no task '{taskId}'.");
+        }
+        if (task.ForEach is null)
+        {
+            var definition = await services.Workflows.GetAsync(record.WorkflowId, record.WorkflowVersion, context.CancellationToken);
+            if (definition?.Tasks.FirstOrDefault(t => t.Id == taskId)?.ForEach is null)
+            {
+                return ApiResponse.Problem(400, "Not a forEach task", $"Task '{taskId}' of run '{runId}' has no forEach, so it has no instances; its attempts are at /api/runs/{{runId}}/tasks/{{taskId}}/attempts.");
+            }
+        }
+        var attempts = new Dictionary<int, IReadOnlyList<AttemptRecord>>();
+        foreach (var chunk in ForEachViews.FinalOnPage(task.ForEach, offset, limit).Chunk(InstanceReadsAtOnce))
+        {
+            var rows = await Task.WhenAll(chunk.Select(i => services.Attempts.ListAsync(runId, ForEachInstances.Id(taskId, i), context.CancellationToken)));
+            for (var k = 0; k < chunk.Length; k++) attempts[chunk[k]] = rows[k];
+        }
+        return ApiResponse.Ok(ForEachViews.Page(runId, taskId, task.ForEach, offset, limit, attempts), LoomJsonContext.Default.ForEachInstanceList);
     }
 
     public async Task<ApiResponse> CancelAsync(RouteContext context)

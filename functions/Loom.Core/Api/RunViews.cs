@@ -44,7 +44,8 @@ public static class RunViews
                 task.Output?.DeepClone(),
                 task.OutputTruncated,
                 def?.Type,
-                def?.When));
+                def?.When,
+                ForEachViews.Summary(task, def)));
         }
         return new RunDetail(
             run.RunId, run.WorkflowId, run.WorkflowVersion, state.Status, run.Trigger, run.CreatedAt, run.ScheduledAt,

@@ -44,4 +44,5 @@ namespace Loom.Core.Api.Contracts;
 [JsonSerializable(typeof(CircuitList))]
 [JsonSerializable(typeof(WorkflowStats))]
 [JsonSerializable(typeof(WebhookRotated))]
+[JsonSerializable(typeof(ForEachInstanceList))]
 public sealed partial class LoomJsonContext : JsonSerializerContext;

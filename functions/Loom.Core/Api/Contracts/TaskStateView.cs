@@ -21,4 +21,5 @@ public sealed record TaskStateView(
     [property: Description("Its output (size-capped).")] JsonNode? Output,
     [property: Description("True when the output was cut.")] bool OutputTruncated,
     [property: Description("Task type (`http` or `wait`), when the definition is known.")] string? Type,
-    [property: Description("Its `when:` condition; null when it has none or the definition is unknown.")] string? When);
+    [property: Description("Its `when:` condition; null when it has none or the definition is unknown.")] string? When,
+    [property: Description("A forEach task's instances counted by status; null for other tasks and before its list is resolved.")] ForEachSummaryView? Instances);
