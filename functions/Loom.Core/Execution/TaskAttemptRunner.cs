@@ -57,7 +57,9 @@ public sealed class TaskAttemptRunner(HttpTaskExecutor executor, ISecretProvider
         {
             while (true)
             {
-                await Task.Delay(RunCheckInterval, clock, stop);
+                // Most calls return within the first interval: stopping the wait then is the usual end, not worth an exception.
+                await Task.Delay(RunCheckInterval, clock, stop).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                if (stop.IsCancellationRequested) return;
                 var stored = await runs.GetAsync(runId, stop);
                 if (RunStatuses.IsFinal(stored?.Status))
                 {
