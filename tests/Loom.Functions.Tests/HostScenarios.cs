@@ -1073,4 +1073,42 @@ public abstract class HostScenarios(HostFixture fixture)
             Assert.Contains("\"detail\"", body, StringComparison.Ordinal);
         }
     }
+
+    [Fact]
+    public async Task ForEach_Redrive_RunsOnlyTheFailedInstanceAgain_KeepsTheSucceededOnesOutputs()
+    {
+        // Item 1 is how many calls its instance fails with a 400 (not retried): the first run fails, the redrive's call succeeds.
+        var key = Guid.NewGuid().ToString("N");
+        await H.RegisterAsync($$$"""
+            id: {{{W("fan-redrive")}}}
+            tasks:
+              - id: list
+                url: {{{B}}}/api/tasks/list?list=0,1,0
+              - id: each
+                url: "{{{B}}}/api/tasks/each?failCalls=${{ item }}&failStatus=400&key={{{key}}}-${{ index }}"
+                forEach: ${{ tasks.list.output.items }}
+                maxParallel: 3
+                dependsOn: [list]
+              - id: after
+                url: {{{B}}}/api/tasks/after
+                dependsOn: [each]
+            """);
+        var runId = await H.TriggerAsync(W("fan-redrive"));
+        var failed = await H.WaitForRunAsync(runId, TimeSpan.FromSeconds(120));
+        Assert.Equal("failed", Status(failed));
+        Assert.Equal("""{"failed":1,"succeeded":2}""", LoomHostClient.Task(failed, "each")["instances"]!["counts"]!.ToJsonString());
+
+        using var operatorClient = H.NewClient(LoomTestServer.OperatorKey);
+        using var response = await operatorClient.PostAsJsonAsync($"/api/runs/{Uri.EscapeDataString(runId)}/redrive", new { });
+        Assert.True(response.StatusCode == HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
+        var redriven = await H.WaitForRunAsync(runId, TimeSpan.FromSeconds(120), r => Status(r) == "succeeded");
+
+        var each = Calls(runId).Where(c => c.Task == "each").ToList();
+        Assert.Equal(["each[0]", "each[1]", "each[1]", "each[2]"], each.Select(c => c.TaskId).Order(StringComparer.Ordinal));
+        Assert.Equal([400, 200], each.Where(c => c.TaskId == "each[1]").Select(c => c.Status));
+        // The kept instances' outputs (from the first run) and the redriven one's reach downstream in item order.
+        var inputs = JsonNode.Parse(Calls(runId).Single(c => c.Task == "after").Body)!["inputs"]!["each"]!.AsArray();
+        Assert.Equal([1, 2, 1], inputs.Select(o => o!["attempt"]!.GetValue<int>()));
+        Assert.Equal("""{"succeeded":3}""", LoomHostClient.Task(redriven, "each")["instances"]!["counts"]!.ToJsonString());
+    }
 }

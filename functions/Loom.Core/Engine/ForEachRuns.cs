@@ -95,6 +95,37 @@ public static class ForEachRuns
         ForEachInstances.TryParse(taskId, out var parent, out var index)
         && state.Tasks.TryGetValue(parent, out var owner) && owner.ForEach is { } fan && index < fan.Count;
 
+    /// <summary>
+    /// What a redrive keeps of a forEach task it runs again: its succeeded instances, with their outputs, when the task did not
+    /// succeed and its list comes out the same (a param, or an upstream task the redrive keeps); every other instance is pending
+    /// again. Null when it starts afresh: it succeeded (named to run again), never fanned out, has no succeeded instance, or
+    /// the task its list comes from runs again too (its list may differ).
+    /// </summary>
+    /// <param name="task">The forEach task's definition.</param>
+    /// <param name="state">Its state in the failed or cancelled run.</param>
+    /// <param name="reset">Every task the redrive runs again.</param>
+    public static ForEachState? KeptOnRedrive(TaskDefinition task, TaskState state, IReadOnlyCollection<string> reset)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(reset);
+        if (task.ForEach is null || state.Status == TaskRunStatus.Succeeded || state.ForEach is not { Count: > 0 } fan
+            || fan.CountOf(ForEachState.Succeeded) == 0
+            || TemplateEngine.FindReferences(task.ForEach) is not [{ IsValid: true } reference]
+            || (reference.Root == "tasks" && (reference.Name is not { } source || reset.Contains(source))))
+        {
+            return null;
+        }
+
+        var statuses = fan.Statuses.ToCharArray();
+        for (var i = 0; i < statuses.Length; i++)
+        {
+            if (statuses[i] != ForEachState.Succeeded) statuses[i] = ForEachState.Pending;
+        }
+
+        return fan with { Statuses = new string(statuses), Next = 0, Running = [], FirstFailure = null };
+    }
+
     /// <summary>Instance counts by status name (pending, running, retrying, succeeded, failed, cancelled), for views; only non-zero counts.</summary>
     public static IReadOnlyDictionary<string, int> Counts(ForEachState fan)
     {

@@ -32,10 +32,14 @@ internal sealed partial class RunTransitionBuilder
             return;
         }
 
-        tasks[def.Id] = task with { ForEach = new ForEachState { Count = list.Count, Statuses = new string(ForEachState.Pending, list.Count) } };
+        // A redrive keeps the instances that succeeded (ForEachRuns.KeptOnRedrive): only the others run again.
+        var kept = task.ForEach is { } k && k.Count == list.Count ? k : null;
+        tasks[def.Id] = task with { ForEach = kept ?? new ForEachState { Count = list.Count, Statuses = new string(ForEachState.Pending, list.Count) } };
+        var keeping = kept?.CountOf(ForEachState.Succeeded) ?? 0;
         AddLog(RunLogTypes.TaskStarted, def.Id, null, string.Create(CultureInfo.InvariantCulture,
-            $"forEach over {list.Count:N0} items, at most {Math.Max(1, def.MaxParallel)} at once"));
+            $"forEach over {list.Count:N0} items, at most {Math.Max(1, def.MaxParallel)} at once{(keeping > 0 ? $"; {keeping:N0} that succeeded before the redrive are kept" : "")}"));
         StartInstances(def);
+        FinishIfAllFinal(def);
     }
 
     /// <summary>Starts pending instances, in item order, until maxParallel are in flight.</summary>
@@ -55,6 +59,13 @@ internal sealed partial class RunTransitionBuilder
         var max = Math.Max(1, def.Retry.MaxAttempts);
         while (running.Count < Math.Max(1, def.MaxParallel) && next < fan.Count)
         {
+            if (statuses[next] != ForEachState.Pending)
+            {
+                // Succeeded before a redrive: kept, not run again.
+                next++;
+                continue;
+            }
+
             var id = ForEachInstances.Id(def.Id, next);
             running.Add(new ForEachInstance(next, new TaskState { Status = TaskRunStatus.Running, Attempt = attempt, AttemptBase = task.AttemptBase, StartedAt = at }));
             statuses[next] = ForEachState.Active;
@@ -192,7 +203,8 @@ internal sealed partial class RunTransitionBuilder
         var failed = fan.CountOf(ForEachState.Failed);
         if (failed > 0)
         {
-            FailFinal(def, task with { ForEach = fan with { Outputs = null, OutputChars = 0 } }, string.Create(CultureInfo.InvariantCulture,
+            // The succeeded instances' outputs stay: a redrive keeps those instances instead of running them again.
+            FailFinal(def, task, string.Create(CultureInfo.InvariantCulture,
                 $"{failed:N0} of {fan.Count:N0} instances failed; first: {fan.FirstFailure}"));
             return;
         }
@@ -227,8 +239,9 @@ internal sealed partial class RunTransitionBuilder
             AbortAttempt(ForEachInstances.Id(taskId, instance.Index), instance.State.Attempt);
         }
 
+        // The succeeded instances' outputs stay, for a redrive to keep.
         var statuses = fan.Statuses.Replace(ForEachState.Active, ForEachState.Cancelled).Replace(ForEachState.Pending, ForEachState.Cancelled);
-        return task with { ForEach = fan with { Statuses = statuses, Running = [], Next = fan.Count, Outputs = null, OutputChars = 0 } };
+        return task with { ForEach = fan with { Statuses = statuses, Running = [], Next = fan.Count } };
     }
 
     /// <summary>Why an instance's output cannot be kept, or null: the run's output budget counts every instance's output.</summary>

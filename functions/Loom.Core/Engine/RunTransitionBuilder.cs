@@ -300,8 +300,9 @@ internal sealed partial class RunTransitionBuilder
 
         foreach (var id in reset)
         {
-            var attempts = Get(id).Attempt;
-            tasks[id] = new TaskState { Attempt = attempts, AttemptBase = attempts };
+            var old = Get(id);
+            var kept = definitions.TryGetValue(id, out var def) ? ForEachRuns.KeptOnRedrive(def, old, reset) : null;
+            tasks[id] = new TaskState { Attempt = old.Attempt, AttemptBase = old.Attempt, ForEach = kept };
         }
 
         status = RunStatus.Running;
@@ -792,7 +793,8 @@ internal sealed partial class RunTransitionBuilder
 
     private void Skip(string id, TaskState task, string why)
     {
-        tasks[id] = task with { Status = TaskRunStatus.Skipped, FinishedAt = at, DueAt = null, Reason = why };
+        // A forEach task that a redrive left with its kept instances did not fan out this time: it has no instances.
+        tasks[id] = task with { Status = TaskRunStatus.Skipped, FinishedAt = at, DueAt = null, Reason = why, ForEach = null };
         AddLog(RunLogTypes.TaskSkipped, id, null, why);
     }
 

@@ -218,7 +218,7 @@ public class RunStateMachineForEachTests
     }
 
     [Fact]
-    public void Apply_RedriveOfAFailedForEachTask_RunsItsInstancesAgainWithAttemptNumbersContinuing()
+    public void Apply_RedriveOfAFailedForEachTask_RunsOnlyItsFailedInstancesAgainWithAttemptNumbersContinuing()
     {
         var wf = ListThenFan(maxParallel: 2, retry: Retries(2));
         var state = RunStateMachine.Apply(wf, Start(wf, out _), ListOk("a", "b")).State;
@@ -228,8 +228,63 @@ public class RunStateMachineForEachTests
 
         var t = RunStateMachine.Apply(wf, state, new RedriveRequested([], "ops", At(10)));
 
-        Assert.Equal(["fan[0]#2", "fan[1]#2"], Invoked(t));
+        Assert.Equal(["fan[0]#2"], Invoked(t));
         Assert.Equal(1, t.State.Tasks["fan"].AttemptBase);
+        Assert.Equal("as", t.State.Tasks["fan"].ForEach!.Statuses);
+
+        // The kept instance's output takes its place in the array.
+        t = RunStateMachine.Apply(wf, t.State, Out("fan[0]", 2, "A", at: 11));
+        Assert.Equal(TaskRunStatus.Succeeded, StatusOf(t.State, "fan"));
+        Assert.Equal("""["A","B"]""", t.State.Tasks["fan"].Output!.ToJsonString());
+        Assert.Equal(["after#1"], Invoked(t));
+    }
+
+    [Fact]
+    public void Apply_RedriveOfACancelledRun_RunsTheCancelledAndPendingInstancesOnly_InItemOrderWithinMaxParallel()
+    {
+        var wf = ListThenFan(maxParallel: 2);
+        var state = RunStateMachine.Apply(wf, Start(wf, out _), ListOk("a", "b", "c", "d", "e")).State;
+        state = RunStateMachine.Apply(wf, state, Out("fan[1]", 1, "B", at: 2)).State;
+        state = RunStateMachine.Apply(wf, state, new CancelRequested("stop", At(3))).State;
+        Assert.Equal("csccc", state.Tasks["fan"].ForEach!.Statuses);
+
+        var t = RunStateMachine.Apply(wf, state, new RedriveRequested([], "ops", At(10)));
+
+        Assert.Equal(["fan[0]#2", "fan[2]#2"], Invoked(t));
+        t = RunStateMachine.Apply(wf, t.State, Out("fan[0]", 2, "A", at: 11));
+        Assert.Equal(["fan[3]#2"], Invoked(t));
+        t = RunStateMachine.Apply(wf, t.State, Out("fan[2]", 2, "C", at: 12));
+        t = RunStateMachine.Apply(wf, t.State, Out("fan[3]", 2, "D", at: 13));
+        t = RunStateMachine.Apply(wf, t.State, Out("fan[4]", 2, "E", at: 14));
+        Assert.Equal("""["A","B","C","D","E"]""", t.State.Tasks["fan"].Output!.ToJsonString());
+    }
+
+    [Fact]
+    public void Apply_RedriveNamingTheListTask_RunsEveryInstanceAgain()
+    {
+        // The list may come out different, so nothing of the old fan-out is kept.
+        var wf = ListThenFan(maxParallel: 2);
+        var state = RunStateMachine.Apply(wf, Start(wf, out _), ListOk("a", "b")).State;
+        state = RunStateMachine.Apply(wf, state, Err("fan[0]", 1, at: 2, failure: FailureClass.ClientError, status: 400)).State;
+        state = RunStateMachine.Apply(wf, state, Out("fan[1]", 1, "B", at: 3)).State;
+
+        var t = RunStateMachine.Apply(wf, state, new RedriveRequested(["list"], "ops", At(10)));
+        Assert.Null(t.State.Tasks["fan"].ForEach);
+        t = RunStateMachine.Apply(wf, t.State, new AttemptCompleted("list", 2, AttemptOutcome.Success(new JsonObject { ["items"] = new JsonArray("x", "y") }), At(11)));
+
+        Assert.Equal(["fan[0]#2", "fan[1]#2"], Invoked(t));
+    }
+
+    [Fact]
+    public void KeptOnRedrive_SucceededTaskOrNoSucceededInstance_StartsAfresh()
+    {
+        var def = Fan("fan", "${{ params.items }}", 2);
+        var failed = new TaskState { Status = TaskRunStatus.Failed, ForEach = new ForEachState { Count = 3, Statuses = "sfc", Next = 3 } };
+
+        Assert.Equal("spp", ForEachRuns.KeptOnRedrive(def, failed, ["fan"])!.Statuses);
+        Assert.Null(ForEachRuns.KeptOnRedrive(def, failed with { Status = TaskRunStatus.Succeeded }, ["fan"]));
+        Assert.Null(ForEachRuns.KeptOnRedrive(def, failed with { ForEach = failed.ForEach! with { Statuses = "ffc" } }, ["fan"]));
+        Assert.Null(ForEachRuns.KeptOnRedrive(def, failed with { ForEach = null }, ["fan"]));
     }
 
     [Fact]

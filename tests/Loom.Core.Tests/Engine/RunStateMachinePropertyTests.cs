@@ -37,7 +37,7 @@ public sealed class RunStateMachinePropertyTests(ITestOutputHelper output)
         output.WriteLine(string.Join(", ", stats.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key}={kv.Value}")));
 
         // The generator must actually reach every interesting corner, or the properties prove little.
-        foreach (var key in new[] { "run:succeeded", "run:failed", "run:cancelled", "task:skipped", "task:retried", "task:waited", "timeout", "failFast", "retryFromFailed", "redrive", "task:skipped-by-condition", "task:wait-timer", "forEach:succeeded", "forEach:failed", "forEach:instance-retried", "forEach:empty", "forEach:not-a-list", "forEach:cancelled" })
+        foreach (var key in new[] { "run:succeeded", "run:failed", "run:cancelled", "task:skipped", "task:retried", "task:waited", "timeout", "failFast", "retryFromFailed", "redrive", "task:skipped-by-condition", "task:wait-timer", "forEach:succeeded", "forEach:failed", "forEach:instance-retried", "forEach:empty", "forEach:not-a-list", "forEach:cancelled", "forEach:instances-kept-on-redrive" })
         {
             Assert.True(stats.GetValueOrDefault(key) > 10, $"generator rarely reached {key}: {stats.GetValueOrDefault(key)}");
         }
@@ -93,7 +93,13 @@ public sealed class RunStateMachinePropertyTests(ITestOutputHelper output)
         var kept = finished.Tasks.Where(kv => kv.Value.Status == TaskRunStatus.Succeeded).Select(kv => kv.Key).ToHashSet(StringComparer.Ordinal);
         var redrive = new RedriveRequested([], "ops", now.AddSeconds(1));
         Assert.Equal(calm.Tasks.Select(t => t.Id).Where(id => !kept.Contains(id)), RunStateMachine.RedriveTasks(calm, finished, []));
-        var sim = new Simulation(calm, rng, stats, trace) { Now = now, NeverInvoke = kept, AlwaysSucceed = true };
+        // A forEach task that runs again keeps its succeeded instances when its list comes out the same (a param or a kept task's output).
+        var keptInstances = calm.Tasks
+            .Where(d => d.ForEach is not null && !kept.Contains(d.Id) && (ListSource(d) is not { } source || kept.Contains(source)))
+            .SelectMany(d => (finished.Tasks[d.Id].ForEach?.Statuses ?? "").Select((c, i) => (c, i)).Where(x => x.c == ForEachState.Succeeded).Select(x => ForEachInstances.Id(d.Id, x.i)))
+            .ToList();
+        if (keptInstances.Count > 0) Count(stats, "forEach:instances-kept-on-redrive");
+        var sim = new Simulation(calm, rng, stats, trace) { Now = now, NeverInvoke = new HashSet<string>(kept.Concat(keptInstances), StringComparer.Ordinal), AlwaysSucceed = true };
         var redriven = sim.Run(finished, allowCancel: false, first: redrive);
 
         // The one failure left: a forEach list that a kept task's output does not hold (a 202 from a sync task has no output).
@@ -112,6 +118,10 @@ public sealed class RunStateMachinePropertyTests(ITestOutputHelper output)
             Assert.True(task.Attempt >= task.AttemptBase, $"{id}: attempt {task.Attempt} went back below {task.AttemptBase}");
         }
     }
+
+    /// <summary>The task a forEach list comes from; null for a param list.</summary>
+    private static string? ListSource(TaskDefinition def) =>
+        System.Text.RegularExpressions.Regex.Match(def.ForEach!, @"tasks\.([A-Za-z0-9_-]+)\.") is { Success: true } m ? m.Groups[1].Value : null;
 
     private static WorkflowDefinition GenerateWorkflow(Random rng)
     {
@@ -400,7 +410,8 @@ public sealed class RunStateMachinePropertyTests(ITestOutputHelper output)
                     Assert.Equal(fan.Count, fan.Statuses.Length);
                     Assert.Equal(fan.Running.Select(i => i.Index), fan.Statuses.Select((c, i) => (c, i)).Where(x => x.c == ForEachState.Active).Select(x => x.i));
                     Assert.All(fan.Running, i => Assert.InRange(i.State.Attempt - i.State.AttemptBase, 1, Math.Max(1, def.Retry.MaxAttempts)));
-                    Assert.True(fan.Statuses[fan.Next..].All(c => c == ForEachState.Pending), "an instance after Next started");
+                    // After a redrive, instances that had succeeded are kept wherever they are; none after Next is in flight or final otherwise.
+                    Assert.True(fan.Statuses[fan.Next..].All(c => c == ForEachState.Pending || (state.Redrives > 0 && c == ForEachState.Succeeded)), "an instance after Next started");
                 }
             }
 
@@ -420,6 +431,7 @@ public sealed class RunStateMachinePropertyTests(ITestOutputHelper output)
         private void CheckInstanceInvoke(RunState before, RunState state, InvokeTask invoke, TaskDefinition def)
         {
             Assert.DoesNotContain(def.Id, NeverInvoke);
+            Assert.DoesNotContain(invoke.TaskId, NeverInvoke);
             var instance = ForEachRuns.StateOf(state, invoke.TaskId);
             Assert.Equal((TaskRunStatus.Running, invoke.Attempt), (instance!.Status, instance.Attempt));
             Assert.InRange(invoke.Attempt - instance.AttemptBase, 1, Math.Max(1, def.Retry.MaxAttempts));
