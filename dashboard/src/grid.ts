@@ -183,7 +183,7 @@ export function renderRunTasks(
         () => handlers.select(task.id),
       ),
     );
-    if (open) rows.push(...instanceRows(task.id, open, handlers, selected, now));
+    if (open) rows.push(...instanceRows(task.id, task.maxAttempts, open, handlers, selected, now));
   }
   return h(
     'table',
@@ -193,7 +193,7 @@ export function renderRunTasks(
   );
 }
 
-function instanceRows(taskId: string, open: ExpandedInstances, handlers: RunTasksHandlers, selected: string | null, now: Date): HTMLElement[] {
+function instanceRows(taskId: string, maxAttempts: number | null, open: ExpandedInstances, handlers: RunTasksHandlers, selected: string | null, now: Date): HTMLElement[] {
   const rows = open.items.map((instance) =>
     clickable(
       h(
@@ -207,7 +207,7 @@ function instanceRows(taskId: string, open: ExpandedInstances, handlers: RunTask
           'data-status': toStatus(instance.status),
         },
         h('td', { class: 'mono instance-id' }, instance.id),
-        ...stateCells(instance, null, now),
+        ...stateCells(instance, maxAttempts, now),
       ),
       () => handlers.select(instance.id),
     ),
