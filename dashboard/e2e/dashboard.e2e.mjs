@@ -24,7 +24,7 @@ const screenshots = path.resolve(process.env.LOOM_SCREENSHOTS ?? path.join(here,
 const executablePath = process.env.LOOM_CHROMIUM ?? '/usr/bin/chromium';
 const runTimeout = Number(process.env.LOOM_E2E_TIMEOUT_MS ?? 90_000);
 const host = process.env.LOOM_E2E_HOST ?? 'server';
-const SAMPLES = ['daily-report', 'etl-fanout', 'retry-demo', 'callback-demo'];
+const SAMPLES = ['daily-report', 'etl-fanout', 'retry-demo', 'callback-demo', 'foreach-demo'];
 
 if (!['server', 'functions'].includes(host)) {
   console.error(`dashboard e2e: LOOM_E2E_HOST is ${host}; use server or functions.`);
@@ -229,6 +229,47 @@ try {
     const retried = outcomes.filter((t) => /failed, retried in \d/.test(t));
     assert(retried.length === 2, `run ${runId} attempts read: ${outcomes.map((t) => t.trim()).join(' | ')}`);
     await shot(page, '05b-run-retried');
+  });
+
+  await check('a forEach run (foreach-demo): the DAG node counts the instances, the grid row expands into them, an instance shows its attempts', async () => {
+    const runId = await triggerFromPage(page, 'foreach-demo');
+    try {
+      await page.locator('[data-testid="run-status"][data-status="succeeded"]').waitFor({ timeout: runTimeout });
+    } catch {
+      throw new Error(`run ${runId} did not succeed within ${runTimeout} ms: ${(await statuses(page, '[data-testid="run-dag"]')).join(', ')}`);
+    }
+    // The page refreshes once more after the run is final: wait for the node to read the final count.
+    const node = page.locator('[data-testid="run-dag"] [data-testid="dag-node"][data-task-id="process"]');
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid="run-dag"] [data-task-id="process"] .dag-node-detail')?.textContent === '×8 · 8✓',
+      null,
+      { timeout: 20_000 },
+    ).catch(async () => {
+      throw new Error(`the process node reads "${await node.locator('.dag-node-detail').textContent()}", not "×8 · 8✓"`);
+    });
+    assert((await node.getAttribute('data-fan-out')) === 'true', 'the process node is not drawn as a fan-out');
+    const listNode = page.locator('[data-testid="run-dag"] [data-testid="dag-node"][data-task-id="list_items"]');
+    assert((await listNode.getAttribute('data-fan-out')) === null, 'list_items is drawn as a fan-out');
+
+    await page.click('[data-testid="run-tasks"] [data-testid="expand-instances"][data-task-id="process"]');
+    const rows = page.locator('[data-testid="run-tasks"] [data-testid="instance-row"][data-task-id="process"]');
+    await rows.nth(7).waitFor({ timeout: 20_000 });
+    const listed = await rows.evaluateAll((all) => all.map((r) => `${r.getAttribute('data-instance-id')}=${r.getAttribute('data-status')}`));
+    const expected = [...Array(8).keys()].map((i) => `process[${i}]=succeeded`);
+    assert(listed.join(',') === expected.join(','), `instances listed: ${listed.join(', ')}`);
+    assert((await page.locator('[data-testid="instances-more"]').count()) === 0, 'a "more" control is offered for 8 instances');
+    // The timeline expands with the grid: one bar per instance.
+    await page.locator('[data-testid="gantt-bar"][data-task-id="process[7]"]').waitFor({ timeout: 10_000 });
+    await shot(page, '05c-run-foreach');
+
+    await rows.nth(2).click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="inspected-task"]')?.textContent === 'process[2]');
+    await page.locator('[data-testid="attempt-inspector"] [data-testid="attempt"][data-outcome="succeeded"]').first().waitFor({ timeout: 20_000 });
+
+    // The workflow page marks the task as fanning out.
+    await page.goto(hash('/workflows/foreach-demo'));
+    await page.locator('[data-testid="workflow-dag"] [data-testid="dag-node"][data-task-id="process"][data-fan-out="true"]').waitFor({ timeout: 20_000 });
+    await page.locator('[data-testid="runs-grid"] [data-testid="grid-fan-out"]').first().waitFor({ timeout: 20_000 });
   });
 
   await check('the attempt inspector shows the attempts of a clicked task', async () => {

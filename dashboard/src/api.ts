@@ -334,3 +334,19 @@ export function getWorkflowStats(id: string, query: { since?: string; top?: numb
   const text = q.toString();
   return client['request']('GET', `/api/workflows/${enc(id)}/stats${text ? `?${text}` : ''}`);
 }
+
+// forEach instances (GET /api/runs/{runId}/tasks/{taskId}/instances; each instance's attempts are at the attempts route under its id, "task[3]").
+
+/** A forEach task's instances counted by status, as the run's view shows them under the task. */
+export type InstanceSummary = Schemas['ForEachSummaryView'];
+
+/** One instance of a forEach task. */
+export type TaskInstance = Schemas['ForEachInstanceView'];
+
+/** A page of a forEach task's instances, in item order. */
+export type InstanceList = Answer<'listTaskInstances', 200>;
+
+/** The instances of a forEach task from index `offset`, at most `limit` (the route allows up to 1000). */
+export function listInstances(runId: string, taskId: string, offset: number, limit: number, client: ApiClient = api): Promise<InstanceList> {
+  return client['request']('GET', `/api/runs/${enc(runId)}/tasks/${enc(taskId)}/instances?offset=${offset}&limit=${limit}`);
+}

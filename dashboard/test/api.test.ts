@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
 import { beforeEach, describe, expect, it } from 'vitest';
-import { ApiClient, ApiError, keyStore, registerWorkflow, validateWorkflow } from '../src/api';
+import { ApiClient, ApiError, keyStore, listInstances, registerWorkflow, validateWorkflow } from '../src/api';
 
 interface Call {
   url: string;
@@ -24,6 +24,14 @@ describe('ApiClient', () => {
     await client(200, { items: [] }, calls).attempts('run/1', 'task a');
     expect(calls[0]!.url).toBe('/api/runs/run%2F1/tasks/task%20a/attempts');
     expect((calls[0]!.init!.headers as Record<string, string>)['x-functions-key']).toBe('k-123');
+  });
+
+  it("pages a forEach task's instances and reads an instance's attempts under its encoded id", async () => {
+    const calls: Call[] = [];
+    const c = client(200, { runId: 'r', taskId: 'each', total: 0, offset: 100, items: [] }, calls);
+    await listInstances('run/1', 'each', 100, 100, c);
+    await c.attempts('run/1', 'each[3]');
+    expect(calls.map((x) => x.url)).toEqual(['/api/runs/run%2F1/tasks/each/instances?offset=100&limit=100', '/api/runs/run%2F1/tasks/each%5B3%5D/attempts']);
   });
 
   it('posts trigger parameters as JSON', async () => {

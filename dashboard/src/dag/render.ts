@@ -8,6 +8,10 @@ export interface NodeState {
   status: Status;
   /** A second line under the id: attempt, duration... */
   detail?: string;
+  /** A forEach task: drawn as a stack of cards (one task, many instances). */
+  fanOut?: boolean;
+  /** A forEach task's instances by status: a thin bar along the node's foot, one segment per status. */
+  progress?: ReadonlyArray<{ status: Status; count: number }>;
 }
 
 export interface DagView {
@@ -53,13 +57,16 @@ export function renderDag(layout: Layout, states: ReadonlyMap<string, NodeState>
   }
   svg.appendChild(edgeGroup);
 
-  const nodes = new Map<string, { group: SVGGElement; rect: SVGRectElement; title: SVGTitleElement; detail: SVGTextElement; label: SVGTextElement }>();
+  const nodes = new Map<string, { group: SVGGElement; rect: SVGRectElement; title: SVGTitleElement; detail: SVGTextElement; label: SVGTextElement; stack: SVGRectElement; bar: SVGGElement; width: number; height: number }>();
   const nodeGroup = s('g', { class: 'dag-nodes' });
   for (const node of layout.nodes) {
     const title = s('title');
     const rect = s('rect', { width: node.width, height: node.height, rx: 6, ry: 6, class: 'dag-node-box' });
     const label = s('text', { x: 10, y: 17, class: 'dag-node-label' }, truncate(node.id, Math.floor((node.width - 20) / 7.2)));
     const detail = s('text', { x: 10, y: 32, class: 'dag-node-detail' });
+    // The card behind a forEach task's box and its instances' bar: drawn only for such a task (see update).
+    const stack = s('rect', { x: 4, y: 4, width: node.width, height: node.height, rx: 6, ry: 6, class: 'dag-node-stack', 'data-testid': 'dag-node-stack' });
+    const bar = s('g', { class: 'dag-node-progress', 'data-testid': 'dag-node-progress' });
     const group = s(
       'g',
       {
@@ -71,9 +78,11 @@ export function renderDag(layout: Layout, states: ReadonlyMap<string, NodeState>
         role: 'button',
       },
       title,
+      stack,
       rect,
       label,
       detail,
+      bar,
     );
     if (onSelect) {
       group.addEventListener('click', () => onSelect(node.id));
@@ -84,7 +93,7 @@ export function renderDag(layout: Layout, states: ReadonlyMap<string, NodeState>
         }
       });
     }
-    nodes.set(node.id, { group, rect, title, detail, label });
+    nodes.set(node.id, { group, rect, title, detail, label, stack, bar, width: node.width, height: node.height });
     nodeGroup.appendChild(group);
   }
   svg.appendChild(nodeGroup);
@@ -99,6 +108,11 @@ export function renderDag(layout: Layout, states: ReadonlyMap<string, NodeState>
       parts.detail.setAttribute('fill', light ? '#3c4043' : '#f1f3f4');
       parts.detail.textContent = state.detail ?? statusLabel(state.status);
       parts.title.textContent = `${id} — ${statusLabel(state.status)}${state.detail ? ` (${state.detail})` : ''}`;
+      const fanOut = state.fanOut === true || state.progress !== undefined;
+      parts.stack.style.display = fanOut ? '' : 'none';
+      if (fanOut) parts.group.setAttribute('data-fan-out', 'true');
+      else parts.group.removeAttribute('data-fan-out');
+      drawProgress(parts.bar, state.progress ?? [], parts.width, parts.height);
     }
   };
   update(states);
@@ -110,6 +124,22 @@ export function renderDag(layout: Layout, states: ReadonlyMap<string, NodeState>
       for (const [id, parts] of nodes) parts.group.classList.toggle('selected', id === taskId);
     },
   };
+}
+
+/** The instances' bar along a node's foot: segments as wide as their share of the instances, in the order given. */
+function drawProgress(bar: SVGGElement, progress: ReadonlyArray<{ status: Status; count: number }>, width: number, height: number): void {
+  while (bar.firstChild) bar.removeChild(bar.firstChild);
+  const total = progress.reduce((sum, p) => sum + Math.max(0, p.count), 0);
+  if (total === 0) return;
+  const inner = width - 12;
+  bar.appendChild(s('rect', { x: 6, y: height - 6, width: inner, height: 3, class: 'dag-node-progress-track' }));
+  let x = 6;
+  for (const p of progress) {
+    if (p.count <= 0) continue;
+    const w = (inner * p.count) / total;
+    bar.appendChild(s('rect', { x: round(x), y: height - 6, width: round(w), height: 3, fill: statusColour(p.status), 'data-status': p.status, 'data-count': p.count }));
+    x += w;
+  }
 }
 
 /** An SVG path through the points: straight where level, else a curve with horizontal tangents at both ends. */

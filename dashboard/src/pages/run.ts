@@ -1,13 +1,16 @@
-// One run: live DAG, Gantt timeline, attempt inspector, event log, cancel and retry. Follows the run's event stream and
+// One run: live DAG, tasks grid, Gantt timeline, attempt inspector, event log, cancel and retry. A forEach task's node
+// counts its instances; its grid row and timeline bar expand into its instances (a page at a time), refreshed with the run. Follows the run's event stream and
 // refreshes at each event; where the host has no stream (the Function App), polls every second until the run is final.
 
-import { api, ApiError, redriveRun, type Attempt, type RunDetail, type RunEvent, type RunTask } from '../api';
+import { api, ApiError, redriveRun, type Attempt, type RunDetail, type RunEvent, type RunTask, type TaskInstance } from '../api';
 import { layoutDag } from '../dag/layout';
 import { renderDag, type DagView, type NodeState } from '../dag/render';
 import { h, replaceChildren } from '../dom';
 import { attemptOutcome, formatAbsolute, formatClock, formatDuration, formatEventData, millisBetween, prettyJson } from '../format';
 import { followRunStream } from '../live';
 import { computeGantt, renderGantt } from '../gantt';
+import { renderRunTasks } from '../grid';
+import { InstanceExpansions, instanceCounts, instanceCountText, parseInstanceId } from '../instances';
 import { startPolling } from '../poll';
 import { navigate, runHref, workflowHref } from '../router';
 import { isFinal, toStatus } from '../status';
@@ -22,6 +25,7 @@ export function mountRun(root: HTMLElement, runId: string): () => void {
   const facts = h('div', { class: 'card' });
   const dagHolder = h('div', { class: 'dag-holder', 'data-testid': 'run-dag' });
   const ganttHolder = h('div');
+  const tasksHolder = h('div', { class: 'grid-scroll' });
   const inspector = h('div', { 'data-testid': 'attempt-inspector' }, h('p', { class: 'muted' }, 'Click a task in the graph or the timeline to see its attempts.'));
   const eventsHolder = h('div', { class: 'events-scroll' });
   const cancelButton = h('button', { type: 'button', class: 'danger', 'data-testid': 'cancel-button', disabled: true }, 'Cancel');
@@ -33,6 +37,7 @@ export function mountRun(root: HTMLElement, runId: string): () => void {
     errors,
     facts,
     section('Graph', dagHolder),
+    section('Tasks', tasksHolder),
     section('Timeline', ganttHolder),
     h('div', { class: 'columns' }, section('Attempts', inspector), section('Events', eventsHolder)),
   );
@@ -44,11 +49,18 @@ export function mountRun(root: HTMLElement, runId: string): () => void {
   const attempts = new Map<string, Attempt[]>();
   let allAttemptsLoaded = false;
   let disposed = false;
+  const expansions = new InstanceExpansions(runId, () => draw());
+  const expansion = {
+    toggle: (taskId: string): void => void expansions.toggle(taskId),
+    more: (taskId: string): void => void expansions.more(taskId),
+  };
 
-  const select = (taskId: string): void => {
-    selected = taskId;
-    dag?.select(taskId);
-    void loadAttempts(taskId).then(() => draw());
+  // A task or one of its instances ("task[3]"): the graph marks the task, the inspector shows the instance's attempts.
+  const select = (id: string): void => {
+    selected = id;
+    dag?.select(parseInstanceId(id)?.taskId ?? id);
+    draw();
+    void loadAttempts(id).then(() => draw());
   };
 
   const loadAttempts = async (taskId: string): Promise<void> => {
@@ -62,8 +74,10 @@ export function mountRun(root: HTMLElement, runId: string): () => void {
 
   const draw = (): void => {
     if (disposed || !run) return;
-    replaceChildren(ganttHolder, renderGantt(computeGantt(run.tasks, attempts, new Date()), select, selected));
-    renderInspector(inspector, run, selected, selected ? attempts.get(selected) : undefined);
+    const now = new Date();
+    replaceChildren(tasksHolder, renderRunTasks(run.tasks, (taskId) => expansions.get(taskId), { select, ...expansion }, selected, now));
+    replaceChildren(ganttHolder, renderGantt(computeGantt(run.tasks, attempts, now, expansions.all()), select, selected, expansion));
+    renderInspector(inspector, run, selected, selected ? attempts.get(selected) : undefined, instanceOf(selected));
   };
 
   cancelButton.addEventListener('click', () => {
@@ -134,11 +148,13 @@ export function mountRun(root: HTMLElement, runId: string): () => void {
       dag = renderDag(layout, nodeStates(current.tasks), select);
       dagKey = key;
       replaceChildren(dagHolder, dag.element);
-      dag.select(selected);
+      dag.select(selected === null ? null : (parseInstanceId(selected)?.taskId ?? selected));
     } else {
       dag.update(nodeStates(current.tasks));
     }
 
+    // Expanded forEach tasks: the instances shown, read again (no more than shown) until their task is final.
+    await expansions.refresh(current.tasks);
     // Attempts: the inspected task's live; once the run is final, every task's (for the timeline).
     if (selected) await loadAttempts(selected);
     if (final && !allAttemptsLoaded && current.tasks.length <= MAX_ATTEMPT_LOADS) {
@@ -162,6 +178,12 @@ export function mountRun(root: HTMLElement, runId: string): () => void {
       poller.refresh();
     },
   });
+  /** The instance an id names, when it is one of the instances shown. */
+  function instanceOf(id: string | null): TaskInstance | undefined {
+    const parsed = id === null ? null : parseInstanceId(id);
+    return parsed ? expansions.get(parsed.taskId)?.items.find((i) => i.index === parsed.index) : undefined;
+  }
+
   return () => {
     disposed = true;
     closeStream();
@@ -199,7 +221,9 @@ function nodeStates(tasks: readonly RunTask[]): Map<string, NodeState> {
       default:
         detail = status;
     }
-    states.set(t.id, { status, detail });
+    // A forEach task: its instances counted, with a bar of their statuses, instead of one attempt's story.
+    if (t.instances) states.set(t.id, { status, detail: instanceCountText(t.instances), progress: instanceCounts(t.instances) });
+    else states.set(t.id, { status, detail });
   }
   return states;
 }
@@ -257,9 +281,28 @@ function scheduledNote(run: RunDetail): string {
   return run.trigger.toLowerCase() === 'manual' && apart < 1000 ? '' : ` · scheduled for ${formatAbsolute(run.scheduledAt)}`;
 }
 
-function renderInspector(target: HTMLElement, run: RunDetail, taskId: string | null, attempts: readonly Attempt[] | undefined): void {
+function renderInspector(target: HTMLElement, run: RunDetail, taskId: string | null, attempts: readonly Attempt[] | undefined, instance?: TaskInstance): void {
   if (!taskId) return;
-  const task = run.tasks.find((t) => t.id === taskId);
+  const parsed = parseInstanceId(taskId);
+  const parent = parsed ? run.tasks.find((t) => t.id === parsed.taskId) : undefined;
+  // An instance reads like a task: its status, try, last HTTP status and reason; its own attempts below.
+  const task: RunTask | undefined =
+    parsed && parent
+      ? {
+          ...parent,
+          id: taskId,
+          status: instance?.status ?? 'pending',
+          attempt: instance?.attempt ?? 0,
+          startedAt: instance?.startedAt ?? null,
+          finishedAt: instance?.finishedAt ?? null,
+          statusCode: instance?.statusCode ?? null,
+          dueAt: instance?.dueAt ?? null,
+          reason: instance?.reason ?? null,
+          output: null,
+          outputTruncated: false,
+          instances: null,
+        }
+      : run.tasks.find((t) => t.id === taskId);
   if (!task) {
     replaceChildren(target, h('p', { class: 'muted' }, `No task ${taskId} in this run.`));
     return;

@@ -8,6 +8,7 @@ import { h, replaceChildren } from '../dom';
 import { formatAbsolute, formatDuration, formatRelative } from '../format';
 import { backfillRange, paramFields, readParams, type ParamField } from '../params';
 import { buildGrid, renderGrid, type GridRun } from '../grid';
+import { fanOutTasks } from '../instances';
 import { renderDiff, sideBySide } from '../diff';
 import { startPolling } from '../poll';
 import { renderStats } from '../stats';
@@ -79,7 +80,8 @@ export function mountWorkflow(root: HTMLElement, workflowId: string): () => void
       }
       backfill?.progress(wf.backfill ?? null);
       const latest = runs.items[0] ? details.get(runs.items[0].runId) : undefined;
-      dag.update(nodeStates(wf, latest));
+      const fanOut = fanOutTasks(wf.definition.tasks, details.values());
+      dag.update(nodeStates(wf, latest, fanOut));
       dagCaption.textContent = latest ? `Coloured by the latest run, ${latest.runId} (${toStatus(latest.status)}).` : 'No runs yet: every task is shown as pending.';
       const statsKey = runs.items[0] ? `${runs.items[0].runId}:${runs.items[0].status}` : '';
       if (statsKey !== statsShownFor) {
@@ -93,7 +95,7 @@ export function mountWorkflow(root: HTMLElement, workflowId: string): () => void
         if (disposed) return false;
       }
       const gridRuns: GridRun[] = runs.items.map((r) => ({ ...r, ...(details.get(r.runId) ?? {}) }));
-      replaceChildren(gridHolder, renderGrid(buildGrid(wf.definition.tasks.map((t) => t.id), gridRuns)));
+      replaceChildren(gridHolder, renderGrid(buildGrid(wf.definition.tasks.map((t) => t.id), gridRuns, fanOut)));
     } catch (e) {
       if (disposed) return false;
       showError(errors, e);
@@ -131,7 +133,7 @@ async function loadDetails(runs: readonly RunSummary[], finished: Map<string, Ru
   return result;
 }
 
-function nodeStates(wf: WorkflowDetail, latest: RunDetail | undefined): Map<string, NodeState> {
+function nodeStates(wf: WorkflowDetail, latest: RunDetail | undefined, fanOut: ReadonlySet<string>): Map<string, NodeState> {
   const states = new Map<string, NodeState>();
   for (const t of wf.definition.tasks) {
     const run = latest?.tasks.find((x) => x.id === t.id);
@@ -142,7 +144,9 @@ function nodeStates(wf: WorkflowDetail, latest: RunDetail | undefined): Map<stri
           ? `wait until ${t.until}`
           : `wait ${formatDuration(t.durationMs ?? 0)}`
         : `${t.method ?? ''} · ${t.maxAttempts} attempt${t.maxAttempts === 1 ? '' : 's'}`;
-    states.set(t.id, { status: run ? toStatus(run.status) : 'pending', detail: t.when ? `${what} · when…` : what });
+    // A forEach task runs once per item: drawn as a stack, its line starting with "each".
+    const each = fanOut.has(t.id) ? `each · ${what}` : what;
+    states.set(t.id, { status: run ? toStatus(run.status) : 'pending', detail: t.when ? `${each} · when…` : each, fanOut: fanOut.has(t.id) });
   }
   return states;
 }
