@@ -367,7 +367,7 @@ export interface paths {
          * Redrive a run in place
          * @description Resume a failed or cancelled run in place: the failed (or named) tasks and their downstream run again, succeeded tasks are kept.
          *
-         *     Resumes a failed or cancelled run under the same run id: succeeded tasks are kept, the failed ones (or the named ones) and their downstream run again, attempt numbers continue, and the run's open dead letters are acknowledged. A run that is not failed or cancelled is a 409; an unknown task name is a 400.
+         *     Resumes a failed or cancelled run under the same run id: succeeded tasks are kept, the failed ones (or the named ones) and their downstream run again (a forEach task runs only its instances that did not succeed, unless the task its list comes from runs again), attempt numbers continue, and the run's open dead letters are acknowledged. A run that is not failed or cancelled is a 409; an unknown task name is a 400.
          */
         post: operations["redriveRun"];
         delete?: never;

@@ -152,7 +152,7 @@ internal static class ApiOperations
         ["POST /api/runs/{runId}/redrive"] = new("redriveRun", "runs",
             [new("202", "The run resumes in place; Location is its status URL.", Json.RunRedriving, Example(new RunRedriving(ExampleRunId, ["process"], "ops", 1), Json.RunRedriving), Location: true)],
             new(Json.RedriveRequest, false, Example(new RedriveRequest(["process"]), Json.RedriveRequest)),
-            Conflict: true, Summary: "Redrive a run in place", Notes: "Resumes a failed or cancelled run under the same run id: succeeded tasks are kept, the failed ones (or the named ones) and their downstream run again, attempt numbers continue, and the run's open dead letters are acknowledged. A run that is not failed or cancelled is a 409; an unknown task name is a 400."),
+            Conflict: true, Summary: "Redrive a run in place", Notes: "Resumes a failed or cancelled run under the same run id: succeeded tasks are kept, the failed ones (or the named ones) and their downstream run again (a forEach task runs only its instances that did not succeed, unless the task its list comes from runs again), attempt numbers continue, and the run's open dead letters are acknowledged. A run that is not failed or cancelled is a 409; an unknown task name is a 400."),
         ["GET /api/deadletters"] = new("listDeadLetters", "deadletters", [new("200", "A page of open dead letters, newest first.", Json.DeadLetterList)], QueryParameters:
         [
             new("workflowId", "query", new JsonObject { ["type"] = "string" }, "Only this workflow's dead letters."),

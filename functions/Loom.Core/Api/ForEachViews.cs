@@ -64,6 +64,19 @@ public static class ForEachViews
         return new ForEachInstanceList(runId, taskId, fan.Count, offset, items);
     }
 
+    /// <summary>Attempt rows of forEach instances (ids <c>T[i]</c>) by instance index, for <see cref="Page"/>; other rows are left out.</summary>
+    public static IReadOnlyDictionary<int, IReadOnlyList<AttemptRecord>> ByIndex(IEnumerable<AttemptRecord> rows)
+    {
+        var byIndex = new Dictionary<int, List<AttemptRecord>>();
+        foreach (var row in rows)
+        {
+            if (!ForEachInstances.TryParse(row.TaskId, out _, out var index)) continue;
+            if (!byIndex.TryGetValue(index, out var list)) byIndex[index] = list = [];
+            list.Add(row);
+        }
+        return byIndex.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<AttemptRecord>)kv.Value);
+    }
+
     private static ForEachInstanceView Instance(string taskId, ForEachState fan, int index, IReadOnlyList<AttemptRecord> rows)
     {
         var id = ForEachInstances.Id(taskId, index);

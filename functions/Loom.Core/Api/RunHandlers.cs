@@ -16,9 +16,6 @@ internal sealed class RunHandlers(ApiServices services)
 {
     private static readonly string[] Statuses = ["pending", "running", "succeeded", "failed", "cancelled"];
 
-    /// <summary>Attempt reads of one instances page in flight at once.</summary>
-    private const int InstanceReadsAtOnce = 8;
-
     public async Task<ApiResponse> TriggerAsync(RouteContext context)
     {
         var workflows = new WorkflowHandlers(services);
@@ -187,9 +184,8 @@ internal sealed class RunHandlers(ApiServices services)
     }
 
     /// <summary>
-    /// A page of a forEach task's instances. Instance ids are not zero-padded in attempt keys (<c>T[9]</c> sorts after
-    /// <c>T[10]</c>), so a page is not one key range: the page's final instances are read one range each, at most
-    /// <see cref="InstanceReadsAtOnce"/> at a time, and never more than the page size (1000 at most).
+    /// A page of a forEach task's instances: the run's state, and the attempt rows of the page's final instances (at most the page
+    /// size, 1000), read together (<see cref="IAttemptStore.ListTasksAsync"/>: a few ranges per request, not one request each).
     /// </summary>
     public async Task<ApiResponse> InstancesAsync(RouteContext context)
     {
@@ -210,13 +206,9 @@ internal sealed class RunHandlers(ApiServices services)
                 return ApiResponse.Problem(400, "Not a forEach task", $"Task '{taskId}' of run '{runId}' has no forEach, so it has no instances; its attempts are at /api/runs/{{runId}}/tasks/{{taskId}}/attempts.");
             }
         }
-        var attempts = new Dictionary<int, IReadOnlyList<AttemptRecord>>();
-        foreach (var chunk in ForEachViews.FinalOnPage(task.ForEach, offset, limit).Chunk(InstanceReadsAtOnce))
-        {
-            var rows = await Task.WhenAll(chunk.Select(i => services.Attempts.ListAsync(runId, ForEachInstances.Id(taskId, i), context.CancellationToken)));
-            for (var k = 0; k < chunk.Length; k++) attempts[chunk[k]] = rows[k];
-        }
-        return ApiResponse.Ok(ForEachViews.Page(runId, taskId, task.ForEach, offset, limit, attempts), LoomJsonContext.Default.ForEachInstanceList);
+        var final = ForEachViews.FinalOnPage(task.ForEach, offset, limit).Select(i => ForEachInstances.Id(taskId, i)).ToList();
+        IReadOnlyList<AttemptRecord> rows = final.Count == 0 ? [] : await services.Attempts.ListTasksAsync(runId, final, context.CancellationToken);
+        return ApiResponse.Ok(ForEachViews.Page(runId, taskId, task.ForEach, offset, limit, ForEachViews.ByIndex(rows)), LoomJsonContext.Default.ForEachInstanceList);
     }
 
     public async Task<ApiResponse> CancelAsync(RouteContext context)

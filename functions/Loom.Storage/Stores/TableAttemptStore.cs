@@ -12,6 +12,9 @@ namespace Loom.Storage.Stores;
 /// <remarks>Outputs longer than <see cref="TableStoreOptions.MaxOutputChars"/> are cut and flagged; long text is split across properties.</remarks>
 public sealed class TableAttemptStore(TableServiceClient service, TableStoreOptions? options = null) : IAttemptStore
 {
+    /// <summary>Task ranges ORed in one query: with the partition key that makes 15 comparisons, the most Table storage accepts in a filter.</summary>
+    private const int RangesPerQuery = 7;
+
     private readonly TableStoreOptions _options = options ?? new TableStoreOptions();
     private readonly LoomTable _table = new(service, (options ?? new TableStoreOptions()).RunsTable);
 
@@ -64,20 +67,7 @@ public sealed class TableAttemptStore(TableServiceClient service, TableStoreOpti
         var attempts = new List<AttemptRecord>();
         await foreach (var row in _table.QueryAsync(filter, null, cancellationToken).ConfigureAwait(false))
         {
-            attempts.Add(new AttemptRecord
-            {
-                RunId = row.GetString("RunId") ?? runId,
-                TaskId = row.GetString("TaskId") ?? "",
-                Attempt = row.GetInt32("Attempt") ?? 0,
-                StartedAt = row.GetDateTimeOffset("StartedAt") ?? default,
-                Duration = TimeSpan.FromTicks(row.GetInt64("DurationTicks") ?? 0),
-                Outcome = row.GetString("Outcome") ?? "",
-                StatusCode = row.GetInt32("StatusCode"),
-                RequestSummary = LargeText.Read(row, "RequestSummary") ?? "",
-                Error = LargeText.Read(row, "Error"),
-                Output = LargeText.Read(row, "Output"),
-                OutputTruncated = row.GetBoolean("OutputTruncated") ?? false,
-            });
+            attempts.Add(Read(row, runId));
         }
 
         // One task: key order is attempt order. All tasks: a timeline.
@@ -86,4 +76,40 @@ public sealed class TableAttemptStore(TableServiceClient service, TableStoreOpti
             : [.. attempts.OrderBy(a => a.StartedAt).ThenBy(a => a.TaskId, StringComparer.Ordinal).ThenBy(a => a.Attempt)];
     }
 
+    /// <inheritdoc />
+    /// <remarks>
+    /// Instance ids are not zero-padded in the keys (<c>T[9]</c> sorts after <c>T[10]</c>), so a page of instances is not one key
+    /// range: each query ORs the ranges of <see cref="RangesPerQuery"/> tasks, one query per that many tasks.
+    /// </remarks>
+    public async Task<IReadOnlyList<AttemptRecord>> ListTasksAsync(string runId, IReadOnlyCollection<string> taskIds, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(taskIds);
+        var attempts = new List<AttemptRecord>();
+        foreach (var chunk in taskIds.Distinct(StringComparer.Ordinal).Chunk(RangesPerQuery))
+        {
+            var ranges = chunk.Select(id => RunPartition.AttemptPrefix(runId, id)).Select(prefix => TableClient.CreateQueryFilter($"(RowKey ge {prefix} and RowKey lt {prefix[..^1] + "}"})"));
+            var filter = TableClient.CreateQueryFilter($"PartitionKey eq {RunPartition.Key(runId)}") + " and (" + string.Join(" or ", ranges) + ")";
+            await foreach (var row in _table.QueryAsync(filter, null, cancellationToken).ConfigureAwait(false))
+            {
+                attempts.Add(Read(row, runId));
+            }
+        }
+
+        return attempts;
+    }
+
+    private static AttemptRecord Read(TableEntity row, string runId) => new()
+    {
+        RunId = row.GetString("RunId") ?? runId,
+        TaskId = row.GetString("TaskId") ?? "",
+        Attempt = row.GetInt32("Attempt") ?? 0,
+        StartedAt = row.GetDateTimeOffset("StartedAt") ?? default,
+        Duration = TimeSpan.FromTicks(row.GetInt64("DurationTicks") ?? 0),
+        Outcome = row.GetString("Outcome") ?? "",
+        StatusCode = row.GetInt32("StatusCode"),
+        RequestSummary = LargeText.Read(row, "RequestSummary") ?? "",
+        Error = LargeText.Read(row, "Error"),
+        Output = LargeText.Read(row, "Output"),
+        OutputTruncated = row.GetBoolean("OutputTruncated") ?? false,
+    };
 }

@@ -129,6 +129,15 @@ public sealed class ForEachViewsTests
     }
 
     [Fact]
+    public void ByIndex_RowsOfSeveralInstances_GroupedByTheirIndex()
+    {
+        var rows = ForEachViews.ByIndex([Row("fan[10]", 1, 1, "succeeded", 200), Row("fan[1]", 2, 3, "succeeded", 200), Row("fan[1]", 1, 1, "retryable", 503), Row("fan", 1, 0, "succeeded", 200)]);
+
+        Assert.Equal([1, 10], rows.Keys.Order());
+        Assert.Equal([2, 1], rows[1].Select(a => a.Attempt));
+    }
+
+    [Fact]
     public void Page_ListNotResolvedYet_IsEmpty()
     {
         var page = ForEachViews.Page("run-1", "fan", null, 0, 100, new Dictionary<int, IReadOnlyList<AttemptRecord>>());

@@ -44,6 +44,26 @@ public sealed class AttemptStoreTests(AzuriteFixture azurite) : StoreTestBase(az
     }
 
     [Fact]
+    public async Task ListTasks_ForEachInstancesAcrossSeveralQueries_ExactlyTheirRows()
+    {
+        // fan[1] is a key prefix of fan[10]..fan[12] but not of their ranges; nine ids take two queries of at most seven ranges.
+        var store = Stores.Attempts;
+        var ids = Enumerable.Range(0, 13).Select(i => $"fan[{i}]").ToList();
+        foreach (var id in ids) await store.PutAsync(Attempt(id, 1));
+        await store.PutAsync(Attempt("fan[1]", 2));
+        await store.PutAsync(Attempt("fan", 1));
+
+        var asked = new[] { "fan[0]", "fan[1]", "fan[2]", "fan[3]", "fan[4]", "fan[5]", "fan[6]", "fan[7]", "fan[12]", "fan[1]" };
+        var rows = await store.ListTasksAsync("run/1", asked);
+
+        Assert.Equal(["fan[0]#1", "fan[12]#1", "fan[1]#1", "fan[1]#2", "fan[2]#1", "fan[3]#1", "fan[4]#1", "fan[5]#1", "fan[6]#1", "fan[7]#1"],
+            rows.Select(a => $"{a.TaskId}#{a.Attempt}").Order(StringComparer.Ordinal));
+        Assert.Equal(Attempt("fan[1]", 2), rows.Single(a => a.TaskId == "fan[1]" && a.Attempt == 2));
+        Assert.Empty(await store.ListTasksAsync("run/1", ["fan[99]"]));
+        Assert.Empty(await store.ListTasksAsync("other", asked));
+    }
+
+    [Fact]
     public async Task Put_SameAttemptAgain_Replaces()
     {
         var store = Stores.Attempts;
