@@ -20,7 +20,25 @@ const workflows = {
   'retry-demo': { name: 'Retry demo', cron: null, params: {}, tasks: [['flaky', [], 2000, 'failed'], ['after', ['flaky'], 500]] },
   'callback-demo': { name: 'Callback demo', cron: '30 6 * * 1-5', timezone: 'America/New_York', description: 'At 06:30, Monday through Friday', params: {}, tasks: [['<b>start</b>', [], 500], ['wait_for_partner', ['<b>start</b>'], 3000]] },
   'slow-demo': { name: 'Slow demo', cron: null, params: {}, tasks: [['slow', [], 600_000]] },
+  // A fifth element makes a forEach task of that many instances, at most 3 at once, sharing the task's time.
+  'foreach-demo': { name: 'Dynamic fan-out (forEach)', cron: null, params: {}, tasks: [['list_items', [], 400], ['process', ['list_items'], 1500, undefined, 8], ['summarize', ['process'], 300]] },
 };
+
+/** A forEach task's instances: three at a time in item order over the task's time, cut by a cancel. */
+function instancesOf(task, count, stop, now) {
+  const slot = task.ms / Math.ceil(count / 3);
+  const start = task.startedAt ? Date.parse(task.startedAt) : null;
+  return [...Array(count).keys()].map((index) => {
+    const from = start === null ? null : start + Math.floor(index / 3) * slot;
+    const to = from === null ? null : from + slot;
+    let status = 'pending';
+    if (from !== null && stop <= from) status = 'cancelled';
+    else if (from !== null && from <= now) status = to <= Math.min(now, stop) ? 'succeeded' : stop <= now ? 'cancelled' : 'running';
+    else if (task.status === 'cancelled') status = 'cancelled';
+    const ran = status === 'succeeded' || status === 'running' || (status === 'cancelled' && from !== null && from < stop);
+    return { id: `${task.id}[${index}]`, index, status, attempt: ran ? 1 : 0, startedAt: ran ? new Date(from).toISOString() : null, finishedAt: status === 'succeeded' ? new Date(to).toISOString() : null, dueAt: null, reason: null, statusCode: status === 'succeeded' ? 200 : null };
+  });
+}
 const paused = new Set();
 const runs = new Map();
 
@@ -28,7 +46,7 @@ function simulate(run, now) {
   const byId = new Map();
   const tasks = [];
   const stop = run.cancelled ?? Infinity;
-  for (const [id, deps, ms, outcome] of workflows[run.workflowId].tasks) {
+  for (const [id, deps, ms, outcome, count] of workflows[run.workflowId].tasks) {
     const ds = deps.map((d) => byId.get(d));
     let status = 'pending';
     let startedAt = null;
@@ -47,6 +65,14 @@ function simulate(run, now) {
       }
     } else if (stop <= now) status = 'cancelled';
     const task = { id, status, attempt: startedAt ? 1 : 0, maxAttempts: 3, dependsOn: deps, stage: null, startedAt, finishedAt, dueAt: null, reason: status === 'failed' ? 'HTTP 500 from the backend' : null, statusCode: finishedAt && status !== 'cancelled' ? (status === 'failed' ? 500 : 200) : null, output: status === 'succeeded' ? { rows: 42, note: '<script>alert(1)</script>' } : null, outputTruncated: false };
+    task.instances = null;
+    if (count !== undefined && (startedAt || status === 'cancelled')) {
+      const items = instancesOf({ ...task, ms }, count, stop, now);
+      const counts = {};
+      for (const i of items) counts[i.status] = (counts[i.status] ?? 0) + 1;
+      task.instances = { total: count, maxParallel: 3, counts };
+      Object.defineProperty(task, 'items', { value: items, enumerable: false });
+    }
     byId.set(id, task);
     tasks.push(task);
   }
@@ -133,8 +159,16 @@ async function api(req, res, url) {
       items.sort((x, y) => x.at.localeCompare(y.at));
       return send(res, 200, { runId: b, items: items.map((x, i) => ({ sequence: i + 1, timestamp: x.at, type: x.type, taskId: x.taskId, data: { status: view.status } })) });
     }
-    if (c === 'tasks' && e === 'attempts') {
+    if (c === 'tasks' && e === 'instances') {
       const t = view.tasks.find((x) => x.id === d);
+      if (!t) return problem(res, 404, 'Not found', `Run '${b}' has no task '${d}'.`);
+      const all = t.items ?? [];
+      const offset = Number(url.searchParams.get('offset') ?? 0);
+      const limit = Math.min(1000, Number(url.searchParams.get('limit') ?? 100));
+      return send(res, 200, { runId: b, taskId: d, total: all.length, offset, items: all.slice(offset, offset + limit) });
+    }
+    if (c === 'tasks' && e === 'attempts') {
+      const t = view.tasks.find((x) => x.id === d) ?? view.tasks.flatMap((x) => x.items ?? []).find((x) => x.id === d);
       if (!t) return problem(res, 404, 'Not found', `Run '${b}' has no task '${d}'.`);
       const items = t.startedAt ? [{ attempt: 1, startedAt: t.startedAt, durationMs: (t.finishedAt ? Date.parse(t.finishedAt) : Date.now()) - Date.parse(t.startedAt), outcome: t.finishedAt ? (t.status === 'failed' ? 'failed' : t.status) : 'accepted', statusCode: t.statusCode, request: `POST http://backend/api/tasks/${t.id}`, error: t.status === 'failed' ? 'HTTP 500: <html>boom</html>' : null, output: t.output ? JSON.stringify(t.output) : null, outputTruncated: false }] : [];
       return send(res, 200, { runId: b, taskId: d, items });

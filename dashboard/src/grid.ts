@@ -178,7 +178,8 @@ export function renderRunTasks(
           'tr',
           { class: task.id === selected ? 'task-row selected' : 'task-row', 'data-testid': 'task-row', 'data-task-id': task.id, 'data-status': toStatus(task.status) },
           h('td', { class: 'mono' }, task.id, ' ', toggle),
-          ...stateCells(task, task.maxAttempts, now),
+          // A forEach task makes no attempt of its own: its instances do.
+          ...stateCells(task.instances ? { ...task, attempt: 0 } : task, task.maxAttempts, now),
         ),
         () => handlers.select(task.id),
       ),

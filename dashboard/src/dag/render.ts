@@ -57,7 +57,7 @@ export function renderDag(layout: Layout, states: ReadonlyMap<string, NodeState>
   }
   svg.appendChild(edgeGroup);
 
-  const nodes = new Map<string, { group: SVGGElement; rect: SVGRectElement; title: SVGTitleElement; detail: SVGTextElement; label: SVGTextElement; stack: SVGRectElement; bar: SVGGElement; width: number; height: number }>();
+  const nodes = new Map<string, { group: SVGGElement; rect: SVGRectElement; title: SVGTitleElement; detail: SVGTextElement; label: SVGTextElement; stack: SVGPathElement; bar: SVGGElement; width: number; height: number }>();
   const nodeGroup = s('g', { class: 'dag-nodes' });
   for (const node of layout.nodes) {
     const title = s('title');
@@ -65,7 +65,8 @@ export function renderDag(layout: Layout, states: ReadonlyMap<string, NodeState>
     const label = s('text', { x: 10, y: 17, class: 'dag-node-label' }, truncate(node.id, Math.floor((node.width - 20) / 7.2)));
     const detail = s('text', { x: 10, y: 32, class: 'dag-node-detail' });
     // The card behind a forEach task's box and its instances' bar: drawn only for such a task (see update).
-    const stack = s('rect', { x: 4, y: 4, width: node.width, height: node.height, rx: 6, ry: 6, class: 'dag-node-stack', 'data-testid': 'dag-node-stack' });
+    // A path, not a rect: the node's first rect stays its box.
+    const stack = s('path', { d: roundedRect(4, 4, node.width, node.height, 6), class: 'dag-node-stack', 'data-testid': 'dag-node-stack' });
     const bar = s('g', { class: 'dag-node-progress', 'data-testid': 'dag-node-progress' });
     const group = s(
       'g',
@@ -140,6 +141,11 @@ function drawProgress(bar: SVGGElement, progress: ReadonlyArray<{ status: Status
     bar.appendChild(s('rect', { x: round(x), y: height - 6, width: round(w), height: 3, fill: statusColour(p.status), 'data-status': p.status, 'data-count': p.count }));
     x += w;
   }
+}
+
+/** The outline of a rectangle with rounded corners, as a path. */
+function roundedRect(x: number, y: number, w: number, h: number, r: number): string {
+  return `M ${x + r} ${y} H ${x + w - r} A ${r} ${r} 0 0 1 ${x + w} ${y + r} V ${y + h - r} A ${r} ${r} 0 0 1 ${x + w - r} ${y + h} H ${x + r} A ${r} ${r} 0 0 1 ${x} ${y + h - r} V ${y + r} A ${r} ${r} 0 0 1 ${x + r} ${y} Z`;
 }
 
 /** An SVG path through the points: straight where level, else a curve with horizontal tangents at both ends. */

@@ -178,10 +178,13 @@ export function mountRun(root: HTMLElement, runId: string): () => void {
       poller.refresh();
     },
   });
-  /** The instance an id names, when it is one of the instances shown. */
+  /** The instance an id names, as last shown (its task may have been collapsed since it was clicked). */
+  const seen = new Map<string, TaskInstance>();
   function instanceOf(id: string | null): TaskInstance | undefined {
     const parsed = id === null ? null : parseInstanceId(id);
-    return parsed ? expansions.get(parsed.taskId)?.items.find((i) => i.index === parsed.index) : undefined;
+    const shown = parsed ? expansions.get(parsed.taskId)?.items.find((i) => i.index === parsed.index) : undefined;
+    if (id !== null && shown) seen.set(id, shown);
+    return id === null ? undefined : (shown ?? seen.get(id));
   }
 
   return () => {
