@@ -21,7 +21,7 @@ export interface paths {
          * Register a workflow
          * @description Register a workflow (YAML or JSON); a new version when the content changed.
          *
-         *     Send the YAML as written (`Content-Type: application/yaml`, e.g. `curl --data-binary @workflow.yaml`). The same content again changes nothing (200); changed content stores a new version (201). An invalid workflow is a 400 listing every error with line and column, and nothing is stored.
+         *     Send the YAML as written (`Content-Type: application/yaml`, e.g. `curl --data-binary @workflow.yaml`). The same content again changes nothing (200); changed content stores a new version (201). An invalid workflow is a 400 listing every error with line and column, and nothing is stored. A queue trigger naming a queue another workflow already declares is a 409 naming that workflow.
          */
         post: operations["registerWorkflow"];
         delete?: never;
@@ -806,6 +806,10 @@ export interface components {
             backoff: "fixed" | "linear" | "exponential";
             /** @description True when its failure does not fail the run. */
             allowFailure: boolean;
+            /** @description Its `forEach:` list template (one instance per item at run time); null when it does not fan out. */
+            forEach: string | null;
+            /** @description Most of its instances in flight at once; null when it does not fan out. */
+            maxParallel: number | null;
         };
         DefinitionView: {
             /** @description Workflow id. */
@@ -1633,6 +1637,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
         };
     };

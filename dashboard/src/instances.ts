@@ -165,14 +165,14 @@ export class InstanceExpansions {
 }
 
 /**
- * The forEach tasks among a definition's: those the definition marks (a `forEach` field, should its view carry one) and
- * those any of the given runs counted instances of.
+ * The forEach tasks among a definition's: those the definition marks (its `forEach` list template) and those any of the
+ * given runs counted instances of (a definition view from an older host carries no `forEach`).
  */
 export function fanOutTasks(
-  definition: ReadonlyArray<{ id: string }>,
+  definition: ReadonlyArray<{ id: string; forEach?: string | null }>,
   runs: Iterable<{ tasks: ReadonlyArray<{ id: string; instances?: InstanceSummary | null }> }>,
 ): Set<string> {
-  const ids = new Set(definition.filter((t) => (t as { forEach?: unknown }).forEach != null).map((t) => t.id));
+  const ids = new Set(definition.filter((t) => t.forEach != null).map((t) => t.id));
   for (const run of runs) {
     for (const t of run.tasks) if (t.instances) ids.add(t.id);
   }

@@ -89,8 +89,8 @@ internal static class ApiOperations
         [
             new("200", "The same content was registered already: nothing changed.", Json.WorkflowRegistered),
             new("201", "A new version was stored.", Json.WorkflowRegistered, Example(new WorkflowRegistered("daily-report", 1, true, []), Json.WorkflowRegistered), Location: true),
-        ], Workflow,
-            Summary: "Register a workflow", Notes: "Send the YAML as written (`Content-Type: application/yaml`, e.g. `curl --data-binary @workflow.yaml`). The same content again changes nothing (200); changed content stores a new version (201). An invalid workflow is a 400 listing every error with line and column, and nothing is stored."),
+        ], Workflow, Conflict: true,
+            Summary: "Register a workflow", Notes: "Send the YAML as written (`Content-Type: application/yaml`, e.g. `curl --data-binary @workflow.yaml`). The same content again changes nothing (200); changed content stores a new version (201). An invalid workflow is a 400 listing every error with line and column, and nothing is stored. A queue trigger naming a queue another workflow already declares is a 409 naming that workflow."),
         ["POST /api/workflows/validate"] = new("validateWorkflow", "workflows",
             [new("200", "Whether the workflow is valid, with every error.", Json.WorkflowValidation, Example(new WorkflowValidation(false, "daily-report", 1,
                 [new WorkflowError(7, 10, "'url' must be an absolute http or https URL", "tasks[1].url")], []), Json.WorkflowValidation))], Workflow,

@@ -152,7 +152,9 @@ public static class DefinitionViews
             t.Timeout.TotalMilliseconds,
             t.Retry.MaxAttempts,
             t.Retry.Backoff,
-            t.AllowFailure)).ToList();
+            t.AllowFailure,
+            t.ForEach,
+            t.ForEach is null ? null : t.MaxParallel)).ToList();
         var parameters = new JsonObject();
         foreach (var (name, value) in definition.Params) parameters[name] = value?.DeepClone();
         return new DefinitionView(definition.Id, definition.Name ?? definition.Id, definition.FailFast, definition.Timeout?.TotalMilliseconds, parameters, tasks);

@@ -36,6 +36,19 @@ public sealed class ForEachViewsTests
     };
 
     [Fact]
+    public void DefinitionView_ForEachTask_CarriesItsListAndMaxParallel_OtherTasksNeither()
+    {
+        var view = DefinitionViews.For(Fan);
+
+        var fan = Assert.Single(view.Tasks, t => t.Id == "fan");
+        Assert.Equal("${{ tasks.list.output.items }}", fan.ForEach);
+        Assert.Equal(2, fan.MaxParallel);
+        var list = Assert.Single(view.Tasks, t => t.Id == "list");
+        Assert.Null(list.ForEach);
+        Assert.Null(list.MaxParallel);
+    }
+
+    [Fact]
     public void Detail_ForEachTaskMidway_CountsItsInstancesByStatusUnderTheTask()
     {
         var state = Midway();

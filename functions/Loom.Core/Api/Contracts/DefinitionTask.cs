@@ -20,4 +20,6 @@ public sealed record DefinitionTask(
     [property: Description("Per-attempt timeout.")] double TimeoutMs,
     [property: Description("Most attempts.")] int MaxAttempts,
     [property: Description("Backoff kind."), JsonConverter(typeof(WireEnumConverter<BackoffKind>))] BackoffKind Backoff,
-    [property: Description("True when its failure does not fail the run.")] bool AllowFailure);
+    [property: Description("True when its failure does not fail the run.")] bool AllowFailure,
+    [property: Description("Its `forEach:` list template (one instance per item at run time); null when it does not fan out.")] string? ForEach,
+    [property: Description("Most of its instances in flight at once; null when it does not fan out.")] int? MaxParallel);
