@@ -100,6 +100,22 @@ public sealed class EventLayoutTests(AzuriteFixture azurite) : StoreTestBase(azu
     }
 
     [Fact]
+    public async Task Commit_RowKeyAlreadyTaken_CommitsTheRunAndStoresOnlyTheMissingEvents()
+    {
+        var created = await Stores.Runs.CreateAsync(Run("taken"), new RunHistory([Event("taken", 0)], []));
+        // Appended outside a commit (a redelivered save): its row has the key the commit's row of events 1..3 will want.
+        await Stores.Events.AppendAsync([Event("taken", 3, "appended first")]);
+
+        var updated = await Stores.Runs.UpdateAsync(created with { Status = "succeeded" }, new RunHistory([.. Enumerable.Range(1, 3).Select(i => Event("taken", i))], []));
+
+        Assert.Equal("succeeded", (await Stores.Runs.GetAsync("taken"))!.Status);
+        Assert.Equal(updated.ETag, (await Stores.Runs.GetAsync("taken"))!.ETag);
+        var listed = await Stores.Events.ListAsync("taken");
+        Assert.Equal([0L, 1, 2, 3], listed.Select(e => e.Sequence));
+        Assert.Equal("appended first", listed[3].Data);
+    }
+
+    [Fact]
     public async Task Commit_EventsBeyondOneRow_SplitAcrossRowsWithinTheLimits()
     {
         // 40 events of 30,000 characters (1.2 million in all) and one of 300,000, too long to share a row.
