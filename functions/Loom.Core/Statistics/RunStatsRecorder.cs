@@ -31,8 +31,8 @@ public sealed class RunStatsRecorder(IRunStatsStore store, TimeSpan gatherWindow
     {
     }
 
-    /// <summary>A row written within this many gather windows is busy: its next write waits one window for more runs.</summary>
-    public const int BusyWindows = 5;
+    /// <summary>A row written within this many gather windows is busy: its next write waits one window for more runs (runs of one workflow started one after another, each lasting longer, never wait).</summary>
+    public const int BusyWindows = 2;
 
     /// <summary>Writes tried against other writers of the same row before the report fails.</summary>
     public const int MaxAttempts = 10;

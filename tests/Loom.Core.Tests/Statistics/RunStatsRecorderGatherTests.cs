@@ -34,7 +34,7 @@ public sealed class RunStatsRecorderGatherTests
         await recorder.RecordAsync(Sample("r1")).WaitAsync(TimeSpan.FromSeconds(60));
         Assert.Equal(1, _store.Writes);
 
-        // Five windows after the last write the row is quiet again.
+        // BusyWindows windows after the last write the row is quiet again.
         _clock.Advance(Window * RunStatsRecorder.BusyWindows);
         await recorder.RecordAsync(Sample("r2")).WaitAsync(TimeSpan.FromSeconds(60));
         Assert.Equal(2, _store.Writes);
