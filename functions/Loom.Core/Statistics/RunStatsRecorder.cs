@@ -13,12 +13,14 @@ namespace Loom.Core.Statistics;
 /// <para>A run is counted once: the bucket remembers the last <see cref="RunStatsBucket.MaxRecent"/> runs it counted, and a
 /// report of one of them again (a save Durable delivers twice, a commit retried after a crash) changes nothing. A conflict
 /// (another process wrote the row) reads the row again and merges again.</para>
-/// <para>With a gather window, the first report of a row that no write is under way for waits that long before writing, and
-/// every report of the same row in the meantime rides in that one write; each report still returns only once the row holding
-/// it is stored. A run's final save waits the window at most once, in exchange for one write per window instead of per run.</para>
+/// <para>With a gather window, a busy row (written by this process within the last <see cref="BusyWindows"/> windows) is
+/// written a window after the first report that finds no write under way, and every report of the same row in the meantime
+/// rides in that one write; each report still returns only once the row holding it is stored. So runs finishing together
+/// cost one write per window instead of one each, while a run of a quiet row (one run now and then) is written at once and
+/// pays no wait.</para>
 /// </remarks>
 /// <param name="store">Where the rows live.</param>
-/// <param name="gatherWindow">How long a write waits for more runs of its row (zero: it writes at once).</param>
+/// <param name="gatherWindow">How long the write of a busy row waits for more runs of it (zero: every write goes at once).</param>
 /// <param name="clock">The clock the window is measured on.</param>
 public sealed class RunStatsRecorder(IRunStatsStore store, TimeSpan gatherWindow, TimeProvider clock)
 {
@@ -28,6 +30,9 @@ public sealed class RunStatsRecorder(IRunStatsStore store, TimeSpan gatherWindow
         : this(store, TimeSpan.Zero, TimeProvider.System)
     {
     }
+
+    /// <summary>A row written within this many gather windows is busy: its next write waits one window for more runs (runs of one workflow started one after another, each lasting longer, never wait).</summary>
+    public const int BusyWindows = 2;
 
     /// <summary>Writes tried against other writers of the same row before the report fails.</summary>
     public const int MaxAttempts = 10;
@@ -72,7 +77,12 @@ public sealed class RunStatsRecorder(IRunStatsStore store, TimeSpan gatherWindow
     private async Task WriteAsync(Slot slot, string workflowId, DateTimeOffset hour)
     {
         // Reports that come while this one waits (or while a write is under way) join the pending batch.
-        if (_gatherWindow > TimeSpan.Zero) await Task.Delay(_gatherWindow, clock, CancellationToken.None);
+        if (_gatherWindow > TimeSpan.Zero && slot.LastWrite is { } last && clock.GetUtcNow() - last < _gatherWindow * BusyWindows)
+        {
+            await Task.Delay(_gatherWindow, clock, CancellationToken.None);
+        }
+
+
         while (true)
         {
             List<(RunSample Sample, TaskCompletionSource Done)> batch;
@@ -89,6 +99,7 @@ public sealed class RunStatsRecorder(IRunStatsStore store, TimeSpan gatherWindow
             try
             {
                 await WriteBatchAsync(slot, workflowId, hour, batch.Select(b => b.Sample).ToList());
+                slot.LastWrite = clock.GetUtcNow();
                 foreach (var (_, done) in batch) done.TrySetResult();
             }
             catch (Exception ex)
@@ -149,5 +160,8 @@ public sealed class RunStatsRecorder(IRunStatsStore store, TimeSpan gatherWindow
         public bool Writing { get; set; }
 
         public StoredStatsBucket? Known { get; set; }
+
+        /// <summary>When this process last stored the row (null: not yet), which decides whether the row is busy.</summary>
+        public DateTimeOffset? LastWrite { get; set; }
     }
 }
