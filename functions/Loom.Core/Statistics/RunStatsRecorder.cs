@@ -82,7 +82,6 @@ public sealed class RunStatsRecorder(IRunStatsStore store, TimeSpan gatherWindow
             await Task.Delay(_gatherWindow, clock, CancellationToken.None);
         }
 
-
         while (true)
         {
             List<(RunSample Sample, TaskCompletionSource Done)> batch;
