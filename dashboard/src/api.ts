@@ -350,3 +350,16 @@ export type InstanceList = Answer<'listTaskInstances', 200>;
 export function listInstances(runId: string, taskId: string, offset: number, limit: number, client: ApiClient = api): Promise<InstanceList> {
   return client['request']('GET', `/api/runs/${enc(runId)}/tasks/${enc(taskId)}/instances?offset=${offset}&limit=${limit}`);
 }
+
+// Event triggers (the `triggers` of GET /api/workflows/{id}; POST /api/workflows/{id}/webhook/rotate).
+
+/** A workflow's queue and webhook triggers, as its detail shows them. */
+export type Triggers = Schemas['TriggersView'];
+
+/** Answer of a rotation: the webhook's new URL (the old one stops starting runs at once). */
+export type WebhookRotated = Schemas['WebhookRotated'];
+
+/** Gives a workflow's webhook a new secret URL (admin). */
+export function rotateWebhook(id: string, client: ApiClient = api): Promise<WebhookRotated> {
+  return client['request']('POST', `/api/workflows/${enc(id)}/webhook/rotate`, {});
+}

@@ -1,4 +1,4 @@
-// One workflow: its DAG (coloured by the latest run), a trigger form generated from its params, a backfill form with the
+// One workflow: its DAG (coloured by the latest run), its event triggers, a trigger form generated from its params, a backfill form with the
 // progress of a backfill under way, the runs grid and versions.
 
 import { api, ApiError, getWorkflowStats, type RunDetail, type RunSummary, type VersionItem, type WorkflowDetail } from '../api';
@@ -11,6 +11,7 @@ import { buildGrid, renderGrid, type GridRun } from '../grid';
 import { fanOutTasks } from '../instances';
 import { renderDiff, sideBySide } from '../diff';
 import { startPolling } from '../poll';
+import { renderTriggers } from '../triggers';
 import { renderStats } from '../stats';
 import { editorHref, navigate, runHref } from '../router';
 import { isFinal, toStatus } from '../status';
@@ -31,10 +32,17 @@ export function mountWorkflow(root: HTMLElement, workflowId: string): () => void
   const statsHolder = h('div', { 'data-testid': 'workflow-stats' });
   const backfillSection = section('Backfill', backfillHolder);
   backfillSection.hidden = true;
+  const triggersHolder = h('div');
+  const rotated = h('p', { class: 'small', 'data-testid': 'webhook-rotated' });
+  rotated.hidden = true;
+  const triggersSection = section('Event triggers', triggersHolder, rotated);
+  triggersSection.hidden = true;
+  triggersSection.setAttribute('data-testid', 'triggers-section');
   root.append(
     head,
     errors,
     h('div', { class: 'card' }, summary),
+    triggersSection,
     section('Graph', dagHolder, dagCaption),
     h('div', { class: 'columns' }, section('Runs', gridHolder), section('Trigger a run', triggerHolder)),
     backfillSection,
@@ -44,6 +52,8 @@ export function mountWorkflow(root: HTMLElement, workflowId: string): () => void
   // The statistics change only when a run ends: asked again when the newest run changes (or ends), not at every tick.
   let statsShownFor: string | null = null;
   let backfill: BackfillView | null = null;
+  // Rebuilt only when the triggers change, so a click on its buttons is not lost to a refresh.
+  let triggersShown = '';
 
   let detail: WorkflowDetail | null = null;
   let dag: DagView | null = null;
@@ -79,6 +89,12 @@ export function mountWorkflow(root: HTMLElement, workflowId: string): () => void
         replaceChildren(backfillHolder, backfill?.element ?? null);
       }
       backfill?.progress(wf.backfill ?? null);
+      const triggersKey = JSON.stringify(wf.triggers ?? null);
+      if (triggersKey !== triggersShown) {
+        triggersSection.hidden = !wf.triggers;
+        replaceChildren(triggersHolder, wf.triggers ? renderTriggers(wf.id, wf.triggers, errors, rotated) : null);
+        triggersShown = triggersKey;
+      }
       const latest = runs.items[0] ? details.get(runs.items[0].runId) : undefined;
       const fanOut = fanOutTasks(wf.definition.tasks, details.values());
       dag.update(nodeStates(wf, latest, fanOut));
