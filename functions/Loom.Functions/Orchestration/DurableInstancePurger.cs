@@ -20,7 +20,7 @@ public sealed class DurableInstancePurger(DurableTaskClient client) : IRunInstan
     {
         var instance = await client.GetInstanceAsync(runId, getInputsAndOutputs: false, cancellationToken);
         if (instance is null) return true;
-        if (instance.RuntimeStatus is OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.Pending or OrchestrationRuntimeStatus.Suspended) return false;
+        if (DurableInstanceStatus.IsLive(instance)) return false;
         await client.PurgeInstanceAsync(runId, cancellationToken);
         return true;
     }

@@ -73,7 +73,7 @@ internal sealed class DurableRunDriver(DurableTaskClient client, IRunStore runs,
 
         // The loop always listens for "cancel" and for the callbacks it waits on, and Durable buffers events that arrive
         // early, so raising is enough. Terminating instead would skip the final SaveRun and leave the run record stale.
-        if (instance.RuntimeStatus is OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.Pending or OrchestrationRuntimeStatus.Suspended)
+        if (DurableInstanceStatus.IsLive(instance))
         {
             await client.RaiseEventAsync(runId, external.Name, RunOrchestrationJson.ToPayload(external.Payload), cancellationToken);
         }
@@ -90,8 +90,7 @@ internal sealed class DurableRunDriver(DurableTaskClient client, IRunStore runs,
     public async Task<bool> RedriveAsync(WorkflowDefinition workflow, RunState finished, RedriveRequested redrive, CancellationToken cancellationToken = default)
     {
         if (await IsLiveAsync(finished.RunId, cancellationToken) && !await CompletesSoonAsync(finished.RunId, cancellationToken)) return false;
-        var options = new StartOrchestrationOptions(finished.RunId).WithDedupeStatuses(
-            OrchestrationRuntimeStatus.Pending, OrchestrationRuntimeStatus.Running, OrchestrationRuntimeStatus.Suspended);
+        var options = new StartOrchestrationOptions(finished.RunId).WithDedupeStatuses(DurableInstanceStatus.Live);
         try
         {
             await client.ScheduleNewOrchestrationInstanceAsync(
@@ -131,18 +130,14 @@ internal sealed class DurableRunDriver(DurableTaskClient client, IRunStore runs,
     public static readonly TimeSpan FinishingWait = TimeSpan.FromSeconds(10);
 
     private async Task<bool> IsLiveAsync(string runId, CancellationToken cancellationToken) =>
-        IsLive(await client.GetInstanceAsync(runId, cancellationToken));
-
-    /// <summary>Whether the instance has not ended (it may still run, save and publish its live status).</summary>
-    private static bool IsLive(OrchestrationMetadata? instance) =>
-        instance?.RuntimeStatus is OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.Pending or OrchestrationRuntimeStatus.Suspended;
+        DurableInstanceStatus.IsLive(await client.GetInstanceAsync(runId, cancellationToken));
 
     /// <inheritdoc />
     public async Task<RunState> WithLiveProgressAsync(RunState stored, CancellationToken cancellationToken = default)
     {
         // The custom status comes only with inputs and outputs; the orchestration's input (workflow and state) is the price.
         var instance = await client.GetInstanceAsync(stored.RunId, getInputsAndOutputs: true, cancellationToken);
-        var live = IsLive(instance) ? RunLiveStatus.Parse(instance!.SerializedCustomStatus) : null;
+        var live = DurableInstanceStatus.IsLive(instance) ? RunLiveStatus.Parse(instance!.SerializedCustomStatus) : null;
         return RunLiveStatus.Merge(stored, live);
     }
 
