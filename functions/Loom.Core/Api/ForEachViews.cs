@@ -36,7 +36,7 @@ public static class ForEachViews
         var end = End(fan, offset, limit);
         for (var i = offset; i < end; i++)
         {
-            if (fan.Statuses[i] is ForEachState.Succeeded or ForEachState.Failed or ForEachState.Cancelled) indexes.Add(i);
+            if (FinalStatus(fan.Statuses[i]) is not null) indexes.Add(i);
         }
         return indexes;
     }
@@ -80,20 +80,20 @@ public static class ForEachViews
     private static ForEachInstanceView Instance(string taskId, ForEachState fan, int index, IReadOnlyList<AttemptRecord> rows)
     {
         var id = ForEachInstances.Id(taskId, index);
-        switch (fan.Statuses[index])
-        {
-            case ForEachState.Active when fan.Running.FirstOrDefault(r => r.Index == index)?.State is { } s:
-                return new ForEachInstanceView(id, index, s.Status, s.Attempt, s.StartedAt, null, s.DueAt, s.Reason, s.LastStatusCode);
-            case ForEachState.Succeeded:
-                return Final(id, index, TaskRunStatus.Succeeded, rows);
-            case ForEachState.Failed:
-                return Final(id, index, TaskRunStatus.Failed, rows);
-            case ForEachState.Cancelled:
-                return Final(id, index, TaskRunStatus.Cancelled, rows);
-            default:
-                return new ForEachInstanceView(id, index, TaskRunStatus.Pending, 0, null, null, null, null, null);
-        }
+        if (FinalStatus(fan.Statuses[index]) is { } final) return Final(id, index, final, rows);
+        return fan.Statuses[index] == ForEachState.Active && fan.Running.FirstOrDefault(r => r.Index == index)?.State is { } s
+            ? new ForEachInstanceView(id, index, s.Status, s.Attempt, s.StartedAt, null, s.DueAt, s.Reason, s.LastStatusCode)
+            : new ForEachInstanceView(id, index, TaskRunStatus.Pending, 0, null, null, null, null, null);
     }
+
+    /// <summary>The final status an instance's status character stands for; null for pending and active instances.</summary>
+    private static TaskRunStatus? FinalStatus(char status) => status switch
+    {
+        ForEachState.Succeeded => TaskRunStatus.Succeeded,
+        ForEachState.Failed => TaskRunStatus.Failed,
+        ForEachState.Cancelled => TaskRunStatus.Cancelled,
+        _ => null,
+    };
 
     private static ForEachInstanceView Final(string id, int index, TaskRunStatus status, IReadOnlyList<AttemptRecord> rows)
     {
