@@ -40,24 +40,14 @@ public sealed class ServerEventTriggerScenarios(TriggerServerHost fixture) : Eve
 /// HTTP. The Function App's pump is its timer function, called here as the Functions host fires it; the server's poller runs
 /// by itself.
 /// </summary>
-public abstract class EventTriggerScenarios(HostFixture fixture)
+public abstract class EventTriggerScenarios(HostFixture fixture) : HostSuite(fixture)
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(120);
-
-    private ILoomHost H => fixture.Host;
-
-    private string B => fixture.Backend.BaseUrl;
-
-    private RequestLog Log => fixture.Backend.Log;
-
-    private string W(string name) => $"{name}-{fixture.Tag}";
-
     /// <summary>A queue name of this test alone (Azurite is shared by every host of the suite).</summary>
-    private string Q(string name) => $"{name}-{fixture.Tag}-{Guid.NewGuid().ToString("N")[..8]}";
+    private string Q(string name) => $"{name}-{Fixture.Tag}-{Guid.NewGuid().ToString("N")[..8]}";
 
     private QueueClient Queue(string name)
     {
-        var client = new QueueServiceClient(fixture.Azurite.ConnectionString, AzureTriggerQueues.ClientOptions()).GetQueueClient(name);
+        var client = new QueueServiceClient(Fixture.Azurite.ConnectionString, AzureTriggerQueues.ClientOptions()).GetQueueClient(name);
         client.CreateIfNotExists();
         return client;
     }

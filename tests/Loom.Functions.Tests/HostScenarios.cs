@@ -29,17 +29,8 @@ public sealed class ServerScenarios(ServerHost fixture) : HostScenarios(fixture)
 /// The behaviour clients rely on, written once and run against every host: the Function App on both Durable backends and
 /// the self-hosted server. Only HTTP: register, trigger, poll, callbacks, cancel, retry.
 /// </summary>
-public abstract class HostScenarios(HostFixture fixture)
+public abstract class HostScenarios(HostFixture fixture) : HostSuite(fixture)
 {
-    private ILoomHost H => fixture.Host;
-
-    private string B => fixture.Backend.BaseUrl;
-
-    private RequestLog Log => fixture.Backend.Log;
-
-    /// <summary>A workflow id unique to this host.</summary>
-    private string W(string name) => $"{name}-{fixture.Tag}";
-
     private List<ReceivedRequest> Calls(string runId) => [.. Log.Items.Where(r => r.RunId == runId).OrderBy(r => r.Sequence)];
 
     private async Task<JsonArray> AttemptsAsync(string runId, string taskId) =>

@@ -32,16 +32,8 @@ public sealed class ServerRetentionScenarios(ServerRetentionHost fixture) : Rete
 /// with the host's clock moved days ahead, the tick deletes exactly the expired runs (with their attempts, events, dead
 /// letters, listing rows and, on the Function App, every generation of their Durable instance), and keeps live and recent ones.
 /// </summary>
-public abstract class RetentionScenarios(HostFixture fixture)
+public abstract class RetentionScenarios(HostFixture fixture) : HostSuite(fixture)
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(120);
-
-    private ILoomHost H => fixture.Host;
-
-    private string B => fixture.Backend.BaseUrl;
-
-    private string W(string name) => $"{name}-{fixture.Tag}";
-
     [Fact]
     public async Task Tick_ClockPastRetention_DeletesExactlyTheExpiredRunsAndKeepsLiveAndRecentOnes()
     {
@@ -108,7 +100,7 @@ public abstract class RetentionScenarios(HostFixture fixture)
         foreach (var runId in done) await WaitForInstanceEndAsync(runId);
 
         // Two days on: past "keep1*"'s one day, within the host's default 30.
-        fixture.Clock.Advance(TimeSpan.FromDays(2));
+        Fixture.Clock.Advance(TimeSpan.FromDays(2));
         await TickUntilGoneAsync(done);
 
         foreach (var runId in done) await AssertGoneAsync(runId);
@@ -124,7 +116,7 @@ public abstract class RetentionScenarios(HostFixture fixture)
         await AssertKeptAsync(recent);
 
         // Past the host's 30 days too: the recent run goes; the live one (created 32 days ago) still stays.
-        fixture.Clock.Advance(TimeSpan.FromDays(30));
+        Fixture.Clock.Advance(TimeSpan.FromDays(30));
         await TickUntilGoneAsync([recent]);
 
         await AssertGoneAsync(recent);
@@ -175,7 +167,7 @@ public abstract class RetentionScenarios(HostFixture fixture)
         var deadline = DateTime.UtcNow + Patience;
         while (true)
         {
-            await fixture.TickAsync();
+            await Fixture.TickAsync();
             var left = new List<string>();
             foreach (var runId in runIds)
             {
@@ -195,10 +187,10 @@ public abstract class RetentionScenarios(HostFixture fixture)
         Assert.Equal(HttpStatusCode.NotFound, (await H.Client.GetAsync($"/api/runs/{escaped}")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await H.Client.GetAsync($"/api/runs/{escaped}/events")).StatusCode);
         // The rows themselves, not only the run row: events, attempts, dead letters, listings.
-        Assert.Empty(await fixture.Services.GetRequiredService<IEventStore>().ListAsync(runId));
-        Assert.Empty(await fixture.Services.GetRequiredService<IAttemptStore>().ListAsync(runId, null));
-        Assert.Empty((await fixture.Services.GetRequiredService<IDeadLetterStore>().ListAsync(new DeadLetterQuery(RunId: runId))).Items);
-        Assert.Empty(await fixture.Services.GetRequiredService<IRunRetentionStore>().ListPurgesAsync(1000));
+        Assert.Empty(await Fixture.Services.GetRequiredService<IEventStore>().ListAsync(runId));
+        Assert.Empty(await Fixture.Services.GetRequiredService<IAttemptStore>().ListAsync(runId, null));
+        Assert.Empty((await Fixture.Services.GetRequiredService<IDeadLetterStore>().ListAsync(new DeadLetterQuery(RunId: runId))).Items);
+        Assert.Empty(await Fixture.Services.GetRequiredService<IRunRetentionStore>().ListPurgesAsync(1000));
         if (H is FunctionAppHost app) Assert.Null(await app.DurableClient.GetInstanceAsync(runId));
     }
 
@@ -206,7 +198,7 @@ public abstract class RetentionScenarios(HostFixture fixture)
     {
         var escaped = Uri.EscapeDataString(runId);
         Assert.Equal(HttpStatusCode.OK, (await H.Client.GetAsync($"/api/runs/{escaped}")).StatusCode);
-        Assert.NotEmpty(await fixture.Services.GetRequiredService<IEventStore>().ListAsync(runId));
+        Assert.NotEmpty(await Fixture.Services.GetRequiredService<IEventStore>().ListAsync(runId));
         if (H is FunctionAppHost app) Assert.NotNull(await app.DurableClient.GetInstanceAsync(runId));
     }
 }
