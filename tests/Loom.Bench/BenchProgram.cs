@@ -11,7 +11,7 @@ internal static class BenchProgram
 {
     private const string Usage = """
         Loom benchmark: starts Azurite, the stub backend and the Loom server (child process), measures the floor, then runs workloads.
-          dotnet run -c Release --project tests/Loom.Bench -- [--host server|durable|both] [--workload W1,W2,W3,W4,K1,S1,R1] [--runs SCALE] [--soak] [--server DLL]
+          dotnet run -c Release --project tests/Loom.Bench -- [--host server|durable|both] [--workload W1,W2,W3,W4,K1,S1,R1] [--runs SCALE] [--rounds N] [--soak] [--server DLL]
             --host      server: the self-hosted server (default with --soak); durable: the Function App on the Durable
                         runtime (DurableTask.AzureStorage on its own Azurite) and, in the same run, a plain Durable
                         orchestration making the same calls (its floor), W1-W3 only; both (default): server, then durable
@@ -21,6 +21,9 @@ internal static class BenchProgram
                         failed, or a task committed before a kill is called successfully again); R1 is retention's purge
                         of 1,000 expired runs on the Table stores alone (runs deleted/s, storage requests per run deleted)
             --runs      scale every workload's run count (default 1: 200, 100, 50, 5000 runs)
+            --rounds    durable host: measured rounds per workload (default 2), each the baseline and Loom, each phase on a
+                        fresh Azurite and Function App, the order alternating (baseline first in odd rounds); after an
+                        unmeasured warm-up of both; the summary gives each round's Loom / baseline ratio and their median
             --soak      repeat the workloads until Ctrl+C, each round ending with K1 at 20 kills
             --server    the Loom.Server.dll to run (default: functions/Loom.Server/bin/Release/net10.0), e.g. a published
                         build, or a copy of another commit's build to compare two commits in one session
@@ -33,6 +36,7 @@ internal static class BenchProgram
         var chaos = false;
         var scale = 1.0;
         var soak = false;
+        var rounds = 2;
         var store = false;
         var retention = false;
         string? host = null;
@@ -60,6 +64,12 @@ internal static class BenchProgram
                 case "--host" when i + 1 < args.Length:
                     host = args[++i].ToLowerInvariant();
                     if (host is not ("server" or "durable" or "both")) return Fail($"--host takes server, durable or both; got '{args[i]}'.");
+                    break;
+                case "--rounds" when i + 1 < args.Length:
+                    if (!int.TryParse(args[++i], NumberStyles.None, CultureInfo.InvariantCulture, out rounds) || rounds is < 1 or > 20)
+                    {
+                        return Fail($"--rounds takes a whole number from 1 to 20; got '{args[i]}'.");
+                    }
                     break;
                 case "--soak":
                     soak = true;
@@ -115,7 +125,7 @@ internal static class BenchProgram
             Emit(Figures.FloorLine(floor), results);
 
             var violations = onServer && await RunServerAsync(env, selected, scale, chaos, soak, results, floor, stop.Token);
-            if (onDurable) await DurableHost.RunAsync(env, selected, scale, results, stop.Token);
+            if (onDurable) await DurableHost.RunAsync(env, selected, scale, rounds, results, stop.Token);
             return violations ? 1 : 0;
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)

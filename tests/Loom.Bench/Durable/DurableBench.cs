@@ -120,6 +120,7 @@ internal sealed class DurableBench : IAsyncDisposable
         if (!baseline) await client.RegisterAsync(workload.Yaml(workflowId, _env.BackendUrl), cancellationToken);
         _env.Requests.Clear();
 
+        await using var probe = await AzuriteProbe.StartAsync(_azurite.ConnectionString, cancellationToken);
         var before = Snapshot();
         var startedAt = DateTimeOffset.UtcNow;
         var watch = Stopwatch.StartNew();
@@ -170,11 +171,12 @@ internal sealed class DurableBench : IAsyncDisposable
             {
                 progressAt = watch.Elapsed;
                 Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"bench: durable{(baseline ? " baseline" : "")} {workload.Name} {watch.Elapsed.TotalSeconds,6:F1} s  runs finished {finished}/{runs}  episodes {_counts.Episodes - before.Episodes}"));
+                    $"bench: durable{(baseline ? " baseline" : "")} {workload.Name} {watch.Elapsed.TotalSeconds,6:F1} s  runs finished {finished}/{runs}  episodes {_counts.Episodes - before.Episodes}  activities {_counts.Activities.Values.Sum() - before.Activities.Values.Sum()}  queue {_queues.Total - before.Queues} table {_tables.Total - before.Tables} blob {_blobs.Total - before.Blobs} loom {_loom.Total - before.Loom}"));
             }
             await Task.Delay(10, cancellationToken);
         }
         var after = Snapshot();
+        var (stalled, longest) = (probe.StalledSeconds, probe.LongestSeconds);
 
         // Outside the measured window: each run's status (Loom's API, or the instance's output for the baseline).
         var views = new List<RunView>(runs);
@@ -185,7 +187,7 @@ internal sealed class DurableBench : IAsyncDisposable
             if (baseline)
             {
                 var instance = await app.DurableClient.GetInstanceAsync(runId, getInputsAndOutputs: true, cancellationToken);
-                status = instance?.ReadOutputAs<bool>() == true ? "succeeded" : "failed";
+                status = instance?.SerializedOutput is not null && instance.ReadOutputAs<bool>() ? "succeeded" : "failed";
             }
             else
             {
@@ -197,7 +199,11 @@ internal sealed class DurableBench : IAsyncDisposable
         var line = Figures.Compute(workload, runs, startedAt, views, _env.Requests.Items,
             new Diagnostics(before.DotnetCpu, 0, 0, 0, before.Loom, 0), new Diagnostics(after.DotnetCpu, Process.GetCurrentProcess().PeakWorkingSet64, 0, 0, after.Loom, 0));
         _env.Requests.Clear();
-        return Describe(line, workload, runs, baseline, before, after);
+        var described = Describe(line, workload, runs, baseline, before, after);
+        described["round"] = round;
+        described["azuriteUnansweredSeconds"] = Round(stalled, 1);
+        described["azuriteLongestWaitSeconds"] = Round(longest, 1);
+        return described;
     }
 
     private static JsonObject Describe(JsonObject computed, Workload workload, int runs, bool baseline, Counters before, Counters after)
