@@ -11,7 +11,7 @@ internal static class BenchProgram
 {
     private const string Usage = """
         Loom benchmark: starts Azurite, the stub backend and the Loom server (child process), measures the floor, then runs workloads.
-          dotnet run -c Release --project tests/Loom.Bench -- [--host server|durable|both] [--workload W1,W2,W3,W4,K1,S1,R1] [--runs SCALE] [--rounds N] [--soak] [--server DLL]
+          dotnet run -c Release --project tests/Loom.Bench -- [--host server|durable|both] [--workload W1,W2,W3,W4,K1,S1,R1] [--runs SCALE] [--rounds N] [--durable-set NAME=VALUE] [--soak] [--server DLL]
             --host      server: the self-hosted server (default with --soak); durable: the Function App on the Durable
                         runtime (DurableTask.AzureStorage on its own Azurite) and, in the same run, a plain Durable
                         orchestration making the same calls (its floor), W1-W3 only; both (default): server, then durable
@@ -24,6 +24,9 @@ internal static class BenchProgram
             --rounds    durable host: measured rounds per workload (default 2), each the baseline and Loom, each phase on a
                         fresh Azurite and Function App, the order alternating (baseline first in odd rounds); after an
                         unmeasured warm-up of both; the summary gives each round's Loom / baseline ratio and their median
+            --durable-set  durable host: overrides one of host.json's durableTask settings for both phases (repeatable),
+                        e.g. partitionCount=1, controlQueueBatchSize=32, extendedSessionsEnabled=true,
+                        maxConcurrentOrchestratorFunctions=32, maxConcurrentActivityFunctions=100, maxQueuePollingInterval=00:00:01
             --soak      repeat the workloads until Ctrl+C, each round ending with K1 at 20 kills
             --server    the Loom.Server.dll to run (default: functions/Loom.Server/bin/Release/net10.0), e.g. a published
                         build, or a copy of another commit's build to compare two commits in one session
@@ -37,6 +40,7 @@ internal static class BenchProgram
         var scale = 1.0;
         var soak = false;
         var rounds = 2;
+        var overrides = new Dictionary<string, string>(StringComparer.Ordinal);
         var store = false;
         var retention = false;
         string? host = null;
@@ -71,6 +75,14 @@ internal static class BenchProgram
                         return Fail($"--rounds takes a whole number from 1 to 20; got '{args[i]}'.");
                     }
                     break;
+                case "--durable-set" when i + 1 < args.Length:
+                    var setting = args[++i].Split('=', 2);
+                    if (setting.Length != 2 || !DurableSettingOverrides.Known.Contains(setting[0]))
+                    {
+                        return Fail($"--durable-set takes NAME=VALUE with NAME one of {string.Join(", ", DurableSettingOverrides.Known)}; got '{args[i]}'.");
+                    }
+                    overrides[setting[0]] = setting[1];
+                    break;
                 case "--soak":
                     soak = true;
                     break;
@@ -86,6 +98,7 @@ internal static class BenchProgram
             }
         }
 
+        if (DurableSettingOverrides.Check(overrides) is { } badSetting) return Fail(badSetting);
         host ??= soak || chaos ? "server" : "both";
         var onServer = host is "server" or "both";
         var onDurable = host is "durable" or "both";
@@ -125,7 +138,7 @@ internal static class BenchProgram
             Emit(Figures.FloorLine(floor), results);
 
             var violations = onServer && await RunServerAsync(env, selected, scale, chaos, soak, results, floor, stop.Token);
-            if (onDurable) await DurableHost.RunAsync(env, selected, scale, rounds, results, stop.Token);
+            if (onDurable) await DurableHost.RunAsync(env, selected, scale, rounds, overrides, results, stop.Token);
             return violations ? 1 : 0;
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)

@@ -43,11 +43,13 @@ internal sealed class DurableBench : IAsyncDisposable
     private FunctionAppHost? _app;
     private BenchApiClient? _client;
 
-    private DurableBench(BenchEnvironment env) => _env = env;
+    private readonly IReadOnlyDictionary<string, string> _overrides;
 
-    public static async Task<DurableBench> StartAsync(BenchEnvironment env)
+    private DurableBench(BenchEnvironment env, IReadOnlyDictionary<string, string> overrides) => (_env, _overrides) = (env, overrides);
+
+    public static async Task<DurableBench> StartAsync(BenchEnvironment env, IReadOnlyDictionary<string, string> overrides)
     {
-        var bench = new DurableBench(env);
+        var bench = new DurableBench(env, overrides);
         try
         {
             await bench.StartAllAsync();
@@ -70,6 +72,7 @@ internal sealed class DurableBench : IAsyncDisposable
         {
             // host.json's settings as they are (the tests shorten the idle polling; a production app does not).
             if (pollingInterval is not null) settings.MaxQueuePollingInterval = TimeSpan.Parse(pollingInterval, CultureInfo.InvariantCulture);
+            DurableSettingOverrides.Apply(settings, _overrides);
             // The bench's newer Storage SDKs default to service versions the pinned Azurite rejects; 2021-12-02 is what both speak.
             settings.StorageAccountClientProvider = new StorageAccountClientProvider(
                 StorageServiceClientProvider.ForBlob(connection, Counted(new BlobClientOptions(BlobClientOptions.ServiceVersion.V2021_12_02), _blobs)),
@@ -201,6 +204,7 @@ internal sealed class DurableBench : IAsyncDisposable
         _env.Requests.Clear();
         var described = Describe(line, workload, runs, baseline, before, after);
         described["round"] = round;
+        if (_overrides.Count > 0) described["durableSettings"] = new JsonObject(_overrides.Select(o => KeyValuePair.Create(o.Key, (JsonNode?)o.Value)));
         described["azuriteUnansweredSeconds"] = Round(stalled, 1);
         described["azuriteLongestWaitSeconds"] = Round(longest, 1);
         return described;

@@ -6,7 +6,7 @@ namespace Loom.Bench.Durable;
 /// <summary>The <c>--host durable</c> part of a bench run: per workload, the plain-Durable baseline, then Loom's Function App, then the ratio.</summary>
 internal static class DurableHost
 {
-    public static async Task RunAsync(BenchEnvironment env, IReadOnlyList<Workload> selected, double scale, int rounds, string results, CancellationToken cancellationToken)
+    public static async Task RunAsync(BenchEnvironment env, IReadOnlyList<Workload> selected, double scale, int rounds, IReadOnlyDictionary<string, string> overrides, string results, CancellationToken cancellationToken)
     {
         var workloads = selected.Where(w => w.Mode != StartMode.Paced).ToList();
         if (workloads.Count < selected.Count) Console.Error.WriteLine("bench: durable: W4 (5,000 paced runs) is left out on the durable host; it runs W1-W3");
@@ -24,7 +24,7 @@ internal static class DurableHost
                 JsonObject? baseline = null, loom = null;
                 foreach (var isBaseline in baselineFirst ? new[] { true, false } : [false, true])
                 {
-                    await using var bench = await DurableBench.StartAsync(env);
+                    await using var bench = await DurableBench.StartAsync(env, overrides);
                     if (!idleMeasured)
                     {
                         BenchProgram.Emit(await bench.MeasureIdleAsync(cancellationToken), results);
