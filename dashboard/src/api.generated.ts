@@ -259,7 +259,9 @@ export interface paths {
         };
         /**
          * List a run's events
-         * @description The run's event log.
+         * @description The run's event log, or with after or limit one page of it.
+         *
+         *     Without `after` or `limit` the whole log comes back. To follow a log, pass the last sequence read as `after` (and a `limit`): only newer events are read; `next` is the `after` of the next page while more events are stored, null at the end of the log so far (poll again later with the last sequence).
          */
         get: operations["listRunEvents"];
         put?: never;
@@ -345,7 +347,7 @@ export interface paths {
          * Retry a failed run
          * @description Start a new run that re-runs only what failed.
          *
-         *     The new run keeps what succeeded and re-runs what failed, was cancelled, or was skipped because of it. A run with nothing to retry is a 409.
+         *     The new run keeps what succeeded and re-runs what failed, was cancelled, or was skipped because of it (a forEach task runs only its instances that did not succeed, keeping the others' outputs, unless the task its list comes from runs again). A run with nothing to retry is a 409.
          */
         post: operations["retryRun"];
         delete?: never;
@@ -1106,8 +1108,10 @@ export interface components {
         RunEventList: {
             /** @description Run id. */
             runId: string;
-            /** @description The log in sequence order. */
+            /** @description The log in sequence order (with after or limit: the page of it). */
             items: components["schemas"]["RunEventView"][];
+            /** @description Pass as after for the next page: more events are stored now. Null at the end of the log as it is now, and without after or limit. */
+            next?: number | null;
         };
         AttemptView: {
             /** @description Attempt number from 1. */
@@ -2140,7 +2144,12 @@ export interface operations {
     };
     listRunEvents: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Only events with a sequence above this one (the last sequence already read; -1 for the start). */
+                after?: number;
+                /** @description Page size; 1000 when only after is given. */
+                limit?: number;
+            };
             header?: never;
             path: {
                 /** @description The runId. */
@@ -2150,7 +2159,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The run's event log. */
+            /** @description The run's event log, or a page of it. */
             200: {
                 headers: {
                     [name: string]: unknown;

@@ -30,6 +30,7 @@ export type RunTask = Schemas['TaskStateView'];
 export type RunDetail = Schemas['RunDetail'];
 export type Attempt = Schemas['AttemptView'];
 export type RunEvent = Schemas['RunEventView'];
+export type RunEventPage = Schemas['RunEventList'];
 export type Accepted = Schemas['RunAccepted'];
 export type WorkflowPaused = Schemas['WorkflowPaused'];
 export type RunCancelling = Schemas['RunCancelling'];
@@ -133,8 +134,10 @@ export class ApiClient {
     return this.request<Answer<'getRun', 200>>('GET', `/api/runs/${enc(runId)}`);
   }
 
-  events(runId: string): Promise<Page<RunEvent>> {
-    return this.request<Answer<'listRunEvents', 200>>('GET', `/api/runs/${enc(runId)}/events`);
+  /** The run's event log; with `after`, only the events that follow that sequence (a page; `next` says more are stored). */
+  events(runId: string, after?: number): Promise<RunEventPage> {
+    const query = after === undefined ? '' : `?after=${after}`;
+    return this.request<Answer<'listRunEvents', 200>>('GET', `/api/runs/${enc(runId)}/events${query}`);
   }
 
   attempts(runId: string, taskId: string): Promise<Page<Attempt>> {

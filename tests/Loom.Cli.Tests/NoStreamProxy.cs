@@ -19,6 +19,7 @@ public sealed class NoStreamProxy : IAsyncDisposable
     private readonly HttpClient _upstream;
     private int _streams;
     private int _eventReads;
+    private int _eventsServed;
 
     private NoStreamProxy(WebApplication app, HttpClient upstream)
     {
@@ -34,6 +35,9 @@ public sealed class NoStreamProxy : IAsyncDisposable
 
     /// <summary>How many times the run's event log was read.</summary>
     public int EventReads => Volatile.Read(ref _eventReads);
+
+    /// <summary>How many events the log reads brought in all (each event once when the client follows the log with <c>after</c>).</summary>
+    public int EventsServed => Volatile.Read(ref _eventsServed);
 
     /// <summary>Starts a proxy to <paramref name="server"/> on a free loopback port.</summary>
     public static async Task<NoStreamProxy> StartAsync(string server)
@@ -73,6 +77,13 @@ public sealed class NoStreamProxy : IAsyncDisposable
         using var response = await _upstream.SendAsync(request, context.RequestAborted);
         context.Response.StatusCode = (int)response.StatusCode;
         if (response.Content.Headers.ContentType is { } contentType) context.Response.ContentType = contentType.ToString();
+        if (path.EndsWith("/events", StringComparison.Ordinal) && response.IsSuccessStatusCode)
+        {
+            var body = await response.Content.ReadAsStringAsync(context.RequestAborted);
+            Interlocked.Add(ref _eventsServed, System.Text.Json.Nodes.JsonNode.Parse(body)!["items"]!.AsArray().Count);
+            await context.Response.WriteAsync(body, context.RequestAborted);
+            return;
+        }
         await response.Content.CopyToAsync(context.Response.Body, context.RequestAborted);
     }
 

@@ -296,6 +296,9 @@ public sealed partial class RunCommandTests(AzuriteFixture azurite, BackendFixtu
             .Select(a => $"{a["taskId"]} {a["attempt"]} {a["statusCode"]}").Order(StringComparer.Ordinal));
         Assert.Equal(1, proxy.Streams);
         Assert.True(proxy.EventReads >= 2, $"the event log was read {proxy.EventReads} time(s)");
+        // Each poll asked only for the events after the last one read: together the polls brought each event once.
+        var logged = JsonNode.Parse(await _server.Client.GetStringAsync($"/api/runs/{Uri.EscapeDataString(runId)}/events"))!["items"]!.AsArray().Count;
+        Assert.Equal(logged, proxy.EventsServed);
     }
 
     private static Regex StatusLine(string task, string status) => new($@"\s{task}\s+{status}\s");

@@ -1102,4 +1102,112 @@ public abstract class HostScenarios(HostFixture fixture) : HostSuite(fixture)
         Assert.Equal([1, 2, 1], inputs.Select(o => o!["attempt"]!.GetValue<int>()));
         Assert.Equal("""{"succeeded":3}""", LoomHostClient.Task(redriven, "each")["instances"]!["counts"]!.ToJsonString());
     }
+
+    [Fact]
+    public async Task Events_AfterAndLimit_FollowTheLogPageByPage_BadValuesAre400()
+    {
+        await H.RegisterAsync($"""
+            id: {W("paged-events")}
+            tasks:
+              - id: one
+                url: {B}/api/tasks/one
+              - id: two
+                url: {B}/api/tasks/two
+                dependsOn: [one]
+              - id: three
+                url: {B}/api/tasks/three
+                dependsOn: [two]
+            """);
+        var runId = await H.TriggerAsync(W("paged-events"));
+        Assert.Equal("succeeded", Status(await H.WaitForRunAsync(runId, Patience)));
+        var events = $"/api/runs/{Uri.EscapeDataString(runId)}/events";
+        // The log is complete once its last event ends the run (a host may answer the run's status before its events are stored).
+        var deadline = DateTime.UtcNow + Patience;
+        JsonObject all;
+        while ((all = (await H.Client.GetFromJsonAsync<JsonObject>(events))!)["items"]!.AsArray().LastOrDefault()?["type"]?.GetValue<string>() != "RunSucceeded")
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the run's log never ended with RunSucceeded");
+            await Task.Delay(100);
+        }
+        var sequences = all["items"]!.AsArray().Select(e => e!["sequence"]!.GetValue<long>()).ToList();
+        Assert.True(sequences.Count >= 8, $"only {sequences.Count} events");
+        Assert.Null(all["next"]);
+
+        // Following the log two events at a time: every event once, in order; next is null on the last page.
+        var followed = new List<long>();
+        long? after = null;
+        for (var pages = 0; pages <= sequences.Count; pages++)
+        {
+            var page = (await H.Client.GetFromJsonAsync<JsonObject>(after is { } a ? $"{events}?after={a}&limit=2" : $"{events}?limit=2"))!;
+            var items = page["items"]!.AsArray().Select(e => e!["sequence"]!.GetValue<long>()).ToList();
+            Assert.InRange(items.Count, 1, 2);
+            followed.AddRange(items);
+            if (page["next"] is null) break;
+            Assert.Equal(items[^1], page["next"]!.GetValue<long>());
+            after = items[^1];
+        }
+        Assert.Equal(sequences, followed);
+
+        // after alone: everything after that sequence; after the last: nothing, and no next.
+        var rest = (await H.Client.GetFromJsonAsync<JsonObject>($"{events}?after={sequences[2]}"))!;
+        Assert.Equal(sequences.Skip(3), rest["items"]!.AsArray().Select(e => e!["sequence"]!.GetValue<long>()));
+        Assert.Null(rest["next"]);
+        var none = (await H.Client.GetFromJsonAsync<JsonObject>($"{events}?after={sequences[^1]}&limit=5"))!;
+        Assert.Empty(none["items"]!.AsArray());
+        Assert.Null(none["next"]);
+
+        foreach (var (query, name) in new[] { ("after=abc", "after"), ("after=-2", "after"), ("after=1.5", "after"), ("limit=0", "limit"), ("limit=1001", "limit"), ("limit=ten", "limit"), ("after=0&limit=-1", "limit") })
+        {
+            using var response = await H.Client.GetAsync($"{events}?{query}");
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{query}: {(int)response.StatusCode} {body}");
+            Assert.Contains(name + " must be", JsonNode.Parse(body)!["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        }
+        Assert.Equal(HttpStatusCode.NotFound, (await H.Client.GetAsync($"/api/runs/{W("no-such-run")}/events?after=3&limit=2")).StatusCode);
+    }
+
+    [Fact]
+    public async Task ForEach_RetryAsANewRun_CallsOnlyTheFailedInstanceAgain_KeepsTheSucceededOnesOutputs()
+    {
+        // Item 1 is how many calls its instance fails with a 400 (not retried): the first run fails, the retry's call succeeds.
+        var key = Guid.NewGuid().ToString("N");
+        await H.RegisterAsync($$$"""
+            id: {{{W("fan-retry")}}}
+            tasks:
+              - id: list
+                url: {{{B}}}/api/tasks/list?list=0,1,0,0
+              - id: each
+                url: "{{{B}}}/api/tasks/each?failCalls=${{ item }}&failStatus=400&key={{{key}}}-${{ index }}"
+                forEach: ${{ tasks.list.output.items }}
+                maxParallel: 4
+                dependsOn: [list]
+              - id: after
+                url: {{{B}}}/api/tasks/after
+                dependsOn: [each]
+            """);
+        var runId = await H.TriggerAsync(W("fan-retry"));
+        var failed = await H.WaitForRunAsync(runId, Patience);
+        Assert.Equal("failed", Status(failed));
+        Assert.Equal("""{"failed":1,"succeeded":3}""", LoomHostClient.Task(failed, "each")["instances"]!["counts"]!.ToJsonString());
+
+        using var operatorClient = H.NewClient(LoomTestServer.OperatorKey);
+        using var response = await operatorClient.PostAsync($"/api/runs/{Uri.EscapeDataString(runId)}/retry", null);
+        Assert.True(response.StatusCode == HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
+        var retryId = (await response.Content.ReadFromJsonAsync<JsonObject>())!["runId"]!.GetValue<string>();
+        var retried = await H.WaitForRunAsync(retryId, Patience);
+        Assert.Equal("succeeded", Status(retried));
+
+        // Calls by item: the first run called every instance once; the retry called only item 1's, and neither the list task again.
+        Assert.Equal(["each[0]", "each[1]", "each[2]", "each[3]"], Calls(runId).Where(c => c.Task == "each").Select(c => c.TaskId).Order(StringComparer.Ordinal));
+        Assert.Equal(["each[1]", "after"], Calls(retryId).Select(c => c.TaskId));
+        Assert.Equal(200, Calls(retryId).Single(c => c.TaskId == "each[1]").Status);
+        // Every instance's output is in the task's output, in item order: the kept ones from the first run, item 1's from the retry.
+        var each = LoomHostClient.Task(retried, "each");
+        Assert.Equal("""{"succeeded":4}""", each["instances"]!["counts"]!.ToJsonString());
+        var outputs = each["output"]!.AsArray();
+        Assert.Equal(4, outputs.Count);
+        Assert.All(outputs, o => Assert.Equal("each", o!["task"]!.GetValue<string>()));
+        var inputs = JsonNode.Parse(Calls(retryId).Single(c => c.Task == "after").Body)!["inputs"]!["each"]!.AsArray();
+        Assert.Equal(outputs.ToJsonString(), inputs.ToJsonString());
+    }
 }

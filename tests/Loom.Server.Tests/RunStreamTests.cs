@@ -66,6 +66,33 @@ public sealed class RunStreamTests(AzuriteFixture azurite, BackendFixture backen
     }
 
     [Fact]
+    public async Task Stream_EachPollReadsOnlyTheEventsAfterTheLastOneSent_EveryStoredEventReadOnce()
+    {
+        var reads = new EventReads();
+        await using var server = await LoomTestServer.StartAsync(azurite, services: s =>
+            s.AddSingleton<IEventStore>(sp => reads.Wrap(sp.GetRequiredService<LoomStorageAccount>().Events)));
+        await server.RegisterAsync(Chain("polled"));
+        var runId = await server.TriggerAsync("polled");
+
+        using var client = server.NewClient(LoomTestServer.ReaderKey);
+        var (frames, _) = await ReadStreamAsync(client, runId, timeout: TimeSpan.FromSeconds(120));
+
+        var sent = frames.Where(f => f.Event == "message").Select(f => long.Parse(f.Id!, System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal("end", frames[^1].Event);
+        var polls = reads.Of(runId);
+        // The run went on while the stream was open (a retry, two more tasks), so the stream read the log several times.
+        Assert.True(polls.Count >= 2, $"{polls.Count} read(s)");
+        // Each read asked for what followed the last event sent before it, so the reads together brought each event once.
+        Assert.Equal(-1, polls[0].After);
+        for (var i = 1; i < polls.Count; i++)
+        {
+            Assert.Equal(polls.Take(i).SelectMany(p => p.Sequences).DefaultIfEmpty(-1).Max(), polls[i].After);
+        }
+        Assert.Equal(sent, polls.SelectMany(p => p.Sequences));
+        Assert.Equal(0, reads.WholeLogReads(runId));
+    }
+
+    [Fact]
     public async Task Stream_FinishedRunResumedWithLastEventId_OnlyTheLaterEventsThenEnd()
     {
         await using var server = await LoomTestServer.StartAsync(azurite);
@@ -176,19 +203,20 @@ public sealed class RunStreamTests(AzuriteFixture azurite, BackendFixture backen
     /// <summary>One server-sent event as received, with when its last line arrived.</summary>
     private sealed record Frame(string Event, string? Id, string? Data, long ArrivedAt);
 
-    /// <summary>Reads a stream until its end event (or 20 s); returns its frames and when the response started.</summary>
-    private static async Task<(List<Frame> Frames, long Opened)> ReadStreamAsync(HttpClient client, string runId, string? lastEventId = null)
+    /// <summary>Reads a stream until its end event (or <paramref name="timeout"/>, 20 s by default); returns its frames and when the response started.</summary>
+    private static async Task<(List<Frame> Frames, long Opened)> ReadStreamAsync(HttpClient client, string runId, string? lastEventId = null, TimeSpan? timeout = null)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/runs/{Uri.EscapeDataString(runId)}/stream");
         if (lastEventId is not null) request.Headers.Add("Last-Event-ID", lastEventId);
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+        using var timeoutSource = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(20));
+        var cancel = timeoutSource.Token;
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancel);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var opened = Stopwatch.GetTimestamp();
-        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(timeout.Token), Encoding.UTF8);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancel), Encoding.UTF8);
         var frames = new List<Frame>();
         string? type = null, id = null, data = null;
-        while (await reader.ReadLineAsync(timeout.Token) is { } line)
+        while (await reader.ReadLineAsync(cancel) is { } line)
         {
             if (line.Length == 0)
             {
@@ -201,6 +229,37 @@ public sealed class RunStreamTests(AzuriteFixture azurite, BackendFixture backen
             else if (line.StartsWith("data: ", StringComparison.Ordinal)) data = line[6..];
         }
         return (frames, opened);
+    }
+
+    /// <summary>Records the reads of the event log through the store: each range read with what it brought, and whole-log reads, by run.</summary>
+    private sealed class EventReads
+    {
+        private readonly ConcurrentQueue<(string RunId, long After, long[] Sequences)> _ranges = new();
+        private readonly ConcurrentDictionary<string, int> _whole = new();
+
+        public IEventStore Wrap(IEventStore inner) => new Store(this, inner);
+
+        public List<(long After, long[] Sequences)> Of(string runId) => [.. _ranges.Where(r => r.RunId == runId).Select(r => (r.After, r.Sequences))];
+
+        public int WholeLogReads(string runId) => _whole.GetValueOrDefault(runId);
+
+        private sealed class Store(EventReads reads, IEventStore inner) : IEventStore
+        {
+            public Task AppendAsync(IReadOnlyList<RunEventRecord> events, CancellationToken cancellationToken = default) => inner.AppendAsync(events, cancellationToken);
+
+            public Task<IReadOnlyList<RunEventRecord>> ListAsync(string runId, CancellationToken cancellationToken = default)
+            {
+                reads._whole.AddOrUpdate(runId, 1, (_, n) => n + 1);
+                return inner.ListAsync(runId, cancellationToken);
+            }
+
+            public async Task<IReadOnlyList<RunEventRecord>> ListAfterAsync(string runId, long after, int limit, CancellationToken cancellationToken = default)
+            {
+                var events = await inner.ListAfterAsync(runId, after, limit, cancellationToken);
+                reads._ranges.Enqueue((runId, after, [.. events.Select(e => e.Sequence)]));
+                return events;
+            }
+        }
     }
 
     /// <summary>Records when each event row was committed (the store's write returned), by run and sequence.</summary>

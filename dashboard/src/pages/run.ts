@@ -117,12 +117,29 @@ export function mountRun(root: HTMLElement, runId: string): () => void {
     );
   });
 
+  // The log read so far: each tick asks only for the events after the last one it has, page by page while more are stored,
+  // so watching a long run does not read its whole log every second.
+  const events: RunEvent[] = [];
+  let lastSequence = -1;
+  const readNewEvents = async (): Promise<void> => {
+    for (;;) {
+      const before = lastSequence;
+      const page = await api.events(runId, lastSequence);
+      for (const e of page.items) {
+        if (e.sequence > lastSequence) {
+          events.push(e);
+          lastSequence = e.sequence;
+        }
+      }
+      // A page that brought nothing new ends the read too, whatever it says follows.
+      if (page.next === null || page.next === undefined || lastSequence === before) return;
+    }
+  };
+
   const tick = async (): Promise<boolean> => {
-    let events: RunEvent[] = [];
     try {
-      const [detail, eventPage] = await Promise.all([api.getRun(runId), api.events(runId)]);
+      const [detail] = await Promise.all([api.getRun(runId), readNewEvents()]);
       run = detail;
-      events = eventPage.items;
     } catch (e) {
       if (disposed) return false;
       showError(errors, e);

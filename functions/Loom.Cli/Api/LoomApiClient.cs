@@ -114,9 +114,12 @@ public sealed class LoomApiClient : IDisposable
     public Task<JsonObject> GetRunAsync(string runId, CancellationToken cancellationToken = default) =>
         SendAsync(HttpMethod.Get, $"api/runs/{Segment(runId)}", null, cancellationToken);
 
-    /// <summary>GET /api/runs/{runId}/events.</summary>
-    public Task<JsonObject> GetEventsAsync(string runId, CancellationToken cancellationToken = default) =>
-        SendAsync(HttpMethod.Get, $"api/runs/{Segment(runId)}/events", null, cancellationToken);
+    /// <summary>
+    /// GET /api/runs/{runId}/events?after=N: a page of the events after sequence <paramref name="after"/> (-1 for the start), with
+    /// <c>next</c> set while more are stored. A server without paging answers the whole log.
+    /// </summary>
+    public Task<JsonObject> GetEventsAsync(string runId, long after, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Get, string.Create(CultureInfo.InvariantCulture, $"api/runs/{Segment(runId)}/events?after={after}"), null, cancellationToken);
 
     /// <summary>
     /// Opens GET /api/runs/{runId}/stream after <paramref name="after"/> (the last event id seen, -1 for all); null when the server

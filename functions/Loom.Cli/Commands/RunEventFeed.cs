@@ -64,8 +64,21 @@ internal sealed class RunEventFeed(LoomApiClient client, CliContext context, str
     /// <inheritdoc />
     public async ValueTask DisposeAsync() => await CloseAsync();
 
-    private async Task<IEnumerable<JsonObject>> LogAsync(CancellationToken cancellationToken) =>
-        ((await client.GetEventsAsync(runId, cancellationToken))["items"] as JsonArray ?? []).OfType<JsonObject>();
+    /// <summary>The events after the last one read, page by page while the server says more are stored (<c>next</c>).</summary>
+    private async Task<IEnumerable<JsonObject>> LogAsync(CancellationToken cancellationToken)
+    {
+        var events = new List<JsonObject>();
+        var after = _cursor.Position;
+        while (true)
+        {
+            var page = await client.GetEventsAsync(runId, after, cancellationToken);
+            var items = (page["items"] as JsonArray ?? []).OfType<JsonObject>().ToList();
+            events.AddRange(items);
+            // A page that moved nowhere ends the read, whatever it says follows.
+            if (Show.Long(page["next"]) is not { } next || next <= after || items.Count == 0) return events;
+            after = next;
+        }
+    }
 
     private async Task CloseAsync()
     {

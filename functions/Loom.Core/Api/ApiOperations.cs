@@ -131,8 +131,13 @@ internal static class ApiOperations
             Summary: "List runs", Notes: "Pass `continuation` from one page to get the next; it is null on the last page."),
         ["GET /api/runs/{runId}"] = new("getRun", "runs", [new("200", "The run and its tasks.", Json.RunDetail, Example(ExampleRun, Json.RunDetail))],
             Summary: "Get a run", Notes: "The run is final once its status is succeeded, failed or cancelled."),
-        ["GET /api/runs/{runId}/events"] = new("listRunEvents", "runs", [new("200", "The run's event log.", Json.RunEventList)],
-            Summary: "List a run's events"),
+        ["GET /api/runs/{runId}/events"] = new("listRunEvents", "runs", [new("200", "The run's event log, or a page of it.", Json.RunEventList)],
+            QueryParameters:
+            [
+                new("after", "query", new JsonObject { ["type"] = "integer", ["format"] = "int64", ["minimum"] = -1 }, "Only events with a sequence above this one (the last sequence already read; -1 for the start)."),
+                new("limit", "query", new JsonObject { ["type"] = "integer", ["minimum"] = 1, ["maximum"] = ListingQuery.MaxLimit }, $"Page size; {ListingQuery.MaxLimit} when only after is given."),
+            ],
+            Summary: "List a run's events", Notes: "Without `after` or `limit` the whole log comes back. To follow a log, pass the last sequence read as `after` (and a `limit`): only newer events are read; `next` is the `after` of the next page while more events are stored, null at the end of the log so far (poll again later with the last sequence)."),
         [$"GET {LoomApi.StreamRoute}"] = new("streamRunEvents", "runs",
             [new("200", "Server-sent events: each data line is a RunEventView; an 'end' event (data: StreamEnd) once the run is final.", null, Media: "text/event-stream")],
             QueryParameters:
@@ -148,7 +153,7 @@ internal static class ApiOperations
             new(Json.CancelRequest, false, Example(new CancelRequest("deploying a fix first"), Json.CancelRequest)),
             Conflict: true, Summary: "Cancel a run", Notes: "A run already final is a 409."),
         ["POST /api/runs/{runId}/retry"] = new("retryRun", "runs", [new("202", "A new run re-runs what failed.", Json.RunAccepted, Location: true)],
-            Conflict: true, Summary: "Retry a failed run", Notes: "The new run keeps what succeeded and re-runs what failed, was cancelled, or was skipped because of it. A run with nothing to retry is a 409."),
+            Conflict: true, Summary: "Retry a failed run", Notes: "The new run keeps what succeeded and re-runs what failed, was cancelled, or was skipped because of it (a forEach task runs only its instances that did not succeed, keeping the others' outputs, unless the task its list comes from runs again). A run with nothing to retry is a 409."),
         ["POST /api/runs/{runId}/redrive"] = new("redriveRun", "runs",
             [new("202", "The run resumes in place; Location is its status URL.", Json.RunRedriving, Example(new RunRedriving(ExampleRunId, ["process"], "ops", 1), Json.RunRedriving), Location: true)],
             new(Json.RedriveRequest, false, Example(new RedriveRequest(["process"]), Json.RedriveRequest)),

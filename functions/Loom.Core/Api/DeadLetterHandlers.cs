@@ -104,13 +104,16 @@ internal static class ListingQuery
         return parsed;
     }
 
-    /// <summary>The page size: 1 to 1000, <paramref name="defaultLimit"/> (50) when not given.</summary>
+    /// <summary>The largest page size a listing serves.</summary>
+    public const int MaxLimit = 1000;
+
+    /// <summary>The page size: 1 to <see cref="MaxLimit"/>, <paramref name="defaultLimit"/> (50) when not given.</summary>
     public static int Limit(ApiRequest request, int defaultLimit = 50)
     {
         var limit = defaultLimit;
-        if (request.QueryValue("limit") is { } l && (!int.TryParse(l, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > 1000))
+        if (request.QueryValue("limit") is { } l && (!int.TryParse(l, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > MaxLimit))
         {
-            throw new ApiProblemException(ApiResponse.Problem(400, "Bad limit", "limit must be a whole number from 1 to 1000."));
+            throw new ApiProblemException(ApiResponse.Problem(400, "Bad limit", $"limit must be a whole number from 1 to {MaxLimit}."));
         }
         return limit;
     }

@@ -47,7 +47,7 @@ public sealed class LoomApi
             new("DELETE", "/api/workflows/{id}/backfill", ApiRole.Operator, runs.CancelBackfillAsync, "Drop the occurrences a backfill has not started yet; its runs continue."),
             new("GET", "/api/runs", ApiRole.Reader, runs.ListAsync, "List runs, newest first, filtered and paged."),
             new("GET", "/api/runs/{runId}", ApiRole.Reader, runs.GetAsync, "A run with the state of every task."),
-            new("GET", "/api/runs/{runId}/events", ApiRole.Reader, runs.EventsAsync, "The run's event log."),
+            new("GET", "/api/runs/{runId}/events", ApiRole.Reader, runs.EventsAsync, "The run's event log, or with after or limit one page of it."),
             new("GET", StreamRoute, ApiRole.Reader, _ => Task.FromResult(NoStreaming()), services.CommitSignal is null
                 ? "Not on this host (it cannot hold connections open): answers 501; poll GET /api/runs/{runId}/events instead."
                 : "The run's events as server-sent events, as they commit; resume with Last-Event-ID; an 'end' event once the run is final."),
@@ -159,7 +159,7 @@ public sealed class LoomApi
     }
 
     private static ApiResponse NoStreaming() => ApiResponse.Problem(501, "Streaming not available",
-        "This host cannot hold connections open (the Function App), so it does not stream events. Poll GET /api/runs/{runId}/events " +
+        "This host cannot hold connections open (the Function App), so it does not stream events. Poll GET /api/runs/{runId}/events?after=N " +
         "(every second) and GET /api/runs/{runId}; loom run watch and the dashboard do so by themselves.");
 
     /// <summary>401 without a valid key, 403 when its role is below the route's; null when the request may go on.</summary>

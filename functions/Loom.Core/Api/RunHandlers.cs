@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Loom.Core.Api.Contracts;
+using Loom.Core.Api.Streaming;
 using Loom.Core.Definitions;
 using Loom.Core.Engine;
 using Loom.Core.Execution;
@@ -158,12 +159,30 @@ internal sealed class RunHandlers(ApiServices services)
         return ApiResponse.Ok(RunViews.Detail(record, state, definition), LoomJsonContext.Default.RunDetail);
     }
 
+    /// <summary>
+    /// The run's event log: all of it, or with <c>after</c> and/or <c>limit</c> one page of it read as one range of storage rows,
+    /// so a client following a log reads only what is new.
+    /// </summary>
     public async Task<ApiResponse> EventsAsync(RouteContext context)
     {
         var runId = context["runId"];
+        var request = context.Request;
+        var paged = request.QueryValue("after") is not null || request.QueryValue("limit") is not null;
+        if (!RunEventCursor.TryParsePosition(request.QueryValue("after"), out var after))
+        {
+            return ApiResponse.Problem(400, "Bad after", "after must be a whole number from -1 (the start of the log) up: the sequence of the last event already read.");
+        }
+        var limit = ListingQuery.Limit(request, ListingQuery.MaxLimit);
         await RequireRunAsync(runId, context.CancellationToken);
-        var items = (await services.Events.ListAsync(runId, context.CancellationToken)).Select(RunViews.Event).ToList();
-        return ApiResponse.Ok(new RunEventList(runId, items), LoomJsonContext.Default.RunEventList);
+        if (!paged)
+        {
+            var all = (await services.Events.ListAsync(runId, context.CancellationToken)).Select(RunViews.Event).ToList();
+            return ApiResponse.Ok(new RunEventList(runId, all), LoomJsonContext.Default.RunEventList);
+        }
+        // One more than the page: whether more events follow, without a second read.
+        var read = await services.Events.ListAfterAsync(runId, after, limit + 1, context.CancellationToken);
+        var items = read.Take(limit).Select(RunViews.Event).ToList();
+        return ApiResponse.Ok(new RunEventList(runId, items, read.Count > limit ? items[^1].Sequence : null), LoomJsonContext.Default.RunEventList);
     }
 
     public async Task<ApiResponse> AttemptsAsync(RouteContext context)

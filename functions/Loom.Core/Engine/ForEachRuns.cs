@@ -96,14 +96,14 @@ public static class ForEachRuns
         && state.Tasks.TryGetValue(parent, out var owner) && owner.ForEach is { } fan && index < fan.Count;
 
     /// <summary>
-    /// What a redrive keeps of a forEach task it runs again: its succeeded instances, with their outputs, when the task did not
-    /// succeed and its list comes out the same (a param, or an upstream task the redrive keeps); every other instance is pending
-    /// again. Null when it starts afresh: it succeeded (named to run again), never fanned out, has no succeeded instance, or
-    /// the task its list comes from runs again too (its list may differ).
+    /// What a redrive, or a retry as a new run, keeps of a forEach task it runs again: its succeeded instances, with their
+    /// outputs, when the task did not succeed and its list comes out the same (a param, or an upstream task that is kept); every
+    /// other instance is pending again. Null when it starts afresh: it succeeded (named to run again), never fanned out, has no
+    /// succeeded instance, or the task its list comes from runs again too (its list may differ).
     /// </summary>
     /// <param name="task">The forEach task's definition.</param>
     /// <param name="state">Its state in the failed or cancelled run.</param>
-    /// <param name="reset">Every task the redrive runs again.</param>
+    /// <param name="reset">Every task the redrive or retry runs again.</param>
     public static ForEachState? KeptOnRedrive(TaskDefinition task, TaskState state, IReadOnlyCollection<string> reset)
     {
         ArgumentNullException.ThrowIfNull(task);

@@ -245,7 +245,10 @@ public static class RunStateMachine
         return [.. workflow.Tasks.Where(t => reset.Contains(t.Id)).Select(t => t.Id)];
     }
 
-    /// <summary>A new run that keeps the succeeded tasks of a finished run (with their outputs) and re-runs the rest.</summary>
+    /// <summary>
+    /// A new run that keeps the succeeded tasks of a finished run (with their outputs) and re-runs the rest; a forEach task it
+    /// re-runs keeps its succeeded instances as a redrive does (<see cref="ForEachRuns.KeptOnRedrive"/>).
+    /// </summary>
     /// <exception cref="ArgumentException">The run is not failed or cancelled (see <see cref="CanRetryFromFailed"/>).</exception>
     public static RunState RetryFromFailed(WorkflowDefinition workflow, RunState finished, string newRunId, DateTimeOffset createdAt)
     {
@@ -254,12 +257,15 @@ public static class RunStateMachine
             throw new ArgumentException(reason, nameof(finished));
         }
 
+        // The tasks the new run runs again: exactly those a redrive naming none would.
+        var reset = RedriveTasks(workflow, finished, []);
         var tasks = new Dictionary<string, TaskState>(StringComparer.Ordinal);
         foreach (var task in workflow.Tasks)
         {
-            tasks[task.Id] = finished.Tasks.TryGetValue(task.Id, out var old) && old.Status == TaskRunStatus.Succeeded
+            var old = finished.Tasks.GetValueOrDefault(task.Id);
+            tasks[task.Id] = old is { Status: TaskRunStatus.Succeeded }
                 ? old
-                : new TaskState();
+                : new TaskState { ForEach = old is null ? null : ForEachRuns.KeptOnRedrive(task, old, reset) };
         }
 
         return new RunState

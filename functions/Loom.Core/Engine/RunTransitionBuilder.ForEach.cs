@@ -32,12 +32,12 @@ internal sealed partial class RunTransitionBuilder
             return;
         }
 
-        // A redrive keeps the instances that succeeded (ForEachRuns.KeptOnRedrive): only the others run again.
+        // A redrive or a retry keeps the instances that succeeded (ForEachRuns.KeptOnRedrive): only the others run again.
         var kept = task.ForEach is { } k && k.Count == list.Count ? k : null;
         tasks[def.Id] = task with { ForEach = kept ?? new ForEachState { Count = list.Count, Statuses = new string(ForEachState.Pending, list.Count) } };
         var keeping = kept?.CountOf(ForEachState.Succeeded) ?? 0;
         AddLog(RunLogTypes.TaskStarted, def.Id, null, string.Create(CultureInfo.InvariantCulture,
-            $"forEach over {list.Count:N0} items, at most {Math.Max(1, def.MaxParallel)} at once{(keeping > 0 ? $"; {keeping:N0} that succeeded before the redrive are kept" : "")}"));
+            $"forEach over {list.Count:N0} items, at most {Math.Max(1, def.MaxParallel)} at once{(keeping > 0 ? $"; {keeping:N0} that succeeded before are kept" : "")}"));
         StartInstances(def);
         FinishIfAllFinal(def);
     }

@@ -30,6 +30,14 @@ public sealed class TableEventStore(TableServiceClient service, TableStoreOption
     public Task<IReadOnlyList<RunEventRecord>> ListAsync(string runId, CancellationToken cancellationToken = default) =>
         ListAsync(_table, runId, -1, cancellationToken);
 
+    /// <inheritdoc />
+    public Task<IReadOnlyList<RunEventRecord>> ListAfterAsync(string runId, long after, int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(after, -1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        return ListAsync(_table, runId, after, limit, cancellationToken);
+    }
+
     /// <summary>Keeps the first occurrence of each event id and sequence, as separate appends would.</summary>
     internal static IEnumerable<RunEventRecord> Distinct(IEnumerable<RunEventRecord> events)
     {
@@ -39,21 +47,53 @@ public sealed class TableEventStore(TableServiceClient service, TableStoreOption
     }
 
     /// <summary>The run's events with a sequence above <paramref name="after"/> (-1 for all), in sequence order: one range of row keys.</summary>
-    internal static async Task<IReadOnlyList<RunEventRecord>> ListAsync(LoomTable table, string runId, long after, CancellationToken cancellationToken)
+    internal static Task<IReadOnlyList<RunEventRecord>> ListAsync(LoomTable table, string runId, long after, CancellationToken cancellationToken) =>
+        ListAsync(table, runId, after, int.MaxValue, cancellationToken);
+
+    /// <summary>
+    /// The first <paramref name="limit"/> of the run's events with a sequence above <paramref name="after"/> (-1 for all), in sequence
+    /// order: one range of row keys, read in key order only as far as the page needs.
+    /// </summary>
+    internal static async Task<IReadOnlyList<RunEventRecord>> ListAsync(LoomTable table, string runId, long after, int limit, CancellationToken cancellationToken)
     {
         var prefix = RunPartition.EventPrefix(runId);
         // A row is keyed by the highest sequence it holds, so every row holding a sequence above 'after' has a key above after's.
         var filter = after < 0
             ? RunPartition.RangeFilter(runId, prefix)
             : TableClient.CreateQueryFilter($"PartitionKey eq {RunPartition.Key(runId)} and RowKey gt {RunPartition.EventRow(runId, after)} and RowKey lt {prefix[..^1] + "}"}");
+        // Every row holds at least one event: a page needs at most limit rows, plus one to see that nothing lower follows.
+        int? pageSize = limit < 1000 ? limit + 1 : null;
         var rows = new List<RunEventRecord>();
-        await foreach (var row in table.QueryAsync(filter, null, cancellationToken).ConfigureAwait(false))
+        long? lastNeeded = null;
+        await foreach (var page in table.QueryPagesAsync(filter, null, pageSize, cancellationToken).ConfigureAwait(false))
         {
-            rows.AddRange(EventRows.FromEntity(row, runId).Where(e => e.Sequence > after));
+            foreach (var row in page.Values)
+            {
+                var held = EventRows.FromEntity(row, runId).Where(e => e.Sequence > after).ToList();
+                if (held.Count == 0)
+                {
+                    continue;
+                }
+
+                // Rows follow one another in sequence: once the page is full, a row starting above its last event ends the read. A
+                // row holding lower sequences (an append that raced another writer fills gaps in a row of its own) is still taken.
+                if (lastNeeded is { } last && held.Min(e => e.Sequence) > last)
+                {
+                    return Page(EventRows.Merge(rows), limit);
+                }
+
+                rows.AddRange(held);
+                if (rows.Count >= limit && EventRows.Merge(rows) is { } merged && merged.Count >= limit)
+                {
+                    lastNeeded = merged[limit - 1].Sequence;
+                }
+            }
         }
 
-        return EventRows.Merge(rows);
+        return Page(EventRows.Merge(rows), limit);
     }
+
+    private static List<RunEventRecord> Page(List<RunEventRecord> events, int limit) => events.Count > limit ? events.GetRange(0, limit) : events;
 
     /// <summary>
     /// Stores those of <paramref name="events"/> (one run's, distinct) whose sequence is not stored yet, in shared rows. Used where the

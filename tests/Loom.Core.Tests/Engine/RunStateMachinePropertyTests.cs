@@ -67,12 +67,24 @@ public sealed class RunStateMachinePropertyTests(ITestOutputHelper output)
             Count(stats, "retryFromFailed");
             var retry = RunStateMachine.RetryFromFailed(wf, finished, $"run-{seed}-retry", sim.Now);
             var kept = finished.Tasks.Where(kv => kv.Value.Status == TaskRunStatus.Succeeded).Select(kv => kv.Key).ToHashSet(StringComparer.Ordinal);
+            var keptInstances = KeptInstances(wf, finished, kept);
+            if (keptInstances.Count > 0) Count(stats, "forEach:instances-kept-on-retry");
             foreach (var (id, task) in retry.Tasks)
             {
-                Assert.Equal(kept.Contains(id) ? finished.Tasks[id] : new TaskState(), task);
+                // A task that runs again starts afresh, except that a forEach task keeps its succeeded instances (and their outputs).
+                Assert.Equal(kept.Contains(id) ? finished.Tasks[id] : new TaskState(), kept.Contains(id) ? task : task with { ForEach = null });
+                if (kept.Contains(id)) continue;
+                var statuses = task.ForEach?.Statuses ?? "";
+                Assert.Equal(keptInstances.Where(i => i.StartsWith(id + "[", StringComparison.Ordinal)),
+                    statuses.Select((c, i) => (c, i)).Where(x => x.c == ForEachState.Succeeded).Select(x => ForEachInstances.Id(id, x.i)));
+                if (task.ForEach is { } fan)
+                {
+                    Assert.All(fan.Statuses, c => Assert.True(c is ForEachState.Succeeded or ForEachState.Pending));
+                    Assert.Same(finished.Tasks[id].ForEach!.Outputs, fan.Outputs);
+                }
             }
 
-            var second = new Simulation(wf, rng, stats, trace) { Now = sim.Now, NeverInvoke = kept };
+            var second = new Simulation(wf, rng, stats, trace) { Now = sim.Now, NeverInvoke = new HashSet<string>(kept.Concat(keptInstances), StringComparer.Ordinal) };
             var retried = second.Run(retry, allowCancel: false);
             foreach (var id in kept)
             {
@@ -80,6 +92,15 @@ public sealed class RunStateMachinePropertyTests(ITestOutputHelper output)
             }
         }
     }
+
+    /// <summary>
+    /// The instances a redrive or a retry keeps: a forEach task that runs again keeps its succeeded instances when its list comes
+    /// out the same (a param or a kept task's output).
+    /// </summary>
+    private static List<string> KeptInstances(WorkflowDefinition wf, RunState finished, HashSet<string> kept) =>
+        [.. wf.Tasks
+            .Where(d => d.ForEach is not null && !kept.Contains(d.Id) && (ListSource(d) is not { } source || kept.Contains(source)))
+            .SelectMany(d => (finished.Tasks[d.Id].ForEach?.Statuses ?? "").Select((c, i) => (c, i)).Where(x => x.c == ForEachState.Succeeded).Select(x => ForEachInstances.Id(d.Id, x.i)))];
 
     /// <summary>
     /// Redrives a failed or cancelled run in place and succeeds everything after: the run ends succeeded under the same id,
@@ -93,11 +114,7 @@ public sealed class RunStateMachinePropertyTests(ITestOutputHelper output)
         var kept = finished.Tasks.Where(kv => kv.Value.Status == TaskRunStatus.Succeeded).Select(kv => kv.Key).ToHashSet(StringComparer.Ordinal);
         var redrive = new RedriveRequested([], "ops", now.AddSeconds(1));
         Assert.Equal(calm.Tasks.Select(t => t.Id).Where(id => !kept.Contains(id)), RunStateMachine.RedriveTasks(calm, finished, []));
-        // A forEach task that runs again keeps its succeeded instances when its list comes out the same (a param or a kept task's output).
-        var keptInstances = calm.Tasks
-            .Where(d => d.ForEach is not null && !kept.Contains(d.Id) && (ListSource(d) is not { } source || kept.Contains(source)))
-            .SelectMany(d => (finished.Tasks[d.Id].ForEach?.Statuses ?? "").Select((c, i) => (c, i)).Where(x => x.c == ForEachState.Succeeded).Select(x => ForEachInstances.Id(d.Id, x.i)))
-            .ToList();
+        var keptInstances = KeptInstances(calm, finished, kept);
         if (keptInstances.Count > 0) Count(stats, "forEach:instances-kept-on-redrive");
         var sim = new Simulation(calm, rng, stats, trace) { Now = now, NeverInvoke = new HashSet<string>(kept.Concat(keptInstances), StringComparer.Ordinal), AlwaysSucceed = true };
         var redriven = sim.Run(finished, allowCancel: false, first: redrive);
@@ -410,8 +427,9 @@ public sealed class RunStateMachinePropertyTests(ITestOutputHelper output)
                     Assert.Equal(fan.Count, fan.Statuses.Length);
                     Assert.Equal(fan.Running.Select(i => i.Index), fan.Statuses.Select((c, i) => (c, i)).Where(x => x.c == ForEachState.Active).Select(x => x.i));
                     Assert.All(fan.Running, i => Assert.InRange(i.State.Attempt - i.State.AttemptBase, 1, Math.Max(1, def.Retry.MaxAttempts)));
-                    // After a redrive, instances that had succeeded are kept wherever they are; none after Next is in flight or final otherwise.
-                    Assert.True(fan.Statuses[fan.Next..].All(c => c == ForEachState.Pending || (state.Redrives > 0 && c == ForEachState.Succeeded)), "an instance after Next started");
+                    // After a redrive or in a retry, instances that had succeeded are kept wherever they are; none after Next is in flight or final otherwise.
+                    Assert.True(fan.Statuses[fan.Next..].All(c => c == ForEachState.Pending || ((state.Redrives > 0 || state.RetryOf is not null) && c == ForEachState.Succeeded)),
+                        "an instance after Next started");
                 }
             }
 

@@ -1,3 +1,6 @@
+using System.Text.Json;
+using Azure.Core;
+using Azure.Core.Pipeline;
 using Azure.Data.Tables;
 using Loom.Core.Stores;
 using Loom.Storage.Stores;
@@ -128,5 +131,94 @@ public sealed class EventLayoutTests(AzuriteFixture azurite) : StoreTestBase(azu
         Assert.InRange(keys.Count, 6, 8);
         Assert.Equal(Key("big", 40), keys[^1]);
         Assert.Equal(events, await Stores.Events.ListAsync("big"));
+    }
+
+    [Fact]
+    public async Task ListAfterAsync_OldRowsAndGroupedRows_BoundaryInsideAGroupedRow_ReturnsOnlyTheLaterEvents()
+    {
+        // Rows: 0, 1, 2 (one event each, the old layout), then 3..7 in one grouped row (a commit), then 8..9 in another (an append).
+        for (var i = 0; i < 3; i++) await AddOldLayoutRowAsync(Event("range", i));
+        var run = await Stores.Runs.CreateAsync(Run("range"));
+        await Stores.Runs.UpdateAsync(run, new RunHistory([.. Enumerable.Range(3, 5).Select(i => Event("range", i))], []));
+        await Stores.Events.AppendAsync([Event("range", 8), Event("range", 9)]);
+        Assert.Equal([Key("range", 0), Key("range", 1), Key("range", 2), Key("range", 7), Key("range", 9)], await EventRowKeysAsync("range"));
+        IEventStore events = Stores.Events;
+
+        async Task<IEnumerable<long>> After(long after, int limit) => (await events.ListAfterAsync("range", after, limit)).Select(e => e.Sequence);
+
+        // Inside the grouped row 3..7: its events up to the boundary are not returned.
+        Assert.Equal([5L, 6, 7, 8, 9], await After(4, 100));
+        Assert.Equal([4L, 5, 6, 7, 8, 9], await After(3, 100));
+        Assert.Equal([8L, 9], await After(7, 100));
+        Assert.Equal([2L, 3, 4, 5, 6, 7, 8, 9], await After(1, 100));
+        Assert.Equal(Enumerable.Range(0, 10).Select(i => Event("range", i)), await events.ListAfterAsync("range", -1, 100));
+        Assert.Empty(await After(9, 100));
+        Assert.Empty(await events.ListAfterAsync("no-such-run", -1, 100));
+
+        // A limit takes the first events of the range, across rows of both layouts and inside a grouped one.
+        Assert.Equal([2L, 3, 4], await After(1, 3));
+        Assert.Equal([5L, 6], await After(4, 2));
+        Assert.Equal([5L, 6, 7, 8], await After(4, 4));
+        Assert.Equal([0L], await After(-1, 1));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => events.ListAfterAsync("range", -2, 10));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => events.ListAfterAsync("range", 0, 0));
+    }
+
+    [Fact]
+    public async Task ListAfterAsync_LongLog_ReadsOnlyTheRowsAfterTheSequence_AndAPageOnlyTheRowsItNeeds()
+    {
+        // 30 old one-event rows, then 40 appends of 3 events each (40 grouped rows): 150 events in 70 rows.
+        for (var i = 0; i < 30; i++) await AddOldLayoutRowAsync(Event("long", i));
+        for (var i = 30; i < 150; i += 3) await Stores.Events.AppendAsync([Event("long", i), Event("long", i + 1), Event("long", i + 2)]);
+        var counter = new RowCounter();
+        var options = new TableClientOptions();
+        options.AddPolicy(counter, HttpPipelinePosition.PerRetry);
+        IEventStore events = StoresWith(options).Events;
+
+        Assert.Equal(150, (await events.ListAsync("long")).Count);
+        Assert.Equal(70, counter.Take());
+
+        // After 140: the rows holding 141..149 (keyed 143, 146, 149, and 140's row is not read).
+        Assert.Equal(Enumerable.Range(141, 9).Select(i => (long)i), (await events.ListAfterAsync("long", 140, 1000)).Select(e => e.Sequence));
+        Assert.Equal(3, counter.Take());
+
+        // A page of 5 from the old rows' middle: 5 rows and one more (that nothing lower follows), not the rest of the log.
+        Assert.Equal(Enumerable.Range(11, 5).Select(i => (long)i), (await events.ListAfterAsync("long", 10, 5)).Select(e => e.Sequence));
+        Assert.InRange(counter.Take(), 5, 6);
+
+        // A page ending inside a grouped row: the boundary falls on 33..35's row.
+        Assert.Equal([32L, 33, 34], (await events.ListAfterAsync("long", 31, 3)).Select(e => e.Sequence));
+        Assert.InRange(counter.Take(), 2, 4);
+    }
+
+    /// <summary>Counts the entities the Table service returned to queries (the rows read), through the client's pipeline.</summary>
+    private sealed class RowCounter : HttpPipelinePolicy
+    {
+        private int _rows;
+
+        /// <summary>The rows read since the last call, and starts counting again.</summary>
+        public int Take() => Interlocked.Exchange(ref _rows, 0);
+
+        public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
+        {
+            ProcessNext(message, pipeline);
+            Count(message);
+        }
+
+        public override async ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
+        {
+            await ProcessNextAsync(message, pipeline);
+            Count(message);
+        }
+
+        private void Count(HttpMessage message)
+        {
+            if (message.Request.Method != RequestMethod.Get || message.Response.Status != 200 || message.Response.Content is not { } body) return;
+            using var json = JsonDocument.Parse(body.ToMemory());
+            if (json.RootElement.ValueKind == JsonValueKind.Object && json.RootElement.TryGetProperty("value", out var rows))
+            {
+                Interlocked.Add(ref _rows, rows.GetArrayLength());
+            }
+        }
     }
 }

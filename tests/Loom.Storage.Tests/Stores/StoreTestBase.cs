@@ -13,6 +13,9 @@ public abstract class StoreTestBase(AzuriteFixture azurite)
 
     protected LoomStorageAccount Stores => new(Service, Options);
 
+    /// <summary>The stores on the same tables through a client with <paramref name="clientOptions"/> (e.g. a policy that counts requests).</summary>
+    protected LoomStorageAccount StoresWith(TableClientOptions clientOptions) => new(Azurite.Tables(azurite, clientOptions), Options);
+
     /// <summary>Ids that exercise what Table keys forbid, plus unicode.</summary>
     public static TheoryData<string> AwkwardIds => new()
     {

@@ -52,6 +52,9 @@ public sealed class RunEventStream : IDisposable
         _subscription = signal.Subscribe(runId);
     }
 
+    /// <summary>Most events one read of the log brings; a stream behind by more reads again at once.</summary>
+    internal const int ReadPage = 1000;
+
     /// <summary>The run streamed.</summary>
     public string RunId { get; }
 
@@ -70,12 +73,18 @@ public sealed class RunEventStream : IDisposable
         while (!cancellationToken.IsCancellationRequested)
         {
             var commit = _subscription.NextCommit();
-            var log = await _events.ListAsync(RunId, cancellationToken);
-            foreach (var e in _cursor.Advance(log, e => e.Sequence, e => e.Type))
+            // Only what is newer than the last event sent, a page at a time: a poll of a long log reads its new rows, not the log.
+            IReadOnlyList<RunEventRecord> page;
+            do
             {
-                await write(Frames.Event(e), cancellationToken);
-                lastWrite = _clock.GetTimestamp();
+                page = await _events.ListAfterAsync(RunId, _cursor.Position, ReadPage, cancellationToken);
+                foreach (var e in _cursor.Advance(page, e => e.Sequence, e => e.Type))
+                {
+                    await write(Frames.Event(e), cancellationToken);
+                    lastWrite = _clock.GetTimestamp();
+                }
             }
+            while (page.Count == ReadPage && !_cursor.Ended);
             if (_cursor.Ended)
             {
                 await write(Frames.End(RunId), cancellationToken);
