@@ -6,7 +6,9 @@ namespace Loom.Functions.Orchestration;
 
 /// <summary>
 /// Adapts Durable Functions' <see cref="TaskOrchestrationContext"/> to the context Loom's orchestration loop is written
-/// against: one call per member. Every payload crosses as JSON in <see cref="RunOrchestrationJson"/>'s contract.
+/// against: one call per member. Every payload crosses as JSON in <see cref="RunOrchestrationJson"/>'s contract, handed to
+/// Durable as a <see cref="RunPayload{T}"/> that its serializer writes in one pass (when it writes it: a custom status set
+/// at every step is written once per episode).
 /// </summary>
 /// <param name="context">The Durable context of the running orchestration.</param>
 internal sealed class DurableRunOrchestrationContext(TaskOrchestrationContext context) : IRunOrchestrationContext
@@ -22,7 +24,7 @@ internal sealed class DurableRunOrchestrationContext(TaskOrchestrationContext co
     {
         var options = retry is null ? null : TaskOptions.FromRetryPolicy(
             new RetryPolicy(retry.MaxAttempts, retry.FirstDelay, retry.BackoffCoefficient, retry.MaxDelay));
-        var result = await context.CallActivityAsync<JsonElement>(name, RunOrchestrationJson.ToPayload(input), options);
+        var result = await context.CallActivityAsync<JsonElement>(name, new RunPayload<object>(input), options);
         return RunOrchestrationJson.FromPayload<TResult>(result);
     }
 
@@ -34,8 +36,8 @@ internal sealed class DurableRunOrchestrationContext(TaskOrchestrationContext co
         RunOrchestrationJson.FromPayload<T>(await context.WaitForExternalEvent<JsonElement>(eventName, cancellationToken));
 
     /// <inheritdoc />
-    public void ContinueAsNew(object input) => context.ContinueAsNew(RunOrchestrationJson.ToPayload(input), preserveUnprocessedEvents: true);
+    public void ContinueAsNew(object input) => context.ContinueAsNew(new RunPayload<object>(input), preserveUnprocessedEvents: true);
 
     /// <inheritdoc />
-    public void SetCustomStatus(object? status) => context.SetCustomStatus(status is null ? null : RunOrchestrationJson.ToPayload(status));
+    public void SetCustomStatus(object? status) => context.SetCustomStatus(status is null ? null : new RunPayload<object>(status));
 }
