@@ -24,6 +24,12 @@ internal sealed class DurableRunOrchestrationContext(TaskOrchestrationContext co
     {
         var options = retry is null ? null : TaskOptions.FromRetryPolicy(
             new RetryPolicy(retry.MaxAttempts, retry.FirstDelay, retry.BackoffCoefficient, retry.MaxDelay));
+        // The input is serialized even while replaying, when Durable usually drops it (DurableTask.Core's HandleTaskScheduledEvent
+        // matches a replayed action by id and name only, and sends back only unmatched actions). Not always: DurableTask.AzureStorage
+        // sends an episode's messages before writing its history, in table batches of 99 events (or 3 MB), so a host that dies between
+        // two batches leaves an episode whose first events are in the history and whose later TaskScheduled rows are not. The
+        // replay then re-emits those actions while IsReplaying is true, and their input is sent: a placeholder would reach the
+        // activity. So a replayed input is built in full; RunPayload at least writes it in one pass.
         var result = await context.CallActivityAsync<JsonElement>(name, new RunPayload<object>(input), options);
         return RunOrchestrationJson.FromPayload<TResult>(result);
     }
