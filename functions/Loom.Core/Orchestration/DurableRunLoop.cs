@@ -269,9 +269,12 @@ internal sealed class DurableRunLoop(IRunOrchestrationContext context, RunOrches
 
     private void PublishLive()
     {
-        var live = RunLiveStatus.From(_state, input.Generation);
-        _liveCarriesTasks = live.Tasks is not null;
-        context.SetCustomStatus(live);
+        // Durable writes the custom status once, at the end of the episode (also after a replay of many steps): the status is
+        // built and serialized then, from the state it was last set with, rather than at every step.
+        var state = _state;
+        var generation = input.Generation;
+        _liveCarriesTasks = RunLiveStatus.CarriesTasks(state);
+        context.SetCustomStatus(new RunPayload<RunLiveStatus>(() => RunLiveStatus.From(state, generation)));
     }
 
     private bool HasUnsaved => _unsavedState || _unsavedAttempts.Count > 0;

@@ -33,19 +33,34 @@ public sealed record RunLiveStatus(string RunId, RunStatus Status, long EventCou
     /// <param name="generation">ContinueAsNew generation.</param>
     public static RunLiveStatus From(RunState state, int generation)
     {
+        if (!CarriesTasks(state)) return new RunLiveStatus(state.RunId, state.Status, state.EventCount, generation, null);
+
         // Declaration order of the state's tasks, so replays publish the same text.
         var tasks = new Dictionary<string, string>(StringComparer.Ordinal);
-        var chars = 120 + state.RunId.Length;
         foreach (var (id, task) in state.Tasks)
         {
-            if (task.Status == TaskRunStatus.Pending && task.Attempt == 0) continue;
-            var code = Encode(task);
-            tasks[id] = code;
-            chars += id.Length + code.Length + 6;
-            if (chars > MaxChars) return new RunLiveStatus(state.RunId, state.Status, state.EventCount, generation, null);
+            if (IsStarted(task)) tasks[id] = Encode(task);
         }
 
         return new RunLiveStatus(state.RunId, state.Status, state.EventCount, generation, tasks);
+    }
+
+    /// <summary>
+    /// True when the live status of <paramref name="state"/> carries its tasks (they fit <see cref="MaxChars"/>); counted without
+    /// building the status, for an orchestration that decides at every step but publishes once per episode.
+    /// </summary>
+    /// <param name="state">The orchestration's current state.</param>
+    public static bool CarriesTasks(RunState state)
+    {
+        var chars = 120 + state.RunId.Length;
+        foreach (var (id, task) in state.Tasks)
+        {
+            if (!IsStarted(task)) continue;
+            chars += id.Length + CodeLength(task) + 6;
+            if (chars > MaxChars) return false;
+        }
+
+        return true;
     }
 
     /// <summary>
@@ -113,10 +128,34 @@ public sealed record RunLiveStatus(string RunId, RunStatus Status, long EventCou
         }
     }
 
+    private static bool IsStarted(TaskState task) => task.Status != TaskRunStatus.Pending || task.Attempt != 0;
+
     private static string Encode(TaskState task)
     {
-        var text = string.Concat(JsonNamingPolicy.CamelCase.ConvertName(task.Status.ToString()), ":", task.Attempt.ToString(CultureInfo.InvariantCulture));
+        var text = string.Concat(StatusName(task.Status), ":", task.Attempt.ToString(CultureInfo.InvariantCulture));
         return task.HeldCallback is null ? text : text + HeldSuffix;
+    }
+
+    /// <summary>The length of <see cref="Encode"/>'s text, without making it.</summary>
+    private static int CodeLength(TaskState task)
+    {
+        var digits = 1;
+        for (var rest = Math.Abs((long)task.Attempt) / 10; rest > 0; rest /= 10) digits++;
+        return StatusName(task.Status).Length + 1 + (task.Attempt < 0 ? 1 : 0) + digits + (task.HeldCallback is null ? 0 : HeldSuffix.Length);
+    }
+
+    private static string StatusName(TaskRunStatus status) =>
+        (int)status >= 0 && (int)status < StatusNames.Length && StatusNames[(int)status] is { } name ? name : JsonNamingPolicy.CamelCase.ConvertName(status.ToString());
+
+    // The camelCase names of the statuses, indexed by value, made once rather than per task.
+    private static readonly string?[] StatusNames = NameStatuses();
+
+    private static string?[] NameStatuses()
+    {
+        var values = Enum.GetValues<TaskRunStatus>();
+        var names = new string?[values.Max(v => (int)v) + 1];
+        foreach (var value in values) names[(int)value] = JsonNamingPolicy.CamelCase.ConvertName(value.ToString());
+        return names;
     }
 
     private static bool TryDecode(string code, out (TaskRunStatus Status, int Attempt, bool Held) decoded)

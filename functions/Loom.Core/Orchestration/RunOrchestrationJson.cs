@@ -9,9 +9,9 @@ namespace Loom.Core.Orchestration;
 /// results, external events, custom status): camelCase names, enums as camelCase strings, like Loom's HTTP API.
 /// </summary>
 /// <remarks>
-/// A host converts each payload to a <see cref="JsonElement"/> with these options before handing it over, so the host's
-/// own serializer (the Functions worker's <c>ObjectSerializer</c>, PascalCase with numeric enums by default) writes it
-/// verbatim and cannot change what the Durable monitor, Application Insights and the history show.
+/// A host hands each payload over as a <see cref="RunPayload{T}"/>, which reads and writes itself with these options under
+/// any serializer, so the host's own (the Functions worker's <c>ObjectSerializer</c>, PascalCase with numeric enums by
+/// default) cannot change what the Durable monitor, Application Insights and the history show.
 /// </remarks>
 public static class RunOrchestrationJson
 {

@@ -26,12 +26,12 @@ public sealed class InvokeTaskActivity(TaskAttemptRunner runner, IRunStore runs,
     /// <param name="cancellationToken">Cancelled when the host shuts down.</param>
     /// <returns>The <see cref="InvokeTaskResult"/> (outcome and attempt row) in the same contract.</returns>
     [Function(DurableRunOrchestrator.InvokeTaskActivity)]
-    public async Task<JsonElement> RunAsync([ActivityTrigger] JsonElement payload, CancellationToken cancellationToken)
+    public async Task<RunPayload<InvokeTaskResult>> RunAsync([ActivityTrigger] RunPayload<InvokeTaskInput> payload, CancellationToken cancellationToken)
     {
-        var input = RunOrchestrationJson.FromPayload<InvokeTaskInput>(payload);
+        var input = payload.Value;
         var (outcome, record) = await runner.AttemptWhileRunLivesAsync(input, runs, ex => Log.RunCheckFailed(logger, input.RunId, ex), cancellationToken);
         if (record is null) Log.Abandoned(logger, input.RunId, input.TaskId, input.Attempt);
         else Log.AttemptFinished(logger, input.RunId, input.TaskId, input.Attempt, record.Outcome, outcome.StatusCode);
-        return RunOrchestrationJson.ToPayload(new InvokeTaskResult(outcome, record));
+        return new RunPayload<InvokeTaskResult>(new InvokeTaskResult(outcome, record));
     }
 }

@@ -19,14 +19,14 @@ public sealed class NotifyActivity(NotificationSender sender, ILogger<NotifyActi
     /// <param name="payload">The <see cref="NotificationInput"/> with one URL, in <see cref="RunOrchestrationJson"/>'s contract.</param>
     /// <param name="cancellationToken">Cancelled when the host shuts down.</param>
     [Function(DurableRunOrchestrator.NotifyActivity)]
-    public async Task<JsonElement> RunAsync([ActivityTrigger] JsonElement payload, CancellationToken cancellationToken)
+    public async Task<RunPayload<NotificationDelivery>> RunAsync([ActivityTrigger] RunPayload<NotificationInput> payload, CancellationToken cancellationToken)
     {
-        var input = RunOrchestrationJson.FromPayload<NotificationInput>(payload);
+        var input = payload.Value;
         try
         {
             var delivery = await sender.TryForActivityAsync(input, cancellationToken);
             Log.Notified(logger, input.RunId, input.Key, delivery.Target, delivery.Sent, delivery.Detail);
-            return RunOrchestrationJson.ToPayload(delivery);
+            return new RunPayload<NotificationDelivery>(delivery);
         }
         catch (NotificationUndeliveredException ex)
         {

@@ -13,6 +13,6 @@ public sealed class SaveRunActivity(IRunStore runs, IEventStore events, IAttempt
     /// <param name="payload">The <see cref="SaveRunInput"/> (in <see cref="RunOrchestrationJson"/>'s contract): snapshot, event rows and attempt rows.</param>
     /// <param name="cancellationToken">Cancelled when the host shuts down.</param>
     [Function(DurableRunOrchestrator.SaveRunActivity)]
-    public async Task<JsonElement> RunAsync([ActivityTrigger] JsonElement payload, CancellationToken cancellationToken) =>
-        RunOrchestrationJson.ToPayload(await RunSnapshots.SaveAsync(runs, events, attempts, deadLetters, stats, RunOrchestrationJson.FromPayload<SaveRunInput>(payload), cancellationToken));
+    public async Task<RunPayload<SaveRunResult>> RunAsync([ActivityTrigger] RunPayload<SaveRunInput> payload, CancellationToken cancellationToken) =>
+        new(await RunSnapshots.SaveAsync(runs, events, attempts, deadLetters, stats, payload.Value, cancellationToken));
 }

@@ -12,14 +12,16 @@ public static class RunOrchestratorFunction
     public const string Name = "LoomRun";
 
     /// <summary>Runs one generation of the run.</summary>
-    /// <param name="context">Durable's orchestration context; its input is a <see cref="RunOrchestrationInput"/> in <see cref="RunOrchestrationJson"/>'s contract.</param>
+    /// <param name="context">Durable's orchestration context.</param>
+    /// <param name="input">
+    /// The orchestration's input, bound by the worker (its one non-binding parameter) and read by the payload in Loom's contract,
+    /// not the worker's: one pass from the history's text to the record at every episode.
+    /// </param>
     /// <returns>The <see cref="RunOrchestrationResult"/> in the same contract.</returns>
     [Function(Name)]
-    public static async Task<JsonElement> RunAsync([OrchestrationTrigger] TaskOrchestrationContext context)
+    public static async Task<JsonElement> RunAsync([OrchestrationTrigger] TaskOrchestrationContext context, RunPayload<RunOrchestrationInput> input)
     {
-        // The input is read here rather than bound by the worker, so Loom's contract, not the worker's serializer, reads it.
-        var input = RunOrchestrationJson.FromPayload<RunOrchestrationInput>(context.GetInput<JsonElement>());
-        var result = await DurableRunOrchestrator.RunAsync(new DurableRunOrchestrationContext(context), input);
+        var result = await DurableRunOrchestrator.RunAsync(new DurableRunOrchestrationContext(context), input.Value);
         return RunOrchestrationJson.ToPayload(result);
     }
 }

@@ -146,7 +146,8 @@ public sealed class ReplayOrchestrationContext : IRunOrchestrationContext
     private string? _outputJson;
 
     /// <summary>The last custom status read as <typeparamref name="T"/>.</summary>
-    public T? CustomStatus<T>() => CustomStatusJson is null ? default : JsonSerializer.Deserialize<T>(CustomStatusJson, Json);
+    /// <remarks>The loop hands its status over as a <see cref="RunPayload{T}"/>, which writes itself in Loom's contract: read it in that contract.</remarks>
+    public T? CustomStatus<T>() => CustomStatusJson is null ? default : JsonSerializer.Deserialize<T>(CustomStatusJson, RunOrchestrationJson.Options);
 
     /// <summary>The backend completes activity <paramref name="sequence"/> with <paramref name="result"/>; the orchestrator replays.</summary>
     public void CompleteActivity(int sequence, object? result)

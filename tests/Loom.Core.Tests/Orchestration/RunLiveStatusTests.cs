@@ -127,6 +127,23 @@ public sealed class RunLiveStatusTests
         Assert.InRange(RunOrchestrationJson.ToPayload(fitting).GetRawText().Length, RunLiveStatus.MaxChars - 400, RunLiveStatus.MaxChars);
     }
 
+    [Fact]
+    public void CarriesTasks_AtEveryTaskCountAroundTheBudget_SaysWhatFromPublishes()
+    {
+        // The loop decides with CarriesTasks at every step and builds the status with From once per episode: they must agree.
+        var seen = new HashSet<bool>();
+        for (var n = 150; n < 320; n++)
+        {
+            var wf = Of([.. Enumerable.Range(0, n).Select(i => Task($"task-{i:D4}"))]);
+            var state = RunStateMachine.Apply(wf, RunStateMachine.Create(wf, 1, "run-4", null, T0, T0), new RunStarted(T0)).State;
+            var carries = RunLiveStatus.CarriesTasks(state);
+            Assert.Equal(RunLiveStatus.From(state, 0).Tasks is not null, carries);
+            seen.Add(carries);
+        }
+
+        Assert.Equal([true, false], seen.Order().Reverse());
+    }
+
     [Theory]
     [InlineData(null)]
     [InlineData("")]

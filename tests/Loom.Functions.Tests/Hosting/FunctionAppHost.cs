@@ -2,6 +2,8 @@ using System.Reflection;
 using System.Text.Json;
 using DurableTask.Core;
 using Grpc.Net.Client;
+using Loom.Core.Engine;
+using Loom.Core.Execution;
 using Loom.Core.Orchestration;
 using Loom.Functions.Activities;
 using Loom.Functions.Api;
@@ -119,12 +121,13 @@ internal sealed class FunctionAppHost : ILoomHost
             worker.UseGrpc(channel);
             worker.AddTasks(registry =>
             {
-                registry.AddOrchestratorFunc<JsonElement, JsonElement>(RunOrchestratorFunction.Name, (context, _) => RunOrchestratorFunction.RunAsync(context));
-                registry.AddActivityFunc<JsonElement, JsonElement>(DurableRunOrchestrator.InvokeTaskActivity,
+                // As the Functions worker binds the orchestrator's input parameter: deserialized to its declared type by the data converter.
+                registry.AddOrchestratorFunc<RunPayload<RunOrchestrationInput>, JsonElement>(RunOrchestratorFunction.Name, (context, input) => RunOrchestratorFunction.RunAsync(context, input));
+                registry.AddActivityFunc<RunPayload<InvokeTaskInput>, RunPayload<InvokeTaskResult>>(DurableRunOrchestrator.InvokeTaskActivity,
                     (_, input) => Activate<InvokeTaskActivity>(appServices!).RunAsync(input, Stopping(appServices!)));
-                registry.AddActivityFunc<JsonElement, JsonElement>(DurableRunOrchestrator.SaveRunActivity,
+                registry.AddActivityFunc<RunPayload<SaveRunInput>, RunPayload<SaveRunResult>>(DurableRunOrchestrator.SaveRunActivity,
                     (_, input) => Activate<SaveRunActivity>(appServices!).RunAsync(input, Stopping(appServices!)));
-                registry.AddActivityFunc<JsonElement, JsonElement>(DurableRunOrchestrator.NotifyActivity,
+                registry.AddActivityFunc<RunPayload<NotificationInput>, RunPayload<NotificationDelivery>>(DurableRunOrchestrator.NotifyActivity,
                     (_, input) => Activate<NotifyActivity>(appServices!).RunAsync(input, Stopping(appServices!)));
                 tasks?.Invoke(registry);
             });
