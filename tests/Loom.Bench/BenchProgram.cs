@@ -23,7 +23,9 @@ internal static class BenchProgram
             --runs      scale every workload's run count (default 1: 200, 100, 50, 5000 runs)
             --rounds    durable host: measured rounds per workload (default 2), each the baseline and Loom, each phase on a
                         fresh Azurite and Function App, the order alternating (baseline first in odd rounds); after an
-                        unmeasured warm-up of both; the summary gives each round's Loom / baseline ratio and their median
+                        unmeasured warm-up of both; the summary gives each round's Loom / baseline ratio and their median.
+                        Server host: the selected workloads N times over in the same server process (default 1), so later
+                        rounds show a warm server's figures (each line carries its round)
             --durable-set  durable host: overrides one of host.json's durableTask settings for both phases (repeatable),
                         e.g. partitionCount=1, controlQueueBatchSize=32, extendedSessionsEnabled=true,
                         maxConcurrentOrchestratorFunctions=32, maxConcurrentActivityFunctions=100, maxQueuePollingInterval=00:00:01
@@ -39,7 +41,7 @@ internal static class BenchProgram
         var chaos = false;
         var scale = 1.0;
         var soak = false;
-        var rounds = 2;
+        int? rounds = null;
         var overrides = new Dictionary<string, string>(StringComparer.Ordinal);
         var store = false;
         var retention = false;
@@ -70,10 +72,12 @@ internal static class BenchProgram
                     if (host is not ("server" or "durable" or "both")) return Fail($"--host takes server, durable or both; got '{args[i]}'.");
                     break;
                 case "--rounds" when i + 1 < args.Length:
-                    if (!int.TryParse(args[++i], NumberStyles.None, CultureInfo.InvariantCulture, out rounds) || rounds is < 1 or > 20)
+                    if (!int.TryParse(args[++i], NumberStyles.None, CultureInfo.InvariantCulture, out var parsedRounds) || parsedRounds is < 1 or > 20)
                     {
                         return Fail($"--rounds takes a whole number from 1 to 20; got '{args[i]}'.");
                     }
+
+                    rounds = parsedRounds;
                     break;
                 case "--durable-set" when i + 1 < args.Length:
                     var setting = args[++i].Split('=', 2);
@@ -137,8 +141,8 @@ internal static class BenchProgram
             var floor = await Floor.MeasureAsync(env, stop.Token);
             Emit(Figures.FloorLine(floor), results);
 
-            var violations = onServer && await RunServerAsync(env, selected, scale, chaos, soak, results, floor, stop.Token);
-            if (onDurable) await DurableHost.RunAsync(env, selected, scale, rounds, overrides, results, stop.Token);
+            var violations = onServer && await RunServerAsync(env, selected, scale, chaos, soak, rounds ?? 1, results, floor, stop.Token);
+            if (onDurable) await DurableHost.RunAsync(env, selected, scale, rounds ?? 2, overrides, results, stop.Token);
             return violations ? 1 : 0;
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -156,7 +160,7 @@ internal static class BenchProgram
     }
 
     /// <summary>The self-hosted server's workloads (and K1, soak rounds); true when K1 found a violation.</summary>
-    private static async Task<bool> RunServerAsync(BenchEnvironment env, IReadOnlyList<Workload> selected, double scale, bool chaos, bool soak,
+    private static async Task<bool> RunServerAsync(BenchEnvironment env, IReadOnlyList<Workload> selected, double scale, bool chaos, bool soak, int rounds,
         string results, FloorFigures floor, CancellationToken stop)
     {
         using var client = new BenchApiClient(env.ServerUrl, env.AdminKey);
@@ -190,7 +194,7 @@ internal static class BenchProgram
                 }
             }
         }
-        while (soak && !stop.IsCancellationRequested);
+        while ((soak || round < rounds) && !stop.IsCancellationRequested);
         return violations;
     }
 
