@@ -56,7 +56,7 @@ public sealed record RunLiveStatus(string RunId, RunStatus Status, long EventCou
         foreach (var (id, task) in state.Tasks)
         {
             if (!IsStarted(task)) continue;
-            chars += id.Length + CodeLength(task) + 6;
+            chars += id.Length + Encode(task).Length + 6;
             if (chars > MaxChars) return false;
         }
 
@@ -132,28 +132,17 @@ public sealed record RunLiveStatus(string RunId, RunStatus Status, long EventCou
 
     private static string Encode(TaskState task)
     {
-        var text = string.Concat(StatusName(task.Status), ":", task.Attempt.ToString(CultureInfo.InvariantCulture));
+        var text = string.Concat(StatusNames[(int)task.Status], ":", task.Attempt.ToString(CultureInfo.InvariantCulture));
         return task.HeldCallback is null ? text : text + HeldSuffix;
     }
 
-    /// <summary>The length of <see cref="Encode"/>'s text, without making it.</summary>
-    private static int CodeLength(TaskState task)
-    {
-        var digits = 1;
-        for (var rest = Math.Abs((long)task.Attempt) / 10; rest > 0; rest /= 10) digits++;
-        return StatusName(task.Status).Length + 1 + (task.Attempt < 0 ? 1 : 0) + digits + (task.HeldCallback is null ? 0 : HeldSuffix.Length);
-    }
-
-    private static string StatusName(TaskRunStatus status) =>
-        (int)status >= 0 && (int)status < StatusNames.Length && StatusNames[(int)status] is { } name ? name : JsonNamingPolicy.CamelCase.ConvertName(status.ToString());
-
     // The camelCase names of the statuses, indexed by value, made once rather than per task.
-    private static readonly string?[] StatusNames = NameStatuses();
+    private static readonly string[] StatusNames = NameStatuses();
 
-    private static string?[] NameStatuses()
+    private static string[] NameStatuses()
     {
         var values = Enum.GetValues<TaskRunStatus>();
-        var names = new string?[values.Max(v => (int)v) + 1];
+        var names = new string[values.Max(v => (int)v) + 1];
         foreach (var value in values) names[(int)value] = JsonNamingPolicy.CamelCase.ConvertName(value.ToString());
         return names;
     }
