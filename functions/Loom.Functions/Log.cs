@@ -31,4 +31,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 4051, Level = LogLevel.Information, Message = "Retention: {Deleted} expired run(s) deleted with their Durable instances ({Rows} rows), {Deferred} deferred, {Examined} examined")]
     public static partial void RetentionSwept(ILogger logger, int deleted, int rows, int deferred, int examined);
+
+    [LoggerMessage(EventId = 4083, Level = LogLevel.Warning, Message = "Run {RunId}: the attempt that ended the run could not store its final state; the orchestration saves it")]
+    public static partial void FinishNotStored(ILogger logger, string runId, Exception exception);
 }

@@ -41,6 +41,10 @@ public sealed record InvokeTaskInput(
     /// <summary>The index of a forEach instance's item (<c>${{ index }}</c>); null for other tasks.</summary>
     public int? Index { get; init; }
 
+    /// <summary>Set on the attempt that may end the run: the activity stores the final state itself when its outcome ends it (see <see cref="FinishOffer"/>).</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public FinishOffer? Finish { get; init; }
+
     /// <summary>The <c>Idempotency-Key</c> the backend sees: the same on every attempt and every re-delivery of this task.</summary>
     public string IdempotencyKey => $"{RunId}:{TaskId}";
 }

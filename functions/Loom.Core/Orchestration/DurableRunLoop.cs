@@ -36,6 +36,17 @@ internal sealed class DurableRunLoop(IRunOrchestrationContext context, RunOrches
     private int _eventsThisGeneration;
     private bool _aborting;
 
+    // Set from the first attempt sent with a finish offer until a save of this orchestration lands: the event count of the
+    // state stored then. Every save in between carries it, and yields to a final state that attempt's activity stored first.
+    private long? _offerBase;
+
+    // The commands of the transition being executed (null outside one): an attempt is offered the run's end only when it is
+    // the transition's only attempt, and the timers it starts bound the offer.
+    private IReadOnlyList<RunCommand>? _executing;
+
+    // True while the transition an attempt's activity stored is applied: it is already stored.
+    private RunFinished? _storedByActivity;
+
     private bool Draining => _eventsThisGeneration >= Math.Max(1, input.ContinueAsNewAfter);
 
     public async Task<RunOrchestrationResult> RunAsync()
@@ -171,6 +182,7 @@ internal sealed class DurableRunLoop(IRunOrchestrationContext context, RunOrches
                 {
                     var result = InvokeTaskResult.Read(await activity.Result);
                     outcome = result.Outcome;
+                    if (result.Finished is { } finished && activity.OfferedFrom is { } from && TakeStoredEnd(activity.Command, from, outcome, finished)) return null;
                     if (result.Record is { } record) _unsavedAttempts.Add(record);
                 }
                 catch (Exception ex)
@@ -215,9 +227,10 @@ internal sealed class DurableRunLoop(IRunOrchestrationContext context, RunOrches
 
             case SaveWork save:
                 _save = null;
+                SaveRunResult saved;
                 try
                 {
-                    _storedRun = SaveRunResult.Read(await save.Saved).Stored;
+                    saved = SaveRunResult.Read(await save.Saved);
                 }
                 catch (Exception ex) when (!RunStatuses.IsFinal(_stored.Status) && !save.Aborting)
                 {
@@ -226,6 +239,7 @@ internal sealed class DurableRunLoop(IRunOrchestrationContext context, RunOrches
                     return AbortFromStored(ex);
                 }
 
+                if (Took(saved)) return null;
                 _stored = save.State;
                 if (NeedsSave && !RunStatuses.IsFinal(_state.Status)) StartSave();
                 return null;
@@ -254,13 +268,26 @@ internal sealed class DurableRunLoop(IRunOrchestrationContext context, RunOrches
         if (transition.Ignored) return;
         var before = _state;
         _state = transition.State;
-        _unsaved.AddRange(RunEventLog.ToRecords(_state.RunId, before.EventCount, transition.Log));
-        _unsavedState = true;
+        if (_storedByActivity is { } stored)
+        {
+            _stored = _state;
+            _storedRun = stored.Stored;
+            _savingStatus = _state.Status;
+            _offerBase = null;
+        }
+        else
+        {
+            _unsaved.AddRange(RunEventLog.ToRecords(_state.RunId, before.EventCount, transition.Log));
+            _unsavedState = true;
+        }
 
+        _executing = transition.Commands;
         foreach (var command in transition.Commands)
         {
             Execute(command);
         }
+
+        _executing = null;
 
         DropUnneededWaits();
         PublishLive();
@@ -320,13 +347,98 @@ internal sealed class DurableRunLoop(IRunOrchestrationContext context, RunOrches
     private void Invoke(InvokeTask command)
     {
         var activityInput = InvokeTaskInputs.Build(_workflow, _state, command);
+        var offer = OfferFor(command, activityInput.Task);
+        if (offer is not null)
+        {
+            activityInput = activityInput with { Finish = offer };
+            _offerBase ??= _stored.EventCount;
+        }
+
         var result = context.CallActivityAsync<System.Text.Json.JsonElement>(DurableRunOrchestrator.InvokeTaskActivity, activityInput);
-        _outstanding.Add(new ActivityWork(command, result));
+        _outstanding.Add(new ActivityWork(command, result, offer?.State));
         if (activityInput.Task.Completion == CompletionMode.Callback)
         {
             // The backend may post its result before the call answers: listen from now, so the machine can hold it.
             WaitForCallback(new WaitForCallback(command.TaskId, command.Attempt, DateTimeOffset.MaxValue));
         }
+    }
+
+    /// <summary>
+    /// The finish offer for an attempt that is the run's last piece of work (see <see cref="FinishOffer"/>), or null: only for the
+    /// transition's one attempt, of a task completed by its response, with every other task done, nothing else in flight that
+    /// an event could come from but the cancel listener and timers, no save due or in flight, and the row's ETag known.
+    /// </summary>
+    private FinishOffer? OfferFor(InvokeTask command, TaskDefinition task)
+    {
+        if (_executing is not { } commands || commands.Count(c => c is InvokeTask) != 1 || commands.Any(c => c is SendNotification)) return null;
+        if (Draining || _aborting || _save is not null || _finish is not null || _storedRun is not { } row || _heldBack.Count > 0) return null;
+        if (task.Completion != CompletionMode.Sync || task.Id != command.TaskId) return null;
+        if (_outstanding.Any(o => o is not CancelWork and not TimerWork)) return null;
+
+        // A change readers see only through a save would make one now (see NeedsSave), which would void the offer.
+        if (_state.Status != _savingStatus || !RunLiveStatus.CarriesTasks(_state)) return null;
+        foreach (var (taskId, taskState) in _state.Tasks)
+        {
+            if (taskId != command.TaskId && !TriggerRules.IsFinal(taskState.Status)) return null;
+        }
+
+        var timers = _outstanding.OfType<TimerWork>().Select(t => t.Command.FireAt).Concat(commands.OfType<StartTimer>().Select(t => t.FireAt)).ToList();
+        return new FinishOffer(_workflow, _state, [.. _unsaved], [.. _unsavedAttempts], row.ETag, row.Trigger, timers.Count == 0 ? null : timers.Min());
+    }
+
+    /// <summary>
+    /// Takes the run's end an attempt's activity stored: its outcome applied at the activity's time to the state the attempt was
+    /// sent with is the stored state. Events applied since (a timer, on a clock ahead of the activity's) were never stored and
+    /// are dropped with the course they began. False when the two do not agree (then the outcome is applied as usual, and the
+    /// next save, which carries <see cref="SaveRunInput.BasedOn"/>, yields to what is stored).
+    /// </summary>
+    private bool TakeStoredEnd(InvokeTask command, RunState from, AttemptOutcome outcome, RunFinished finished)
+    {
+        var transition = RunStateMachine.Apply(_workflow, from, new AttemptCompleted(command.TaskId, command.Attempt, outcome, finished.At));
+        if (transition.Ignored || transition.State.EventCount != finished.EventCount || transition.State.Status != finished.Status) return false;
+        _state = from;
+        _unsaved.Clear();
+        _unsavedAttempts.Clear();
+        _unsavedState = false;
+        _storedByActivity = finished;
+        try
+        {
+            Handle(transition);
+        }
+        finally
+        {
+            _storedByActivity = null;
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Takes a save's result: when the save yielded to a final state an attempt's activity stored first, that state is the run's
+    /// end (true); otherwise a written save means no such attempt can write any more.
+    /// </summary>
+    private bool Took(SaveRunResult saved)
+    {
+        _storedRun = saved.Stored;
+        if (saved.Overtaken is not { } won)
+        {
+            if (saved.Written) _offerBase = null;
+            return false;
+        }
+
+        _state = won;
+        _stored = won;
+        _savingStatus = won.Status;
+        _offerBase = null;
+        _unsaved.Clear();
+        _unsavedAttempts.Clear();
+        _unsavedState = false;
+        _finish = new FinishRun(won.Status, won.Reason);
+        _afterFinalSave.Clear();
+        _afterFinalSave.AddRange(RunStateMachine.OwedNotifications(won));
+        CancelWaits(_ => true);
+        PublishLive();
+        return true;
     }
 
     private void StartTimer(StartTimer command)
@@ -365,7 +477,9 @@ internal sealed class DurableRunLoop(IRunOrchestrationContext context, RunOrches
     {
         foreach (var timer in carried.Timers) StartTimer(timer);
         foreach (var wait in carried.Callbacks) WaitForCallback(wait);
+        _executing = [.. carried.Invokes, .. carried.Timers, .. carried.Callbacks];
         foreach (var invoke in carried.Invokes) Invoke(invoke);
+        _executing = null;
     }
 
     /// <summary>Abandons timers and callback waits the state no longer needs, so none keeps the orchestration alive.</summary>
@@ -416,7 +530,7 @@ internal sealed class DurableRunLoop(IRunOrchestrationContext context, RunOrches
 
     private void StartSave()
     {
-        var saveInput = new SaveRunInput(_state, [.. _unsaved], [.. _unsavedAttempts], _storedRun);
+        var saveInput = new SaveRunInput(_state, [.. _unsaved], [.. _unsavedAttempts], _storedRun) { BasedOn = _offerBase };
         _unsaved.Clear();
         _unsavedAttempts.Clear();
         _unsavedState = false;
@@ -456,16 +570,18 @@ internal sealed class DurableRunLoop(IRunOrchestrationContext context, RunOrches
         if (_save is not null)
         {
             _outstanding.Remove(_save);
-            _storedRun = SaveRunResult.Read(await _save.Saved).Stored;
+            var saved = SaveRunResult.Read(await _save.Saved);
             _save = null;
+            if (Took(saved)) return;
         }
 
         if (HasUnsaved)
         {
             StartSave();
             _outstanding.Remove(_save!);
-            _storedRun = SaveRunResult.Read(await _save!.Saved).Stored;
+            var saved = SaveRunResult.Read(await _save!.Saved);
             _save = null;
+            Took(saved);
         }
     }
 
@@ -501,9 +617,12 @@ internal sealed class DurableRunLoop(IRunOrchestrationContext context, RunOrches
         public void Dispose() => cancellation.Dispose();
     }
 
-    private sealed class ActivityWork(InvokeTask command, Task<System.Text.Json.JsonElement> result) : Outstanding(result)
+    private sealed class ActivityWork(InvokeTask command, Task<System.Text.Json.JsonElement> result, RunState? offeredFrom) : Outstanding(result)
     {
         public InvokeTask Command { get; } = command;
+
+        /// <summary>The state the attempt was sent with when it carried a finish offer; null otherwise.</summary>
+        public RunState? OfferedFrom { get; } = offeredFrom;
 
         public Task<System.Text.Json.JsonElement> Result { get; } = result;
     }

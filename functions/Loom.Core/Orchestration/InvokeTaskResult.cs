@@ -10,7 +10,8 @@ namespace Loom.Core.Orchestration;
 /// </summary>
 /// <param name="Outcome">How the attempt ended.</param>
 /// <param name="Record">The attempt's row; null for an attempt abandoned because its run ended.</param>
-public sealed record InvokeTaskResult(AttemptOutcome Outcome, AttemptRecord? Record)
+/// <param name="Finished">Set when the activity stored the run's final state itself (the attempt carried a <see cref="Execution.FinishOffer"/> and its outcome ended the run).</param>
+public sealed record InvokeTaskResult(AttemptOutcome Outcome, AttemptRecord? Record, RunFinished? Finished = null)
 {
     /// <summary>
     /// Reads an activity result: this record, or the bare <see cref="AttemptOutcome"/> an orchestration's history holds from

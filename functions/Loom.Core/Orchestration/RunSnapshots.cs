@@ -71,10 +71,88 @@ public static class RunSnapshots
     public static async Task<SaveRunResult> SaveAsync(IRunStore runs, IEventStore events, IAttemptStore attempts, IDeadLetterStore deadLetters, RunStatsRecorder? stats,
         SaveRunInput input, CancellationToken cancellationToken = default)
     {
+        if (input.BasedOn is not { } basedOn)
+        {
+            if (stats is not null) await stats.RecordAsync(input.State, cancellationToken);
+            var saved = await SaveAsync(runs, events, attempts, input, cancellationToken);
+            if (DeadLetters.From(input.State, input.Events) is { Count: > 0 } letters) await deadLetters.AddAsync(letters, cancellationToken);
+            return saved;
+        }
+
+        // The save may yield to a final state an attempt stored first, so the run is counted after the write, as what storage
+        // holds: a save delivered again after a crash in between finds its own state stored and counts it then.
+        var result = await SaveAsync(runs, events, attempts, input, cancellationToken);
+        if (result.Overtaken is { } won)
+        {
+            if (stats is not null) await stats.RecordAsync(won, cancellationToken);
+            await AddDeadLettersAsync(events, deadLetters, won, basedOn, cancellationToken);
+            return result;
+        }
+
         if (stats is not null) await stats.RecordAsync(input.State, cancellationToken);
-        var saved = await SaveAsync(runs, events, attempts, input, cancellationToken);
+        if (DeadLetters.From(input.State, input.Events) is { Count: > 0 } rows) await deadLetters.AddAsync(rows, cancellationToken);
+        return result;
+    }
+
+    /// <summary>
+    /// Stores the final state an attempt's outcome led to (<see cref="RunFinisher"/>) only over the row its
+    /// <see cref="SaveRunInput.Stored"/> ETag names, with its event and attempt rows, then counts it and adds its dead letters.
+    /// </summary>
+    /// <param name="runs">The run store.</param>
+    /// <param name="deadLetters">The dead-letter store.</param>
+    /// <param name="stats">The process's statistics recorder; null to count nothing.</param>
+    /// <param name="input">The save, with the ETag of the row it may replace.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>The row as written; null when it changed since (the orchestration wrote first, and its state stands).</returns>
+    public static async Task<StoredRun?> SaveIfUnchangedAsync(IRunStore runs, IDeadLetterStore deadLetters, RunStatsRecorder? stats, SaveRunInput input,
+        CancellationToken cancellationToken = default)
+    {
+        var known = input.Stored ?? throw new ArgumentException("A conditional save needs the ETag of the row it replaces.", nameof(input));
+        var record = Merge(null, input.State, known.Trigger)! with { ETag = known.ETag };
+        RunRecord written;
+        try
+        {
+            written = await runs.UpdateAsync(record, new RunHistory(input.Events, input.Attempts ?? []), cancellationToken);
+        }
+        catch (StoreConcurrencyException)
+        {
+            return null;
+        }
+
+        RunTelemetry.Committed(input.State, input.Events, known.Trigger);
+
+        // After the row: a write that lost must count nothing. If the process dies in between, the orchestration's own save
+        // finds this state stored and counts it (SaveRunResult.Overtaken).
+        if (stats is not null) await stats.RecordAsync(input.State, cancellationToken);
         if (DeadLetters.From(input.State, input.Events) is { Count: > 0 } letters) await deadLetters.AddAsync(letters, cancellationToken);
-        return saved;
+        return new StoredRun(written.ETag!, known.Trigger);
+    }
+
+    /// <summary>
+    /// The final state stored past <see cref="SaveRunInput.BasedOn"/> that is not the save's own (an attempt stored the run's
+    /// end first), which the save must yield to; null when there is none or the save set no <see cref="SaveRunInput.BasedOn"/>.
+    /// </summary>
+    /// <param name="stored">The stored record.</param>
+    /// <param name="input">The save.</param>
+    public static RunState? OvertakenBy(RunRecord? stored, SaveRunInput input)
+    {
+        if (input.BasedOn is not { } basedOn || stored is null || !RunStateJson.TryDeserialize(stored.State, out var current, out _)) return null;
+        if (!RunStatuses.IsFinal(current.Status) || current.EventCount <= basedOn) return null;
+        return stored.State == RunStateJson.Serialize(input.State) ? null : current;
+    }
+
+    /// <summary>The dead letters of a final state another writer stored, from its event rows after <paramref name="basedOn"/>.</summary>
+    private static async Task AddDeadLettersAsync(IEventStore events, IDeadLetterStore deadLetters, RunState won, long basedOn, CancellationToken cancellationToken)
+    {
+        const int Page = 1000;
+        var after = (basedOn * RunEventLog.EntriesPerEvent) - 1;
+        while (true)
+        {
+            var rows = await events.ListAfterAsync(won.RunId, after, Page, cancellationToken);
+            if (DeadLetters.From(won, rows) is { Count: > 0 } letters) await deadLetters.AddAsync(letters, cancellationToken);
+            if (rows.Count < Page) return;
+            after = rows[^1].Sequence;
+        }
     }
 
     /// <summary>
@@ -112,6 +190,12 @@ public static class RunSnapshots
         for (var attempt = 1; ; attempt++)
         {
             var stored = await runs.GetAsync(input.State.RunId, cancellationToken);
+            if (OvertakenBy(stored, input) is { } won)
+            {
+                // An attempt stored the run's end first: it stands, and this save's rows (another course of the run) are not added.
+                return new SaveRunResult(false, new StoredRun(stored!.ETag!, stored.Trigger), won);
+            }
+
             var next = Merge(stored, input.State);
             if (next is null)
             {
