@@ -3,6 +3,7 @@ using Loom.Core.Definitions;
 using Loom.Core.Engine;
 using Loom.Core.Execution;
 using Loom.Core.Orchestration;
+using Loom.Core.Stores;
 
 namespace Loom.Core.Tests.Orchestration;
 
@@ -37,7 +38,7 @@ internal sealed class DurableRunHarness
         Context.Start<RunOrchestrationInput, RunOrchestrationResult>(
             DurableRunOrchestrator.RunAsync,
             Start is { } start
-                ? new RunOrchestrationInput(workflow, start.State, start.Carried, ContinueAsNewAfter: continueAsNewAfter)
+                ? new RunOrchestrationInput(workflow, start.State, start.Carried, ContinueAsNewAfter: continueAsNewAfter, Stored: CreateRow(start.State))
                 : new RunOrchestrationInput(workflow, initial, ContinueAsNewAfter: continueAsNewAfter));
     }
 
@@ -87,14 +88,65 @@ internal sealed class DurableRunHarness
     public IReadOnlyList<PendingActivity> PendingInvokes =>
         [.. Context.PendingActivities.Where(a => a.Name == DurableRunOrchestrator.InvokeTaskActivity)];
 
-    /// <summary>Answers every pending SaveRun.</summary>
+    /// <summary>The run's row as the saves and the attempts that ended the run left it (null before the first write).</summary>
+    public RunState? Row { get; private set; }
+
+    /// <summary>The row's ETag (null before the first write).</summary>
+    public string? RowETag { get; private set; }
+
+    /// <summary>Rows the attempts that ended the run stored themselves (see <see cref="FinishOffer"/>), in order.</summary>
+    public List<SaveRunInput> StoredByAttempts { get; } = [];
+
+    /// <summary>When false, an attempt's activity ignores its finish offer (as an activity of a build before offers does).</summary>
+    public bool AttemptsStoreTheEnd { get; set; } = true;
+
+    /// <summary>Starts the row as the driver's create does, so the orchestration knows its ETag from the start.</summary>
+    public StoredRun CreateRow(RunState state)
+    {
+        Row = state;
+        RowETag = "etag-0";
+        return new StoredRun(RowETag, "manual");
+    }
+
+    /// <summary>Answers every pending SaveRun as <see cref="RunSnapshots.SaveAsync(Loom.Core.Stores.IRunStore, Loom.Core.Stores.IEventStore, Loom.Core.Stores.IAttemptStore, SaveRunInput, CancellationToken)"/> decides over <see cref="Row"/>.</summary>
     public void CompleteSaves()
     {
         while (Context.PendingActivities.FirstOrDefault(a => a.Name == DurableRunOrchestrator.SaveRunActivity) is { } save)
         {
-            Saves.Add(save.Input<SaveRunInput>());
-            Context.CompleteActivity(save.Sequence, new SaveRunResult(true, new StoredRun($"etag-{Saves.Count}", "manual")));
+            Context.CompleteActivity(save.Sequence, Save(save.Input<SaveRunInput>()));
         }
+    }
+
+    /// <summary>What the store does with a save: a blind write over a known ETag, else read and decide.</summary>
+    public SaveRunResult Save(SaveRunInput input)
+    {
+        if (Row is null || (input.Stored is { } known && known.ETag == RowETag))
+        {
+            Saves.Add(input);
+            return new SaveRunResult(true, WriteRow(input.State));
+        }
+
+        var record = RunSnapshots.Merge(null, Row, "manual")!;
+        if (RunSnapshots.OvertakenBy(record, input) is { } won) return new SaveRunResult(false, new StoredRun(RowETag!, "manual"), won);
+        if (RunSnapshots.Merge(record, input.State) is null) return new SaveRunResult(false, new StoredRun(RowETag!, "manual"));
+        Saves.Add(input);
+        return new SaveRunResult(true, WriteRow(input.State));
+    }
+
+    private StoredRun WriteRow(RunState state)
+    {
+        Row = state;
+        RowETag = $"etag-{Saves.Count + StoredByAttempts.Count}";
+        return new StoredRun(RowETag, "manual");
+    }
+
+    /// <summary>What the InvokeTask activity does with a finish offer: stores the run's end over the row it was sent with; null when it stores nothing.</summary>
+    public RunFinished? StoreTheEnd(InvokeTaskInput input, AttemptOutcome outcome, AttemptRecord record, DateTimeOffset at)
+    {
+        if (!AttemptsStoreTheEnd || RunFinisher.SaveFor(input, outcome, record, at) is not { } save || save.Stored!.ETag != RowETag) return null;
+        StoredByAttempts.Add(save);
+        Saves.Add(save);
+        return new RunFinished(WriteRow(save.State), at, save.State.EventCount, save.State.Status);
     }
 
     /// <summary>Answers the oldest pending attempt with <see cref="Respond"/> after <see cref="Latency"/>.</summary>
@@ -106,7 +158,7 @@ internal sealed class DurableRunHarness
         Context.SetClock(Context.Now + Latency);
         ApplyReference(new AttemptCompleted(input.TaskId, input.Attempt, result, Context.Now));
         var record = AttemptRecords.From(input, Context.Now - Latency, $"{input.Task.Method} {input.Task.Url}", result);
-        Context.CompleteActivity(next.Sequence, new InvokeTaskResult(result, record));
+        Context.CompleteActivity(next.Sequence, new InvokeTaskResult(result, record, StoreTheEnd(input, result, record, Context.Now)));
         return input;
     }
 
