@@ -1,6 +1,8 @@
 using Loom.Core.Definitions;
 using Loom.Core.Engine;
+using Loom.Core.Execution;
 using Loom.Core.Orchestration;
+using Loom.Core.Statistics;
 using Loom.Core.Stores;
 using Loom.Testing;
 
@@ -53,5 +55,90 @@ public sealed class RunSnapshotsStoreTests(AzuriteFixture azurite) : StoreTestBa
         Assert.False((await RunSnapshots.SaveAsync(Stores.Runs, Stores.Events, Stores.Attempts, new SaveRunInput(started, [Event("snap@2", 0)]))).Written);
 
         Assert.Equal([0L], (await Stores.Events.ListAsync("snap@2")).Select(e => e.Sequence));
+    }
+
+    /// <summary>A run stored running with a done and b's attempt sent with a finish offer over the stored row.</summary>
+    private async Task<(RunState Running, InvokeTaskInput Last)> LastAttemptAsync(string runId)
+    {
+        var created = RunStateMachine.Create(Workflow, 1, runId, null, T0, T0);
+        var started = RunStateMachine.Apply(Workflow, created, new RunStarted(T0)).State;
+        var running = RunStateMachine.Apply(Workflow, started, new AttemptCompleted("a", 1, AttemptOutcome.Success(), T0.AddSeconds(1))).State;
+        var saved = await RunSnapshots.SaveAsync(Stores.Runs, Stores.Events, Stores.Attempts, new SaveRunInput(running, []));
+        var last = InvokeTaskInputs.Build(Workflow, running, new InvokeTask("b", 1)) with
+        {
+            Finish = new FinishOffer(Workflow, running, [], [], saved.Stored!.ETag, saved.Stored.Trigger, null),
+        };
+        return (running, last);
+    }
+
+    private static readonly AttemptOutcome BadRequest = AttemptOutcome.Fail(FailureClass.ClientError, "bad request", 400);
+
+    private async Task<RunStatsBucket> StatsAsync(DateTimeOffset at) =>
+        (await Stores.Stats.GetAsync(Workflow.Id, RunStatsBucket.HourOf(at)))?.Bucket ?? new RunStatsBucket(Workflow.Id, RunStatsBucket.HourOf(at));
+
+    [Fact]
+    public async Task FinishAsync_RowUnchanged_StoresTheEndWithItsRowsThenCountsItAndAddsItsDeadLetters()
+    {
+        var (_, last) = await LastAttemptAsync("fin@1");
+        var at = T0.AddSeconds(2);
+        var record = AttemptRecords.From(last, at, "POST b", BadRequest);
+
+        var finished = await RunFinisher.FinishAsync(Stores.Runs, Stores.DeadLetters, new RunStatsRecorder(Stores.Stats), last, BadRequest, record, at);
+
+        Assert.NotNull(finished);
+        var row = (await Stores.Runs.GetAsync("fin@1"))!;
+        Assert.Equal(finished.Stored.ETag, row.ETag);
+        Assert.Equal("failed", row.Status);
+        Assert.Equal(finished.EventCount, RunStateJson.Deserialize(row.State).EventCount);
+        Assert.Contains(await Stores.Events.ListAsync("fin@1"), e => e.Type == RunLogTypes.TaskFailed && e.TaskId == "b");
+        Assert.Equal(400, (await Stores.Attempts.ListAsync("fin@1", null)).Single(a => a.TaskId == "b").StatusCode);
+        Assert.Equal(1, (await StatsAsync(at)).Failed);
+        Assert.Contains((await Stores.DeadLetters.ListAsync(new DeadLetterQuery(RunId: "fin@1"))).Items, d => d.TaskId == "b");
+    }
+
+    [Fact]
+    public async Task FinishAsync_RowChangedSince_StoresAndCountsNothing()
+    {
+        var (running, last) = await LastAttemptAsync("fin@2");
+        var cancelled = RunStateMachine.Apply(Workflow, running, new CancelRequested("stop", T0.AddSeconds(2))).State;
+        var stored = (await Stores.Runs.GetAsync("fin@2"))!;
+        Assert.True((await RunSnapshots.SaveAsync(Stores.Runs, Stores.Events, Stores.Attempts,
+            new SaveRunInput(cancelled, [], Stored: new StoredRun(stored.ETag!, stored.Trigger)) { BasedOn = running.EventCount })).Written);
+        var events = (await Stores.Events.ListAsync("fin@2")).Count;
+        var at = T0.AddSeconds(3);
+
+        var finished = await RunFinisher.FinishAsync(Stores.Runs, Stores.DeadLetters, new RunStatsRecorder(Stores.Stats), last, BadRequest,
+            AttemptRecords.From(last, at, "POST b", BadRequest), at);
+
+        Assert.Null(finished);
+        Assert.Equal("cancelled", (await Stores.Runs.GetAsync("fin@2"))!.Status);
+        Assert.Equal(events, (await Stores.Events.ListAsync("fin@2")).Count);
+        Assert.Equal(0, (await StatsAsync(at)).Failed);
+        Assert.Empty((await Stores.DeadLetters.ListAsync(new DeadLetterQuery(RunId: "fin@2"))).Items);
+    }
+
+    [Fact]
+    public async Task SaveAsync_BasedOn_AnAttemptStoredTheEndFirst_YieldsAddsNoRowsAndCountsWhatIsStored()
+    {
+        // The attempt's write landed and its host died before counting the run or adding its dead letters.
+        var (running, last) = await LastAttemptAsync("fin@3");
+        var at = T0.AddSeconds(2);
+        var end = RunFinisher.SaveFor(last, BadRequest, AttemptRecords.From(last, at, "POST b", BadRequest), at)!;
+        var row = RunSnapshots.Merge(null, end.State, end.Stored!.Trigger)! with { ETag = end.Stored.ETag };
+        await Stores.Runs.UpdateAsync(row, new RunHistory(end.Events, end.Attempts!));
+        var events = await Stores.Events.ListAsync("fin@3");
+
+        // The orchestration, which never heard of it, cancels the run from the state before.
+        var cancel = RunStateMachine.Apply(Workflow, running, new CancelRequested("stop", T0.AddSeconds(3)));
+        var save = new SaveRunInput(cancel.State, RunEventLog.ToRecords("fin@3", running.EventCount, cancel.Log), Stored: end.Stored) { BasedOn = running.EventCount };
+        var result = await RunSnapshots.SaveAsync(Stores.Runs, Stores.Events, Stores.Attempts, Stores.DeadLetters, new RunStatsRecorder(Stores.Stats), save);
+
+        Assert.False(result.Written);
+        Assert.Equal(RunStateJson.Serialize(end.State), RunStateJson.Serialize(result.Overtaken!));
+        Assert.Equal(RunStateJson.Serialize(end.State), (await Stores.Runs.GetAsync("fin@3"))!.State);
+        Assert.Equal(events.Select(e => (e.Sequence, e.Type)), (await Stores.Events.ListAsync("fin@3")).Select(e => (e.Sequence, e.Type)));
+        var stats = await StatsAsync(at);
+        Assert.Equal((1L, 0L), (stats.Failed, stats.Cancelled));
+        Assert.Contains((await Stores.DeadLetters.ListAsync(new DeadLetterQuery(RunId: "fin@3"))).Items, d => d.TaskId == "b");
     }
 }
