@@ -166,6 +166,69 @@ public abstract class FunctionAppTests(HostFixture fixture)
     }
 
     [Fact]
+    public async Task LastAttempt_StoresTheRunsEnd_NoSaveRunAndEveryRowIsStored()
+    {
+        var id = W("ended-by-attempt");
+        await App.RegisterAsync($"""
+            id: {id}
+            tasks:
+              - id: first
+                url: {B}/api/tasks/first
+              - id: second
+                url: {B}/api/tasks/second
+                dependsOn: [first]
+              - id: third
+                url: {B}/api/tasks/third
+                dependsOn: [second]
+            """);
+        var runId = await App.TriggerAsync(id);
+
+        var run = await WaitForExistingRunAsync(runId, TimeSpan.FromSeconds(60));
+        var instance = await WaitForInstanceAsync(runId, i => i.IsCompleted, TimeSpan.FromSeconds(30));
+
+        Assert.Equal("succeeded", run["status"]!.GetValue<string>());
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, instance.RuntimeStatus);
+        // The driver created the run started; the third attempt's activity stored its end: no SaveRun in between or after.
+        Assert.Equal(["InvokeTask", "InvokeTask", "InvokeTask"], App.ActivitiesRun.Where(a => a.InstanceId == runId).Select(a => a.Name));
+        foreach (var task in new[] { "first", "second", "third" })
+        {
+            var attempts = (await App.Client.GetFromJsonAsync<JsonObject>($"/api/runs/{Uri.EscapeDataString(runId)}/tasks/{task}/attempts"))!["items"]!.AsArray();
+            Assert.Equal("succeeded", Assert.Single(attempts)!["outcome"]!.GetValue<string>());
+        }
+
+        var events = (await App.Client.GetFromJsonAsync<JsonObject>($"/api/runs/{Uri.EscapeDataString(runId)}/events"))!["items"]!.AsArray();
+        Assert.Equal("RunSucceeded", events[^1]!["type"]!.GetValue<string>());
+        Assert.Equal(3, events.Count(e => e!["type"]!.GetValue<string>() == "TaskSucceeded"));
+    }
+
+    [Fact]
+    public async Task CancelWhileTheLastAttemptIsInFlight_StaysCancelledAfterTheCallReturns()
+    {
+        var id = W("cancel-last");
+        await App.RegisterAsync($"""
+            id: {id}
+            tasks:
+              - id: slow
+                url: {B}/api/tasks/slow?delayMs=3000
+                timeout: 30s
+            """);
+        var runId = await App.TriggerAsync(id);
+        await App.WaitForRunAsync(runId, TimeSpan.FromSeconds(30), r => r["tasks"]!.AsArray().Any(t => t!["status"]!.GetValue<string>() == "running"));
+
+        using var cancel = await App.Client.PostAsJsonAsync($"/api/runs/{Uri.EscapeDataString(runId)}/cancel", new { reason = "test" });
+        Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
+        var run = await WaitForExistingRunAsync(runId, TimeSpan.FromSeconds(30));
+        await WaitForInstanceAsync(runId, i => i.IsCompleted, TimeSpan.FromSeconds(30));
+        await Task.Delay(3500);
+
+        Assert.Equal("cancelled", run["status"]!.GetValue<string>());
+        using var later = await App.Client.GetAsync($"/api/runs/{Uri.EscapeDataString(runId)}");
+        Assert.Equal("cancelled", (await later.Content.ReadFromJsonAsync<JsonObject>())!["status"]!.GetValue<string>());
+        var events = (await App.Client.GetFromJsonAsync<JsonObject>($"/api/runs/{Uri.EscapeDataString(runId)}/events"))!["items"]!.AsArray();
+        Assert.DoesNotContain(events, e => e!["type"]!.GetValue<string>() is "RunSucceeded" or "TaskSucceeded");
+    }
+
+    [Fact]
     public async Task FunctionKeys_NoneRejectedByTheHost_ReaderCannotTrigger_CallbacksAndHealthNeedNone()
     {
         await App.RegisterAsync($"""

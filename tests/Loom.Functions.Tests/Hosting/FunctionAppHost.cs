@@ -44,8 +44,10 @@ internal sealed class FunctionAppHost : ILoomHost
     private readonly IHost _worker;
     private readonly WebApplication _front;
 
-    private FunctionAppHost(DurableSidecar sidecar, GrpcChannel channel, IHost worker, WebApplication front, string baseUrl, IOrchestrationService service)
+    private FunctionAppHost(DurableSidecar sidecar, GrpcChannel channel, IHost worker, WebApplication front, string baseUrl, IOrchestrationService service,
+        System.Collections.Concurrent.ConcurrentQueue<(string InstanceId, string Name)> activitiesRun)
     {
+        ActivitiesRun = activitiesRun;
         _sidecar = sidecar;
         _channel = channel;
         _worker = worker;
@@ -67,6 +69,9 @@ internal sealed class FunctionAppHost : ILoomHost
 
     /// <summary>The app's services.</summary>
     public IServiceProvider Services => _worker.Services;
+
+    /// <summary>Every Loom activity the worker ran, in order, with its orchestration's instance id (re-deliveries included).</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<(string InstanceId, string Name)> ActivitiesRun { get; }
 
     /// <summary>Starts the app on a fresh backend from <paramref name="createService"/>, with Loom's tables under <paramref name="prefix"/>.</summary>
     /// <param name="azurite">Azurite for Loom's tables.</param>
@@ -116,6 +121,13 @@ internal sealed class FunctionAppHost : ILoomHost
         builder.Services.AddLoom(builder.Configuration);
         services?.Invoke(builder.Services);
         var converter = WorkerSerializerConverter.FromWorkerDefaults();
+        var activitiesRun = new System.Collections.Concurrent.ConcurrentQueue<(string InstanceId, string Name)>();
+        T Ran<T>(Microsoft.DurableTask.TaskActivityContext context, T activity)
+        {
+            activitiesRun.Enqueue((context.InstanceId, context.Name.Name));
+            return activity;
+        }
+
         builder.Services.AddDurableTaskWorker(worker =>
         {
             worker.UseGrpc(channel);
@@ -124,11 +136,11 @@ internal sealed class FunctionAppHost : ILoomHost
                 // As the Functions worker binds the orchestrator's input parameter: deserialized to its declared type by the data converter.
                 registry.AddOrchestratorFunc<RunPayload<RunOrchestrationInput>, JsonElement>(RunOrchestratorFunction.Name, (context, input) => RunOrchestratorFunction.RunAsync(context, input));
                 registry.AddActivityFunc<RunPayload<InvokeTaskInput>, RunPayload<InvokeTaskResult>>(DurableRunOrchestrator.InvokeTaskActivity,
-                    (_, input) => Activate<InvokeTaskActivity>(appServices!).RunAsync(input, Stopping(appServices!)));
+                    (context, input) => Ran(context, Activate<InvokeTaskActivity>(appServices!)).RunAsync(input, Stopping(appServices!)));
                 registry.AddActivityFunc<RunPayload<SaveRunInput>, RunPayload<SaveRunResult>>(DurableRunOrchestrator.SaveRunActivity,
-                    (_, input) => Activate<SaveRunActivity>(appServices!).RunAsync(input, Stopping(appServices!)));
+                    (context, input) => Ran(context, Activate<SaveRunActivity>(appServices!)).RunAsync(input, Stopping(appServices!)));
                 registry.AddActivityFunc<RunPayload<NotificationInput>, RunPayload<NotificationDelivery>>(DurableRunOrchestrator.NotifyActivity,
-                    (_, input) => Activate<NotifyActivity>(appServices!).RunAsync(input, Stopping(appServices!)));
+                    (context, input) => Ran(context, Activate<NotifyActivity>(appServices!)).RunAsync(input, Stopping(appServices!)));
                 tasks?.Invoke(registry);
             });
         });
@@ -144,7 +156,7 @@ internal sealed class FunctionAppHost : ILoomHost
         appServices = worker.Services;
         durableClient = worker.Services.GetRequiredService<DurableTaskClient>();
         await worker.StartAsync();
-        return new FunctionAppHost(sidecar, channel, worker, front, baseUrl, service);
+        return new FunctionAppHost(sidecar, channel, worker, front, baseUrl, service, activitiesRun);
     }
 
     /// <summary>One tick of the Timer function, as the Functions host fires it.</summary>
