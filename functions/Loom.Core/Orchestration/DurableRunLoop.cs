@@ -44,7 +44,7 @@ internal sealed class DurableRunLoop(IRunOrchestrationContext context, RunOrches
     // the transition's only attempt, and the timers it starts bound the offer.
     private IReadOnlyList<RunCommand>? _executing;
 
-    // True while the transition an attempt's activity stored is applied: it is already stored.
+    // Set while the transition an attempt's activity stored is applied: it is stored already, with this row.
     private RunFinished? _storedByActivity;
 
     private bool Draining => _eventsThisGeneration >= Math.Max(1, input.ContinueAsNewAfter);
@@ -178,18 +178,20 @@ internal sealed class DurableRunLoop(IRunOrchestrationContext context, RunOrches
         {
             case ActivityWork activity:
                 AttemptOutcome outcome;
+                InvokeTaskResult? result = null;
                 try
                 {
-                    var result = InvokeTaskResult.Read(await activity.Result);
+                    result = InvokeTaskResult.Read(await activity.Result);
                     outcome = result.Outcome;
-                    if (result.Finished is { } finished && activity.OfferedFrom is { } from && TakeStoredEnd(activity.Command, from, outcome, finished)) return null;
-                    if (result.Record is { } record) _unsavedAttempts.Add(record);
                 }
                 catch (Exception ex)
                 {
                     // The activity itself broke (host crash past its retries, serialization): a retryable failure of the attempt.
                     outcome = AttemptOutcome.Fail(FailureClass.Network, $"The {DurableRunOrchestrator.InvokeTaskActivity} activity failed: {ex.Message}");
                 }
+
+                if (result?.Finished is { } finished && activity.OfferedFrom is { } from && TakeStoredEnd(activity.Command, from, outcome, finished)) return null;
+                if (result?.Record is { } record) _unsavedAttempts.Add(record);
 
                 return new AttemptCompleted(activity.Command.TaskId, activity.Command.Attempt, outcome, context.CurrentUtcDateTime);
 

@@ -20,6 +20,12 @@ namespace Loom.Core.Orchestration;
 /// holds the latest snapshot, every log row and every attempt row (returned by <c>InvokeTask</c>) since the previous one, in
 /// one write; rows and snapshots are idempotent, so a save Durable re-delivers stores nothing twice. An activity's result is in
 /// the history, so a host that dies before the next save loses no attempt row: the replay collects it again.</para>
+/// <para>The run's end: the attempt that is the run's last piece of work carries a <see cref="Execution.FinishOffer"/>, and
+/// its <c>InvokeTask</c> activity stores the final state itself when its outcome ends the run (<see cref="RunFinisher"/>),
+/// over the row's ETag only; the orchestration then completes in the episode that reads the result, without a final
+/// <c>SaveRun</c>. Saves made while such an attempt may have written carry <see cref="SaveRunInput.BasedOn"/> and yield to
+/// a final state stored first (<see cref="SaveRunResult.Overtaken"/>), which the orchestration takes as its end: whichever
+/// writes first ends the run (a cancel or timeout racing the last call), and a final state is never replaced.</para>
 /// <para>ContinueAsNew: after <see cref="RunOrchestrationInput.ContinueAsNewAfter"/> events the generation drains: new
 /// attempts are held back (not sent), events keep being applied, and once no activity (attempt or save) is in flight the
 /// generation continues as new with the state, the held-back attempts and the open timers and callback waits. An attempt
