@@ -1,4 +1,3 @@
-using Loom.Core.Definitions;
 using Loom.Core.Engine;
 using Loom.Core.Stores;
 
@@ -9,9 +8,10 @@ namespace Loom.Core.Execution;
 /// stores the run's final state itself when its outcome ends the run, instead of a <c>SaveRun</c> activity after it (one
 /// Durable hop fewer per run). The activity applies its outcome to <see cref="State"/> with Core's state machine and writes
 /// the result only over the row <see cref="ETag"/> names, so any write in between (the orchestration's own save of a cancel
-/// or timeout) wins and the activity stores nothing.
+/// or timeout) wins and the activity stores nothing. The workflow is not carried: the activity reads the run's version from
+/// the workflow catalog (versions never change, and the process has usually parsed it already), which keeps the offer, a
+/// row of the orchestration's history, under the size at which Durable moves it to a blob for a run of 20 tasks.
 /// </summary>
-/// <param name="Workflow">The workflow the run executes (the state machine needs it).</param>
 /// <param name="State">The run's state when the attempt was sent.</param>
 /// <param name="Events">Event-log rows not stored yet (those before the attempt's outcome).</param>
 /// <param name="Attempts">Attempt rows not stored yet.</param>
@@ -22,7 +22,6 @@ namespace Loom.Core.Execution;
 /// which applies the timer first. Null when none.
 /// </param>
 public sealed record FinishOffer(
-    WorkflowDefinition Workflow,
     RunState State,
     IReadOnlyList<RunEventRecord> Events,
     IReadOnlyList<AttemptRecord> Attempts,

@@ -385,7 +385,7 @@ internal sealed class DurableRunLoop(IRunOrchestrationContext context, RunOrches
         }
 
         var timers = _outstanding.OfType<TimerWork>().Select(t => t.Command.FireAt).Concat(commands.OfType<StartTimer>().Select(t => t.FireAt)).ToList();
-        return new FinishOffer(_workflow, _state, [.. _unsaved], [.. _unsavedAttempts], row.ETag, row.Trigger, timers.Count == 0 ? null : timers.Min());
+        return new FinishOffer(_state, [.. _unsaved], [.. _unsavedAttempts], row.ETag, row.Trigger, timers.Count == 0 ? null : timers.Min());
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using Loom.Core.Definitions;
 using Loom.Core.Engine;
 using Loom.Core.Execution;
 using Loom.Core.Statistics;
@@ -21,14 +22,15 @@ public static class RunFinisher
     /// The save that ends the run with this outcome, or null when the outcome does not end it, when the attempt carries no offer,
     /// or when it came at or after the offer's <see cref="FinishOffer.NotAfter"/> (a timer the orchestration must apply first).
     /// </summary>
+    /// <param name="workflow">The run's workflow version.</param>
     /// <param name="input">The attempt.</param>
     /// <param name="outcome">Its outcome.</param>
     /// <param name="record">Its attempt row.</param>
     /// <param name="at">When the outcome is applied.</param>
-    public static SaveRunInput? SaveFor(InvokeTaskInput input, AttemptOutcome outcome, AttemptRecord record, DateTimeOffset at)
+    public static SaveRunInput? SaveFor(WorkflowDefinition workflow, InvokeTaskInput input, AttemptOutcome outcome, AttemptRecord record, DateTimeOffset at)
     {
-        if (input.Finish is not { } offer || (offer.NotAfter is { } notAfter && at >= notAfter)) return null;
-        var transition = RunStateMachine.Apply(offer.Workflow, offer.State, new AttemptCompleted(input.TaskId, input.Attempt, outcome, at));
+        if (!Offered(input, at, out var offer)) return null;
+        var transition = RunStateMachine.Apply(workflow, offer.State, new AttemptCompleted(input.TaskId, input.Attempt, outcome, at));
         if (transition.Ignored || !RunStatuses.IsFinal(transition.State.Status)) return null;
         return new SaveRunInput(
             transition.State,
@@ -38,6 +40,7 @@ public static class RunFinisher
     }
 
     /// <summary>Stores the final state when the outcome ends the run (see <see cref="SaveFor"/>); null when it stored nothing.</summary>
+    /// <param name="workflows">The workflow catalog (the run's version, parsed once per process).</param>
     /// <param name="runs">The run store.</param>
     /// <param name="deadLetters">The dead-letter store.</param>
     /// <param name="stats">The process's statistics recorder; null to count nothing.</param>
@@ -46,11 +49,20 @@ public static class RunFinisher
     /// <param name="record">Its attempt row; null for an abandoned attempt (which stores nothing).</param>
     /// <param name="at">When the outcome is applied.</param>
     /// <param name="cancellationToken">Cancellation.</param>
-    public static async Task<RunFinished?> FinishAsync(IRunStore runs, IDeadLetterStore deadLetters, RunStatsRecorder? stats, InvokeTaskInput input,
-        AttemptOutcome outcome, AttemptRecord? record, DateTimeOffset at, CancellationToken cancellationToken = default)
+    public static async Task<RunFinished?> FinishAsync(WorkflowCatalog workflows, IRunStore runs, IDeadLetterStore deadLetters, RunStatsRecorder? stats,
+        InvokeTaskInput input, AttemptOutcome outcome, AttemptRecord? record, DateTimeOffset at, CancellationToken cancellationToken = default)
     {
-        if (record is null || SaveFor(input, outcome, record, at) is not { } save) return null;
+        if (record is null || !Offered(input, at, out _)) return null;
+        var workflow = await workflows.GetAsync(input.WorkflowId, input.WorkflowVersion, cancellationToken);
+        if (workflow is null || SaveFor(workflow, input, outcome, record, at) is not { } save) return null;
         var stored = await RunSnapshots.SaveIfUnchangedAsync(runs, deadLetters, stats, save, cancellationToken);
         return stored is null ? null : new RunFinished(stored, at, save.State.EventCount, save.State.Status);
+    }
+
+    /// <summary>Whether the attempt carries an offer that an outcome at <paramref name="at"/> may take.</summary>
+    private static bool Offered(InvokeTaskInput input, DateTimeOffset at, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out FinishOffer? offer)
+    {
+        offer = input.Finish;
+        return offer is not null && !(offer.NotAfter is { } notAfter && at >= notAfter);
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Loom.Core.Definitions;
 using Loom.Core.Engine;
 using Loom.Core.Execution;
 using Loom.Core.Orchestration;
@@ -23,8 +24,8 @@ namespace Loom.Functions.Activities;
 /// So the attempt runs through <see cref="TaskAttemptRunner.AttemptWhileRunLivesAsync"/>, which stops waiting for a call once
 /// its run is final (Core's rule).</para>
 /// </remarks>
-public sealed class InvokeTaskActivity(TaskAttemptRunner runner, IRunStore runs, IDeadLetterStore deadLetters, RunStatsRecorder stats, TimeProvider clock,
-    ILogger<InvokeTaskActivity> logger)
+public sealed class InvokeTaskActivity(TaskAttemptRunner runner, IRunStore runs, WorkflowCatalog workflows, IDeadLetterStore deadLetters, RunStatsRecorder stats,
+    TimeProvider clock, ILogger<InvokeTaskActivity> logger)
 {
     /// <summary>Builds, signs and sends the request, classifies the response; every failure is an outcome, never an exception.</summary>
     /// <param name="payload">The <see cref="InvokeTaskInput"/> (in <see cref="RunOrchestrationJson"/>'s contract): the attempt, with everything needed to build its request.</param>
@@ -42,7 +43,7 @@ public sealed class InvokeTaskActivity(TaskAttemptRunner runner, IRunStore runs,
         {
             try
             {
-                finished = await RunFinisher.FinishAsync(runs, deadLetters, stats, input, outcome, record, clock.GetUtcNow(), cancellationToken);
+                finished = await RunFinisher.FinishAsync(workflows, runs, deadLetters, stats, input, outcome, record, clock.GetUtcNow(), cancellationToken);
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {

@@ -175,11 +175,11 @@ public sealed class DurableRunFinishTests
         var at = T0.AddSeconds(30);
         var record = AttemptRecords.From(input, at, "GET d", AttemptOutcome.Success());
 
-        var save = RunFinisher.SaveFor(input, AttemptOutcome.Success(), record, at)!;
+        var save = RunFinisher.SaveFor(Diamond(), input, AttemptOutcome.Success(), record, at)!;
 
-        var expected = RunStateMachine.Apply(input.Finish!.Workflow, state, new AttemptCompleted("d", 1, AttemptOutcome.Success(), at)).State;
+        var expected = RunStateMachine.Apply(Diamond(), state, new AttemptCompleted("d", 1, AttemptOutcome.Success(), at)).State;
         Assert.Equal(RunStateJson.Serialize(expected), RunStateJson.Serialize(save.State));
-        Assert.Equal(input.Finish.ETag, save.Stored!.ETag);
+        Assert.Equal(input.Finish!.ETag, save.Stored!.ETag);
         Assert.Equal(record, Assert.Single(save.Attempts!));
     }
 
@@ -190,18 +190,18 @@ public sealed class DurableRunFinishTests
         var (input, _) = LastOfDiamond(notAfter: at);
         var record = AttemptRecords.From(input, at, "GET d", AttemptOutcome.Success());
 
-        Assert.Null(RunFinisher.SaveFor(input, AttemptOutcome.Success(), record, at));
-        Assert.NotNull(RunFinisher.SaveFor(input, AttemptOutcome.Success(), record, at.AddTicks(-1)));
-        Assert.Null(RunFinisher.SaveFor(input with { Finish = null }, AttemptOutcome.Success(), record, at.AddTicks(-1)));
-        Assert.Null(RunFinisher.SaveFor(input with { Attempt = 7 }, AttemptOutcome.Success(), record, at.AddTicks(-1)));
+        Assert.Null(RunFinisher.SaveFor(Diamond(), input, AttemptOutcome.Success(), record, at));
+        Assert.NotNull(RunFinisher.SaveFor(Diamond(), input, AttemptOutcome.Success(), record, at.AddTicks(-1)));
+        Assert.Null(RunFinisher.SaveFor(Diamond(), input with { Finish = null }, AttemptOutcome.Success(), record, at.AddTicks(-1)));
+        Assert.Null(RunFinisher.SaveFor(Diamond(), input with { Attempt = 7 }, AttemptOutcome.Success(), record, at.AddTicks(-1)));
     }
 
     [Fact]
     public void OvertakenBy_OnlyAFinalStateStoredPastBasedOnThatIsNotTheSavesOwn()
     {
         var (input, running) = LastOfDiamond(notAfter: null);
-        var ended = RunStateMachine.Apply(input.Finish!.Workflow, running, new AttemptCompleted("d", 1, AttemptOutcome.Success(), T0.AddSeconds(30))).State;
-        var cancelled = RunStateMachine.Apply(input.Finish.Workflow, running, new CancelRequested("stop", T0.AddSeconds(31))).State;
+        var ended = RunStateMachine.Apply(Diamond(), running, new AttemptCompleted("d", 1, AttemptOutcome.Success(), T0.AddSeconds(30))).State;
+        var cancelled = RunStateMachine.Apply(Diamond(), running, new CancelRequested("stop", T0.AddSeconds(31))).State;
         RunRecord Row(RunState s) => RunSnapshots.Merge(null, s)! with { ETag = "e" };
         var save = new SaveRunInput(cancelled, []) { BasedOn = running.EventCount };
 
@@ -225,7 +225,7 @@ public sealed class DurableRunFinishTests
 
         var input = InvokeTaskInputs.Build(workflow, state, new InvokeTask("d", 1)) with
         {
-            Finish = new FinishOffer(workflow, state, [], [], "etag-7", "manual", notAfter),
+            Finish = new FinishOffer(state, [], [], "etag-7", "manual", notAfter),
         };
         return (input, state);
     }

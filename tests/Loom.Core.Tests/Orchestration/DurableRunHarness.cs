@@ -143,7 +143,7 @@ internal sealed class DurableRunHarness
     /// <summary>What the InvokeTask activity does with a finish offer: stores the run's end over the row it was sent with; null when it stores nothing.</summary>
     public RunFinished? StoreTheEnd(InvokeTaskInput input, AttemptOutcome outcome, AttemptRecord record, DateTimeOffset at)
     {
-        if (!AttemptsStoreTheEnd || RunFinisher.SaveFor(input, outcome, record, at) is not { } save || save.Stored!.ETag != RowETag) return null;
+        if (!AttemptsStoreTheEnd || RunFinisher.SaveFor(_workflow, input, outcome, record, at) is not { } save || save.Stored!.ETag != RowETag) return null;
         StoredByAttempts.Add(save);
         Saves.Add(save);
         return new RunFinished(WriteRow(save.State), at, save.State.EventCount, save.State.Status);

@@ -14,7 +14,7 @@ public sealed class RunSnapshotsStoreTests(AzuriteFixture azurite) : StoreTestBa
 {
     private static readonly DateTimeOffset T0 = new(2026, 11, 22, 8, 0, 0, TimeSpan.Zero);
 
-    private static readonly WorkflowDefinition Workflow = WorkflowParser.Parse("""
+    private const string Source = """
         id: snap
         tasks:
           - id: a
@@ -22,7 +22,16 @@ public sealed class RunSnapshotsStoreTests(AzuriteFixture azurite) : StoreTestBa
           - id: b
             url: https://backend.example/b
             dependsOn: [a]
-        """).Definition!;
+        """;
+
+    private static readonly WorkflowDefinition Workflow = WorkflowParser.Parse(Source).Definition!;
+
+    /// <summary>The catalog the InvokeTask activity reads the run's workflow version from, with <see cref="Source"/> registered as version 1.</summary>
+    private async Task<WorkflowCatalog> CatalogAsync()
+    {
+        Assert.Equal(1, (await Stores.Workflows.RegisterAsync(Workflow.Id, "hash-1", Source, T0)).Version);
+        return new WorkflowCatalog(Stores.Workflows);
+    }
 
     private static RunEventRecord Event(string runId, long sequence) =>
         new(runId, $"{runId}#{sequence}", sequence, T0.AddSeconds(sequence), "taskStarted", "a", "{}");
@@ -66,7 +75,7 @@ public sealed class RunSnapshotsStoreTests(AzuriteFixture azurite) : StoreTestBa
         var saved = await RunSnapshots.SaveAsync(Stores.Runs, Stores.Events, Stores.Attempts, new SaveRunInput(running, []));
         var last = InvokeTaskInputs.Build(Workflow, running, new InvokeTask("b", 1)) with
         {
-            Finish = new FinishOffer(Workflow, running, [], [], saved.Stored!.ETag, saved.Stored.Trigger, null),
+            Finish = new FinishOffer(running, [], [], saved.Stored!.ETag, saved.Stored.Trigger, null),
         };
         return (running, last);
     }
@@ -83,7 +92,7 @@ public sealed class RunSnapshotsStoreTests(AzuriteFixture azurite) : StoreTestBa
         var at = T0.AddSeconds(2);
         var record = AttemptRecords.From(last, at, "POST b", BadRequest);
 
-        var finished = await RunFinisher.FinishAsync(Stores.Runs, Stores.DeadLetters, new RunStatsRecorder(Stores.Stats), last, BadRequest, record, at);
+        var finished = await RunFinisher.FinishAsync(await CatalogAsync(), Stores.Runs, Stores.DeadLetters, new RunStatsRecorder(Stores.Stats), last, BadRequest, record, at);
 
         Assert.NotNull(finished);
         var row = (await Stores.Runs.GetAsync("fin@1"))!;
@@ -107,7 +116,7 @@ public sealed class RunSnapshotsStoreTests(AzuriteFixture azurite) : StoreTestBa
         var events = (await Stores.Events.ListAsync("fin@2")).Count;
         var at = T0.AddSeconds(3);
 
-        var finished = await RunFinisher.FinishAsync(Stores.Runs, Stores.DeadLetters, new RunStatsRecorder(Stores.Stats), last, BadRequest,
+        var finished = await RunFinisher.FinishAsync(await CatalogAsync(), Stores.Runs, Stores.DeadLetters, new RunStatsRecorder(Stores.Stats), last, BadRequest,
             AttemptRecords.From(last, at, "POST b", BadRequest), at);
 
         Assert.Null(finished);
@@ -123,7 +132,7 @@ public sealed class RunSnapshotsStoreTests(AzuriteFixture azurite) : StoreTestBa
         // The attempt's write landed and its host died before counting the run or adding its dead letters.
         var (running, last) = await LastAttemptAsync("fin@3");
         var at = T0.AddSeconds(2);
-        var end = RunFinisher.SaveFor(last, BadRequest, AttemptRecords.From(last, at, "POST b", BadRequest), at)!;
+        var end = RunFinisher.SaveFor(Workflow, last, BadRequest, AttemptRecords.From(last, at, "POST b", BadRequest), at)!;
         var row = RunSnapshots.Merge(null, end.State, end.Stored!.Trigger)! with { ETag = end.Stored.ETag };
         await Stores.Runs.UpdateAsync(row, new RunHistory(end.Events, end.Attempts!));
         var events = await Stores.Events.ListAsync("fin@3");
