@@ -40,10 +40,6 @@ internal sealed class DurableRunLoop(IRunOrchestrationContext context, RunOrches
     // state stored then. Every save in between carries it, and yields to a final state that attempt's activity stored first.
     private long? _offerBase;
 
-    // The commands of the transition being executed (null outside one): an attempt is offered the run's end only when it is
-    // the transition's only attempt, and the timers it starts bound the offer.
-    private IReadOnlyList<RunCommand>? _executing;
-
     // Set while the transition an attempt's activity stored is applied: it is stored already, with this row.
     private RunFinished? _storedByActivity;
 
@@ -272,10 +268,7 @@ internal sealed class DurableRunLoop(IRunOrchestrationContext context, RunOrches
         _state = transition.State;
         if (_storedByActivity is { } stored)
         {
-            _stored = _state;
-            _storedRun = stored.Stored;
-            _savingStatus = _state.Status;
-            _offerBase = null;
+            StoredAs(_state, stored.Stored);
         }
         else
         {
@@ -283,13 +276,10 @@ internal sealed class DurableRunLoop(IRunOrchestrationContext context, RunOrches
             _unsavedState = true;
         }
 
-        _executing = transition.Commands;
         foreach (var command in transition.Commands)
         {
-            Execute(command);
+            Execute(command, transition.Commands);
         }
-
-        _executing = null;
 
         DropUnneededWaits();
         PublishLive();
@@ -311,7 +301,8 @@ internal sealed class DurableRunLoop(IRunOrchestrationContext context, RunOrches
     /// <summary>True when what is unsaved must be saved now rather than with the next status change or the end.</summary>
     private bool NeedsSave => HasUnsaved && (_state.Status != _savingStatus || !_liveCarriesTasks);
 
-    private void Execute(RunCommand command)
+    /// <summary>Carries out one of <paramref name="batch"/>, the commands of one transition (or the work carried into a generation).</summary>
+    private void Execute(RunCommand command, IReadOnlyList<RunCommand> batch)
     {
         switch (command)
         {
@@ -319,7 +310,7 @@ internal sealed class DurableRunLoop(IRunOrchestrationContext context, RunOrches
                 _heldBack.Add(invoke);
                 break;
             case InvokeTask invoke:
-                Invoke(invoke);
+                Invoke(invoke, batch);
                 break;
             case StartTimer timer:
                 StartTimer(timer);
@@ -346,10 +337,10 @@ internal sealed class DurableRunLoop(IRunOrchestrationContext context, RunOrches
         }
     }
 
-    private void Invoke(InvokeTask command)
+    private void Invoke(InvokeTask command, IReadOnlyList<RunCommand> batch)
     {
         var activityInput = InvokeTaskInputs.Build(_workflow, _state, command);
-        var offer = OfferFor(command, activityInput.Task);
+        var offer = OfferFor(command, activityInput.Task, batch);
         if (offer is not null)
         {
             activityInput = activityInput with { Finish = offer };
@@ -368,11 +359,12 @@ internal sealed class DurableRunLoop(IRunOrchestrationContext context, RunOrches
     /// <summary>
     /// The finish offer for an attempt that is the run's last piece of work (see <see cref="FinishOffer"/>), or null: only for the
     /// transition's one attempt, of a task completed by its response, with every other task done, nothing else in flight that
-    /// an event could come from but the cancel listener and timers, no save due or in flight, and the row's ETag known.
+    /// an event could come from but the cancel listener and timers, no save due or in flight, and the row's ETag known. The
+    /// timers the same transition starts bound the offer too.
     /// </summary>
-    private FinishOffer? OfferFor(InvokeTask command, TaskDefinition task)
+    private FinishOffer? OfferFor(InvokeTask command, TaskDefinition task, IReadOnlyList<RunCommand> commands)
     {
-        if (_executing is not { } commands || commands.Count(c => c is InvokeTask) != 1 || commands.Any(c => c is SendNotification)) return null;
+        if (commands.Count(c => c is InvokeTask) != 1 || commands.Any(c => c is SendNotification)) return null;
         if (Draining || _aborting || _save is not null || _finish is not null || _storedRun is not { } row || _heldBack.Count > 0) return null;
         if (task.Completion != CompletionMode.Sync || task.Id != command.TaskId) return null;
         if (_outstanding.Any(o => o is not CancelWork and not TimerWork)) return null;
@@ -399,9 +391,6 @@ internal sealed class DurableRunLoop(IRunOrchestrationContext context, RunOrches
         var transition = RunStateMachine.Apply(_workflow, from, new AttemptCompleted(command.TaskId, command.Attempt, outcome, finished.At));
         if (transition.Ignored || transition.State.EventCount != finished.EventCount || transition.State.Status != finished.Status) return false;
         _state = from;
-        _unsaved.Clear();
-        _unsavedAttempts.Clear();
-        _unsavedState = false;
         _storedByActivity = finished;
         try
         {
@@ -429,18 +418,25 @@ internal sealed class DurableRunLoop(IRunOrchestrationContext context, RunOrches
         }
 
         _state = won;
-        _stored = won;
-        _savingStatus = won.Status;
-        _offerBase = null;
-        _unsaved.Clear();
-        _unsavedAttempts.Clear();
-        _unsavedState = false;
+        StoredAs(won, saved.Stored);
         _finish = new FinishRun(won.Status, won.Reason);
         _afterFinalSave.Clear();
         _afterFinalSave.AddRange(RunStateMachine.OwedNotifications(won));
         CancelWaits(_ => true);
         PublishLive();
         return true;
+    }
+
+    /// <summary>Records that storage holds <paramref name="state"/> (as <paramref name="row"/> left it), with nothing of it left to save.</summary>
+    private void StoredAs(RunState state, StoredRun? row)
+    {
+        _stored = state;
+        _storedRun = row;
+        _savingStatus = state.Status;
+        _offerBase = null;
+        _unsaved.Clear();
+        _unsavedAttempts.Clear();
+        _unsavedState = false;
     }
 
     private void StartTimer(StartTimer command)
@@ -479,9 +475,8 @@ internal sealed class DurableRunLoop(IRunOrchestrationContext context, RunOrches
     {
         foreach (var timer in carried.Timers) StartTimer(timer);
         foreach (var wait in carried.Callbacks) WaitForCallback(wait);
-        _executing = [.. carried.Invokes, .. carried.Timers, .. carried.Callbacks];
-        foreach (var invoke in carried.Invokes) Invoke(invoke);
-        _executing = null;
+        RunCommand[] batch = [.. carried.Invokes, .. carried.Timers, .. carried.Callbacks];
+        foreach (var invoke in carried.Invokes) Invoke(invoke, batch);
     }
 
     /// <summary>Abandons timers and callback waits the state no longer needs, so none keeps the orchestration alive.</summary>

@@ -89,8 +89,7 @@ public static class RunSnapshots
             return result;
         }
 
-        if (stats is not null) await stats.RecordAsync(input.State, cancellationToken);
-        if (DeadLetters.From(input.State, input.Events) is { Count: > 0 } rows) await deadLetters.AddAsync(rows, cancellationToken);
+        await CountAsync(deadLetters, stats, input, cancellationToken);
         return result;
     }
 
@@ -108,24 +107,35 @@ public static class RunSnapshots
         CancellationToken cancellationToken = default)
     {
         var known = input.Stored ?? throw new ArgumentException("A conditional save needs the ETag of the row it replaces.", nameof(input));
+        if (await TryReplaceAsync(runs, input, known, cancellationToken) is not { } written) return null;
+
+        // After the row: a write that lost must count nothing. If the process dies in between, the orchestration's own save
+        // finds this state stored and counts it (SaveRunResult.Overtaken).
+        await CountAsync(deadLetters, stats, input, cancellationToken);
+        return written;
+    }
+
+    /// <summary>Replaces the row <paramref name="known"/> names with the save's snapshot and rows, without reading it; null when the row changed since.</summary>
+    private static async Task<StoredRun?> TryReplaceAsync(IRunStore runs, SaveRunInput input, StoredRun known, CancellationToken cancellationToken)
+    {
         var record = Merge(null, input.State, known.Trigger)! with { ETag = known.ETag };
-        RunRecord written;
         try
         {
-            written = await runs.UpdateAsync(record, new RunHistory(input.Events, input.Attempts ?? []), cancellationToken);
+            var written = await runs.UpdateAsync(record, new RunHistory(input.Events, input.Attempts ?? []), cancellationToken);
+            RunTelemetry.Committed(input.State, input.Events, known.Trigger);
+            return new StoredRun(written.ETag!, known.Trigger);
         }
         catch (StoreConcurrencyException)
         {
             return null;
         }
+    }
 
-        RunTelemetry.Committed(input.State, input.Events, known.Trigger);
-
-        // After the row: a write that lost must count nothing. If the process dies in between, the orchestration's own save
-        // finds this state stored and counts it (SaveRunResult.Overtaken).
+    /// <summary>Counts the save's state in its workflow's statistics (when final) and adds the dead letters its rows make.</summary>
+    private static async Task CountAsync(IDeadLetterStore deadLetters, RunStatsRecorder? stats, SaveRunInput input, CancellationToken cancellationToken)
+    {
         if (stats is not null) await stats.RecordAsync(input.State, cancellationToken);
         if (DeadLetters.From(input.State, input.Events) is { Count: > 0 } letters) await deadLetters.AddAsync(letters, cancellationToken);
-        return new StoredRun(written.ETag!, known.Trigger);
     }
 
     /// <summary>
@@ -169,23 +179,9 @@ public static class RunSnapshots
     public static async Task<SaveRunResult> SaveAsync(IRunStore runs, IEventStore events, IAttemptStore attempts, SaveRunInput input, CancellationToken cancellationToken = default)
     {
         var history = new RunHistory(input.Events, input.Attempts ?? []);
-        if (input.Stored is { } known)
-        {
-            // The orchestration is the row's only writer while it runs and knows the ETag of its last write: replace the row
-            // without reading it. Anyone else's write in between (or this save delivered twice) fails the ETag, and then the
-            // read below decides.
-            var blind = Merge(null, input.State, known.Trigger)! with { ETag = known.ETag };
-            try
-            {
-                var written = await runs.UpdateAsync(blind, history, cancellationToken);
-                RunTelemetry.Committed(input.State, input.Events, known.Trigger);
-                return new SaveRunResult(true, new StoredRun(written.ETag!, known.Trigger));
-            }
-            catch (StoreConcurrencyException)
-            {
-                // Read and decide, as without an ETag.
-            }
-        }
+        // The orchestration is the row's only writer while it runs and knows the ETag of its last write: replace the row without
+        // reading it. Anyone else's write in between (or this save delivered twice) fails the ETag, and then the read below decides.
+        if (input.Stored is { } known && await TryReplaceAsync(runs, input, known, cancellationToken) is { } replaced) return new SaveRunResult(true, replaced);
 
         for (var attempt = 1; ; attempt++)
         {
