@@ -39,16 +39,13 @@ public sealed class InvokeTaskActivity(TaskAttemptRunner runner, IRunStore runs,
         if (record is null) Log.Abandoned(logger, input.RunId, input.TaskId, input.Attempt);
         else Log.AttemptFinished(logger, input.RunId, input.TaskId, input.Attempt, record.Outcome, outcome.StatusCode);
         RunFinished? finished = null;
-        if (input.Finish is not null)
+        try
         {
-            try
-            {
-                finished = await RunFinisher.FinishAsync(workflows, runs, deadLetters, stats, input, outcome, record, clock.GetUtcNow(), cancellationToken);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-            {
-                Log.FinishNotStored(logger, input.RunId, ex);
-            }
+            finished = await RunFinisher.FinishAsync(workflows, runs, deadLetters, stats, input, outcome, record, clock.GetUtcNow(), cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            Log.FinishNotStored(logger, input.RunId, ex);
         }
 
         return new RunPayload<InvokeTaskResult>(new InvokeTaskResult(outcome, record, finished));
